@@ -1,0 +1,26 @@
+{
+    "name": "Shopify Sync",
+    "summary": "Shopify orders, stock and accounting in Odoo, every event a visible, "
+    "classified, retryable job",
+    "version": "19.0.1.0.0",
+    "category": "Sales/Sales",
+    "license": "LGPL-3",
+    "author": "shopify_sync developers",
+    "website": "https://github.com/shopify-sync/shopify_sync",
+    "depends": ["queue_job", "sale_stock", "account"],
+    "external_dependencies": {"python": ["requests", "phonenumbers"]},
+    "data": [
+        "security/shopify_sync_groups.xml",
+        "security/ir.model.access.csv",
+        "security/shopify_sync_rules.xml",
+        "data/queue_job_data.xml",
+        "data/ir_cron.xml",
+        "wizards/shopify_sync_job_wizard_views.xml",
+        "views/shopify_backend_views.xml",
+        "views/shopify_sync_job_views.xml",
+        "views/shopify_binding_views.xml",
+        "views/shopify_sync_menus.xml",
+    ],
+    "installable": True,
+    "application": True,
+}

@@ -1,0 +1,46 @@
+"""POST /shopify/webhook: verify, store, enqueue, answer. Never process here: Shopify wants a 2xx
+within 5 seconds and a slow handler would make it redeliver (or drop the subscription)."""
+
+import json
+import logging
+
+from odoo import SUPERUSER_ID, http
+from odoo.http import request
+
+from ..lib.webhook import MAX_BODY_BYTES, read_headers, verify_hmac
+
+_logger = logging.getLogger(__name__)
+
+
+def _answer(status, **body):
+    return request.make_json_response(body, status=status)
+
+
+class ShopifyWebhookController(http.Controller):
+    @http.route("/shopify/webhook", type="http", auth="none", methods=["POST"], csrf=False,
+                save_session=False)
+    def receive_webhook(self, **_kwargs):
+        httprequest = request.httprequest
+        if (httprequest.content_length or 0) > MAX_BODY_BYTES:
+            return _answer(413, error="body too large")
+        raw_body = httprequest.stream.read(MAX_BODY_BYTES + 1)
+        if len(raw_body) > MAX_BODY_BYTES:
+            return _answer(413, error="body too large")
+
+        headers = read_headers(httprequest.headers)
+        env = request.env(user=SUPERUSER_ID, su=True)
+        backend = env["shopify.backend"].search([("shop_domain", "=", headers["shop_domain"])], limit=1)
+        # Unknown shop and bad signature look the same from outside: nothing stored, 401.
+        if not backend or not verify_hmac(backend._get_webhook_secret(), raw_body, headers["hmac"]):
+            _logger.warning("Refused Shopify webhook for %r (unknown shop or bad HMAC)", headers["shop_domain"])
+            return _answer(401, error="unauthorized")
+        if not headers["topic"]:
+            return _answer(400, error="missing X-Shopify-Topic")
+        try:
+            payload = json.loads(raw_body)
+        except ValueError:
+            payload = None
+        job, created = env["shopify.sync.job"]._intake_webhook(backend, headers, raw_body, payload)
+        if payload is None:
+            return _answer(400, error="body is not JSON", job=job.id)
+        return _answer(200, job=job.id, duplicate=not created)

@@ -1,0 +1,4 @@
+"""One module per workflow; each registers its topics with ``lib.registry.register``."""
+
+from . import app
+from . import compliance

@@ -1,0 +1,41 @@
+"""Every GraphQL document the addon sends. Kept in one module so the test suite validates each one
+against Shopify's published Admin schema for the backend's API version."""
+
+SHOP_INFO = """
+query ShopInfo {
+  shop {
+    id
+    name
+    myshopifyDomain
+    currencyCode
+    plan { displayName shopifyPlus partnerDevelopment }
+  }
+  currentAppInstallation {
+    accessScopes { handle }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTIONS = """
+query WebhookSubscriptions($after: String) {
+  webhookSubscriptions(first: 100, after: $after) {
+    nodes { id topic uri format }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTION_CREATE = """
+mutation WebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $uri: String!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: {uri: $uri, format: JSON}) {
+    webhookSubscription { id topic uri }
+    userErrors { field message }
+  }
+}
+"""
+
+ALL = {
+    "SHOP_INFO": SHOP_INFO,
+    "WEBHOOK_SUBSCRIPTIONS": WEBHOOK_SUBSCRIPTIONS,
+    "WEBHOOK_SUBSCRIPTION_CREATE": WEBHOOK_SUBSCRIPTION_CREATE,
+}

@@ -1,0 +1,87 @@
+import psycopg2
+
+from odoo import api, fields, models
+
+from ..lib.errors import TransientError
+
+
+class ShopifyBinding(models.Model):
+    """Shopify resource (backend + GID) <-> Odoo record.
+
+    The unique constraint is what makes concurrent or replayed events safe: two workers importing
+    the same Shopify order cannot both bind it; the loser fails transiently, retries, and finds the
+    winner's record through the binding.
+    """
+
+    _name = "shopify.binding"
+    _description = "Shopify binding"
+    _order = "id desc"
+
+    backend_id = fields.Many2one("shopify.backend", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    resource_type = fields.Char(required=True, help="Shopify GraphQL type, e.g. Order, ProductVariant.")
+    shopify_gid = fields.Char(string="Shopify ID", required=True)
+    res_model = fields.Char(string="Odoo model", required=True, index=True)
+    res_id = fields.Many2oneReference(string="Odoo record ID", model_field="res_model", required=True)
+    shopify_updated_at = fields.Datetime(
+        help="updated_at of the newest Shopify version applied: older events change nothing."
+    )
+    last_sync_date = fields.Datetime(default=fields.Datetime.now)
+
+    _gid_unique = models.Constraint(
+        "UNIQUE(backend_id, shopify_gid)", "This Shopify resource is already bound to an Odoo record."
+    )
+    _record_idx = models.Index("(res_model, res_id)")
+
+    @api.depends("resource_type", "shopify_gid", "res_model", "res_id")
+    def _compute_display_name(self):
+        for binding in self:
+            binding.display_name = f"{binding.shopify_gid} -> {binding.res_model},{binding.res_id}"
+
+    @api.model
+    def _find(self, backend, gid):
+        return self.search([("backend_id", "=", backend.id), ("shopify_gid", "=", gid)], limit=1)
+
+    @api.model
+    def _record_for(self, backend, gid):
+        """The bound Odoo record, or an empty recordset (also when it was deleted since)."""
+        binding = self._find(backend, gid)
+        if not binding:
+            return None
+        return self.env[binding.res_model].browse(binding.res_id).exists()
+
+    @api.model
+    def _records_for_model(self, backend, res_model, resource_type=None):
+        domain = [("backend_id", "=", backend.id), ("res_model", "=", res_model)]
+        if resource_type:
+            domain.append(("resource_type", "=", resource_type))
+        return self.env[res_model].browse(self.search(domain).mapped("res_id")).exists()
+
+    @api.model
+    def _bind(self, backend, gid, record, updated_at=None):
+        """Bind ``gid`` to ``record`` (create or repoint). Concurrent binders: one wins, the
+        other gets a TransientError and retries."""
+        binding = self._find(backend, gid)
+        vals = {
+            "res_model": record._name,
+            "res_id": record.id,
+            "shopify_updated_at": updated_at or binding.shopify_updated_at,
+            "last_sync_date": fields.Datetime.now(),
+        }
+        if binding:
+            binding.write(vals)
+            return binding
+
+        try:
+            with self.env.cr.savepoint():
+                return self.create(dict(vals, backend_id=backend.id, shopify_gid=gid,
+                                        resource_type=gid.split("/")[3]))
+        except psycopg2.errors.UniqueViolation as err:
+            raise TransientError(f"{gid} was bound by a concurrent job; retrying") from err
+
+    @api.model
+    def _is_outdated(self, backend, gid, updated_at):
+        """True when an event is older than what was already applied (out-of-order delivery)."""
+        binding = self._find(backend, gid)
+        return bool(binding and binding.shopify_updated_at and updated_at
+                    and updated_at < binding.shopify_updated_at)

@@ -1,0 +1,393 @@
+import json
+import logging
+import re
+import traceback
+from datetime import datetime, timezone
+
+import psycopg2
+
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..lib import errors, references, registry
+
+_logger = logging.getLogger(__name__)
+
+STATES = [
+    ("queued", "Queued"),
+    ("done", "Done"),
+    ("failed", "Failed"),
+    ("cancelled", "Cancelled"),
+]
+# Database errors that mean "someone else touched the same rows at the same time": retry later.
+TRANSIENT_PG_ERRORS = (
+    psycopg2.errors.SerializationFailure,
+    psycopg2.errors.DeadlockDetected,
+    psycopg2.errors.LockNotAvailable,
+    psycopg2.errors.UniqueViolation,
+)
+# Transient retries before a job is parked as failed (see the retry pattern in data/queue_job_data.xml:
+# about 4 hours of trying, enough to ride out a Black Friday throttle or a Shopify incident).
+TRANSIENT_MAX_RETRIES = 20
+_FRACTION_RE = re.compile(r"(\.\d{6})\d+")
+
+
+def parse_shopify_datetime(value):
+    """Shopify timestamp (ISO 8601, up to nanoseconds, any offset) -> naive UTC datetime."""
+    if not value:
+        return False
+    try:
+        parsed = datetime.fromisoformat(_FRACTION_RE.sub(r"\1", value.replace("Z", "+00:00")))
+    except ValueError:
+        return False
+    if parsed.tzinfo:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+class ShopifySyncJob(models.Model):
+    """One inbound Shopify event or one outbound operation, from receipt to verdict.
+
+    The queue.job it spawns does the work; this record is what people triage: what it is about,
+    why it failed, in which category, what to fix, and the button to run it again.
+    """
+
+    _name = "shopify.sync.job"
+    _description = "Shopify sync job"
+    _order = "id desc"
+    _rec_name = "display_name"
+
+    backend_id = fields.Many2one("shopify.backend", required=True, index=True, ondelete="restrict")
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    workflow = fields.Selection(registry.WORKFLOW_SELECTION, required=True, index=True)
+    direction = fields.Selection([("in", "From Shopify"), ("out", "To Shopify")], required=True, default="in")
+    topic = fields.Char(required=True, index=True)
+    shopify_ref = fields.Char(string="Shopify reference", index="trigram")
+    shopify_gid = fields.Char(string="Shopify ID", index=True)
+    webhook_id = fields.Char(string="Webhook ID", readonly=True)
+    event_id = fields.Char(string="Event ID", readonly=True)
+    api_version = fields.Char(readonly=True)
+    triggered_at = fields.Datetime(readonly=True)
+    payload = fields.Text(readonly=True, help="Raw body as Shopify sent it (or the outbound request).")
+    payload_redacted = fields.Boolean(readonly=True)
+    state = fields.Selection(STATES, required=True, default="queued", index=True, readonly=True)
+    # A job is "running" while its queue.job is started. That is only known outside the job's
+    # own transaction, so it is derived from the queue job rather than stored.
+    status = fields.Selection(STATES + [("running", "Running")], compute="_compute_status")
+    failure_category = fields.Selection(errors.CATEGORIES, index=True, readonly=True)
+    error_message = fields.Text(readonly=True)
+    fix_hint = fields.Text(string="How to fix", readonly=True)
+    warning_message = fields.Text(string="Warnings", readonly=True)
+    result_summary = fields.Text(readonly=True)
+    attempts = fields.Integer(readonly=True, default=0)
+    date_received = fields.Datetime(default=fields.Datetime.now, readonly=True)
+    date_started = fields.Datetime(readonly=True)
+    date_done = fields.Datetime(readonly=True)
+    queue_job_id = fields.Many2one("queue.job", readonly=True, index="btree_not_null", ondelete="set null")
+    queue_job_state = fields.Selection(related="queue_job_id.state", string="Queue state")
+    queue_job_retry = fields.Integer(related="queue_job_id.retry", string="Queue attempts")
+    queue_job_result = fields.Text(related="queue_job_id.result", string="Last queue message")
+    res_model = fields.Char(string="Odoo model", readonly=True)
+    res_id = fields.Many2oneReference(string="Odoo record ID", model_field="res_model", readonly=True)
+    cancel_reason = fields.Text(readonly=True)
+
+    _webhook_unique = models.Constraint(
+        "UNIQUE(backend_id, webhook_id)", "This webhook delivery is already recorded."
+    )
+    _event_unique = models.UniqueIndex(
+        "(backend_id, topic, event_id) WHERE event_id IS NOT NULL",
+        "This Shopify event is already recorded.",
+    )
+    _failed_idx = models.Index("(backend_id, failure_category) WHERE state = 'failed'")
+
+    @api.depends("topic", "shopify_ref", "shopify_gid")
+    def _compute_display_name(self):
+        for job in self:
+            job.display_name = f"{job.topic} {job.shopify_ref or job.shopify_gid or ''}".strip()
+
+    @api.depends("state", "queue_job_id.state")
+    def _compute_status(self):
+        for job in self:
+            running = job.state == "queued" and job.queue_job_id.state == "started"
+            job.status = "running" if running else job.state
+
+    # -- intake ------------------------------------------------------------------------------
+
+    @api.model
+    def _intake_webhook(self, backend, headers, raw_body, payload):
+        """Store a verified webhook and enqueue it. Returns (job, created).
+
+        A redelivery (same webhook id, or same topic + event id) returns the existing job. The
+        unique constraints settle two deliveries racing each other: the loser hits the index, rolls
+        back its savepoint and answers with the winner's job.
+        """
+        existing = self._find_delivery(backend, headers)
+        if existing:
+            return existing, False
+        topic = headers["topic"]
+        gid, ref = references.describe(topic, payload)
+        vals = {
+            "backend_id": backend.id,
+            "workflow": registry.workflow_for(topic),
+            "direction": "in",
+            "topic": topic,
+            "shopify_gid": gid,
+            "shopify_ref": ref,
+            "webhook_id": headers["webhook_id"],
+            "event_id": headers["event_id"],
+            "api_version": headers["api_version"],
+            "triggered_at": parse_shopify_datetime(headers["triggered_at"]),
+            "payload": raw_body.decode("utf-8", errors="replace"),
+        }
+        try:
+            with self.env.cr.savepoint():
+                job = self.create(vals)
+        except psycopg2.errors.UniqueViolation:
+            self.env.invalidate_all()
+            return self._find_delivery(backend, headers), False
+        if payload is None:
+            job._mark_failed(errors.DATA, "The webhook body is not valid JSON.",
+                             "Nothing to fix in Odoo: Shopify sent a malformed body. Cancel the job.")
+        elif not registry.handler_for(topic):
+            job._mark_failed(
+                errors.CONFIGURATION,
+                f"No handler for topic {topic}.",
+                "This version of shopify_sync does not process this topic. Remove the subscription "
+                "in Shopify, or upgrade the addon and press Retry.",
+            )
+        else:
+            job._enqueue()
+        return job, True
+
+    @api.model
+    def _find_delivery(self, backend, headers):
+        domain = None
+        if headers.get("webhook_id"):
+            domain = [("backend_id", "=", backend.id), ("webhook_id", "=", headers["webhook_id"])]
+            found = self.search(domain, limit=1)
+            if found:
+                return found
+        if headers.get("event_id"):
+            return self.search([
+                ("backend_id", "=", backend.id),
+                ("topic", "=", headers["topic"]),
+                ("event_id", "=", headers["event_id"]),
+            ], limit=1)
+        return self.browse()
+
+    @api.model
+    def _create_outbound(self, backend, workflow, topic, payload=None, ref=None, gid=None):
+        return self.create({
+            "backend_id": backend.id,
+            "workflow": workflow,
+            "direction": "out",
+            "topic": topic,
+            "payload": json.dumps(payload, indent=1) if payload is not None else False,
+            "shopify_ref": ref,
+            "shopify_gid": gid,
+            "date_started": fields.Datetime.now(),
+        })
+
+    # -- queueing ----------------------------------------------------------------------------
+
+    def _enqueue(self):
+        """Hand each job to queue_job on its workflow's channel.
+
+        The identity key makes a double-clicked Retry enqueue once; the jobs run as the
+        superuser so a webhook (public user) or an accountant's Retry get the same rights.
+        """
+        for job in self:
+            method = f"_job_run_{job.workflow}"
+            delayed = (
+                job.with_user(SUPERUSER_ID)
+                .with_delay(
+                    channel=registry.WORKFLOW_CHANNEL[job.workflow],
+                    identity_key=f"shopify.sync.job:{job.id}",
+                    max_retries=TRANSIENT_MAX_RETRIES,
+                    description=f"Shopify {job.topic} {job.shopify_ref or job.shopify_gid or ''}".strip(),
+                )
+            )
+            queued = getattr(delayed, method)()
+            job.write({"state": "queued", "queue_job_id": queued.db_record().id})
+
+    # One queue.job.function per workflow (data/queue_job_data.xml): each has its own channel and
+    # retry pattern that an administrator can tune without touching the others.
+    def _job_run_order(self):
+        return self._run()
+
+    def _job_run_product(self):
+        return self._run()
+
+    def _job_run_customer(self):
+        return self._run()
+
+    def _job_run_inventory(self):
+        return self._run()
+
+    def _job_run_refund(self):
+        return self._run()
+
+    def _job_run_fulfillment(self):
+        return self._run()
+
+    def _job_run_payout(self):
+        return self._run()
+
+    def _job_run_historical(self):
+        return self._run()
+
+    def _job_run_scheduled(self):
+        return self._run()
+
+    def _job_run_connection(self):
+        return self._run()
+
+    # -- execution ---------------------------------------------------------------------------
+
+    def _run(self):
+        """Apply the job's handler once and record the verdict.
+
+        Transient failures raise RetryableJobError: queue_job rolls back and retries with the
+        function's retry pattern. Every other failure rolls back the handler's partial work (savepoint),
+        is stored as failed with its category, and waits for a person: no blind retries.
+        """
+        self.ensure_one()
+        job = self.sudo().with_company(self.backend_id.company_id)
+        if job.state in ("done", "cancelled"):
+            return f"already {job.state}"
+        handler = registry.handler_for(job.topic)
+        job.write({
+            "attempts": job.attempts + 1,
+            "date_started": fields.Datetime.now(),
+            "warning_message": False,
+        })
+        if not handler:
+            job._mark_failed(errors.CONFIGURATION, f"No handler for topic {job.topic}.")
+            return "failed: no handler"
+        try:
+            with job.env.cr.savepoint():
+                record = handler.function(job)
+        except errors.TransientError as err:
+            raise RetryableJobError(str(err), seconds=err.retry_after and int(err.retry_after) + 1) from err
+        except TRANSIENT_PG_ERRORS as err:
+            raise RetryableJobError(f"Database conflict, retrying: {err}") from err
+        except Exception as err:  # noqa: BLE001 - every failure must end classified and visible
+            job.env.invalidate_all()
+            category, message, fix = self._classify(err)
+            job._mark_failed(category, message, fix)
+            return f"failed: {category}"
+        job._mark_done(record)
+        return "done"
+
+    @api.model
+    def _classify(self, err):
+        if isinstance(err, errors.SyncError):
+            return err.category, err.message, err.fix
+        if isinstance(err, AccessError):
+            return errors.PERMISSION, str(err), "Give the Odoo user running the jobs the rights named above."
+        if isinstance(err, (UserError, ValidationError)):
+            return errors.DATA, str(err), None
+        detail = "".join(traceback.format_exception_only(type(err), err)).strip()
+        _logger.exception("Unexpected error in Shopify sync job")
+        return errors.DATA, f"Unexpected error: {detail}", "Report this to the addon maintainers with the payload."
+
+    def _add_warning(self, text):
+        """Handlers note what they kept as given (e.g. an unparsable phone) without failing."""
+        for job in self:
+            job.warning_message = "\n".join(filter(None, [job.warning_message, text]))
+
+    def _mark_done(self, record=None, summary=None):
+        vals = {
+            "state": "done",
+            "date_done": fields.Datetime.now(),
+            "failure_category": False,
+            "error_message": False,
+            "fix_hint": False,
+        }
+        if summary:
+            vals["result_summary"] = summary
+        if isinstance(record, models.BaseModel) and record:
+            vals.update(res_model=record._name, res_id=record[:1].id)
+        self.write(vals)
+
+    def _mark_failed(self, category, message, fix=None):
+        self.write({
+            "state": "failed",
+            "failure_category": category,
+            "error_message": message,
+            "fix_hint": fix or False,
+            "date_done": fields.Datetime.now(),
+        })
+
+    def _on_queue_job_failed(self, exc_info=None, exc_name=None, exc_message=None):
+        """queue_job gave up (transient retries exhausted, or a crash outside our handler)."""
+        transient = "FailedJobError" in (exc_name or "") or "RetryableJobError" in (exc_name or "")
+        self.sudo()._mark_failed(
+            errors.TRANSIENT if transient else errors.DATA,
+            exc_message or exc_name or "The queue job failed.",
+            "Shopify or the network kept failing; press Retry when it is back." if transient else None,
+        )
+
+    # -- people's actions --------------------------------------------------------------------
+
+    def _check_can_operate(self):
+        if not self.env.user.has_group("shopify_sync.group_shopify_user"):
+            raise AccessError(self.env._("Only Shopify users and managers can retry or cancel sync jobs."))
+        self.check_access("read")
+
+    def action_retry(self):
+        """Run failed (or cancelled) jobs again through the queue, with the same identity."""
+        self._check_can_operate()
+        jobs = self.sudo().filtered(lambda j: j.state in ("failed", "cancelled"))
+        if not jobs:
+            raise UserError(self.env._("Only failed or cancelled jobs can be retried."))
+        jobs.write({"failure_category": False, "error_message": False, "fix_hint": False,
+                    "cancel_reason": False, "date_done": False})
+        jobs._enqueue()
+        return True
+
+    def action_cancel(self, reason=None):
+        self._check_can_operate()
+        jobs = self.sudo().filtered(lambda j: j.state in ("failed", "queued"))
+        jobs._cancel(reason or self.env._("Ignored by %(user)s", user=self.env.user.name))
+        return True
+
+    def _cancel(self, reason):
+        for job in self:
+            if job.queue_job_id and job.queue_job_id.state in ("pending", "enqueued", "wait_dependencies"):
+                job.queue_job_id.button_cancelled()
+        self.write({"state": "cancelled", "cancel_reason": reason, "date_done": fields.Datetime.now()})
+
+    def action_open_record(self):
+        self.ensure_one()
+        if not (self.res_model and self.res_id):
+            return False
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }
+
+    def action_open_queue_job(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "queue.job",
+            "res_id": self.queue_job_id.id,
+            "view_mode": "form",
+        }
+
+    # -- payload -----------------------------------------------------------------------------
+
+    def _payload_json(self):
+        self.ensure_one()
+        try:
+            return json.loads(self.payload or "null")
+        except ValueError:
+            return None
+
+    def _redact_payload(self, reason):
+        self.write({"payload": f"[redacted: {reason}]", "payload_redacted": True})

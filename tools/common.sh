@@ -1,0 +1,77 @@
+# Shared by tools/run_tests.sh, tools/run_demo.sh and bench scripts. Source it; do not run it.
+# Everything here works on a machine with Odoo 19 importable as `odoo` and PostgreSQL installed.
+
+ADDON_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${PYTHON:-python3}"
+
+die() { echo "shopify_sync: $*" >&2; exit 2; }
+
+require_odoo() {
+  "$PYTHON" - <<'PY' 2>/dev/null || die "Odoo 19 is not importable as 'odoo' by $PYTHON: install Odoo 19.0 (Community) for this Python first, then run this again."
+import odoo.release as r
+assert r.version_info[0] == 19, r.version
+PY
+}
+
+# Start the local PostgreSQL cluster when it is down and make sure the current OS user has a
+# superuser role (Odoo connects over the local socket as that user).
+ensure_postgres() {
+  command -v pg_lsclusters >/dev/null || die "PostgreSQL is not installed (pg_lsclusters not found)."
+  if ! pg_lsclusters --no-header | awk '{print $4}' | grep -q online; then
+    local cluster
+    cluster=$(pg_lsclusters --no-header | head -n1 | awk '{print $1" "$2}')
+    [ -n "$cluster" ] || die "no PostgreSQL cluster exists (pg_createcluster first)."
+    # shellcheck disable=SC2086
+    pg_ctlcluster --skip-systemctl-redirect $cluster start || die "could not start PostgreSQL ($cluster)."
+  fi
+  for _ in $(seq 1 30); do pg_isready -q && break; sleep 1; done
+  pg_isready -q || die "PostgreSQL does not accept connections."
+  local me; me=$(id -un)
+  if ! psql -d postgres -tAc "select 1" >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+      su postgres -c "createuser --superuser '$me'" || die "could not create PostgreSQL role $me."
+    else
+      sudo -n -u postgres createuser --superuser "$me" || die "create a PostgreSQL superuser role named $me."
+    fi
+  fi
+}
+
+# Python packages the addon and its tests need, from PyPI. queue_job is installed without its
+# `odoo` requirement because Odoo itself is not on PyPI; its other requirement is listed.
+install_python_requirements() {
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check -r "$ADDON_DIR/requirements.txt" \
+    -r "$ADDON_DIR/tests/requirements.txt" || die "pip could not install the requirements."
+  if ! "$PYTHON" -c "import odoo.addons.queue_job" 2>/dev/null; then
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-deps "odoo-addon-queue-job==19.0.*" \
+      || die "pip could not install odoo-addon-queue-job 19.0."
+  fi
+}
+
+# Odoo's module name is the folder name: expose the checkout as `shopify_sync` whatever the
+# clone is called, and build an addons path with Odoo's own addons and queue_job's.
+prepare_addons_path() {
+  LINK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/shopify_sync_addons.XXXXXX")
+  ln -s "$ADDON_DIR" "$LINK_DIR/shopify_sync"
+  ADDONS_PATH=$("$PYTHON" - "$LINK_DIR" <<'PY'
+import os, sys
+import odoo.addons
+paths = [sys.argv[1]]
+for path in list(odoo.addons.__path__):
+    paths.append(path)
+    sibling = os.path.join(os.path.dirname(os.path.dirname(path)), "addons")
+    if os.path.isdir(sibling):
+        paths.append(sibling)
+seen = []
+for p in paths:
+    p = os.path.realpath(p)
+    if p not in seen and os.path.isdir(p):
+        seen.append(p)
+print(",".join(seen))
+PY
+)
+  export ADDONS_PATH LINK_DIR
+}
+
+free_port() {
+  "$PYTHON" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"
+}

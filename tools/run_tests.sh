@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Run the shopify_sync test suite on real Odoo 19 + PostgreSQL, in a throw-away database.
+#   bash tools/run_tests.sh            # whole suite
+#   TEST_TAGS=/shopify_sync:TestWebhookIntake bash tools/run_tests.sh   # one class
+# Exits non-zero on any failure; prints "shopify_sync: N passed, N failed" last.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+require_odoo
+ensure_postgres
+install_python_requirements
+bash "$ADDON_DIR/tools/fetch_shopify_reference.sh" >/dev/null
+prepare_addons_path
+
+DB="shopify_sync_test_$$"
+LOG=$(mktemp "${TMPDIR:-/tmp}/shopify_sync_test.XXXXXX.log")
+cleanup() { dropdb --if-exists "$DB" >/dev/null 2>&1 || true; rm -rf "$LINK_DIR"; }
+trap cleanup EXIT
+
+set +e
+"$PYTHON" -m odoo server -d "$DB" --addons-path="$ADDONS_PATH" --db-filter="^${DB}\$" \
+  -i shopify_sync --test-enable --test-tags "${TEST_TAGS:-/shopify_sync}" --stop-after-init \
+  --http-interface=127.0.0.1 --http-port="$(free_port)" --workers=0 --max-cron-threads=0 \
+  --log-level="${LOG_LEVEL:-test}" --without-demo=1 2>&1 | tee "$LOG"
+rc=${PIPESTATUS[0]}
+set -e
+
+"$PYTHON" - "$LOG" "$rc" <<'PY'
+import re, sys
+log = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+rc = int(sys.argv[2])
+m = re.findall(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests", log)
+if not m:
+    print("shopify_sync: no test summary in the Odoo log (did the module install?)")
+    sys.exit(1)
+failed = sum(int(f) + int(e) for f, e, _ in m)
+total = sum(int(t) for _, _, t in m)
+# Errors logged outside test cases (a view that does not load, a crashing post-install) fail too.
+stray = [l for l in log.splitlines() if re.search(r" (ERROR|CRITICAL) ", l)]
+if failed == 0 and stray:
+    failed = 1
+    print("shopify_sync: errors were logged outside the tests:", *stray[:5], sep="\n  ")
+if total == 0:
+    print("shopify_sync: no test ran")
+    sys.exit(1)
+print(f"shopify_sync: {total - failed} passed, {failed} failed")
+sys.exit(1 if failed or rc else 0)
+PY

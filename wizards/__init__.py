@@ -1,0 +1,1 @@
+from . import shopify_sync_job_wizards
