@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import psycopg2
 
 from odoo import SUPERUSER_ID, api, fields, models
+from odoo.tools import SQL
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -119,34 +120,35 @@ class ShopifySyncJob(models.Model):
     def _intake_webhook(self, backend, headers, raw_body, payload):
         """Store a verified webhook and enqueue it. Returns (job, created).
 
-        A redelivery (same webhook id, or same topic + event id) returns the existing job. The
-        unique constraints settle two deliveries racing each other: the loser hits the index, rolls
-        back its savepoint and answers with the winner's job.
+        A redelivery (same webhook id, or same topic + event id) returns the existing job (or an
+        empty recordset when a simultaneous delivery won and is not yet visible to this
+        transaction). The unique constraints settle races.
         """
         existing = self._find_delivery(backend, headers)
         if existing:
             return existing, False
         topic = headers["topic"]
         gid, ref = references.describe(topic, payload)
-        vals = {
+        job_id = self._insert_delivery({
             "backend_id": backend.id,
+            "company_id": backend.company_id.id,
             "workflow": registry.workflow_for(topic),
             "direction": "in",
+            "state": "queued",
             "topic": topic,
             "shopify_gid": gid,
             "shopify_ref": ref,
             "webhook_id": headers["webhook_id"],
             "event_id": headers["event_id"],
             "api_version": headers["api_version"],
-            "triggered_at": parse_shopify_datetime(headers["triggered_at"]),
+            "triggered_at": parse_shopify_datetime(headers["triggered_at"]) or None,
             "payload": raw_body.decode("utf-8", errors="replace"),
-        }
-        try:
-            with self.env.cr.savepoint():
-                job = self.create(vals)
-        except psycopg2.errors.UniqueViolation:
-            self.env.invalidate_all()
+            "attempts": 0,
+            "payload_redacted": False,
+        })
+        if not job_id:
             return self._find_delivery(backend, headers), False
+        job = self.browse(job_id)
         if payload is None:
             job._mark_failed(errors.DATA, "The webhook body is not valid JSON.",
                              "Nothing to fix in Odoo: Shopify sent a malformed body. Cancel the job.")
@@ -160,6 +162,29 @@ class ShopifySyncJob(models.Model):
         else:
             job._enqueue()
         return job, True
+
+    @api.model
+    def _insert_delivery(self, values):
+        """INSERT ... ON CONFLICT DO NOTHING: the database, not a prior SELECT, decides which of two
+        simultaneous deliveries wins, without an error. In REPEATABLE READ a conflicting row
+        committed after our snapshot raises a serialization failure instead; that is the same
+        verdict ("already recorded"). Returns the new id, or None for a duplicate."""
+        now = fields.Datetime.now()
+        values = dict(values, create_uid=self.env.uid, write_uid=self.env.uid, create_date=now,
+                      write_date=now, date_received=now)
+        columns = list(values)
+        query = SQL(
+            "INSERT INTO shopify_sync_job (%s) VALUES %s ON CONFLICT DO NOTHING RETURNING id",
+            SQL(", ").join(SQL.identifier(column) for column in columns),
+            tuple(values[column] for column in columns),
+        )
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(query, log_exceptions=False)
+                row = self.env.cr.fetchone()
+        except psycopg2.errors.SerializationFailure:
+            return None
+        return row[0] if row else None
 
     @api.model
     def _find_delivery(self, backend, headers):
@@ -210,7 +235,9 @@ class ShopifySyncJob(models.Model):
                 )
             )
             queued = getattr(delayed, method)()
-            job.write({"state": "queued", "queue_job_id": queued.db_record().id})
+            # with_delay returns the new Job, or the queue.job already pending under this identity.
+            record = queued.db_record() if hasattr(queued, "db_record") else queued
+            job.write({"state": "queued", "queue_job_id": record.id})
 
     # One queue.job.function per workflow (data/queue_job_data.xml): each has its own channel and
     # retry pattern that an administrator can tune without touching the others.
@@ -345,6 +372,11 @@ class ShopifySyncJob(models.Model):
             raise UserError(self.env._("Only failed or cancelled jobs can be retried."))
         jobs.write({"failure_category": False, "error_message": False, "fix_hint": False,
                     "cancel_reason": False, "date_done": False})
+        for job in jobs:
+            # A topic parked for lack of a handler goes to the handler's workflow once one exists.
+            workflow = registry.workflow_for(job.topic)
+            if job.direction == "in" and registry.handler_for(job.topic) and workflow != job.workflow:
+                job.workflow = workflow
         jobs._enqueue()
         return True
 

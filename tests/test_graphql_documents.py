@@ -1,0 +1,38 @@
+"""Every GraphQL document the addon sends must be valid for Shopify's published Admin schema, so a
+misspelt field fails here and not in a merchant's store."""
+
+from odoo.tests import BaseCase
+
+from ..lib import queries, registry
+from ..models.shopify_backend import COMPLIANCE_TOPICS, DEFAULT_API_VERSION
+from .shopify_reference import load_admin_schema, validate_operation
+
+# The default version, and the oldest one the backend accepts for stores pinned to it.
+VERSIONS = [DEFAULT_API_VERSION, "2026-01"]
+
+
+class TestGraphqlDocuments(BaseCase):
+    def test_every_document_is_valid_for_supported_versions(self):
+        self.assertTrue(queries.ALL)
+        for version in VERSIONS:
+            schema = load_admin_schema(version)
+            for name, document in queries.ALL.items():
+                with self.subTest(version=version, document=name):
+                    self.assertEqual(validate_operation(schema, document), [])
+
+    def test_validator_catches_a_misspelt_field(self):
+        schema = load_admin_schema(DEFAULT_API_VERSION)
+        broken = queries.SHOP_INFO.replace("currencyCode", "currency_code")
+        errors = validate_operation(schema, broken)
+        self.assertTrue(errors)
+        self.assertIn("currency_code", " ".join(errors))
+
+    def test_registered_topics_exist_in_the_schema(self):
+        topic_enum = load_admin_schema(DEFAULT_API_VERSION).get_type("WebhookSubscriptionTopic")
+        for topic in registry.registered_topics():
+            if topic in COMPLIANCE_TOPICS:
+                # Compliance topics are declared in the app configuration, not via the API.
+                self.assertNotIn(registry.topic_to_enum(topic), topic_enum.values)
+                continue
+            with self.subTest(topic=topic):
+                self.assertIn(registry.topic_to_enum(topic), topic_enum.values)

@@ -1,0 +1,170 @@
+"""POST /shopify/webhook through Odoo's real HTTP stack: verify, store, dedupe, enqueue, answer."""
+
+import json
+import threading
+import uuid
+
+from odoo import SUPERUSER_ID, api
+from odoo.orm.environments import Transaction
+from odoo.tests import tagged
+from odoo.tests.common import TransactionCase
+
+from ..lib.webhook import MAX_BODY_BYTES, read_headers
+from .common import WEBHOOK_SECRET, ShopifyHttpCase, webhook_headers
+from .shopify_reference import webhook_example_raw
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookIntake(ShopifyHttpCase):
+    def setUp(self):
+        super().setUp()
+        self.body = webhook_example_raw("app/uninstalled")
+        self.jobs = self.env["shopify.sync.job"]
+        self.queue_jobs_before = self.env["queue.job"].search_count([])
+
+    def job_count(self):
+        return self.jobs.search_count([("backend_id", "=", self.backend.id)])
+
+    def test_signed_webhook_is_stored_and_queued_not_processed(self):
+        headers = webhook_headers(self.body, "app/uninstalled")
+        response = self.post_webhook(self.body, headers)
+        self.assertEqual(response.status_code, 200, response.text)
+        job = self.jobs.browse(response.json()["job"])
+        self.assertEqual(job.topic, "app/uninstalled")
+        self.assertEqual(job.workflow, "connection")
+        self.assertEqual(job.webhook_id, headers["X-Shopify-Webhook-Id"])
+        self.assertEqual(job.event_id, headers["X-Shopify-Event-Id"])
+        self.assertEqual(job.api_version, "2026-10")
+        self.assertEqual(job.payload.encode(), self.body, "the raw body is kept as received")
+        self.assertEqual(job.shopify_gid, f"gid://shopify/Shop/{json.loads(self.body)['id']}")
+        self.assertEqual(job.state, "queued")
+        self.assertEqual(job.queue_job_id.channel, "root.shopify.app")
+        self.assertEqual(job.queue_job_id.state, "pending")
+        # The request did not run the handler: the store is still connected until the worker runs.
+        self.assertNotEqual(self.backend.state, "disconnected")
+
+    def test_bad_missing_or_tampered_hmac_is_refused_and_stores_nothing(self):
+        good = webhook_headers(self.body, "app/uninstalled")
+        bad_signature = dict(good, **{"X-Shopify-Hmac-Sha256": webhook_headers(self.body, "x", secret="nope")["X-Shopify-Hmac-Sha256"]})
+        missing = {k: v for k, v in good.items() if k != "X-Shopify-Hmac-Sha256"}
+        cases = {
+            "wrong secret": (self.body, bad_signature),
+            "missing header": (self.body, missing),
+            "tampered body": (self.body.replace(b"Super Toys", b"Super Toyz"), good),
+            "unknown shop": (self.body, webhook_headers(self.body, "app/uninstalled", shop="stranger.myshopify.com")),
+        }
+        for name, (body, headers) in cases.items():
+            with self.subTest(case=name):
+                response = self.post_webhook(body, headers)
+                self.assertEqual(response.status_code, 401)
+        self.assertEqual(self.job_count(), 0)
+        self.assertEqual(self.env["queue.job"].search_count([]), self.queue_jobs_before)
+
+    def test_duplicate_delivery_is_one_job_and_still_200(self):
+        headers = webhook_headers(self.body, "app/uninstalled")
+        first = self.post_webhook(self.body, headers)
+        second = self.post_webhook(self.body, headers)
+        self.assertEqual((first.status_code, second.status_code), (200, 200))
+        self.assertFalse(first.json()["duplicate"])
+        self.assertTrue(second.json()["duplicate"])
+        self.assertEqual(first.json()["job"], second.json()["job"])
+        # Same event redelivered under a new webhook id (another subscription): still one job.
+        third = self.post_webhook(self.body, dict(headers, **{"X-Shopify-Webhook-Id": str(uuid.uuid4())}))
+        self.assertTrue(third.json()["duplicate"])
+        self.assertEqual(self.job_count(), 1)
+        self.assertEqual(self.env["queue.job"].search_count([]), self.queue_jobs_before + 1)
+
+    def test_oversize_body_is_413_and_stores_nothing(self):
+        body = b'{"pad": "' + b"x" * (MAX_BODY_BYTES + 10) + b'"}'
+        response = self.post_webhook(body, webhook_headers(body, "app/uninstalled"))
+        self.assertEqual(response.status_code, 413)
+        self.assertEqual(self.job_count(), 0)
+
+    def test_malformed_body(self):
+        body = b'{"id": 1, "name": '
+        # Unsigned garbage is refused before anyone reads it.
+        unsigned = dict(webhook_headers(body, "orders/create"), **{"X-Shopify-Hmac-Sha256": "AAAA"})
+        self.assertEqual(self.post_webhook(body, unsigned).status_code, 401)
+        self.assertEqual(self.job_count(), 0)
+        # Signed garbage is answered 400 and kept, classified, for someone to look at.
+        response = self.post_webhook(body, webhook_headers(body, "orders/create"))
+        self.assertEqual(response.status_code, 400)
+        job = self.jobs.search([("backend_id", "=", self.backend.id)])
+        self.assertEqual(len(job), 1)
+        self.assertEqual((job.state, job.failure_category), ("failed", "data"))
+        self.assertEqual(job.payload, body.decode())
+        self.assertIn("not valid JSON", job.error_message)
+
+    def test_topic_without_handler_is_stored_as_configuration_failure(self):
+        body = json.dumps({"id": 828155753, "name": "Comfort", "role": "main"}).encode()
+        response = self.post_webhook(body, webhook_headers(body, "themes/publish"))
+        self.assertEqual(response.status_code, 200)
+        job = self.jobs.browse(response.json()["job"])
+        self.assertEqual((job.state, job.failure_category), ("failed", "configuration"))
+        self.assertEqual(job.error_message, "No handler for topic themes/publish.")
+        self.assertFalse(job.queue_job_id)
+
+    def test_get_is_not_allowed(self):
+        response = self.url_open("/shopify/webhook")
+        self.assertEqual(response.status_code, 405)
+        self.assertEqual(self.job_count(), 0)
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentDelivery(TransactionCase):
+    """Two deliveries of one webhook at the same instant, each in its own database transaction,
+    as two Odoo workers would handle them. Data is committed for real, then removed."""
+
+    def test_two_simultaneous_deliveries_make_one_job(self):
+        domain = f"race-{uuid.uuid4().hex[:8]}.myshopify.com"
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            backend_id = env["shopify.backend"].create({
+                "name": "Race store", "shop_domain": domain, "auth_mode": "legacy_token",
+                "access_token": "x", "webhook_secret": WEBHOOK_SECRET,
+            }).id
+        self.addCleanup(self._drop_committed, backend_id)
+
+        body = webhook_example_raw("app/uninstalled")
+        headers = read_headers(webhook_headers(body, "app/uninstalled", shop=domain))
+        barrier = threading.Barrier(2, timeout=20)
+        results, failures = [], []
+
+        def deliver():
+            try:
+                with self.registry.cursor() as cr:
+                    # Bind the transaction to the registry object directly: Registry(dbname)
+                    # would wait for the registry lock, which the test runner holds.
+                    cr.transaction = Transaction(self.registry)
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    backend = env["shopify.backend"].browse(backend_id)
+                    barrier.wait()
+                    job, created = env["shopify.sync.job"]._intake_webhook(
+                        backend, headers, body, json.loads(body))
+                    results.append(created)
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                failures.append(repr(exc))
+
+        threads = [threading.Thread(target=deliver) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        self.assertEqual(failures, [])
+        self.assertEqual(sorted(results), [False, True])
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT count(*) FROM shopify_sync_job WHERE backend_id = %s", [backend_id])
+            self.assertEqual(cr.fetchone()[0], 1)
+            cr.execute("SELECT count(*) FROM queue_job WHERE identity_key IN "
+                       "(SELECT 'shopify.sync.job:' || id FROM shopify_sync_job WHERE backend_id = %s)",
+                       [backend_id])
+            self.assertEqual(cr.fetchone()[0], 1)
+
+    def _drop_committed(self, backend_id):
+        with self.registry.cursor() as cr:
+            cr.execute("DELETE FROM queue_job WHERE identity_key IN "
+                       "(SELECT 'shopify.sync.job:' || id FROM shopify_sync_job WHERE backend_id = %s)",
+                       [backend_id])
+            cr.execute("DELETE FROM shopify_sync_job WHERE backend_id = %s", [backend_id])
+            cr.execute("DELETE FROM mail_message WHERE model = 'shopify.backend' AND res_id = %s", [backend_id])
+            cr.execute("DELETE FROM shopify_backend WHERE id = %s", [backend_id])
