@@ -2,3 +2,4 @@
 
 from . import app
 from . import compliance
+from . import orders

@@ -39,3 +39,14 @@ ALL = {
     "WEBHOOK_SUBSCRIPTIONS": WEBHOOK_SUBSCRIPTIONS,
     "WEBHOOK_SUBSCRIPTION_CREATE": WEBHOOK_SUBSCRIPTION_CREATE,
 }
+
+# Barcodes are not in order webhooks: read once per variant (then cached) when matching by barcode.
+VARIANT_BARCODES = """
+query VariantBarcodes($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on ProductVariant { id sku barcode }
+  }
+}
+"""
+
+ALL["VARIANT_BARCODES"] = VARIANT_BARCODES

@@ -1,3 +1,5 @@
 from . import shopify_backend
 from . import shopify_sync_job
 from . import shopify_binding
+from . import shopify_tax_map
+from . import shopify_backend_orders

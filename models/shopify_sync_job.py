@@ -3,6 +3,7 @@ import logging
 import re
 import traceback
 from datetime import datetime, timezone
+from decimal import Decimal
 
 import psycopg2
 
@@ -415,9 +416,10 @@ class ShopifySyncJob(models.Model):
     # -- payload -----------------------------------------------------------------------------
 
     def _payload_json(self):
+        """The payload as Python data; JSON numbers with a fraction (tax rates) become Decimal."""
         self.ensure_one()
         try:
-            return json.loads(self.payload or "null")
+            return json.loads(self.payload or "null", parse_float=Decimal)
         except ValueError:
             return None
 

@@ -6,3 +6,4 @@ from . import test_webhook_intake
 from . import test_sync_jobs
 from . import test_compliance
 from . import test_security
+from . import test_orders

@@ -1,0 +1,363 @@
+"""orders/create, orders/updated, orders/paid, orders/cancelled -> one sale.order per Shopify order.
+
+The order is built from the webhook payload alone; Shopify is called only for what the payload
+lacks (variant barcodes, cached). Replays and out-of-order deliveries are harmless: the binding
+(backend + order GID, unique) finds the existing order, and an event older than the one applied
+changes nothing. Totals are checked to the cent against Shopify's before anything is kept.
+"""
+
+import threading
+from decimal import Decimal
+
+from odoo import fields
+
+from ..lib import queries
+from ..lib.errors import ConfigurationError, DataError
+from ..lib.order_mapping import CENT, parse_order
+from ..lib.registry import register
+from ..models.shopify_sync_job import parse_shopify_datetime
+from .partners import PartnerResolver
+
+PAID_STATUSES = {"paid", "partially_refunded", "refunded"}
+_BARCODE_CACHE = {}  # (backend id, variant gid) -> barcode, shared by the jobs of a worker
+_BARCODE_LOCK = threading.Lock()
+
+
+def odoo_amount(value):
+    """Odoo monetary value (already rounded to the currency) as an exact Decimal of cents."""
+    return Decimal(repr(value)).quantize(CENT)
+
+
+class OrderImporter:
+    def __init__(self, job):
+        self.job = job
+        self.env = job.env
+        self.backend = job.backend_id
+        self.company = self.backend.company_id
+        self.payload = job._payload_json()
+        self.order = parse_order(self.payload, self.backend.order_currency_mode)
+        self.bindings = self.env["shopify.binding"]
+
+    # -- entry point -------------------------------------------------------------------------
+
+    def run(self):
+        order, backend = self.order, self.backend
+        existing = self.bindings._record_for(backend, order.gid) if order.gid else None
+        updated_at = parse_shopify_datetime(order.updated_at)
+        if order.test and backend.skip_test_orders:
+            self.job._mark_done(summary=f"Test order {order.name} skipped (store setting).")
+            return existing
+        if existing and self.bindings._is_outdated(backend, order.gid, updated_at):
+            self.job._mark_done(summary=f"Older than the version already applied to {existing.name}: nothing changed.")
+            return existing
+        if not existing and backend.import_only_paid and order.financial_status not in PAID_STATUSES:
+            self.job._mark_done(summary=f"Order {order.name} is {order.financial_status or 'unpaid'}: it is "
+                                        "imported when Shopify reports it paid.")
+            return None
+        if existing:
+            sale = self._update(existing)
+        else:
+            sale = self._create()
+        self.bindings._bind(backend, order.gid, sale, updated_at=updated_at)
+        if order.cancelled_at:
+            self._cancel(sale)
+        return sale
+
+    # -- create / update ---------------------------------------------------------------------
+
+    def _create(self):
+        values = self._order_values()
+        values["order_line"] = [(0, 0, line) for line in self._line_values()]
+        sale = self.env["sale.order"].create(values)
+        self._settle_totals(sale)
+        if self.backend.auto_confirm and not self.order.cancelled_at:
+            sale.action_confirm()
+        return sale
+
+    def _update(self, sale):
+        if sale.state in ("draft", "sent"):
+            # Shopify owns orders: an unconfirmed order is rebuilt from the newest payload.
+            sale.order_line.unlink()
+            # Order values first: a new partner or fiscal position recomputes line taxes, which
+            # must not wipe the mapped taxes of the new lines.
+            sale.write(self._order_values())
+            sale.write({"order_line": [(0, 0, line) for line in self._line_values()]})
+            self._settle_totals(sale)
+            if self.backend.auto_confirm and not self.order.cancelled_at:
+                sale.action_confirm()
+            return sale
+        if sale.state == "cancel":
+            return sale
+        expected = self._line_signature(self._line_values())
+        current = self._line_signature([{
+            "product_id": line.product_id.id, "product_uom_qty": line.product_uom_qty,
+            "price_unit": line.price_unit,
+        } for line in sale.order_line if not line.display_type])
+        if expected != current:
+            added = sorted(expected - current)
+            removed = sorted(current - expected)
+            raise DataError(
+                f"Order {self.order.name} was edited in Shopify after {sale.name} was confirmed. "
+                f"Lines in Shopify only: {added}; lines in Odoo only: {removed}.",
+                fix="Adjust the confirmed sale order by hand (or cancel and Retry), then Retry or Ignore.",
+            )
+        return sale
+
+    @staticmethod
+    def _line_signature(lines):
+        return {(line["product_id"], round(line["product_uom_qty"], 4), round(line["price_unit"], 2)) for line in lines}
+
+    def _order_values(self):
+        order, backend = self.order, self.backend
+        partners = PartnerResolver(self.job)
+        customer = partners.customer(order)
+        invoice = partners.child_address(customer, order.billing_address, "invoice", f"the billing address of {order.name}")
+        delivery = partners.child_address(customer, order.shipping_address, "delivery",
+                                          f"the shipping address of {order.name}")
+        values = {
+            "partner_id": customer.id,
+            "partner_invoice_id": invoice.id,
+            "partner_shipping_id": delivery.id,
+            "client_order_ref": order.name,
+            "origin": f"Shopify {order.name}",
+            "company_id": self.company.id,
+            "date_order": parse_shopify_datetime(self.payload.get("processed_at") or self.payload.get("created_at"))
+            or fields.Datetime.now(),
+            "note": order.note or False,
+        }
+        if backend.order_prefix:
+            values["name"] = f"{backend.order_prefix}{order.name.lstrip('#')}"
+        if backend.warehouse_id:
+            values["warehouse_id"] = backend.warehouse_id.id
+        if backend.team_id:
+            values["team_id"] = backend.team_id.id
+        pricelist = self._pricelist()
+        if pricelist:
+            values["pricelist_id"] = pricelist.id
+        return values
+
+    def _pricelist(self):
+        code = self.order.currency
+        currency = self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
+        if not currency or not currency.active:
+            raise ConfigurationError(
+                f"Order {self.order.name} is in {code}, which is not an active currency in Odoo.",
+                fix=f"Activate {code} (Accounting > Configuration > Currencies), then Retry.",
+            )
+        pricelist = self.backend.pricelist_ids.filtered(lambda p: p.currency_id == currency)[:1]
+        if pricelist or currency == self.company.currency_id:
+            return pricelist
+        raise ConfigurationError(
+            f"Order {self.order.name} is in {code} but store {self.backend.name} has no {code} pricelist.",
+            fix=f"Create a pricelist in {code} and add it to the store's 'Pricelists per currency', then Retry.",
+        )
+
+    # -- lines -------------------------------------------------------------------------------
+
+    def _line_values(self):
+        products = self._products()
+        taxes = self._taxes()
+        service = {
+            "shipping": self.backend.shipping_product_id,
+            "tip": self.backend.tip_product_id,
+            "duty": self.backend.duty_product_id,
+            "fee": self.backend.fee_product_id,
+        }
+        values = []
+        for index, line in enumerate(self.order.lines):
+            product = products.get(index) or service.get(line.kind)
+            if not product:
+                raise ConfigurationError(
+                    f"Store {self.backend.name} has no {line.kind} product for '{line.title}'.",
+                    fix=f"Choose a {line.kind} product on the store's Orders tab, then Retry.")
+            discount = (line.discount / line.gross * 100) if line.gross and line.discount else Decimal(0)
+            values.append({
+                "product_id": product.id,
+                "name": line.title if line.kind != "product" else (line.title or product.display_name),
+                "product_uom_qty": float(line.quantity),
+                "price_unit": float(line.unit_price),
+                "discount": float(discount),
+                "tax_ids": [(6, 0, taxes[index].ids)],
+            })
+        return values
+
+    def _products(self):
+        """Product of each product line, by index; one error naming every unmatched line."""
+        match = self.backend.product_match
+        Product = self.env["product.product"]
+        found, missing = {}, []
+        lines = [(i, line) for i, line in enumerate(self.order.lines) if line.kind == "product"]
+        barcodes = self._barcodes([line.variant_gid for _i, line in lines]) if "barcode" in match else {}
+        for index, line in lines:
+            product = self.bindings._record_for(self.backend, line.variant_gid) if line.variant_gid else None
+            for method in match.split("_")[1:]:
+                if product:
+                    break
+                if method == "sku" and line.sku:
+                    product = self._unique(Product, [("default_code", "=", line.sku)], f"SKU {line.sku}")
+                elif method == "barcode" and barcodes.get(line.variant_gid):
+                    barcode = barcodes[line.variant_gid]
+                    product = self._unique(Product, [("barcode", "=", barcode)], f"barcode {barcode}")
+            if not product:
+                variant = line.variant_gid.rsplit("/", 1)[-1] if line.variant_gid else "none"
+                missing.append(f"SKU {line.sku or '(empty)'} (variant {variant}, '{line.title}')")
+                continue
+            if line.variant_gid:
+                self.bindings._bind(self.backend, line.variant_gid, product)
+            found[index] = product
+        if missing:
+            raise DataError(
+                f"Order {self.order.name}: {'; '.join(missing)} has no Odoo product."
+                if len(missing) == 1 else f"Order {self.order.name}: no Odoo product for {'; '.join(missing)}.",
+                fix="Create the product in Odoo with that internal reference (or barcode), or bind the "
+                "variant, then Retry.",
+            )
+        return found
+
+    def _unique(self, Product, domain, label):
+        products = Product.search(domain + [("company_id", "in", [False, self.company.id])], limit=2)
+        if len(products) > 1:
+            raise DataError(f"{label} matches several Odoo products: {', '.join(products.mapped('display_name'))}.",
+                            fix="Make the reference unique in Odoo, or bind the variant, then Retry.")
+        return products
+
+    def _barcodes(self, variant_gids):
+        """Barcodes of variants, from the cache or one GraphQL call for all the unknown ones."""
+        wanted = [gid for gid in variant_gids if gid]
+        with _BARCODE_LOCK:
+            unknown = [gid for gid in wanted if (self.backend.id, gid) not in _BARCODE_CACHE]
+        if unknown:
+            nodes = self.backend._get_client().execute(queries.VARIANT_BARCODES, {"ids": unknown})["nodes"]
+            with _BARCODE_LOCK:
+                for gid in unknown:
+                    _BARCODE_CACHE[(self.backend.id, gid)] = None
+                for node in nodes:
+                    if node and node.get("id"):
+                        _BARCODE_CACHE[(self.backend.id, node["id"])] = node.get("barcode") or None
+        with _BARCODE_LOCK:
+            return {gid: _BARCODE_CACHE.get((self.backend.id, gid)) for gid in wanted}
+
+    def _taxes(self):
+        """Odoo taxes of each line, by index, through the store's tax mapping table."""
+        table = self.env["shopify.tax.map"]._lookup_table(self.backend)
+        destination = self.order.shipping_address or self.order.billing_address or {}
+        country_code = (destination.get("country_code") or "").upper()
+        state_code = (destination.get("province_code") or "").upper()
+        result, missing = {}, []
+        Tax = self.env["account.tax"]
+        for index, line in enumerate(self.order.lines):
+            taxes = Tax
+            for tax_line in line.taxes:
+                rows = table.get((tax_line.title.strip().lower(), round(float(tax_line.percent), 4)), [])
+                row = _best_row(rows, country_code, state_code)
+                if not row:
+                    missing.append(f"tax '{tax_line.title}' {tax_line.percent}%")
+                    continue
+                if row.tax_id.price_include != self.order.taxes_included:
+                    raise ConfigurationError(
+                        f"Order {self.order.name} has prices {'including' if self.order.taxes_included else 'excluding'}"
+                        f" tax, but tax '{row.tax_id.name}' mapped from '{tax_line.title}' is "
+                        f"{'tax-included' if row.tax_id.price_include else 'tax-excluded'}.",
+                        fix="Map this Shopify tax to an Odoo tax with the matching 'Included in price' setting.",
+                    )
+                taxes |= row.tax_id
+            result[index] = taxes
+        if missing:
+            unique = sorted(set(missing))
+            raise ConfigurationError(
+                f"{', '.join(unique)} {'has' if len(unique) == 1 else 'have'} no mapping for company "
+                f"{self.company.name} (order {self.order.name}).",
+                fix="Add the row under Shopify Sync > Configuration > Tax mappings, then Retry.",
+            )
+        return result
+
+    # -- checks and state --------------------------------------------------------------------
+
+    def _settle_totals(self, sale):
+        """Make Odoo's amounts Shopify's, or refuse the order.
+
+        A discount is first kept as Odoo shows it (price + discount %). A percentage cannot always
+        carry Shopify's cent-exact allocation, and when Odoo's rounding then lands a cent off, each
+        discounted line whose net unit price is a whole number of cents is re-priced at that net
+        price (the discount stays in the line description). If the amounts still differ the
+        order is refused with both figures, and the savepoint drops everything written.
+        """
+        if self._totals_mismatch(sale):
+            lines = sale.order_line.filtered(lambda l: not l.display_type).sorted("id")
+            for sale_line, line in zip(lines, self.order.lines):
+                if not line.discount or not line.quantity:
+                    continue
+                net_unit = line.net / line.quantity
+                if net_unit == net_unit.quantize(CENT):
+                    sale_line.write({
+                        "price_unit": float(net_unit),
+                        "discount": 0.0,
+                        "name": f"{sale_line.name} (Shopify discount {line.discount} on "
+                        f"{line.quantity.normalize()} x {line.unit_price})",
+                    })
+        self._check_totals(sale)
+
+    def _totals_mismatch(self, sale):
+        order = self.order
+        return (odoo_amount(sale.amount_tax), odoo_amount(sale.amount_total)) != (order.total_tax, order.total_price)
+
+    def _check_totals(self, sale):
+        order = self.order
+        figures = [
+            ("untaxed", odoo_amount(sale.amount_untaxed), order.total_untaxed),
+            ("tax", odoo_amount(sale.amount_tax), order.total_tax),
+            ("total", odoo_amount(sale.amount_total), order.total_price),
+        ]
+        wrong = [(label, odoo, shopify) for label, odoo, shopify in figures if odoo != shopify]
+        if wrong:
+            detail = ", ".join(f"{label} Odoo {odoo} vs Shopify {shopify}" for label, odoo, shopify in wrong)
+            if self.company.tax_calculation_rounding_method != "round_per_line":
+                raise ConfigurationError(
+                    f"Order {order.name} would not match Shopify to the cent ({order.currency}): {detail}. "
+                    f"Shopify rounds tax on each line; company {self.company.name} rounds per tax over "
+                    "the whole order. Nothing was written.",
+                    fix="Set Accounting > Configuration > Settings > Taxes > Rounding Method to "
+                    "'Round per Line' for this company, then Retry.",
+                )
+            raise DataError(
+                f"Order {order.name} would not match Shopify to the cent ({order.currency}): {detail}. "
+                f"Shopify subtotal {order.subtotal_price}, discounts {order.total_discounts}. Nothing was written.",
+                fix="Usually a tax mapping to an Odoo tax with another rate or rounding, or a product "
+                "line Shopify prices differently. Fix the mapping, then Retry.",
+            )
+
+    def _cancel(self, sale):
+        if sale.state == "cancel":
+            return
+        delivered = sale.picking_ids.filtered(lambda p: p.state == "done")
+        invoiced = sale.invoice_ids.filtered(lambda m: m.state == "posted")
+        if delivered or invoiced:
+            done = ", ".join((delivered | invoiced).mapped("name"))
+            raise DataError(
+                f"Order {self.order.name} was cancelled in Shopify, but {sale.name} already has {done}.",
+                fix="Return the goods or issue a credit note in Odoo, cancel the sale order by hand, "
+                "then Ignore this job.",
+            )
+        sale._action_cancel()
+
+
+def _best_row(rows, country_code, state_code):
+    """The most specific mapping row for the destination: state, then country, then any."""
+    best, best_score = None, -1
+    for row in rows:
+        if row.country_id and row.country_id.code != country_code:
+            continue
+        if row.state_id and (row.state_id.code or "").upper() != state_code:
+            continue
+        score = (2 if row.state_id else 0) + (1 if row.country_id else 0)
+        if score > best_score:
+            best, best_score = row, score
+    return best
+
+
+@register("orders/create", "order")
+@register("orders/updated", "order")
+@register("orders/paid", "order")
+@register("orders/cancelled", "order")
+def import_order(job):
+    return OrderImporter(job).run()

@@ -1,0 +1,177 @@
+"""Shopify order webhook payload -> plain, Decimal-exact structure (no ORM).
+
+Every amount is read from Shopify's strings as Decimal, in the currency the backend asked for:
+``shop`` money (the store's currency, what the books are kept in) or ``presentment`` money (what
+the customer paid in). The handler turns this structure into Odoo records; keeping the parsing
+here makes it testable on payloads alone.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .gid import payload_gid, to_gid
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+
+def money(value):
+    """Decimal of a Shopify amount string ("89.99"); None and "" are zero. Never via float."""
+    if value is None or value == "":
+        return ZERO
+    if isinstance(value, float):
+        raise TypeError("Shopify amounts are strings (or Decimal-parsed numbers); refusing a float")
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def amount(obj, name, currency_mode="shop"):
+    """``obj[name]`` in the requested currency, preferring ``obj[name + "_set"]``."""
+    money_set = obj.get(f"{name}_set") or {}
+    bag = money_set.get(f"{currency_mode}_money") if isinstance(money_set, dict) else None
+    if bag and bag.get("amount") is not None:
+        return money(bag["amount"])
+    return money(obj.get(name))
+
+
+@dataclass
+class TaxLine:
+    title: str
+    rate: Decimal  # fraction, 0.0725 for 7.25 %
+    amount: Decimal
+
+    @property
+    def percent(self):
+        return (self.rate * 100).normalize()
+
+
+@dataclass
+class OrderLine:
+    kind: str  # product, shipping, tip, duty, fee
+    title: str
+    quantity: Decimal
+    unit_price: Decimal
+    discount: Decimal = ZERO  # money, all discount allocations on the line
+    taxes: list = field(default_factory=list)
+    gid: str = None
+    variant_gid: str = None
+    product_gid: str = None
+    sku: str = None
+
+    @property
+    def gross(self):
+        return self.unit_price * self.quantity
+
+    @property
+    def net(self):
+        return self.gross - self.discount
+
+    @property
+    def tax_amount(self):
+        return sum((t.amount for t in self.taxes), ZERO)
+
+
+@dataclass
+class Order:
+    gid: str
+    name: str
+    updated_at: str
+    currency: str
+    taxes_included: bool
+    financial_status: str
+    cancelled_at: str
+    test: bool
+    email: str
+    phone: str
+    customer: dict
+    billing_address: dict
+    shipping_address: dict
+    gateways: list
+    lines: list
+    total_price: Decimal
+    total_tax: Decimal
+    subtotal_price: Decimal
+    total_discounts: Decimal
+    discount_codes: list
+    note: str = None
+
+    @property
+    def total_untaxed(self):
+        return self.total_price - self.total_tax
+
+    def lines_of(self, kind):
+        return [line for line in self.lines if line.kind == kind]
+
+
+def _taxes(obj, currency_mode):
+    return [
+        TaxLine(title=t.get("title") or "", rate=money(t.get("rate")), amount=amount(t, "price", currency_mode))
+        for t in obj.get("tax_lines") or []
+        if amount(t, "price", currency_mode) or money(t.get("rate"))
+    ]
+
+
+def _discount(obj, currency_mode):
+    return sum((amount(a, "amount", currency_mode) for a in obj.get("discount_allocations") or []), ZERO)
+
+
+def parse_order(payload, currency_mode="shop"):
+    """Parse an ``orders/*`` webhook body (REST resource shape)."""
+    lines = []
+    for item in payload.get("line_items") or []:
+        lines.append(OrderLine(
+            kind="product",
+            title=item.get("name") or item.get("title") or "",
+            quantity=Decimal(str(item.get("quantity") or 0)),
+            unit_price=amount(item, "price", currency_mode),
+            discount=_discount(item, currency_mode),
+            taxes=_taxes(item, currency_mode),
+            gid=payload_gid("LineItem", item),
+            variant_gid=to_gid("ProductVariant", item["variant_id"]) if item.get("variant_id") else None,
+            product_gid=to_gid("Product", item["product_id"]) if item.get("product_id") else None,
+            sku=(item.get("sku") or None),
+        ))
+        for duty in item.get("duties") or []:
+            lines.append(OrderLine(
+                kind="duty", title=f"Duty on {item.get('name') or item.get('title')}", quantity=Decimal(1),
+                unit_price=amount(duty, "price", currency_mode), taxes=_taxes(duty, currency_mode),
+            ))
+    for ship in payload.get("shipping_lines") or []:
+        if ship.get("is_removed"):
+            continue
+        lines.append(OrderLine(
+            kind="shipping", title=ship.get("title") or "Shipping", quantity=Decimal(1),
+            unit_price=amount(ship, "price", currency_mode), discount=_discount(ship, currency_mode),
+            taxes=_taxes(ship, currency_mode), gid=payload_gid("ShippingLine", ship),
+        ))
+    tip = amount(payload, "total_tip_received", currency_mode)
+    if tip:
+        lines.append(OrderLine(kind="tip", title="Tip", quantity=Decimal(1), unit_price=tip))
+    fees = payload.get("current_total_additional_fees_set") or payload.get("original_total_additional_fees_set")
+    if fees:
+        fee_amount = money((fees.get(f"{currency_mode}_money") or {}).get("amount"))
+        if fee_amount:
+            lines.append(OrderLine(kind="fee", title="Additional fees", quantity=Decimal(1), unit_price=fee_amount))
+    currency = payload.get("presentment_currency") if currency_mode == "presentment" else payload.get("currency")
+    return Order(
+        gid=payload_gid("Order", payload),
+        name=payload.get("name") or "",
+        updated_at=payload.get("updated_at"),
+        currency=currency or payload.get("currency"),
+        taxes_included=bool(payload.get("taxes_included")),
+        financial_status=payload.get("financial_status") or "",
+        cancelled_at=payload.get("cancelled_at"),
+        test=bool(payload.get("test")),
+        email=payload.get("email") or payload.get("contact_email") or (payload.get("customer") or {}).get("email"),
+        phone=payload.get("phone"),
+        customer=payload.get("customer") or {},
+        billing_address=payload.get("billing_address") or {},
+        shipping_address=payload.get("shipping_address") or {},
+        gateways=list(payload.get("payment_gateway_names") or []),
+        lines=lines,
+        total_price=amount(payload, "total_price", currency_mode),
+        total_tax=amount(payload, "total_tax", currency_mode),
+        subtotal_price=amount(payload, "subtotal_price", currency_mode),
+        total_discounts=amount(payload, "total_discounts", currency_mode),
+        discount_codes=[d.get("code") for d in payload.get("discount_codes") or [] if d.get("code")],
+        note=payload.get("note"),
+    )

@@ -1,0 +1,60 @@
+from odoo import api, fields, models
+
+# Shopify allocates discounts in cents; Odoo stores a line discount as a percentage. Six decimals
+# keep (price x qty x (1 - d/100)) exact to the cent for line totals up to a million.
+DISCOUNT_DIGITS = 6
+
+
+class ShopifyBackend(models.Model):
+    """Order import settings of a store."""
+
+    _inherit = "shopify.backend"
+
+    order_currency_mode = fields.Selection(
+        [("shop", "Shop currency (the store's books)"), ("presentment", "Customer's currency")],
+        string="Order amounts in", default="shop", required=True,
+        help="Shopify sends every amount twice: in the store's currency and in the currency the "
+        "customer paid in. Orders are created in the one chosen here.",
+    )
+    product_match = fields.Selection(
+        [
+            ("binding_sku_barcode", "Binding, then SKU, then barcode"),
+            ("binding_barcode_sku", "Binding, then barcode, then SKU"),
+            ("binding_sku", "Binding, then SKU"),
+            ("binding", "Binding only"),
+        ],
+        string="Match products by", default="binding_sku_barcode", required=True,
+        help="How an order line finds its Odoo product. Barcodes are not in order webhooks: they "
+        "are read from Shopify once per variant and cached.",
+    )
+    pricelist_ids = fields.Many2many(
+        "product.pricelist", string="Pricelists per currency",
+        help="An order in a currency other than the company's uses the pricelist of that currency.",
+    )
+    shipping_product_id = fields.Many2one(
+        "product.product", string="Shipping product",
+        default=lambda self: self.env.ref("shopify_sync.product_shipping", raise_if_not_found=False))
+    tip_product_id = fields.Many2one(
+        "product.product", string="Tip product",
+        default=lambda self: self.env.ref("shopify_sync.product_tip", raise_if_not_found=False))
+    duty_product_id = fields.Many2one(
+        "product.product", string="Duties product",
+        default=lambda self: self.env.ref("shopify_sync.product_duty", raise_if_not_found=False))
+    fee_product_id = fields.Many2one(
+        "product.product", string="Additional fees product",
+        default=lambda self: self.env.ref("shopify_sync.product_fee", raise_if_not_found=False))
+    import_only_paid = fields.Boolean(
+        string="Import paid orders only",
+        help="Unpaid orders wait (their job ends without an order) until Shopify reports them paid.")
+    auto_confirm = fields.Boolean(string="Confirm sale orders", default=True)
+    skip_test_orders = fields.Boolean(string="Skip test orders", default=True)
+    order_prefix = fields.Char(
+        string="Order number prefix", help="Prepended to the Shopify order name, e.g. 'SHOP-' gives 'SHOP-#1001'.")
+    tax_map_ids = fields.One2many("shopify.tax.map", "backend_id", string="Tax mappings")
+
+    @api.model
+    def _ensure_discount_precision(self):
+        """Called from data on install/upgrade: raise the Discount precision, never lower it."""
+        precision = self.env.ref("product.decimal_discount", raise_if_not_found=False)
+        if precision and precision.digits < DISCOUNT_DIGITS:
+            precision.digits = DISCOUNT_DIGITS

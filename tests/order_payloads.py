@@ -1,0 +1,103 @@
+"""Order webhook bodies in Shopify's REST shape, with Shopify's own arithmetic.
+
+Amounts are strings, every ``*_set`` carries shop and presentment money, tax is computed per line
+on the discounted amount and rounded half-up to the cent (how Shopify computes it), and the order
+totals are the sums Shopify reports. The importer never sees this arithmetic: it recomputes in
+Odoo and must land on the same cents.
+"""
+
+import itertools
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+_ids = itertools.count(5_000_000_001)
+
+
+def _set(amount, currency, rate=None, presentment=None):
+    shop = f"{Decimal(amount).quantize(CENT)}"
+    other = presentment or (f"{(Decimal(amount) * rate).quantize(CENT, ROUND_HALF_UP)}" if rate else shop)
+    return {"shop_money": {"amount": shop, "currency_code": currency},
+            "presentment_money": {"amount": other, "currency_code": presentment and "EUR" or currency}}
+
+
+def _round(value):
+    return value.quantize(CENT, ROUND_HALF_UP)
+
+
+def tax_lines(net, taxes, included, currency):
+    """Shopify tax lines for a net amount: [(title, rate_percent)]."""
+    lines = []
+    total_rate = sum(Decimal(str(r)) for _t, r in taxes) / 100
+    for title, rate in taxes:
+        rate = Decimal(str(rate)) / 100
+        if included:
+            amount = _round(net * rate / (1 + total_rate))
+        else:
+            amount = _round(net * rate)
+        lines.append({"title": title, "rate": float(rate), "price": f"{amount}",
+                      "price_set": _set(amount, currency), "channel_liable": False})
+    return lines
+
+
+def order_payload(number=1001, lines=(), shipping=None, tip="0.00", taxes_included=False, currency="USD",
+                  customer="default", billing=None, shipping_address="same", financial_status="paid",
+                  updated_at="2026-11-23T10:00:00-05:00", cancelled_at=None, test=False, order_id=None):
+    """lines: dicts with sku, variant_id, price, quantity, discount (money), taxes [(title, rate %)]."""
+    order_id = order_id or next(_ids)
+    line_items, total_tax, subtotal, discounts = [], Decimal(0), Decimal(0), Decimal(0)
+    for n, spec in enumerate(lines):
+        price, qty = Decimal(spec["price"]), int(spec.get("quantity", 1))
+        discount = Decimal(spec.get("discount", "0"))
+        net = price * qty - discount
+        taxes = tax_lines(net, spec.get("taxes", []), taxes_included, currency)
+        total_tax += sum(Decimal(t["price"]) for t in taxes)
+        subtotal += net
+        discounts += discount
+        item_id = next(_ids)
+        line_items.append({
+            "id": item_id, "admin_graphql_api_id": f"gid://shopify/LineItem/{item_id}",
+            "variant_id": spec.get("variant_id"), "product_id": spec.get("product_id"),
+            "title": spec.get("title", f"Product {n + 1}"), "name": spec.get("title", f"Product {n + 1}"),
+            "sku": spec.get("sku", ""), "quantity": qty, "current_quantity": qty,
+            "price": f"{price}", "price_set": _set(price, currency),
+            "total_discount": "0.00", "taxable": bool(taxes), "tax_lines": taxes, "duties": [],
+            "discount_allocations": [{"amount": f"{discount}", "amount_set": _set(discount, currency),
+                                      "discount_application_index": 0}] if discount else [],
+            "requires_shipping": True, "gift_card": False,
+        })
+    shipping_lines = []
+    shipping_total = Decimal(0)
+    if shipping:
+        price = Decimal(shipping["price"])
+        taxes = tax_lines(price, shipping.get("taxes", []), taxes_included, currency)
+        total_tax += sum(Decimal(t["price"]) for t in taxes)
+        shipping_total = price
+        shipping_lines.append({"id": next(_ids), "title": shipping.get("title", "Standard"), "price": f"{price}",
+                               "price_set": _set(price, currency), "discounted_price": f"{price}",
+                               "tax_lines": taxes, "discount_allocations": [], "is_removed": False})
+    tip = Decimal(tip)
+    total = subtotal + shipping_total + tip + (Decimal(0) if taxes_included else total_tax)
+    if customer == "default":
+        customer = {"id": next(_ids), "email": f"buyer{number}@example.com", "first_name": "Jane",
+                    "last_name": f"Buyer{number}", "phone": "+1 415 555 0100"}
+    billing = billing or {"first_name": "Jane", "last_name": "Buyer", "address1": "1 Market St",
+                          "city": "San Francisco", "zip": "94105", "province_code": "CA", "province": "California",
+                          "country_code": "US", "country": "United States", "phone": "(415) 555-0100"}
+    return {
+        "id": order_id, "admin_graphql_api_id": f"gid://shopify/Order/{order_id}",
+        "name": f"#{number}", "order_number": number, "email": (customer or {}).get("email"),
+        "created_at": "2026-11-23T09:59:00-05:00", "processed_at": "2026-11-23T09:59:00-05:00",
+        "updated_at": updated_at, "cancelled_at": cancelled_at, "test": test,
+        "currency": currency, "presentment_currency": currency, "taxes_included": taxes_included,
+        "financial_status": financial_status, "payment_gateway_names": ["shopify_payments"],
+        "customer": customer, "billing_address": billing,
+        "shipping_address": billing if shipping_address == "same" else shipping_address,
+        "line_items": line_items, "shipping_lines": shipping_lines, "tax_lines": [],
+        "discount_codes": [{"code": "WELCOME", "amount": f"{discounts}", "type": "fixed_amount"}] if discounts else [],
+        "subtotal_price": f"{subtotal}", "subtotal_price_set": _set(subtotal, currency),
+        "total_discounts": f"{discounts}", "total_discounts_set": _set(discounts, currency),
+        "total_tax": f"{total_tax}", "total_tax_set": _set(total_tax, currency),
+        "total_tip_received": f"{tip}",
+        "total_price": f"{total}", "total_price_set": _set(total, currency),
+        "total_shipping_price_set": _set(shipping_total, currency),
+    }
