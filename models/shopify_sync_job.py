@@ -125,9 +125,7 @@ class ShopifySyncJob(models.Model):
         empty recordset when a simultaneous delivery won and is not yet visible to this
         transaction). The unique constraints settle races.
         """
-        existing = self._find_delivery(backend, headers)
-        if existing:
-            return existing, False
+        # No SELECT first: the INSERT's ON CONFLICT is the duplicate check, and the fast path.
         topic = headers["topic"]
         gid, ref = references.describe(topic, payload)
         job_id = self._insert_delivery({
@@ -221,13 +219,15 @@ class ShopifySyncJob(models.Model):
     def _enqueue(self):
         """Hand each job to queue_job on its workflow's channel.
 
-        The identity key makes a double-clicked Retry enqueue once; the jobs run as the
-        superuser so a webhook (public user) or an accountant's Retry get the same rights.
+        The identity key makes a double-clicked Retry enqueue once. Jobs run as the superuser so a webhook (public
+        user) or an accountant's Retry get the same rights. Mail tracking of the queue.job record
+        is skipped: the sync job is the audit trail, and intake is the hot path.
         """
         for job in self:
             method = f"_job_run_{job.workflow}"
             delayed = (
                 job.with_user(SUPERUSER_ID)
+                .with_context(tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True)
                 .with_delay(
                     channel=registry.WORKFLOW_CHANNEL[job.workflow],
                     identity_key=f"shopify.sync.job:{job.id}",

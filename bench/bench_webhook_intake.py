@@ -1,0 +1,128 @@
+"""Fire signed Shopify webhooks at a running Odoo and print intake throughput and latency.
+
+    python3 bench/bench_webhook_intake.py --url http://127.0.0.1:8069/shopify/webhook \
+        --shop bench-store.myshopify.com --secret S -n 2000 --concurrency 8
+
+Bodies are realistic orders/create payloads (3 lines, a few KB), signed like Shopify signs them.
+A fraction of deliveries is sent twice with the same X-Shopify-Webhook-Id, as Shopify's
+at-least-once delivery does; they must be answered 200 and must not become second jobs.
+The last line is JSON, for scripts.
+"""
+
+import argparse
+import base64
+import hashlib
+import hmac
+import json
+import random
+import statistics
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+
+def order_body(number):
+    order_id = 7_000_000_000 + number
+    lines = []
+    for n in range(3):
+        price = f"{random.randint(500, 9999) / 100:.2f}"
+        lines.append({
+            "id": order_id * 10 + n, "admin_graphql_api_id": f"gid://shopify/LineItem/{order_id * 10 + n}",
+            "variant_id": 40_000 + n, "product_id": 30_000 + n, "sku": f"BENCH-{n}", "title": f"Bench product {n}",
+            "name": f"Bench product {n}", "quantity": random.randint(1, 3), "price": price,
+            "price_set": {"shop_money": {"amount": price, "currency_code": "USD"},
+                          "presentment_money": {"amount": price, "currency_code": "USD"}},
+            "tax_lines": [{"title": "CA State Tax", "rate": 0.0725, "price": "0.00"}], "discount_allocations": [],
+        })
+    return json.dumps({
+        "id": order_id, "admin_graphql_api_id": f"gid://shopify/Order/{order_id}", "name": f"#{number}",
+        "email": f"buyer{number}@example.com", "currency": "USD", "taxes_included": False,
+        "financial_status": "paid", "created_at": "2026-11-27T00:00:01-05:00",
+        "updated_at": "2026-11-27T00:00:01-05:00", "line_items": lines, "shipping_lines": [],
+        "customer": {"id": 9_000_000 + number, "email": f"buyer{number}@example.com", "first_name": "Bench",
+                     "last_name": str(number)},
+        "billing_address": {"address1": "1 Market St", "city": "San Francisco", "zip": "94105",
+                            "province_code": "CA", "country_code": "US"},
+        "total_price": "0.00", "subtotal_price": "0.00", "total_tax": "0.00", "note": "x" * 400,
+    }).encode()
+
+
+def sign(secret, body):
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", default="http://127.0.0.1:8069/shopify/webhook")
+    parser.add_argument("--shop", required=True)
+    parser.add_argument("--secret", required=True)
+    parser.add_argument("-n", type=int, default=2000, help="unique deliveries")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--duplicates", type=float, default=0.1, help="fraction re-sent with the same webhook id")
+    parser.add_argument("--topic", default="orders/create")
+    parser.add_argument("--warmup", type=int, default=50)
+    args = parser.parse_args()
+
+    def delivery(number):
+        body = order_body(number)
+        return body, {
+            "Content-Type": "application/json", "X-Shopify-Topic": args.topic,
+            "X-Shopify-Hmac-Sha256": sign(args.secret, body), "X-Shopify-Shop-Domain": args.shop,
+            "X-Shopify-API-Version": "2026-10", "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+            "X-Shopify-Event-Id": str(uuid.uuid4()), "X-Shopify-Triggered-At": "2026-11-27T05:00:01.000000000Z",
+        }
+
+    # Signing is the sender's cost, not the receiver's: prepare everything before the clock starts.
+    warmup = [delivery(1_000_000 + i) for i in range(args.warmup)]
+    unique = [delivery(1001 + i) for i in range(args.n)]
+    resent = random.sample(unique, int(args.n * args.duplicates))
+    batch = unique + resent
+    random.shuffle(batch)
+
+    local = threading.local()
+
+    def send(item):
+        session = getattr(local, "session", None) or requests.Session()
+        local.session = session
+        body, headers = item
+        start = time.perf_counter()
+        response = session.post(args.url, data=body, headers=headers, timeout=30)
+        return response.status_code, (time.perf_counter() - start) * 1000
+
+    with ThreadPoolExecutor(args.concurrency) as pool:
+        list(pool.map(send, warmup))
+        started = time.perf_counter()
+        results = list(pool.map(send, batch))
+        wall = time.perf_counter() - started
+
+    latencies = sorted(ms for _status, ms in results)
+    statuses = {}
+    for status, _ms in results:
+        statuses[status] = statuses.get(status, 0) + 1
+    accepted = statuses.get(200, 0)
+
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))]
+
+    figures = {
+        "sent": len(batch), "unique_deliveries": args.n + args.warmup, "redeliveries": len(resent),
+        "accepted": accepted, "statuses": statuses, "concurrency": args.concurrency,
+        "wall_s": round(wall, 2), "accepted_per_s": round(accepted / wall, 1),
+        "p50_ms": round(pct(50), 1), "p90_ms": round(pct(90), 1), "p99_ms": round(pct(99), 1),
+        "max_ms": round(latencies[-1], 1), "mean_ms": round(statistics.mean(latencies), 1),
+        "body_bytes": len(unique[0][0]),
+    }
+    print(f"sent {figures['sent']} ({len(resent)} redeliveries), accepted {accepted}, statuses {statuses}")
+    print(f"wall {figures['wall_s']} s, {figures['accepted_per_s']} accepted/s at concurrency {args.concurrency}")
+    print(f"latency ms: p50 {figures['p50_ms']}  p90 {figures['p90_ms']}  p99 {figures['p99_ms']}  "
+          f"max {figures['max_ms']}")
+    print(json.dumps(figures))
+    return 0 if accepted == len(batch) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
