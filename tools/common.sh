@@ -39,10 +39,10 @@ ensure_postgres() {
 # Python packages the addon and its tests need, from PyPI. queue_job is installed without its
 # `odoo` requirement because Odoo itself is not on PyPI; its other requirement is listed.
 install_python_requirements() {
-  "$PYTHON" -m pip install --quiet --disable-pip-version-check -r "$ADDON_DIR/requirements.txt" \
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r "$ADDON_DIR/requirements.txt" \
     -r "$ADDON_DIR/tests/requirements.txt" || die "pip could not install the requirements."
   if ! "$PYTHON" -c "import odoo.addons.queue_job" 2>/dev/null; then
-    "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-deps "odoo-addon-queue-job==19.0.*" \
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps "odoo-addon-queue-job==19.0.*" \
       || die "pip could not install odoo-addon-queue-job 19.0."
   fi
 }
