@@ -61,6 +61,8 @@ class OrderImporter:
         self.bindings._bind(backend, order.gid, sale, updated_at=updated_at)
         if order.cancelled_at:
             self._cancel(sale)
+        else:
+            self._invoice_and_pay(sale)
         return sale
 
     # -- create / update ---------------------------------------------------------------------
@@ -325,6 +327,45 @@ class OrderImporter:
                 fix="Usually a tax mapping to an Odoo tax with another rate or rounding, or a product "
                 "line Shopify prices differently. Fix the mapping, then Retry.",
             )
+
+    def _invoice_and_pay(self, sale):
+        """Paid orders: a posted invoice equal to Shopify's total and its payment in the gateway's
+        journal. Runs once: an order that already has a posted invoice is left alone."""
+        order = self.order
+        if not (self.backend.create_invoice and order.financial_status == "paid" and sale.state == "sale"):
+            return
+        if sale.invoice_ids.filtered(lambda move: move.state == "posted"):
+            return
+        journal = self._gateway_journal()
+        if not any(line.product_id.invoice_policy == "order" for line in sale.order_line):
+            self.job._add_warning(f"{sale.name} not invoiced: its products are invoiced on delivery.")
+            return
+        invoice = sale._create_invoices()
+        invoice.action_post()
+        if odoo_amount(invoice.amount_total) != order.total_price:
+            raise DataError(
+                f"Invoice of {order.name} would be {odoo_amount(invoice.amount_total)} but Shopify charged "
+                f"{order.total_price} ({order.currency}). Nothing was written.",
+                fix="Some lines are invoiced on delivery or were changed in Odoo; invoice by hand, then Ignore.",
+            )
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids,
+        ).create({
+            "journal_id": journal.id,
+            "amount": float(order.total_price),
+            "payment_date": sale.date_order.date(),
+            "communication": f"Shopify {order.name}",
+        })._create_payments()
+
+    def _gateway_journal(self):
+        gateway = (self.order.gateways or ["manual"])[0]
+        row = self.backend.gateway_map_ids.filtered(lambda r: r.gateway == gateway)[:1]
+        if not row:
+            raise ConfigurationError(
+                f"Payment gateway '{gateway}' of order {self.order.name} has no journal.",
+                fix="Add the gateway under Shopify Sync > Configuration > Payment gateways, then Retry.",
+            )
+        return row.journal_id
 
     def _cancel(self, sale):
         if sale.state == "cancel":

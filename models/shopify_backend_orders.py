@@ -51,6 +51,11 @@ class ShopifyBackend(models.Model):
     order_prefix = fields.Char(
         string="Order number prefix", help="Prepended to the Shopify order name, e.g. 'SHOP-' gives 'SHOP-#1001'.")
     tax_map_ids = fields.One2many("shopify.tax.map", "backend_id", string="Tax mappings")
+    create_invoice = fields.Boolean(
+        string="Invoice and register payment of paid orders",
+        help="Paid orders get a posted customer invoice and their payment registered in the journal "
+        "mapped from the order's payment gateway.")
+    gateway_map_ids = fields.One2many("shopify.gateway.map", "backend_id", string="Payment gateways")
 
     @api.model
     def _ensure_discount_precision(self):

@@ -3,8 +3,19 @@
 It speaks the real wire format: GraphQL over HTTP at /admin/api/<version>/graphql.json, validated
 and executed against Shopify's published Admin schema for that version (so answers have the real
 shape and a misspelt field is refused like Shopify refuses it), ``extensions.cost`` from a leaky
-bucket, the client-credentials token grant, and on request the failures Shopify produces: 429 with
-Retry-After, THROTTLED, 401/402/403/404/423, 5xx, ACCESS_DENIED, or a hang.
+bucket, the client-credentials token grant, and on request the failures Shopify produces.
+
+Usage::
+
+    with ShopifyStandIn(access_token="shpat_test") as shopify:
+        shopify.queue_fault("429", retry_after=2)      # next GraphQL request gets HTTP 429
+        shopify.root["orders"] = lambda info, **args: {...}  # extra root field
+        requests.post(f"{shopify.base_url}/admin/api/2026-10/graphql.json", ...)
+        len(shopify.requests_log)                      # GraphQL requests received
+
+Query cost (kept simple, not Shopify's exact calculator): 1 per selected field that has a
+selection set (objects, connections, mutation payloads), scalars free, at least 1. The bucket holds
+2000 points and restores 100 per second, like a standard-plan shop.
 
 No Odoo import: usable from any Python process.
 """
@@ -20,16 +31,18 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
-from graphql import graphql_sync, parse
-from graphql.language import FieldNode, visit, Visitor
+from graphql import GraphQLError, graphql_sync, parse, validate
+from graphql.language import Visitor, visit
 
 try:
-    from .shopify_reference import load_admin_schema, validate_operation
-except ImportError:  # run as a plain module (demo sandbox, self-check)
-    from shopify_reference import load_admin_schema, validate_operation
+    from .shopify_reference import load_admin_schema
+except ImportError:  # imported as a plain module (demo sandbox, self-check)
+    from shopify_reference import load_admin_schema
 
 GRAPHQL_PATH = re.compile(r"^/admin/api/(?P<version>[\w-]+)/graphql\.json$")
+RATE_LIMITS_DOC = "https://shopify.dev/api/usage/rate-limits"
 
+# Shopify's own bodies for refusals that come as plain HTTP statuses.
 FAULT_RESPONSES = {
     "401": (401, {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}),
     "402": (402, {"errors": "Unavailable Shop"}),
@@ -39,27 +52,59 @@ FAULT_RESPONSES = {
     "500": (500, {"errors": "Internal Server Error"}),
     "503": (503, {"errors": "Internal Server Error"}),
 }
+FAULT_KINDS = frozenset(FAULT_RESPONSES) | {"429", "throttled", "hang", "access_denied"}
+
+# graphql-core's validation messages -> the codes Shopify's GraphQL engine (graphql-ruby) puts in
+# errors[].extensions.code, so clients that branch on codes see the same ones.
+VALIDATION_CODES = [
+    ("Cannot query field", "undefinedField"),
+    ("Unknown argument", "argumentNotAccepted"),
+    ("Unknown type", "undefinedType"),
+    ("must have a selection of subfields", "selectionMismatch"),
+    ("must not have a selection", "selectionMismatch"),
+    ("is required, but it was not provided", "missingRequiredArguments"),
+    ("is never used", "variableNotUsed"),
+    ("is not defined", "variableNotDefined"),
+    ("used in position expecting", "variableMismatch"),
+]
 
 
 def sign_webhook(secret, body):
-    """``X-Shopify-Hmac-Sha256`` of a raw body: base64 HMAC-SHA256 with the app's secret."""
+    """``X-Shopify-Hmac-Sha256`` of a raw body: base64 HMAC-SHA256 keyed with the app's secret."""
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
-class _FieldCounter(Visitor):
+class _ObjectFieldCounter(Visitor):
     def __init__(self):
         super().__init__()
         self.count = 0
 
     def enter_field(self, node, *_args):
-        if node.selection_set:  # objects cost 1, scalars are free (Shopify's rule of thumb)
+        if node.selection_set:
             self.count += 1
 
 
 def query_cost(document):
-    counter = _FieldCounter()
+    """Requested cost of a parsed document (see module docstring)."""
+    counter = _ObjectFieldCounter()
     visit(document, counter)
     return max(counter.count, 1)
+
+
+def _error_dict(error, code=None):
+    """A GraphQLError the way Shopify serialises it: message, locations, path, extensions.code."""
+    answer = {"message": error.message}
+    if error.locations:
+        answer["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+    if error.path:
+        answer["path"] = list(error.path)
+    if code:
+        answer["extensions"] = {"code": code}
+    return answer
+
+
+def _validation_code(message):
+    return next((code for fragment, code in VALIDATION_CODES if fragment in message), "validationError")
 
 
 class ShopifyStandIn:
@@ -77,38 +122,44 @@ class ShopifyStandIn:
             "name": shop_name,
             "myshopifyDomain": "sync-test.myshopify.com",
             "currencyCode": currency,
-            "plan": {"displayName": "Basic", "shopifyPlus": False, "partnerDevelopment": False},
+            "plan": {"displayName": "Basic", "publicDisplayName": "Basic",
+                     "shopifyPlus": False, "partnerDevelopment": False},
         }
         self.root = {}  # extra root fields a test adds: name -> value or callable(info, **args)
         self.lock = threading.Lock()
-        self.reset()
         self._server = None
+        self.reset()
 
     # -- control -------------------------------------------------------------------------------
 
     def reset(self):
-        with getattr(self, "lock", threading.Lock()):
+        """Back to the default state between tests (``shop`` and ``root`` are left as they are)."""
+        with self.lock:
             self.access_token = self.initial_token
             self.granted_scopes = ["read_orders", "read_customers", "read_products"]
             self.subscriptions = []
-            self.requests_log = []
+            self.requests_log = []  # GraphQL requests only: {path, headers, json, operation}
             self.faults = collections.deque()
             self.token_grants = 0
             self.available = self.MAXIMUM_AVAILABLE
             self.bucket_time = time.monotonic()
 
     def queue_fault(self, kind, count=1, **options):
-        """The next ``count`` GraphQL requests fail as ``kind`` (see module docstring)."""
-        if kind not in FAULT_RESPONSES and kind not in ("429", "throttled", "hang", "access_denied"):
-            raise ValueError(f"unknown fault {kind!r}")
-        for _ in range(count):
-            self.faults.append((kind, options))
+        """Make the next ``count`` GraphQL requests fail as ``kind``, in the order queued.
+
+        Kinds: "429" (retry_after=1.0), "throttled" (available=0), "401", "402", "403", "404",
+        "423", "500", "503", "hang" (seconds=3, then a normal answer), "access_denied".
+        """
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}; expected one of {sorted(FAULT_KINDS)}")
+        with self.lock:
+            self.faults.extend([(kind, options)] * count)
 
     def start(self):
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+            protocol_version = "HTTP/1.1"  # keep-alive, like Shopify; every answer has a length
 
             def log_message(self, *_args):  # keep test output clean
                 pass
@@ -117,8 +168,8 @@ class ShopifyStandIn:
                 standin._handle(self)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server.daemon_threads = True  # a "hang" must not block stop()
+        threading.Thread(target=self._server.serve_forever, name="shopify-standin", daemon=True).start()
         return self
 
     def stop(self):
@@ -137,43 +188,59 @@ class ShopifyStandIn:
     def base_url(self):
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
+    def graphql_url(self, api_version=None):
+        return f"{self.base_url}/admin/api/{api_version or self.api_version}/graphql.json"
+
     def operations(self):
-        """Names of the GraphQL operations received, in order."""
-        return [entry.get("operation") for entry in self.requests_log if entry.get("operation")]
+        """Names of the named GraphQL operations received, in order."""
+        return [entry["operation"] for entry in self.requests_log if entry["operation"]]
 
     # -- HTTP ----------------------------------------------------------------------------------
 
     def _handle(self, request):
-        length = int(request.headers.get("Content-Length") or 0)
-        raw = request.rfile.read(length)
+        raw = request.rfile.read(int(request.headers.get("Content-Length") or 0))
         path = request.path.split("?")[0]
         if path == "/admin/oauth/access_token":
             return self._token_grant(request, raw)
         match = GRAPHQL_PATH.match(path)
         if not match:
-            return self._send(request, 404, {"errors": "Not Found"})
+            return self._send(request, *FAULT_RESPONSES["404"])
         try:
             body = json.loads(raw or b"{}")
+            if not isinstance(body, dict):
+                raise ValueError
         except ValueError:
             return self._send(request, 400, {"errors": "Bad Request"})
-        entry = {"path": path, "headers": dict(request.headers), "json": body, "operation": None}
-        try:
-            entry["operation"] = next(
-                (d.name.value for d in parse(body.get("query", "")).definitions if getattr(d, "name", None)), None)
-        except Exception:  # noqa: BLE001 - syntax errors are answered below
-            pass
+        entry = {"path": path, "headers": dict(request.headers), "json": body,
+                 "operation": self._operation_name(body)}
         with self.lock:
             self.requests_log.append(entry)
             fault = self.faults.popleft() if self.faults else None
         if fault:
             kind, options = fault
-            if kind == "hang":
-                time.sleep(options.get("seconds", 3))
-            else:
+            if kind != "hang":
                 return self._send_fault(request, kind, options, body)
+            time.sleep(options.get("seconds", 3))
         if request.headers.get("X-Shopify-Access-Token") != self.access_token:
             return self._send(request, *FAULT_RESPONSES["401"])
-        self._send(request, 200, self._execute(match["version"], body))
+        version = match["version"]
+        try:
+            schema = load_admin_schema(version)
+        except FileNotFoundError:  # no such API version
+            return self._send(request, *FAULT_RESPONSES["404"])
+        except RuntimeError as exc:  # reference material missing: say so instead of dropping the socket
+            return self._send(request, 500, {"errors": str(exc)})
+        self._send(request, 200, self._execute(schema, body), {"X-Shopify-API-Version": version})
+
+    @staticmethod
+    def _operation_name(body):
+        if body.get("operationName"):
+            return body["operationName"]
+        try:
+            return next((d.name.value for d in parse(body.get("query") or "").definitions
+                         if getattr(d, "name", None)), None)
+        except GraphQLError:  # a syntax error is answered later
+            return None
 
     def _send(self, request, status, payload, headers=None):
         data = json.dumps(payload).encode()
@@ -185,30 +252,22 @@ class ShopifyStandIn:
         request.end_headers()
         try:
             request.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):  # client gave up (timeout tests)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout tests)
             pass
 
     def _send_fault(self, request, kind, options, body):
         if kind == "429":
-            retry_after = options.get("retry_after", 1.0)
             return self._send(request, 429, {
                 "errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume "
-                          "uninterrupted service."}, {"Retry-After": str(retry_after)})
+                          "uninterrupted service."}, {"Retry-After": str(options.get("retry_after", 1.0))})
         if kind == "throttled":
-            cost = self._requested_cost(body)
-            return self._send(request, 200, {
-                "errors": [{"message": "Throttled", "extensions": {
-                    "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
-                "extensions": {"cost": {
-                    "requestedQueryCost": cost, "actualQueryCost": None,
-                    "throttleStatus": {"maximumAvailable": self.MAXIMUM_AVAILABLE,
-                                       "currentlyAvailable": options.get("available", 0.0),
-                                       "restoreRate": self.RESTORE_RATE}}},
-            })
+            return self._send(request, 200, self._throttled(
+                self._requested_cost(body), options.get("available") or 0.0))
         if kind == "access_denied":
-            return self._send(request, 200, {"errors": [{
+            return self._send(request, 200, {"data": None, "errors": [{
                 "message": "Access denied for webhookSubscriptions field. Required access: read_orders.",
-                "extensions": {"code": "ACCESS_DENIED"}}], "data": None})
+                "extensions": {"code": "ACCESS_DENIED",
+                               "documentation": "https://shopify.dev/api/usage/access-scopes"}}]})
         return self._send(request, *FAULT_RESPONSES[kind])
 
     def _token_grant(self, request, raw):
@@ -221,66 +280,82 @@ class ShopifyStandIn:
         with self.lock:
             self.token_grants += 1
             self.access_token = f"shpat_cc_{self.token_grants}"
-        self._send(request, 200, {"access_token": self.access_token, "scope": ",".join(self.granted_scopes),
-                                  "expires_in": 86399})
+            answer = {"access_token": self.access_token, "scope": ",".join(self.granted_scopes),
+                      "expires_in": 86399}
+        self._send(request, 200, answer)
 
     # -- GraphQL -------------------------------------------------------------------------------
 
     def _requested_cost(self, body):
         try:
-            return query_cost(parse(body.get("query", "")))
-        except Exception:  # noqa: BLE001
+            return query_cost(parse(body.get("query") or ""))
+        except GraphQLError:
             return 1
 
-    def _execute(self, version, body):
-        schema = load_admin_schema(version)
-        query = body.get("query", "")
-        problems = validate_operation(schema, query)
+    def _throttled(self, requested, available):
+        return {"errors": [{"message": "Throttled",
+                            "extensions": {"code": "THROTTLED", "documentation": RATE_LIMITS_DOC}}],
+                "extensions": {"cost": self._cost(requested, None, available)}}
+
+    def _execute(self, schema, body):
+        query = body.get("query") or ""
+        try:
+            document = parse(query)
+        except GraphQLError as error:  # Shopify: HTTP 200, errors with locations, no code
+            return {"errors": [_error_dict(error)]}
+        problems = validate(schema, document)
         if problems:
-            return {"errors": [{"message": m, "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}} for m in problems]}
-        cost = self._requested_cost(body)
-        with self.lock:
+            return {"errors": [_error_dict(e, _validation_code(e.message)) for e in problems]}
+        cost = query_cost(document)
+        with self.lock:  # leaky bucket: refill for the time elapsed, then spend or refuse
             now = time.monotonic()
             self.available = min(self.MAXIMUM_AVAILABLE,
                                  self.available + (now - self.bucket_time) * self.RESTORE_RATE)
             self.bucket_time = now
             if cost > self.available:
-                return {"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
-                        "extensions": {"cost": self._cost(cost, None)}}
+                return self._throttled(cost, self.available)
             self.available -= cost
-        result = graphql_sync(schema, query, root_value=self._root(), variable_values=body.get("variables"),
-                              operation_name=body.get("operationName"))
-        answer = {"data": result.data, "extensions": {"cost": self._cost(cost, cost)}}
+            available = self.available
+        result = graphql_sync(schema, document, root_value=self._root(),
+                              variable_values=body.get("variables"), operation_name=body.get("operationName"))
+        answer = {"data": result.data}
         if result.errors:
-            answer["errors"] = [{"message": e.message, "path": e.path} for e in result.errors]
+            answer["errors"] = [_error_dict(e) for e in result.errors]
+        answer["extensions"] = {"cost": self._cost(cost, cost, available)}
         return answer
 
-    def _cost(self, requested, actual):
+    def _cost(self, requested, actual, available):
         return {"requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": {
-            "maximumAvailable": self.MAXIMUM_AVAILABLE, "currentlyAvailable": self.available,
+            "maximumAvailable": self.MAXIMUM_AVAILABLE, "currentlyAvailable": available,
             "restoreRate": self.RESTORE_RATE}}
 
     def _root(self):
         root = {
             "shop": self.shop,
-            "currentAppInstallation": {"accessScopes": [{"handle": h} for h in self.granted_scopes]},
+            "currentAppInstallation": {
+                "id": "gid://shopify/AppInstallation/1",
+                "accessScopes": [{"handle": handle, "description": handle} for handle in self.granted_scopes],
+            },
             "webhookSubscriptions": self._webhook_subscriptions,
             "webhookSubscriptionCreate": self._webhook_subscription_create,
         }
         root.update(self.root)
         return root
 
-    def _webhook_subscriptions(self, _info, first=None, after=None, topics=None, uri=None, **_kwargs):
+    def _webhook_subscriptions(self, _info, first=None, after=None, topics=None, uri=None, callbackUrl=None,
+                               **_ignored):
+        uri = uri or callbackUrl
         nodes = [s for s in self.subscriptions
                  if (not topics or s["topic"] in topics) and (not uri or s["uri"] == uri)]
+        # Cursors are plain list offsets: opaque enough for a client that only echoes them back.
         start = int(after) if after else 0
         page = nodes[start:start + (first or 50)]
         end = start + len(page)
         return {
             "nodes": page,
-            "edges": [{"cursor": str(start + i + 1), "node": n} for i, n in enumerate(page)],
+            "edges": [{"cursor": str(start + i + 1), "node": node} for i, node in enumerate(page)],
             "pageInfo": {"hasNextPage": end < len(nodes), "hasPreviousPage": start > 0,
-                         "startCursor": str(start) if page else None, "endCursor": str(end) if page else None},
+                         "startCursor": str(start + 1) if page else None, "endCursor": str(end) if page else None},
         }
 
     def _webhook_subscription_create(self, _info, topic, webhookSubscription):
@@ -290,15 +365,24 @@ class ShopifyStandIn:
                 return {"webhookSubscription": None, "userErrors": [{
                     "field": ["webhookSubscription", "callbackUrl"],
                     "message": "Address for this topic has already been taken"}]}
+            number = len(self.subscriptions) + 1
+            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             subscription = {
-                "id": f"gid://shopify/WebhookSubscription/{len(self.subscriptions) + 1}",
+                "id": f"gid://shopify/WebhookSubscription/{number}",
+                "legacyResourceId": str(number),
                 "topic": topic,
                 "uri": uri,
                 "callbackUrl": uri,
+                "endpoint": {"__typename": "WebhookHttpEndpoint", "callbackUrl": uri},
                 "format": webhookSubscription.get("format") or "JSON",
-                "apiVersion": {"handle": self.api_version, "displayName": self.api_version,
-                               "supported": True},
-                "includeFields": [], "metafieldNamespaces": [],
+                "filter": webhookSubscription.get("filter"),
+                "name": webhookSubscription.get("name"),
+                "includeFields": webhookSubscription.get("includeFields") or [],
+                "metafieldNamespaces": webhookSubscription.get("metafieldNamespaces") or [],
+                "metafields": [],
+                "apiVersion": {"handle": self.api_version, "displayName": self.api_version, "supported": True},
+                "createdAt": now,
+                "updatedAt": now,
             }
             self.subscriptions.append(subscription)
         return {"webhookSubscription": subscription, "userErrors": []}

@@ -273,3 +273,56 @@ class TestOrderImport(ShopifyCase):
         self.assertEqual(order.lines[0].gross, Decimal("0.30"))
         self.assertIsInstance(order.lines[0].taxes[0].rate, Decimal)
         self.assertEqual(order.total_price, Decimal(payload["total_price"]))
+
+
+@tagged("post_install", "-at_install")
+class TestOrderInvoicing(ShopifyCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env["res.company"].create({
+            "name": "Shopify Books Inc", "country_id": cls.env.ref("base.us").id,
+            "currency_id": cls.env.ref("base.USD").id, "tax_calculation_rounding_method": "round_per_line"})
+        cls.env.user.company_ids |= cls.company
+        cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=[cls.company.id]))
+        cls.env["account.chart.template"].try_loading("generic_coa", company=cls.company, install_demo=False)
+        cls.backend.write({"company_id": cls.company.id, "create_invoice": True})
+        cls.tax = cls.env["account.tax"].create({"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale",
+                                                 "company_id": cls.company.id})
+        cls.env["shopify.tax.map"].create({"backend_id": cls.backend.id, "name": "CA State Tax",
+                                           "rate_percent": 7.25, "tax_id": cls.tax.id})
+        cls.env["product.product"].create({"name": "Lamp", "default_code": "LAMP-1", "type": "consu",
+                                           "invoice_policy": "order", "taxes_id": False})
+        cls.bank = cls.env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", cls.company.id)], limit=1)
+
+    def test_paid_order_is_invoiced_and_paid_once_the_gateway_is_mapped(self):
+        payload = order_payload(2001, lines=[{"sku": "LAMP-1", "price": "49.95", "quantity": 2, "discount": "9.99",
+                                              "taxes": [("CA State Tax", 7.25)]}], shipping={"price": "6.00"})
+        job, _created = self.intake("orders/create", payload)
+        self.perform(job)
+        self.assertEqual((job.state, job.failure_category), ("failed", "configuration"))
+        self.assertIn("Payment gateway 'shopify_payments'", job.error_message)
+        self.assertIn("has no journal", job.error_message)
+        self.assertFalse(self.env["sale.order"].search([("client_order_ref", "=", "#2001")]),
+                         "a failed job leaves no half-imported order")
+        self.env["shopify.gateway.map"].create({"backend_id": self.backend.id, "gateway": "shopify_payments",
+                                                "journal_id": self.bank.id})
+        job.action_retry()
+        self.perform(job)
+        self.assertEqual(job.state, "done", job.error_message)
+        sale = self.env["shopify.binding"]._record_for(self.backend, payload["admin_graphql_api_id"])
+        invoice = sale.invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(orders_handler.odoo_amount(invoice.amount_total), Decimal(payload["total_price"]))
+        self.assertEqual(orders_handler.odoo_amount(invoice.amount_tax), Decimal(payload["total_tax"]))
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        payment = self.env["account.payment"].search([("memo", "=", "Shopify #2001")]) or \
+            self.env["account.payment"].search([("partner_id", "=", sale.partner_id.id)])
+        self.assertEqual(payment.journal_id, self.bank)
+        self.assertEqual(orders_handler.odoo_amount(payment.amount), Decimal(payload["total_price"]))
+        # orders/paid delivered afterwards: nothing more is invoiced.
+        again, _created = self.intake("orders/paid", dict(payload, updated_at="2026-11-23T12:00:00-05:00"))
+        self.perform(again)
+        self.assertEqual(again.state, "done", again.error_message)
+        self.assertEqual(len(sale.invoice_ids), 1)
