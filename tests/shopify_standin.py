@@ -28,10 +28,11 @@ import json
 import re
 import threading
 import time
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
-from graphql import GraphQLError, graphql_sync, parse, validate
+from graphql import GraphQLError, execute_sync, parse, validate
 from graphql.language import Visitor, visit
 
 try:
@@ -165,7 +166,11 @@ class ShopifyStandIn:
                 pass
 
             def do_POST(self):
-                standin._handle(self)
+                try:
+                    standin._handle(self)
+                except Exception as exc:  # a stand-in bug: answer it visibly rather than drop the socket
+                    traceback.print_exc()
+                    standin._send(self, 500, {"errors": f"Shopify stand-in failed: {exc!r}"})
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True  # a "hang" must not block stop()
@@ -316,7 +321,8 @@ class ShopifyStandIn:
                 return self._throttled(cost, self.available)
             self.available -= cost
             available = self.available
-        result = graphql_sync(schema, document, root_value=self._root(),
+        # execute_sync is graphql_sync minus the parse and validation already done above.
+        result = execute_sync(schema, document, root_value=self._root(),
                               variable_values=body.get("variables"), operation_name=body.get("operationName"))
         answer = {"data": result.data}
         if result.errors:
