@@ -7,3 +7,4 @@ from . import test_sync_jobs
 from . import test_compliance
 from . import test_security
 from . import test_orders
+from . import test_order_concurrency

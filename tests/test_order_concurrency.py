@@ -1,0 +1,92 @@
+"""Two workers applying events of the same Shopify order at the same instant, each in its own
+committed transaction. This test commits for real (the test database is throw-away), in its own
+company, store and order numbers, so it touches nothing the other tests look at."""
+
+import json
+import threading
+from decimal import Decimal
+import uuid
+
+from odoo import SUPERUSER_ID, api
+from odoo.orm.environments import Transaction
+from odoo.tests import tagged
+from odoo.tests.common import TransactionCase
+from odoo.tools import mute_logger
+
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import Job
+
+from ..handlers.orders import odoo_amount
+from ..lib.webhook import read_headers
+from .common import webhook_headers
+from .order_payloads import order_payload
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentOrderEvents(TransactionCase):
+    def env_for(self, cr):
+        cr.transaction = Transaction(self.registry)  # Registry(dbname) would wait for the runner's lock
+        return api.Environment(cr, SUPERUSER_ID, {})
+
+    def test_create_and_update_at_once_make_one_sale_order(self):
+        tag = uuid.uuid4().hex[:8]
+        payload = order_payload(880000, lines=[{"sku": f"RACE-{tag}", "price": "10.00",
+                                                "taxes": [("Race Tax", 5)]}])
+        body = json.dumps(payload).encode()
+        with self.registry.cursor() as cr:
+            env = self.env_for(cr)
+            company = env["res.company"].create({"name": f"Race Co {tag}", "country_id": env.ref("base.us").id,
+                                                 "tax_calculation_rounding_method": "round_per_line"})
+            group = env["account.tax.group"].create({"name": "Race", "company_id": company.id})
+            tax = env["account.tax"].create({"name": "Race 5%", "amount": 5, "type_tax_use": "sale",
+                                             "company_id": company.id, "tax_group_id": group.id,
+                                             "country_id": company.country_id.id})
+            env["product.product"].create({"name": "Race product", "default_code": f"RACE-{tag}", "type": "consu", "taxes_id": False})
+            backend = env["shopify.backend"].create({
+                "name": "Race store", "shop_domain": f"race-{tag}.myshopify.com", "company_id": company.id,
+                "auth_mode": "legacy_token", "access_token": "x", "webhook_secret": "s", "auto_confirm": False})
+            env["shopify.tax.map"].create({"backend_id": backend.id, "name": "Race Tax", "rate_percent": 5, "tax_id": tax.id})
+            uuids = []
+            for topic in ("orders/create", "orders/updated"):
+                headers = read_headers(webhook_headers(body, topic, secret="s", shop=backend.shop_domain))
+                job, _created = env["shopify.sync.job"]._intake_webhook(backend, headers, body, payload)
+                uuids.append(job.queue_job_id.uuid)
+            backend_id = backend.id
+
+        barrier = threading.Barrier(2, timeout=20)
+        outcomes = []
+
+        def work(job_uuid):
+            try:
+                with self.registry.cursor() as cr:
+                    env = self.env_for(cr)
+                    job = Job.load(env, job_uuid)
+                    barrier.wait()
+                    job.perform()
+                outcomes.append("done")
+            except RetryableJobError:
+                outcomes.append("retry")
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                outcomes.append(repr(exc))
+
+        with mute_logger("odoo.sql_db"):
+            threads = [threading.Thread(target=work, args=(u,)) for u in uuids]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+        # One worker wins; the other meets the unique binding and is sent back to the queue.
+        self.assertEqual(sorted(outcomes), ["done", "retry"])
+
+        # The queue runs the postponed job again: it finds the order through its binding.
+        with self.registry.cursor() as cr:
+            env = self.env_for(cr)
+            jobs = env["shopify.sync.job"].search([("backend_id", "=", backend_id)])
+            for job in jobs.filtered(lambda j: j.state == "queued"):
+                Job.load(env, job.queue_job_id.uuid).perform()
+            self.assertEqual(set(jobs.mapped("state")), {"done"}, jobs.mapped("error_message"))
+            orders = env["sale.order"].search([("client_order_ref", "=", "#880000"),
+                                               ("company_id", "=", env["shopify.backend"].browse(backend_id).company_id.id)])
+            self.assertEqual(len(orders), 1)
+            self.assertEqual(env["res.partner"].search_count([("email", "=", payload["email"])]), 1)
+            self.assertEqual(odoo_amount(orders.amount_total), Decimal(payload["total_price"]))
