@@ -8,3 +8,4 @@ from . import test_compliance
 from . import test_security
 from . import test_orders
 from . import test_order_concurrency
+from . import test_locations
