@@ -113,7 +113,7 @@ class ShopifyBackend(models.Model):
     sync_payouts = fields.Boolean(string="Payouts", default=False)
 
     job_ids = fields.One2many("shopify.sync.job", "backend_id")
-    location_ids = fields.One2many("shopify.location", "backend_id", string="Locations",
+    location_ids = fields.One2many("shopify.sync.location", "backend_id", string="Locations",
                                    context={"active_test": False})
     failed_job_count = fields.Integer(compute="_compute_job_counts")
     queued_job_count = fields.Integer(compute="_compute_job_counts")

@@ -7,7 +7,7 @@ from .common import ShopifyCase
 @tagged("post_install", "-at_install")
 class TestLocationMapping(ShopifyCase):
     def test_unmapped_location_names_itself_then_mapping_resolves(self):
-        Location = self.env["shopify.location"]
+        Location = self.env["shopify.sync.location"]
         with self.assertRaises(errors.ConfigurationError) as caught:
             Location._stock_location_for(self.backend, 655441491, name="Warehouse East")
         self.assertIn("Warehouse East", caught.exception.message)

@@ -11,7 +11,7 @@ class ShopifyLocation(models.Model):
     configuration error that names it, never a guess.
     """
 
-    _name = "shopify.location"
+    _name = "shopify.sync.location"
     _description = "Shopify location mapping"
     _order = "backend_id, name"
 
