@@ -179,6 +179,24 @@ class ShopifyClient:
             self.sleep(wait)
         raise AssertionError("unreachable")
 
+    def download_lines(self, url):
+        """Lines of a bulk operation result (JSONL at a signed URL Shopify hands out; no token)."""
+        self.calls += 1
+        try:
+            response = requests.get(url, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise TransientError(f"Cannot download the bulk operation result from {url}: {exc}") from exc
+        if response.status_code >= 500:
+            raise TransientError(f"Downloading the bulk operation result failed (HTTP {response.status_code})")
+        if response.status_code != 200:
+            raise DataError(
+                f"The bulk operation result is no longer available (HTTP {response.status_code}).",
+                fix="Shopify keeps bulk results for a week: start the import again.",
+                status=response.status_code,
+            )
+        response.encoding = "utf-8"
+        return response.text.splitlines()
+
     # -- internals -----------------------------------------------------------------------------
 
     def _pace(self, query):

@@ -50,3 +50,100 @@ query VariantBarcodes($ids: [ID!]!) {
 """
 
 ALL["VARIANT_BARCODES"] = VARIANT_BARCODES
+
+# -- Orders pulled from Shopify (backfill and missed-webhook catch-up) -------------------------
+# One field list for the paginated query and the bulk query, so both give the order converter
+# (lib/order_graphql.py) the same shape. A connection (lineItems, shippingLines) comes as separate
+# JSONL lines in a bulk result; the paginated query bounds it with `first`.
+
+_MONEY = "shopMoney { amount currencyCode } presentmentMoney { amount currencyCode }"
+_TAX_LINES = f"title rate priceSet {{ {_MONEY} }}"
+_ADDRESS = "firstName lastName company address1 address2 city zip province provinceCode country countryCodeV2 phone"
+
+
+def _order_fields(line_items_args="", shipping_lines_args="", line_items_page=""):
+    return f"""
+    id legacyResourceId name email phone note createdAt processedAt updatedAt cancelledAt test
+    currencyCode presentmentCurrencyCode taxesIncluded displayFinancialStatus paymentGatewayNames
+    customer {{ id email firstName lastName phone }}
+    billingAddress {{ {_ADDRESS} }}
+    shippingAddress {{ {_ADDRESS} }}
+    discountCodes
+    subtotalPriceSet {{ {_MONEY} }}
+    totalDiscountsSet {{ {_MONEY} }}
+    totalTaxSet {{ {_MONEY} }}
+    totalPriceSet {{ {_MONEY} }}
+    totalTipReceivedSet {{ {_MONEY} }}
+    currentTotalAdditionalFeesSet {{ {_MONEY} }}
+    lineItems{line_items_args} {{
+      {line_items_page}edges {{ node {{
+        id name title sku quantity currentQuantity taxable requiresShipping
+        variant {{ id }}
+        originalUnitPriceSet {{ {_MONEY} }}
+        taxLines {{ {_TAX_LINES} }}
+        discountAllocations {{ allocatedAmountSet {{ {_MONEY} }} }}
+        duties {{ id price {{ {_MONEY} }} taxLines {{ {_TAX_LINES} }} }}
+      }} }}
+    }}
+    shippingLines{shipping_lines_args} {{
+      edges {{ node {{
+        id title isRemoved
+        originalPriceSet {{ {_MONEY} }}
+        taxLines {{ {_TAX_LINES} }}
+        discountAllocations {{ allocatedAmountSet {{ {_MONEY} }} }}
+      }} }}
+    }}
+"""
+
+
+# Listing is cheap (ids and dates only); the full order is read one at a time, and only for orders
+# Odoo does not already have at that version. Shopify caps a single query at 1,000 points: 30
+# lines per request keeps one order under it; longer orders are read in further pages of lines.
+ORDERS_UPDATED = """
+query OrdersUpdated($query: String!, $after: String) {
+  orders(first: 25, after: $after, query: $query, sortKey: UPDATED_AT) {
+    edges { node { id name updatedAt } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+ORDER_DETAIL = f"""
+query OrderDetail($id: ID!, $linesAfter: String) {{
+  order(id: $id) {{ {_order_fields("(first: 30, after: $linesAfter)", "(first: 5, includeRemovals: true)",
+                           "pageInfo { hasNextPage endCursor } ")} }}
+}}
+"""
+
+ORDERS_COUNT = """
+query OrdersCount($query: String!) {
+  ordersCount(query: $query) { count precision }
+}
+"""
+
+# Sent as the `query` argument of bulkOperationRunQuery: no `first`, Shopify streams everything.
+BULK_ORDERS_QUERY_TEMPLATE = "{ orders(query: %s, sortKey: UPDATED_AT) { edges { node { " + _order_fields() + " } } } }"
+
+BULK_OPERATION_RUN_QUERY = """
+mutation BulkOperationRunQuery($query: String!) {
+  bulkOperationRunQuery(query: $query, groupObjects: false) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}
+"""
+
+BULK_OPERATION_STATUS = """
+query BulkOperationStatus($id: ID!) {
+  bulkOperation(id: $id) { id status errorCode objectCount url partialDataUrl }
+}
+"""
+
+ALL.update({
+    "ORDERS_UPDATED": ORDERS_UPDATED,
+    "ORDER_DETAIL": ORDER_DETAIL,
+    "ORDERS_COUNT": ORDERS_COUNT,
+    "BULK_ORDERS_QUERY": BULK_ORDERS_QUERY_TEMPLATE % '"updated_at:>=\'2026-01-01T00:00:00Z\'"',
+    "BULK_OPERATION_RUN_QUERY": BULK_OPERATION_RUN_QUERY,
+    "BULK_OPERATION_STATUS": BULK_OPERATION_STATUS,
+})

@@ -13,7 +13,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..lib import errors, references, registry
+from ..lib import errors, order_graphql, references, registry
 
 _logger = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ class ShopifySyncJob(models.Model):
     # -- intake ------------------------------------------------------------------------------
 
     @api.model
-    def _intake_webhook(self, backend, headers, raw_body, payload):
+    def _intake_webhook(self, backend, headers, raw_body, payload, workflow=None):
         """Store a verified webhook and enqueue it. Returns (job, created).
 
         A redelivery (same webhook id, or same topic + event id) returns the existing job (or an
@@ -131,7 +131,7 @@ class ShopifySyncJob(models.Model):
         job_id = self._insert_delivery({
             "backend_id": backend.id,
             "company_id": backend.company_id.id,
-            "workflow": registry.workflow_for(topic),
+            "workflow": workflow or registry.workflow_for(topic),
             "direction": "in",
             "state": "queued",
             "topic": topic,
@@ -161,6 +161,20 @@ class ShopifySyncJob(models.Model):
         else:
             job._enqueue()
         return job, True
+
+    @api.model
+    def _intake_pulled(self, backend, order, workflow):
+        """Store an order read from Shopify (backfill, catch-up) as a job of ``workflow`` for the
+        same handler as ``orders/updated`` webhooks. Keyed by order and version, so pulling the
+        same version again adds nothing. Returns (job, created)."""
+        headers = {
+            "topic": "orders/updated",
+            "webhook_id": None,
+            "event_id": f"pull:{order['id']}@{order['updated_at']}",
+            "api_version": backend.api_version,
+            "triggered_at": None,
+        }
+        return self._intake_webhook(backend, headers, order_graphql.dumps(order).encode(), order, workflow=workflow)
 
     @api.model
     def _insert_delivery(self, values):
@@ -376,7 +390,8 @@ class ShopifySyncJob(models.Model):
         for job in jobs:
             # A topic parked for lack of a handler goes to the handler's workflow once one exists.
             workflow = registry.workflow_for(job.topic)
-            if job.direction == "in" and registry.handler_for(job.topic) and workflow != job.workflow:
+            pulled = job.workflow in ("historical", "scheduled")  # stays on the imports channel
+            if job.direction == "in" and not pulled and registry.handler_for(job.topic) and workflow != job.workflow:
                 job.workflow = workflow
         jobs._enqueue()
         return True

@@ -101,3 +101,65 @@ def order_payload(number=1001, lines=(), shipping=None, tip="0.00", taxes_includ
         "total_price": f"{total}", "total_price_set": _set(total, currency),
         "total_shipping_price_set": _set(shipping_total, currency),
     }
+
+
+def _bag(money_set):
+    return {"shopMoney": {"amount": money_set["shop_money"]["amount"],
+                          "currencyCode": money_set["shop_money"]["currency_code"]},
+            "presentmentMoney": {"amount": money_set["presentment_money"]["amount"],
+                                 "currencyCode": money_set["presentment_money"]["currency_code"]}}
+
+
+def _gql_taxes(tax_lines):
+    return [{"title": t["title"], "rate": t["rate"], "priceSet": _bag(t["price_set"])} for t in tax_lines]
+
+
+def _gql_address(address):
+    return address and {
+        "firstName": address.get("first_name"), "lastName": address.get("last_name"), "company": None,
+        "address1": address.get("address1"), "address2": None, "city": address.get("city"),
+        "zip": address.get("zip"), "province": address.get("province"), "provinceCode": address.get("province_code"),
+        "country": address.get("country"), "countryCodeV2": address.get("country_code"), "phone": address.get("phone"),
+    }
+
+
+def graphql_order(payload):
+    """The same order as Shopify's GraphQL Admin API returns it for lib/queries.ORDER_DETAIL, with
+    ``lineItems``/``shippingLines`` as plain node lists (the stand-in wraps them in connections)."""
+    customer = payload.get("customer")
+    return {
+        "id": payload["admin_graphql_api_id"], "legacyResourceId": str(payload["id"]), "name": payload["name"],
+        "email": payload.get("email"), "phone": None, "note": None, "createdAt": payload["created_at"],
+        "processedAt": payload["processed_at"], "updatedAt": payload["updated_at"],
+        "cancelledAt": payload.get("cancelled_at"), "test": payload["test"], "currencyCode": payload["currency"],
+        "presentmentCurrencyCode": payload["presentment_currency"], "taxesIncluded": payload["taxes_included"],
+        "displayFinancialStatus": payload["financial_status"].upper(),
+        "paymentGatewayNames": payload["payment_gateway_names"],
+        "customer": customer and {"id": f"gid://shopify/Customer/{customer['id']}", "email": customer.get("email"),
+                                  "firstName": customer.get("first_name"), "lastName": customer.get("last_name"),
+                                  "phone": customer.get("phone")},
+        "billingAddress": _gql_address(payload.get("billing_address")),
+        "shippingAddress": _gql_address(payload.get("shipping_address")),
+        "discountCodes": [d["code"] for d in payload.get("discount_codes") or []],
+        "subtotalPriceSet": _bag(payload["subtotal_price_set"]),
+        "totalDiscountsSet": _bag(payload["total_discounts_set"]),
+        "totalTaxSet": _bag(payload["total_tax_set"]),
+        "totalPriceSet": _bag(payload["total_price_set"]),
+        "totalTipReceivedSet": _bag(_set(payload["total_tip_received"], payload["currency"])),
+        "currentTotalAdditionalFeesSet": None,
+        "lineItems": [{
+            "id": item["admin_graphql_api_id"], "name": item["name"], "title": item["title"], "sku": item["sku"],
+            "quantity": item["quantity"], "currentQuantity": item["current_quantity"], "taxable": item["taxable"],
+            "requiresShipping": True,
+            "variant": {"id": f"gid://shopify/ProductVariant/{item['variant_id']}"} if item.get("variant_id") else None,
+            "originalUnitPriceSet": _bag(item["price_set"]),
+            "taxLines": _gql_taxes(item["tax_lines"]),
+            "discountAllocations": [{"allocatedAmountSet": _bag(a["amount_set"])} for a in item["discount_allocations"]],
+            "duties": [],
+        } for item in payload["line_items"]],
+        "shippingLines": [{
+            "id": f"gid://shopify/ShippingLine/{ship['id']}", "title": ship["title"], "isRemoved": False,
+            "originalPriceSet": _bag(ship["price_set"]), "taxLines": _gql_taxes(ship["tax_lines"]),
+            "discountAllocations": [],
+        } for ship in payload["shipping_lines"]],
+    }

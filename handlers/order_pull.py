@@ -1,0 +1,189 @@
+"""Orders read from Shopify instead of pushed by webhooks: the backfill wizard (``orders/backfill``,
+workflow *historical*) and the scheduled catch-up of missed webhooks (``orders/catch_up``,
+workflow *scheduled*).
+
+Both list the orders updated in a time window and store every order Odoo does not already have at
+that version as an ordinary ``orders/updated`` job on the imports channel, so it goes through the
+same importer, bindings and checks as a webhook. A job handles one page and queues the next page
+as a new job: each step is short, visible and retried on its own.
+
+Large windows use a Shopify bulk operation instead (one query, a JSONL file, no page cost): the
+first job starts it, the next job polls it (a transient "still running" retry) and reads the file.
+"""
+
+import json
+from datetime import timedelta
+
+from odoo import fields
+
+from ..lib import order_graphql, queries
+from ..lib.errors import ConfigurationError, DataError, PermissionDenied, TransientError
+from ..lib.registry import register
+from ..models.shopify_sync_job import parse_shopify_datetime
+
+BULK_THRESHOLD = 2000  # orders in the window above which "auto" mode uses a bulk operation
+CATCH_UP_OVERLAP = timedelta(minutes=15)  # re-read a margin: Shopify's updated_at and our clock differ
+BULK_RUNNING = {"CREATED", "RUNNING", "CANCELING"}
+
+
+def search_query(since, until=None):
+    """Shopify search syntax for orders updated in [since, until)."""
+    terms = [f"updated_at:>='{since}'"]
+    if until:
+        terms.append(f"updated_at:<'{until}'")
+    return " ".join(terms)
+
+
+class OrderPull:
+    def __init__(self, job):
+        self.job = job
+        self.env = job.env
+        self.backend = job.backend_id
+        self.params = job._payload_json() or {}
+        self.query = search_query(self.params["since"], self.params.get("until"))
+
+    def run(self):
+        params = self.params
+        if params.get("bulk_operation_id"):
+            return self._read_bulk()
+        mode = params.get("mode") or "paginated"
+        if mode == "auto" and not params.get("after"):
+            count = self._client().execute(queries.ORDERS_COUNT, {"query": self.query})["ordersCount"]
+            mode = "bulk" if count and count["count"] > BULK_THRESHOLD else "paginated"
+        if mode == "bulk":
+            return self._start_bulk()
+        return self._read_page()
+
+    def _client(self):
+        return self.backend._get_client()
+
+    # -- paginated ---------------------------------------------------------------------------
+
+    def _read_page(self):
+        page = self._client().execute(queries.ORDERS_UPDATED, {"query": self.query, "after": self.params.get("after")})
+        orders = page["orders"]
+        queued = current = 0
+        for edge in orders["edges"]:
+            node = edge["node"]
+            if self._is_current(node["id"], node["updatedAt"]):
+                current += 1
+                continue
+            self._store(self._read_order(node["id"]))
+            queued += 1
+        number = self.params.get("page", 1)
+        summary = f"Page {number}: {queued} order(s) queued, {current} already up to date in Odoo."
+        if orders["pageInfo"]["hasNextPage"]:
+            self._follow_up(dict(self.params, after=orders["pageInfo"]["endCursor"], page=number + 1),
+                            f"page {number + 1}")
+        else:
+            self._finished()
+        self.job._mark_done(summary=summary)
+
+    def _read_order(self, order_gid):
+        """One order with all its lines (several requests only for orders over 30 lines)."""
+        client, lines, after = self._client(), [], None
+        while True:
+            node = client.execute(queries.ORDER_DETAIL, {"id": order_gid, "linesAfter": after})["order"]
+            if not node:
+                raise DataError(f"Shopify no longer has order {order_gid}.")
+            lines += [edge["node"] for edge in node["lineItems"]["edges"]]
+            info = node["lineItems"]["pageInfo"]
+            if not info["hasNextPage"]:
+                return order_graphql.rest_order(node, line_items=lines)
+            after = info["endCursor"]
+
+    # -- bulk --------------------------------------------------------------------------------
+
+    def _start_bulk(self):
+        document = queries.BULK_ORDERS_QUERY_TEMPLATE % json.dumps(self.query)
+        result = self._client().execute(queries.BULK_OPERATION_RUN_QUERY, {"query": document})["bulkOperationRunQuery"]
+        if result["userErrors"]:
+            text = "; ".join(error["message"] for error in result["userErrors"])
+            if any(error.get("code") == "OPERATION_IN_PROGRESS" for error in result["userErrors"]):
+                raise TransientError(f"Shopify is already running a bulk operation: {text}", retry_after=60)
+            raise DataError(f"Shopify refused the bulk order import: {text}")
+        operation = result["bulkOperation"]["id"]
+        self._follow_up(dict(self.params, bulk_operation_id=operation), "bulk result")
+        self.job._mark_done(summary=f"Bulk operation {operation} started; the next job reads its result.")
+
+    def _read_bulk(self):
+        operation = self._client().execute(queries.BULK_OPERATION_STATUS, {"id": self.params["bulk_operation_id"]})
+        operation = operation["bulkOperation"]
+        if not operation:
+            raise DataError(f"Shopify has no bulk operation {self.params['bulk_operation_id']}.",
+                            fix="Start the import again.")
+        status = operation["status"]
+        if status in BULK_RUNNING:
+            retries = self.job.queue_job_id.retry or 0
+            raise TransientError(
+                f"Bulk operation {operation['id']} is {status.lower()} ({operation.get('objectCount') or 0} objects so far).",
+                retry_after=min(15 * (retries + 1), 600),
+            )
+        if status != "COMPLETED":
+            code = operation.get("errorCode")
+            message = f"Shopify bulk operation {operation['id']} ended {status}" + (f" ({code})" if code else "") + "."
+            if code == "ACCESS_DENIED":
+                raise PermissionDenied(message, fix="Grant the app read_orders (and read_all_orders for orders "
+                                       "older than 60 days), then start the import again.")
+            raise DataError(message, fix="Start the import again; use a shorter period if it keeps failing.")
+        queued = current = 0
+        lines = self._client().download_lines(operation["url"]) if operation.get("url") else []
+        for order in order_graphql.orders_from_bulk_lines(lines):
+            if self._is_current(order["admin_graphql_api_id"], order["updated_at"]):
+                current += 1
+                continue
+            self._store(order)
+            queued += 1
+        self._finished()
+        self.job._mark_done(summary=f"Bulk result: {queued} order(s) queued, {current} already up to date in Odoo.")
+
+    # -- shared ------------------------------------------------------------------------------
+
+    def _is_current(self, order_gid, updated_at):
+        """Odoo already holds this version (or a newer one) of the order."""
+        binding = self.env["shopify.binding"]._find(self.backend, order_gid)
+        if not (binding and binding.shopify_updated_at):
+            return False
+        when = parse_shopify_datetime(updated_at)
+        return bool(when and when <= binding.shopify_updated_at)
+
+    def _store(self, order):
+        self.env["shopify.sync.job"]._intake_pulled(self.backend, order, self.job.workflow)
+
+    def _follow_up(self, params, label):
+        follow = self.env["shopify.sync.job"]._create_outbound(
+            self.backend, self.job.workflow, self.job.topic, payload=params,
+            ref=f"{params.get('label') or self.job.topic} ({label})",
+        )
+        follow._enqueue()
+
+    def _finished(self):
+        if self.job.topic == "orders/catch_up" and self.params.get("until"):
+            until = parse_shopify_datetime(self.params["until"])
+            if not self.backend.order_catch_up_at or until > self.backend.order_catch_up_at:
+                self.backend.order_catch_up_at = until
+
+
+@register("orders/backfill", "historical", webhook=False)
+@register("orders/catch_up", "scheduled", webhook=False)
+def pull_orders(job):
+    if not job.backend_id.sync_orders:
+        raise ConfigurationError(f"Order sync is off on store {job.backend_id.name}.",
+                                 fix="Enable Orders on the store's Workflows tab, then Retry.")
+    OrderPull(job).run()
+
+
+def start_pull(backend, topic, since, until=None, mode="paginated"):
+    """Create and queue the first job of a backfill or catch-up. ``since``/``until`` are aware or
+    naive-UTC datetimes."""
+    workflow = "historical" if topic == "orders/backfill" else "scheduled"
+    params = {"since": _iso(since), "until": _iso(until) if until else None, "mode": mode, "page": 1}
+    params["label"] = f"{params['since'][:16]} to {params['until'][:16] if until else 'now'}"
+    job = backend.env["shopify.sync.job"].sudo()._create_outbound(
+        backend, workflow, topic, payload=params, ref=params["label"])
+    job._enqueue()
+    return job
+
+
+def _iso(value):
+    return fields.Datetime.to_datetime(value).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,172 @@
+"""A GraphQL ``Order`` (as lib/queries.ORDER_DETAIL or a bulk operation returns it) -> the REST
+webhook shape that ``lib.order_mapping.parse_order`` reads.
+
+Orders pulled by a backfill or a catch-up then go through exactly the same importer as webhook
+orders: one code path, one set of checks to the cent. Amount strings are passed through untouched
+(never via float); tax rates, which Shopify's GraphQL sends as JSON numbers, are carried as the
+Decimal of their shortest text form.
+"""
+
+import json
+from decimal import Decimal
+
+from .gid import numeric_id
+
+
+def _money_set(bag):
+    """GraphQL MoneyBag -> REST ``*_set``."""
+    bag = bag or {}
+    return {
+        "shop_money": _money(bag.get("shopMoney")),
+        "presentment_money": _money(bag.get("presentmentMoney") or bag.get("shopMoney")),
+    }
+
+
+def _money(money):
+    money = money or {}
+    return {"amount": str(money.get("amount") or "0"), "currency_code": money.get("currencyCode")}
+
+
+def _shop_amount(bag):
+    return _money_set(bag)["shop_money"]["amount"]
+
+
+def _rate(value):
+    return Decimal(str(value)) if value is not None else Decimal(0)
+
+
+def _tax_lines(tax_lines):
+    return [{
+        "title": tax.get("title") or "",
+        "rate": _rate(tax.get("rate")),
+        "price": _shop_amount(tax.get("priceSet")),
+        "price_set": _money_set(tax.get("priceSet")),
+    } for tax in tax_lines or []]
+
+
+def _allocations(allocations):
+    return [{
+        "amount": _shop_amount(a.get("allocatedAmountSet")),
+        "amount_set": _money_set(a.get("allocatedAmountSet")),
+    } for a in allocations or []]
+
+
+def _address(address):
+    if not address:
+        return None
+    return {
+        "first_name": address.get("firstName"), "last_name": address.get("lastName"),
+        "company": address.get("company"), "address1": address.get("address1"),
+        "address2": address.get("address2"), "city": address.get("city"), "zip": address.get("zip"),
+        "province": address.get("province"), "province_code": address.get("provinceCode"),
+        "country": address.get("country"), "country_code": address.get("countryCodeV2"),
+        "phone": address.get("phone"),
+    }
+
+
+def _nodes(connection):
+    connection = connection or {}
+    if "edges" in connection:
+        return [edge["node"] for edge in connection["edges"]]
+    return connection.get("nodes") or []
+
+
+def _line_item(node):
+    variant = node.get("variant") or {}
+    return {
+        "id": numeric_id(node.get("id")), "admin_graphql_api_id": node.get("id"),
+        "variant_id": numeric_id(variant.get("id")), "name": node.get("name"), "title": node.get("title"),
+        "sku": node.get("sku") or "", "quantity": node.get("quantity"),
+        "current_quantity": node.get("currentQuantity"), "taxable": node.get("taxable"),
+        "requires_shipping": node.get("requiresShipping"),
+        "price": _shop_amount(node.get("originalUnitPriceSet")),
+        "price_set": _money_set(node.get("originalUnitPriceSet")),
+        "tax_lines": _tax_lines(node.get("taxLines")),
+        "discount_allocations": _allocations(node.get("discountAllocations")),
+        "duties": [{
+            "id": numeric_id(duty.get("id")), "price_set": _money_set(duty.get("price")),
+            "tax_lines": _tax_lines(duty.get("taxLines")),
+        } for duty in node.get("duties") or []],
+    }
+
+
+def _shipping_line(node):
+    return {
+        "id": numeric_id(node.get("id")), "admin_graphql_api_id": node.get("id"),
+        "title": node.get("title"), "is_removed": bool(node.get("isRemoved")),
+        "price": _shop_amount(node.get("originalPriceSet")), "price_set": _money_set(node.get("originalPriceSet")),
+        "tax_lines": _tax_lines(node.get("taxLines")),
+        "discount_allocations": _allocations(node.get("discountAllocations")),
+    }
+
+
+def rest_order(node, line_items=None, shipping_lines=None):
+    """REST-shaped order dict. ``line_items``/``shipping_lines`` (GraphQL nodes) replace the
+    node's own connections: a bulk result delivers them as separate lines, and a long order is
+    read in several pages of lines."""
+    if line_items is None:
+        line_items = _nodes(node.get("lineItems"))
+    if shipping_lines is None:
+        shipping_lines = _nodes(node.get("shippingLines"))
+    customer = node.get("customer")
+    status = node.get("displayFinancialStatus")
+    return {
+        "id": numeric_id(node["id"]), "admin_graphql_api_id": node["id"],
+        "name": node.get("name"), "email": node.get("email"), "phone": node.get("phone"),
+        "note": node.get("note"), "created_at": node.get("createdAt"), "processed_at": node.get("processedAt"),
+        "updated_at": node.get("updatedAt"), "cancelled_at": node.get("cancelledAt"), "test": bool(node.get("test")),
+        "currency": node.get("currencyCode"), "presentment_currency": node.get("presentmentCurrencyCode"),
+        "taxes_included": bool(node.get("taxesIncluded")),
+        "financial_status": status.lower() if status else None,
+        "payment_gateway_names": list(node.get("paymentGatewayNames") or []),
+        "customer": {
+            "id": numeric_id(customer.get("id")), "admin_graphql_api_id": customer.get("id"),
+            "email": customer.get("email"), "first_name": customer.get("firstName"),
+            "last_name": customer.get("lastName"), "phone": customer.get("phone"),
+        } if customer else None,
+        "billing_address": _address(node.get("billingAddress")),
+        "shipping_address": _address(node.get("shippingAddress")),
+        "discount_codes": [{"code": code} for code in node.get("discountCodes") or []],
+        "subtotal_price": _shop_amount(node.get("subtotalPriceSet")),
+        "subtotal_price_set": _money_set(node.get("subtotalPriceSet")),
+        "total_discounts": _shop_amount(node.get("totalDiscountsSet")),
+        "total_discounts_set": _money_set(node.get("totalDiscountsSet")),
+        "total_tax": _shop_amount(node.get("totalTaxSet")), "total_tax_set": _money_set(node.get("totalTaxSet")),
+        "total_price": _shop_amount(node.get("totalPriceSet")),
+        "total_price_set": _money_set(node.get("totalPriceSet")),
+        "total_tip_received": _shop_amount(node.get("totalTipReceivedSet")),
+        "current_total_additional_fees_set": _money_set(node["currentTotalAdditionalFeesSet"])
+        if node.get("currentTotalAdditionalFeesSet") else None,
+        "line_items": [_line_item(item) for item in line_items],
+        "shipping_lines": [_shipping_line(ship) for ship in shipping_lines],
+        "tax_lines": [],
+        "source": "graphql",
+    }
+
+
+def dumps(order):
+    """JSON text of a REST order (Decimal tax rates written as numbers)."""
+    return json.dumps(order, default=lambda value: float(value) if isinstance(value, Decimal) else str(value))
+
+
+def orders_from_bulk_lines(lines):
+    """Reassemble orders from a bulk operation's JSONL: each order, then its line items and
+    shipping lines as separate objects pointing back with ``__parentId``. Yields REST orders in
+    the file's order."""
+    orders, children = {}, {}
+    for raw in lines:
+        if not raw.strip():
+            continue
+        obj = json.loads(raw)
+        parent = obj.pop("__parentId", None)
+        if parent:
+            children.setdefault(parent, []).append(obj)
+        else:
+            orders[obj["id"]] = obj
+    for order_gid, node in orders.items():
+        kids = children.get(order_gid, [])
+        yield rest_order(
+            node,
+            line_items=[k for k in kids if k["id"].startswith("gid://shopify/LineItem/")],
+            shipping_lines=[k for k in kids if k["id"].startswith("gid://shopify/ShippingLine/")],
+        )
