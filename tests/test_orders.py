@@ -90,6 +90,26 @@ class TestOrderImport(ShopifyCase):
         self.import_payload(order_payload(1002, lines=[{"variant_id": 9003, "price": "33.33"}]))
         self.assertEqual(len(self.standin.requests_log), calls)
 
+    def test_duties_and_additional_fees_become_lines_on_their_products(self):
+        payload = order_payload(1201, lines=[{"sku": "MUG-1", "price": "40.00", "quantity": 2,
+                                              "taxes": [("CA State Tax", 7.25)]}], shipping={"price": "9.00"})
+        duty, fee = Decimal("6.35"), Decimal("1.50")
+        money = lambda value: {"shop_money": {"amount": str(value), "currency_code": "USD"},  # noqa: E731
+                               "presentment_money": {"amount": str(value), "currency_code": "USD"}}
+        payload["line_items"][0]["duties"] = [{
+            "id": 7001, "harmonized_system_code": "6912.00", "country_code_of_origin": "CN",
+            "price": str(duty), "price_set": money(duty), "tax_lines": []}]
+        payload["current_total_additional_fees_set"] = money(fee)
+        total = Decimal(payload["total_price"]) + duty + fee
+        payload["total_price"], payload["total_price_set"] = str(total), money(total)
+        job = self.import_payload(payload)
+        self.assertEqual(job.state, "done", job.error_message)
+        sale = self.sale_of(payload)
+        self.assert_matches_shopify(sale, payload)
+        by_product = {line.product_id: line for line in sale.order_line}
+        self.assertEqual(orders_handler.odoo_amount(by_product[self.backend.duty_product_id].price_subtotal), duty)
+        self.assertEqual(orders_handler.odoo_amount(by_product[self.backend.fee_product_id].price_subtotal), fee)
+
     def test_company_rounding_per_tax_is_named_as_the_fix(self):
         self.company.tax_calculation_rounding_method = "round_globally"
         # Per line: 3.915 -> 3.92 and 1.63125 -> 1.63 (5.55); per tax over the order: 5.54625 -> 5.55
@@ -326,3 +346,25 @@ class TestOrderInvoicing(ShopifyCase):
         self.perform(again)
         self.assertEqual(again.state, "done", again.error_message)
         self.assertEqual(len(sale.invoice_ids), 1)
+
+    def test_an_order_imported_before_invoicing_was_on_is_completed_not_duplicated(self):
+        """A sale order left without its invoice (invoicing off, or a run interrupted before it) is
+        found through its binding on the next event and completed: one order, one invoice."""
+        self.backend.create_invoice = False
+        payload = order_payload(2101, lines=[{"sku": "LAMP-1", "price": "19.90", "taxes": [("CA State Tax", 7.25)]}])
+        first, _created = self.intake("orders/create", payload)
+        self.perform(first)
+        sale = self.env["shopify.binding"]._record_for(self.backend, payload["admin_graphql_api_id"])
+        self.assertEqual((sale.state, len(sale.invoice_ids)), ("sale", 0))
+
+        self.backend.create_invoice = True
+        self.env["shopify.gateway.map"].create({"backend_id": self.backend.id, "gateway": "shopify_payments",
+                                                "journal_id": self.bank.id})
+        replay, _created = self.intake("orders/updated", payload)
+        self.perform(replay)
+        self.assertEqual(replay.state, "done", replay.error_message)
+        self.assertEqual(self.env["sale.order"].search_count([("client_order_ref", "=", "#2101"),
+                                                              ("company_id", "=", self.company.id)]), 1)
+        self.assertEqual(len(sale.invoice_ids), 1)
+        self.assertEqual(orders_handler.odoo_amount(sale.invoice_ids.amount_total), Decimal(payload["total_price"]))
+        self.assertIn(sale.invoice_ids.payment_state, ("paid", "in_payment"))
