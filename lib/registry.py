@@ -7,7 +7,7 @@ look topics up here, so a new workflow adds a module and never touches them.
 
 from collections import namedtuple
 
-Handler = namedtuple("Handler", "topic workflow function")
+Handler = namedtuple("Handler", "topic workflow function webhook")
 
 # Workflows: (key, label, queue_job channel). One channel each so a stuck or throttled workflow
 # never holds the others back; an administrator sizes them in odoo.conf.
@@ -53,13 +53,16 @@ _TOPIC_PREFIX_WORKFLOW = {
 _HANDLERS = {}
 
 
-def register(topic, workflow):
-    """Decorator: ``@register("orders/create", "order")``."""
+def register(topic, workflow, webhook=True):
+    """Decorator: ``@register("orders/create", "order")``.
+
+    ``webhook=False`` marks a topic of our own (a backfill, an export): it is never subscribed in
+    Shopify."""
     if workflow not in WORKFLOW_CHANNEL:
         raise ValueError(f"unknown workflow {workflow!r}")
 
     def decorator(function):
-        _HANDLERS[topic] = Handler(topic, workflow, function)
+        _HANDLERS[topic] = Handler(topic, workflow, function, webhook)
         return function
 
     return decorator
@@ -77,7 +80,8 @@ def workflow_for(topic):
 
 
 def registered_topics():
-    return sorted(_HANDLERS)
+    """Shopify webhook topics with a handler (our own job topics excluded)."""
+    return sorted(topic for topic, handler in _HANDLERS.items() if handler.webhook)
 
 
 def topic_to_enum(topic):

@@ -5,3 +5,7 @@ from . import shopify_tax_map
 from . import shopify_backend_orders
 from . import shopify_gateway_map
 from . import shopify_sync_location
+from . import shopify_backend_catalog
+from . import product_product_catalog
+from . import shopify_sync_bundle
+from . import shopify_sync_catalog_drift
