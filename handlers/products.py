@@ -188,7 +188,7 @@ class CatalogImporter:
             })
         for variant in missing:
             record = self._variant_of(template, variant)
-            if not record:
+            if not record or record in matched.values():
                 self.unmatched.append(f"{product.title} / {variant.title}: Odoo cannot make this combination")
                 self.stats["unmatched"] += 1
                 continue

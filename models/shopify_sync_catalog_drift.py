@@ -175,8 +175,9 @@ class ShopifySyncCatalogDrift(models.Model):
         return True
 
     def _resolved(self):
-        """Drop the fixed rows (and the other rows of the same variants that the fix settled)."""
-        self.search([("backend_id", "in", self.backend_id.ids),
-                     ("shopify_variant_gid", "in", self.mapped("shopify_variant_gid")),
-                     ("kind", "in", ("unmatched",))]).unlink()
-        self.exists().unlink()
+        """Drop the fixed rows (and the 'without Odoo product' rows of the same variants)."""
+        rows = self.exists()
+        if rows:
+            self.search([("backend_id", "in", rows.backend_id.ids), ("kind", "=", "unmatched"),
+                         ("shopify_variant_gid", "in", rows.mapped("shopify_variant_gid"))]).unlink()
+            rows.exists().unlink()
