@@ -102,19 +102,20 @@ class CatalogImporter:
             self.stats["skipped"] += 1
             return self.bindings._record_for(backend, product.gid)
         self.stats["products"] += 1
+        # A bundle variant is mapped by its shopify.sync.bundle, never bound to a product.
         bundles = self.env["shopify.sync.bundle"]._for_variants(backend, [v.gid for v in product.variants])
         matched, missing = {}, []
         for variant in product.variants:
-            bundle = bundles.get(variant.gid)
-            found = bundle.product_id if bundle else self.matcher.match(variant.gid, variant.sku, variant.barcode)
+            if variant.gid in bundles:
+                continue
+            found = self.matcher.match(variant.gid, variant.sku, variant.barcode)
             if found:
                 matched[variant.gid] = found
             else:
                 missing.append(variant)
-        goods = {gid: p for gid, p in matched.items() if gid not in bundles}
-        template = self._template(product, goods)
+        template = self._template(product, matched)
         if template and product.has_options:
-            self._check_shape(product, template, goods)
+            self._check_shape(product, template, matched)
         existing = set(matched)
         if missing:
             if self.create:
@@ -127,12 +128,11 @@ class CatalogImporter:
             record = matched.get(variant.gid)
             if not record:
                 continue
-            if variant.gid in existing and variant.gid not in bundles:
+            if variant.gid in existing:
                 self._write_owned(product, variant, record)
             self._bind_variant(variant, record, updated_at)
         if template:
-            self._write_template(product, template, [matched[v.gid] for v in product.variants
-                                                     if v.gid in existing and v.gid in goods])
+            self._write_template(product, template, [matched[v.gid] for v in product.variants if v.gid in existing])
             self.bindings._bind(backend, product.gid, template, updated_at=updated_at)
         return template or None
 

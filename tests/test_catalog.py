@@ -194,6 +194,23 @@ class TestCatalog(ShopifyCase):
         self.assertIn("Odoo attribute 'Material' is not an option in Shopify", job.error_message)
         self.assertFalse(self.bound("gid://shopify/ProductVariant/61"))
 
+    def test_catalog_import_rolls_back_a_conflicting_product_alone(self):
+        size = self.env["product.attribute"].create({"name": "Fit", "value_ids": [(0, 0, {"name": "Slim"})]})
+        template = self.env["product.template"].create({"name": "Jeans", "type": "consu", "attribute_line_ids": [
+            (0, 0, {"attribute_id": size.id, "value_ids": [(6, 0, size.value_ids.ids)]})]})
+        template.product_variant_ids.default_code = "JEANS-1"
+        self.serve([
+            gql_product(301, "Jeans", [gql_variant(301, sku="JEANS-1", options={"Length": "32"})],
+                        options=[("Length", ["32"])]),
+            gql_product(302, "Belt", [gql_variant(302, sku="BELT-1")]),
+        ])
+        job = self.import_catalog(create=True)
+        self.assertIn("1 product(s) not imported", job.result_summary)
+        self.assertIn("Jeans (gid://shopify/Product/301)", job.warning_message)
+        self.assertIn("option 'Length' is not an attribute", job.warning_message)
+        self.assertFalse(self.bound("gid://shopify/ProductVariant/301"))
+        self.assertEqual(self.bound("gid://shopify/ProductVariant/302").default_code, "BELT-1")
+
     def test_fields_shopify_does_not_own_are_kept(self):
         product = self.env["product.product"].create({"name": "Odoo name", "default_code": "OWN-1", "type": "consu",
                                                       "list_price": 50.0, "barcode": "111"})
@@ -359,6 +376,18 @@ class TestBundleOrders(ShopifyCase):
         self.assertFalse(moves.filtered(lambda m: m.product_id == self.box))
         # The bundle variant is not bound to a product of its own: the bundle decides every time.
         self.assertFalse(self.env["shopify.binding"]._find(self.backend, "gid://shopify/ProductVariant/7001"))
+
+    def test_catalog_import_leaves_bundle_variants_to_their_bundle(self):
+        self.standin.root["products"] = lambda _info, first, after=None, **_a: {
+            "nodes": [gql_product(700, "Gift box", [gql_variant(7001, sku="B-MUG")])],
+            "pageInfo": {"hasNextPage": False, "endCursor": None}}
+        job = self.env["shopify.sync.job"]._create_outbound(self.backend, "historical", "catalog/import",
+                                                            payload={"create": True})
+        job._enqueue()
+        self.perform(job)
+        self.assertEqual(job.state, "done", job.error_message)
+        for gid in ("gid://shopify/ProductVariant/7001", "gid://shopify/InventoryItem/57001"):
+            self.assertFalse(self.env["shopify.binding"]._find(self.backend, gid), gid)
 
     def test_available_quantity_for_the_stock_export(self):
         Bundle = self.env["shopify.sync.bundle"]
