@@ -24,6 +24,7 @@
         "views/shopify_binding_views.xml",
         "views/shopify_tax_map_views.xml",
         "views/shopify_sync_menus.xml",
+        "views/shopify_sync_catalog_views.xml",
     ],
     "installable": True,
     "application": True,

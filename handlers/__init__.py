@@ -4,3 +4,4 @@ from . import app
 from . import compliance
 from . import orders
 from . import order_pull
+from . import products

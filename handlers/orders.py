@@ -17,6 +17,7 @@ from ..lib.order_mapping import CENT, parse_order
 from ..lib.registry import register
 from ..models.shopify_sync_job import parse_shopify_datetime
 from .partners import PartnerResolver
+from .products import ProductMatcher
 
 PAID_STATUSES = {"paid", "partially_refunded", "refunded"}
 _BARCODE_CACHE = {}  # (backend id, variant gid) -> barcode, shared by the jobs of a worker
@@ -37,6 +38,7 @@ class OrderImporter:
         self.payload = job._payload_json()
         self.order = parse_order(self.payload, self.backend.order_currency_mode)
         self.bindings = self.env["shopify.binding"]
+        self.bundles = {}  # line index -> shopify.sync.bundle, filled by _products
 
     # -- entry point -------------------------------------------------------------------------
 
@@ -181,25 +183,45 @@ class OrderImporter:
                 "discount": float(discount),
                 "tax_ids": [(6, 0, taxes[index].ids)],
             })
+        values += self._bundle_component_values()
+        return values
+
+    def _bundle_component_values(self):
+        """Components of bundle lines, after all of Shopify's lines (so line N is still Shopify's
+        line N), at price 0 without tax: the bundle line keeps Shopify's price and tax, the totals
+        stay Shopify's to the cent, and the delivery consumes the components."""
+        values = []
+        for index, bundle in sorted(self.bundles.items()):
+            line = self.order.lines[index]
+            for component in bundle.line_ids:
+                values.append({
+                    "product_id": component.product_id.id,
+                    "name": f"{component.product_id.display_name} (part of {line.title or bundle.name})",
+                    "product_uom_qty": float(line.quantity) * component.quantity,
+                    "price_unit": 0.0,
+                    "discount": 0.0,
+                    "tax_ids": [(6, 0, [])],
+                })
         return values
 
     def _products(self):
-        """Product of each product line, by index; one error naming every unmatched line."""
-        match = self.backend.product_match
-        Product = self.env["product.product"]
+        """Product of each product line, by index; one error naming every unmatched line.
+        Matching is handlers.products.ProductMatcher's, as for the catalog."""
+        matcher = ProductMatcher(self.backend)
+        self.bundles = {}  # line index -> shopify.sync.bundle
         found, missing = {}, []
         lines = [(i, line) for i, line in enumerate(self.order.lines) if line.kind == "product"]
-        barcodes = self._barcodes([line.variant_gid for _i, line in lines]) if "barcode" in match else {}
+        bundles = self.env["shopify.sync.bundle"]._for_variants(self.backend, [line.variant_gid for _i, line in lines])
+        unbound = [line.variant_gid for _i, line in lines
+                   if line.variant_gid not in bundles and not self.bindings._record_for(self.backend, line.variant_gid)]
+        barcodes = self._barcodes(unbound) if "barcode" in matcher.methods else {}
         for index, line in lines:
-            product = self.bindings._record_for(self.backend, line.variant_gid) if line.variant_gid else None
-            for method in match.split("_")[1:]:
-                if product:
-                    break
-                if method == "sku" and line.sku:
-                    product = self._unique(Product, [("default_code", "=", line.sku)], f"SKU {line.sku}")
-                elif method == "barcode" and barcodes.get(line.variant_gid):
-                    barcode = barcodes[line.variant_gid]
-                    product = self._unique(Product, [("barcode", "=", barcode)], f"barcode {barcode}")
+            bundle = bundles.get(line.variant_gid)
+            if bundle:
+                found[index] = bundle.product_id
+                self.bundles[index] = bundle
+                continue
+            product = matcher.match(line.variant_gid, line.sku, barcodes.get(line.variant_gid))
             if not product:
                 variant = line.variant_gid.rsplit("/", 1)[-1] if line.variant_gid else "none"
                 missing.append(f"SKU {line.sku or '(empty)'} (variant {variant}, '{line.title}')")
@@ -215,13 +237,6 @@ class OrderImporter:
                 "variant, then Retry.",
             )
         return found
-
-    def _unique(self, Product, domain, label):
-        products = Product.search(domain + [("company_id", "in", [False, self.company.id])], limit=2)
-        if len(products) > 1:
-            raise DataError(f"{label} matches several Odoo products: {', '.join(products.mapped('display_name'))}.",
-                            fix="Make the reference unique in Odoo, or bind the variant, then Retry.")
-        return products
 
     def _barcodes(self, variant_gids):
         """Barcodes of variants, from the cache or one GraphQL call for all the unknown ones."""

@@ -147,3 +147,58 @@ ALL.update({
     "BULK_OPERATION_RUN_QUERY": BULK_OPERATION_RUN_QUERY,
     "BULK_OPERATION_STATUS": BULK_OPERATION_STATUS,
 })
+# -- catalog (products and variants) --------------------------------------------------------------
+# One shape for a product everywhere (paged import, single product) so one parser
+# (lib.product_mapping.parse_graphql_product) reads them all.
+_CATALOG_VARIANT_FIELDS = """
+      id title sku barcode price
+      selectedOptions { name value }
+      inventoryItem { id tracked }
+"""
+_CATALOG_PRODUCT_FIELDS = """
+    id title status updatedAt
+    options { name optionValues { name } }
+"""
+
+CATALOG_PRODUCTS = """
+query CatalogProducts($first: Int!, $after: String) {
+  products(first: $first, after: $after) {
+    nodes {
+%s
+      variants(first: 100) {
+        nodes { %s }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+""" % (_CATALOG_PRODUCT_FIELDS, _CATALOG_VARIANT_FIELDS)
+
+# Products with more than 100 variants (Shopify allows 2048): the rest, page by page.
+CATALOG_PRODUCT_VARIANTS = """
+query CatalogProductVariants($id: ID!, $after: String) {
+  product(id: $id) {
+    variants(first: 250, after: $after) {
+      nodes { %s }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+""" % _CATALOG_VARIANT_FIELDS
+
+CATALOG_PRODUCT = """
+query CatalogProduct($id: ID!) {
+  product(id: $id) {
+%s
+    variants(first: 100) {
+      nodes { %s }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+""" % (_CATALOG_PRODUCT_FIELDS, _CATALOG_VARIANT_FIELDS)
+
+ALL["CATALOG_PRODUCTS"] = CATALOG_PRODUCTS
+ALL["CATALOG_PRODUCT_VARIANTS"] = CATALOG_PRODUCT_VARIANTS
+ALL["CATALOG_PRODUCT"] = CATALOG_PRODUCT

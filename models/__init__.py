@@ -6,3 +6,7 @@ from . import shopify_backend_orders
 from . import shopify_gateway_map
 from . import shopify_sync_location
 from . import shopify_backend_pull
+from . import shopify_backend_catalog
+from . import product_product_catalog
+from . import shopify_sync_bundle
+from . import shopify_sync_catalog_drift

@@ -10,3 +10,4 @@ from . import test_orders
 from . import test_order_concurrency
 from . import test_locations
 from . import test_order_pull
+from . import test_catalog

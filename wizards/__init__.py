@@ -1,2 +1,3 @@
 from . import shopify_sync_job_wizards
 from . import shopify_sync_order_backfill
+from . import shopify_sync_catalog_import

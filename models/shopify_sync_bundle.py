@@ -1,0 +1,88 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..lib.gid import to_gid
+from ..lib.product_mapping import bundle_availability
+
+
+class ShopifySyncBundle(models.Model):
+    """A Shopify variant sold as a kit of Odoo components.
+
+    On an order the bundle line keeps Shopify's price on the bundle's sale product (a service, so it
+    moves no stock) and each component follows as a line at price 0 that the delivery consumes."""
+
+    _name = "shopify.sync.bundle"
+    _description = "Shopify bundle (kit)"
+    _order = "name"
+
+    name = fields.Char(required=True)
+    active = fields.Boolean(default=True)
+    backend_id = fields.Many2one("shopify.backend", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    shopify_variant_gid = fields.Char(
+        string="Shopify variant", required=True,
+        help="gid://shopify/ProductVariant/N (a numeric variant ID is accepted).")
+    product_id = fields.Many2one(
+        "product.product", string="Sale product", required=True, check_company=True,
+        domain="[('type', '=', 'service')]",
+        help="Service product that carries the bundle's Shopify price on the sale order.")
+    line_ids = fields.One2many("shopify.sync.bundle.line", "bundle_id", string="Components", copy=True)
+
+    _variant_unique = models.Constraint(
+        "UNIQUE(backend_id, shopify_variant_gid)", "This Shopify variant already has a bundle.")
+
+    @api.model
+    def _normalise(self, vals):
+        if vals.get("shopify_variant_gid"):
+            vals["shopify_variant_gid"] = to_gid("ProductVariant", vals["shopify_variant_gid"].strip())
+        return vals
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create([self._normalise(vals) for vals in vals_list])
+
+    def write(self, vals):
+        return super().write(self._normalise(vals))
+
+    @api.constrains("product_id", "line_ids")
+    def _check_shape(self):
+        for bundle in self:
+            if bundle.product_id.type != "service":
+                raise ValidationError(self.env._(
+                    "Bundle %(name)s: the sale product %(product)s must be a service, or the order would "
+                    "deliver it as well as its components.", name=bundle.name, product=bundle.product_id.display_name))
+            if bundle.product_id in bundle.line_ids.product_id:
+                raise ValidationError(self.env._("Bundle %(name)s contains itself.", name=bundle.name))
+
+    @api.model
+    def _for_variants(self, backend, variant_gids):
+        """{variant gid: bundle} of the active bundles among ``variant_gids``."""
+        gids = [gid for gid in variant_gids if gid]
+        if not gids:
+            return {}
+        bundles = self.search([("backend_id", "=", backend.id), ("shopify_variant_gid", "in", gids)])
+        return {bundle.shopify_variant_gid: bundle for bundle in bundles}
+
+    def _components(self):
+        self.ensure_one()
+        return [(line.product_id.id, line.quantity) for line in self.line_ids]
+
+    @api.model
+    def _available_quantity(self, bundle, quantities_by_product):
+        """Whole bundles the components allow: min over components of floor(quantity / per bundle).
+
+        ``quantities_by_product``: {product.product id: available quantity}. Used by the stock export
+        to publish a bundle's availability."""
+        return bundle_availability(bundle._components(), quantities_by_product)
+
+
+class ShopifySyncBundleLine(models.Model):
+    _name = "shopify.sync.bundle.line"
+    _description = "Shopify bundle component"
+
+    bundle_id = fields.Many2one("shopify.sync.bundle", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="bundle_id.company_id", store=True)
+    product_id = fields.Many2one("product.product", string="Component", required=True, check_company=True)
+    quantity = fields.Float(string="Quantity per bundle", default=1.0, required=True, digits="Product Unit")
+
+    _quantity_positive = models.Constraint("CHECK(quantity > 0)", "A component quantity must be positive.")
