@@ -65,6 +65,6 @@ class ShopifyBackend(models.Model):
     @api.model
     def _cron_catalog_drift(self):
         backends = self.sudo().search([("catalog_drift_check", "=", True), ("sync_products", "=", True),
-                                       ("state", "!=", "disconnected")])
+                                       ("state", "=", "connected")])
         for backend in backends:
             backend.action_check_catalog_drift()

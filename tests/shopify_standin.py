@@ -156,7 +156,8 @@ class ShopifyStandIn:
         with self.lock:
             self.faults.extend([(kind, options)] * count)
 
-    def start(self):
+    def start(self, port=0):
+        """Listen on 127.0.0.1:``port`` (0: any free port; the demo sandbox asks for a fixed one)."""
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -172,7 +173,7 @@ class ShopifyStandIn:
                     traceback.print_exc()
                     standin._send(self, 500, {"errors": f"Shopify stand-in failed: {exc!r}"})
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True  # a "hang" must not block stop()
         threading.Thread(target=self._server.serve_forever, name="shopify-standin", daemon=True).start()
         return self

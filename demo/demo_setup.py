@@ -1,0 +1,44 @@
+"""Configure the demo database (run by tools/run_demo.sh through ``odoo shell``, which provides
+``env``). Everything an administrator would do by hand in the forms: a US company that rounds tax
+per line like Shopify, the catalogue's products, a store pointed at the sandbox, and a tax mapping
+for California only, so the New York order shows what a missing mapping looks like."""
+
+import os
+
+company = env.company  # noqa: F821 - provided by odoo shell
+us = env.ref("base.us")  # noqa: F821
+company.write({"name": "Demo Shop Inc", "country_id": us.id, "currency_id": env.ref("base.USD").id,  # noqa: F821
+               "tax_calculation_rounding_method": "round_per_line"})
+Tax = env["account.tax"]  # noqa: F821
+group = env["account.tax.group"].search([("company_id", "=", company.id)], limit=1) or \
+    env["account.tax.group"].create({"name": "Sales tax", "company_id": company.id})  # noqa: F821
+ca_tax = Tax.create({"name": "CA State Tax 7.25%", "amount": 7.25, "type_tax_use": "sale",
+                     "company_id": company.id, "tax_group_id": group.id, "country_id": us.id})
+Tax.create({"name": "NY State Tax 4%", "amount": 4.0, "type_tax_use": "sale",
+            "company_id": company.id, "tax_group_id": group.id, "country_id": us.id})
+
+Product = env["product.product"]  # noqa: F821
+for sku, barcode, name, price in [
+    ("MUG-BLUE", "4006381333931", "Blue mug", 14.90),
+    ("TEE-M", "4006381333948", "T-shirt M", 24.00),
+    ("CAP-RED", "4006381333955", "Red cap", 18.50),
+    ("POSTER-A2", "4006381333962", "Poster A2", 32.00),
+]:
+    Product.create({"name": name, "default_code": sku, "barcode": barcode, "list_price": price,
+                    "type": "consu", "is_storable": True, "taxes_id": False})
+
+backend = env["shopify.backend"].create({  # noqa: F821
+    "name": "Demo Store",
+    "shop_domain": "demo-store.myshopify.com",
+    "auth_mode": "legacy_token",
+    "access_token": "shpat_demo_sandbox",
+    "webhook_secret": os.environ["DEMO_SECRET"],
+    "api_base_url": os.environ["DEMO_SANDBOX_URL"],
+    "webhook_base_url": os.environ["DEMO_ODOO_URL"],
+    "company_id": company.id,
+    "auto_confirm": True,
+})
+env["shopify.tax.map"].create({"backend_id": backend.id, "name": "CA State Tax", "rate_percent": 7.25,  # noqa: F821
+                               "tax_id": ca_tax.id})
+env.cr.commit()  # noqa: F821
+print(f"demo: store {backend.name} configured (id {backend.id})")
