@@ -3,3 +3,5 @@
 from . import app
 from . import compliance
 from . import orders
+from . import refunds
+from . import fulfillments

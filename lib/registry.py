@@ -7,7 +7,7 @@ look topics up here, so a new workflow adds a module and never touches them.
 
 from collections import namedtuple
 
-Handler = namedtuple("Handler", "topic workflow function")
+Handler = namedtuple("Handler", "topic workflow function outbound", defaults=(False,))
 
 # Workflows: (key, label, queue_job channel). One channel each so a stuck or throttled workflow
 # never holds the others back; an administrator sizes them in odoo.conf.
@@ -53,13 +53,14 @@ _TOPIC_PREFIX_WORKFLOW = {
 _HANDLERS = {}
 
 
-def register(topic, workflow):
-    """Decorator: ``@register("orders/create", "order")``."""
+def register(topic, workflow, outbound=False):
+    """Decorator: ``@register("orders/create", "order")``. ``outbound=True`` for an operation Odoo
+    starts (``fulfillments/export``): it has a handler but is no webhook to subscribe to."""
     if workflow not in WORKFLOW_CHANNEL:
         raise ValueError(f"unknown workflow {workflow!r}")
 
     def decorator(function):
-        _HANDLERS[topic] = Handler(topic, workflow, function)
+        _HANDLERS[topic] = Handler(topic, workflow, function, outbound)
         return function
 
     return decorator
@@ -77,7 +78,8 @@ def workflow_for(topic):
 
 
 def registered_topics():
-    return sorted(_HANDLERS)
+    """Webhook topics with a handler (outbound operations are not subscribed to)."""
+    return sorted(topic for topic, handler in _HANDLERS.items() if not handler.outbound)
 
 
 def topic_to_enum(topic):

@@ -5,3 +5,5 @@ from . import shopify_tax_map
 from . import shopify_backend_orders
 from . import shopify_gateway_map
 from . import shopify_sync_location
+from . import shopify_backend_fulfillment
+from . import stock_picking
