@@ -21,7 +21,7 @@ from ..lib import queries
 from ..lib.errors import ConfigurationError, DataError
 from ..lib.gid import payload_gid, to_gid
 from ..lib.registry import register
-from .refunds import FROM_SHOPIFY
+from ..models.stock_picking import FROM_SHOPIFY
 
 OPEN_STATUSES = ("OPEN", "IN_PROGRESS")
 
@@ -57,7 +57,7 @@ class FulfillmentExporter:
             self.job._mark_done(summary="The delivery was deleted in Odoo: nothing to send.")
             return None
         self.picking = picking
-        bound = picking.shopify_sync_fulfillment_gid
+        bound = picking._shopify_sync_fulfillment_binding().shopify_gid
         if bound:
             self.job._mark_done(picking, summary=f"{picking.name} is already Shopify fulfilment {bound}.")
             return picking
@@ -175,8 +175,9 @@ class FulfillmentExporter:
         for row in rows:
             if row.warehouse_id and row.warehouse_id == source.warehouse_id:
                 return row.shopify_gid
-        if len(locations) == 1 and not rows:
-            return next(iter(locations))  # a one-location store needs no mapping
+        if len(locations) == 1 and not self.env["shopify.sync.location"].search_count(
+                [("backend_id", "=", self.backend.id)]):
+            return next(iter(locations))  # a store that maps no location ships from its only one
         names = ", ".join(f"'{name or gid}' ({gid})" for gid, name in locations.items())
         raise ConfigurationError(
             f"{self.picking.name} shipped from {source.display_name}, which no Shopify location of "

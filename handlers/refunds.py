@@ -23,10 +23,8 @@ from ..lib.order_mapping import CENT, ZERO
 from ..lib.refund_mapping import parse_refund
 from ..lib.registry import register
 from ..models.shopify_sync_job import parse_shopify_datetime
+from ..models.stock_picking import FROM_SHOPIFY
 from .orders import odoo_amount
-
-# Context flag on stock operations made because of Shopify: they are not sent back to Shopify.
-FROM_SHOPIFY = "shopify_sync_from_shopify"
 
 
 class RefundImporter:

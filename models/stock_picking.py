@@ -1,7 +1,8 @@
 from odoo import fields, models
 
-from ..handlers.refunds import FROM_SHOPIFY
-
+# Context flag on stock operations made because of Shopify (returns, inbound fulfilments): they
+# are not sent back to Shopify.
+FROM_SHOPIFY = "shopify_sync_from_shopify"
 EXPORT_TOPIC = "fulfillments/export"
 
 
@@ -22,12 +23,16 @@ class StockPicking(models.Model):
         string="Shopify fulfilment", compute="_compute_shopify_sync_fulfillment")
 
     def _compute_shopify_sync_fulfillment(self):
-        Binding = self.env["shopify.binding"].sudo()
         for picking in self:
-            binding = Binding.search([("res_model", "=", "stock.picking"), ("res_id", "=", picking.id),
-                                      ("resource_type", "=", "Fulfillment")], limit=1)
-            picking.shopify_sync_fulfillment_gid = binding.shopify_gid or False
+            picking.shopify_sync_fulfillment_gid = picking._shopify_sync_fulfillment_binding().shopify_gid or False
             picking.shopify_sync_order = bool(picking.id and picking._shopify_sync_order_binding())
+
+    def _shopify_sync_fulfillment_binding(self):
+        """The Shopify fulfilment this picking became (or came from), if any."""
+        self.ensure_one()
+        return self.env["shopify.binding"].sudo().search(
+            [("res_model", "=", "stock.picking"), ("res_id", "=", self.id), ("resource_type", "=", "Fulfillment")],
+            limit=1)
 
     def _shopify_sync_order_binding(self):
         """The binding of the Shopify order this picking delivers, if any."""
