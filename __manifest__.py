@@ -25,6 +25,8 @@
         "views/shopify_tax_map_views.xml",
         "views/shopify_sync_menus.xml",
         "views/shopify_sync_catalog_views.xml",
+        "data/refund_products.xml",
+        "views/stock_picking_views.xml",
     ],
     "installable": True,
     "application": True,

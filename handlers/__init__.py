@@ -5,3 +5,5 @@ from . import compliance
 from . import orders
 from . import order_pull
 from . import products
+from . import refunds
+from . import fulfillments

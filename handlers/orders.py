@@ -92,6 +92,9 @@ class OrderImporter:
             return sale
         if sale.state == "cancel":
             return sale
+        if not sale.picking_ids.filtered(lambda p: p.state == "done") and \
+                not sale.invoice_ids.filtered(lambda m: m.state == "posted"):
+            return self._update_confirmed(sale)
         expected = self._line_signature(self._line_values())
         current = self._line_signature([{
             "product_id": line.product_id.id, "product_uom_qty": line.product_uom_qty,
@@ -105,6 +108,27 @@ class OrderImporter:
                 f"Lines in Shopify only: {added}; lines in Odoo only: {removed}.",
                 fix="Adjust the confirmed sale order by hand (or cancel and Retry), then Retry or Ignore.",
             )
+        return sale
+
+    def _update_confirmed(self, sale):
+        """A confirmed order nothing was delivered or invoiced from follows Shopify's edit: lines are
+        updated in place (a removed line goes to quantity 0, as Odoo requires once confirmed), and
+        the pending delivery follows the quantities through sale_stock."""
+        current = list(sale.order_line.filtered(lambda l: not l.display_type).sorted("id"))
+        commands, kept = [], []
+        for values in self._line_values():
+            match = next((line for line in current if line.product_id.id == values["product_id"]), None)
+            if match:
+                current.remove(match)
+                commands.append((1, match.id, values))
+            else:
+                commands.append((0, 0, values))
+            kept.append(match)
+        commands += [(1, line.id, {"product_uom_qty": 0.0}) for line in current]
+        before = set(sale.order_line.ids)
+        sale.write({"order_line": commands})
+        created = iter(sale.order_line.filtered(lambda l: l.id not in before).sorted("id"))
+        self._settle_totals(sale, [line or next(created) for line in kept])
         return sale
 
     @staticmethod
@@ -290,7 +314,7 @@ class OrderImporter:
 
     # -- checks and state --------------------------------------------------------------------
 
-    def _settle_totals(self, sale):
+    def _settle_totals(self, sale, sale_lines=None):
         """Make Odoo's amounts Shopify's, or refuse the order.
 
         A discount is first kept as Odoo shows it (price + discount %). A percentage cannot always
@@ -300,7 +324,7 @@ class OrderImporter:
         order is refused with both figures, and the savepoint drops everything written.
         """
         if self._totals_mismatch(sale):
-            lines = sale.order_line.filtered(lambda l: not l.display_type).sorted("id")
+            lines = sale_lines or sale.order_line.filtered(lambda l: not l.display_type).sorted("id")
             for sale_line, line in zip(lines, self.order.lines):
                 if not line.discount or not line.quantity:
                     continue

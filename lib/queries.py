@@ -202,3 +202,43 @@ query CatalogProduct($id: ID!) {
 ALL["CATALOG_PRODUCTS"] = CATALOG_PRODUCTS
 ALL["CATALOG_PRODUCT_VARIANTS"] = CATALOG_PRODUCT_VARIANTS
 ALL["CATALOG_PRODUCT"] = CATALOG_PRODUCT
+# Fulfilment export: what is left to fulfil, per fulfilment order and location, and the fulfilments
+# already made (to recognise one whose creation answer was lost). Page sizes keep the query cost
+# under Shopify's 1000-point limit for a single query.
+ORDER_FULFILLMENT_ORDERS = """
+query OrderFulfillmentOrders($id: ID!) {
+  order(id: $id) {
+    id
+    name
+    fulfillmentOrders(first: 10) {
+      nodes {
+        id
+        status
+        assignedLocation { location { id } name }
+        lineItems(first: 50) {
+          nodes { id remainingQuantity sku variant { id } lineItem { id sku } }
+        }
+      }
+    }
+    fulfillments(first: 10) {
+      id
+      name
+      status
+      trackingInfo { company number url }
+      fulfillmentLineItems(first: 30) { nodes { quantity lineItem { id } } }
+    }
+  }
+}
+"""
+
+FULFILLMENT_CREATE = """
+mutation FulfillmentCreate($fulfillment: FulfillmentInput!) {
+  fulfillmentCreate(fulfillment: $fulfillment) {
+    fulfillment { id name status }
+    userErrors { field message }
+  }
+}
+"""
+
+ALL["ORDER_FULFILLMENT_ORDERS"] = ORDER_FULFILLMENT_ORDERS
+ALL["FULFILLMENT_CREATE"] = FULFILLMENT_CREATE

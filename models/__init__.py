@@ -10,3 +10,5 @@ from . import shopify_backend_catalog
 from . import product_product_catalog
 from . import shopify_sync_bundle
 from . import shopify_sync_catalog_drift
+from . import shopify_backend_fulfillment
+from . import stock_picking

@@ -11,3 +11,4 @@ from . import test_order_concurrency
 from . import test_locations
 from . import test_order_pull
 from . import test_catalog
+from . import test_refunds_fulfillments

@@ -1,0 +1,268 @@
+"""Fulfilments both ways.
+
+Out (``fulfillments/export``, an outbound job enqueued when a delivery of a Shopify order is
+validated): the quantities the picking shipped are fulfilled in Shopify with ``fulfillmentCreate``
+against the fulfilment orders assigned to the Shopify location the picking shipped from, with
+carrier, tracking number and URL. One picking makes one fulfilment (a backorder makes its own).
+The fulfilment is bound to the picking; a retry finds the binding and stops. A retry after a lost
+answer (timeout, 5xx after Shopify did create it) first reads the order's fulfilments: an unbound
+one with exactly this picking's quantities (and tracking number) is adopted instead of making a
+second one.
+
+In (``fulfillments/create`` and ``fulfillments/update``, when the store setting is on): the
+quantities Shopify (or a 3PL) fulfilled are validated on the pending Odoo delivery, leaving a
+backorder for the rest. Such pickings carry a context flag and are never exported back.
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from ..lib import queries
+from ..lib.errors import ConfigurationError, DataError
+from ..lib.gid import payload_gid, to_gid
+from ..lib.registry import register
+from ..models.stock_picking import FROM_SHOPIFY
+
+OPEN_STATUSES = ("OPEN", "IN_PROGRESS")
+
+
+def _product_resolver(env, backend, candidates):
+    """Product of a Shopify line: variant binding, then SKU among ``candidates``, then any product."""
+    Binding, Product = env["shopify.binding"], env["product.product"]
+
+    def resolve(variant_gid, sku):
+        product = Binding._record_for(backend, variant_gid) if variant_gid else None
+        if not product and sku:
+            product = candidates.filtered(lambda p: p.default_code == sku)[:1] or \
+                Product.search([("default_code", "=", sku)], limit=1)
+        return product or Product
+
+    return resolve
+
+
+class FulfillmentExporter:
+    def __init__(self, job):
+        self.job = job
+        self.env = job.env
+        self.backend = job.backend_id
+        self.bindings = self.env["shopify.binding"]
+
+    def run(self):
+        if self.job.direction != "out":
+            raise DataError("fulfillments/export is an operation Odoo starts, not a Shopify webhook.",
+                            fix="Cancel this job.")
+        payload = self.job._payload_json() or {}
+        picking = self.env["stock.picking"].browse(payload.get("picking_id")).exists()
+        if not picking:
+            self.job._mark_done(summary="The delivery was deleted in Odoo: nothing to send.")
+            return None
+        self.picking = picking
+        bound = picking._shopify_sync_fulfillment_binding().shopify_gid
+        if bound:
+            self.job._mark_done(picking, summary=f"{picking.name} is already Shopify fulfilment {bound}.")
+            return picking
+        order_gid = picking._shopify_sync_order_binding().shopify_gid
+        order = self.backend._get_client().execute(queries.ORDER_FULFILLMENT_ORDERS, {"id": order_gid})["order"]
+        if not order:
+            raise DataError(f"Shopify has no order {order_gid} (delivery {picking.name}).",
+                            fix="The order was deleted in Shopify: fulfil by hand, then Ignore this job.")
+        self.order = order
+        wanted = self._wanted()
+        if not wanted:
+            self.job._mark_done(picking, summary=f"{picking.name} shipped no goods: nothing to send.")
+            return picking
+        resolve = _product_resolver(self.env, self.backend, picking.move_ids.product_id)
+        self.line_products = {}  # Shopify LineItem gid -> product
+        fo_lines = []  # (fulfillment order, its line item, product)
+        for fo in order["fulfillmentOrders"]["nodes"]:
+            for item in fo["lineItems"]["nodes"]:
+                variant = (item.get("variant") or {}).get("id")
+                product = resolve(variant, item.get("sku") or item["lineItem"].get("sku"))
+                self.line_products[item["lineItem"]["id"]] = product
+                fo_lines.append((fo, item, product))
+        adopted = self._adopt_lost(wanted)
+        if adopted:
+            return picking
+        selection = self._allocate(wanted, fo_lines)
+        company, number, url = picking._shopify_sync_tracking()
+        tracking = {key: value for key, value in (("company", company), ("number", number), ("url", url)) if value}
+        variables = {"fulfillment": {
+            "notifyCustomer": bool(self.backend.fulfillment_notify_customer),
+            "lineItemsByFulfillmentOrder": [
+                {"fulfillmentOrderId": fo_id,
+                 "fulfillmentOrderLineItems": [{"id": item_id, "quantity": qty} for item_id, qty in items.items()]}
+                for fo_id, items in selection.items()],
+        }}
+        if tracking:
+            variables["fulfillment"]["trackingInfo"] = tracking
+        result = self.backend._get_client().execute(queries.FULFILLMENT_CREATE, variables)["fulfillmentCreate"]
+        if result.get("userErrors"):
+            messages = "; ".join(error["message"] for error in result["userErrors"])
+            raise DataError(f"Shopify refused the fulfilment of {picking.name} for {order['name']}: {messages}",
+                            fix="Check the order in Shopify (on hold, already fulfilled, cancelled), then Retry "
+                            "or Ignore.")
+        fulfillment = result["fulfillment"]
+        self.bindings._bind(self.backend, fulfillment["id"], picking)
+        self.job._mark_done(picking, summary=f"{picking.name} -> Shopify fulfilment {fulfillment['name']} of "
+                                             f"{order['name']}.")
+        return picking
+
+    def _wanted(self):
+        wanted = defaultdict(int)
+        for move in self.picking.move_ids.filtered(lambda m: m.state == "done" and m.product_id.type == "consu"):
+            wanted[move.product_id] += int(round(move.product_uom._compute_quantity(move.quantity,
+                                                                                    move.product_id.uom_id)))
+        return {product: qty for product, qty in wanted.items() if qty}
+
+    def _adopt_lost(self, wanted):
+        """An earlier attempt may have created the fulfilment and lost the answer: adopt it."""
+        _company, number, _url = self.picking._shopify_sync_tracking()
+        for fulfillment in self.order.get("fulfillments") or []:
+            if fulfillment.get("status") != "SUCCESS" or self.bindings._find(self.backend, fulfillment["id"]):
+                continue
+            shipped = defaultdict(int)
+            for node in fulfillment["fulfillmentLineItems"]["nodes"]:
+                shipped[self.line_products.get(node["lineItem"]["id"])] += node.get("quantity") or 0
+            numbers = {info.get("number") for info in fulfillment.get("trackingInfo") or []}
+            if dict(shipped) == wanted and (not number or number in numbers):
+                self.bindings._bind(self.backend, fulfillment["id"], self.picking)
+                self.job._mark_done(self.picking, summary=(
+                    f"{self.picking.name} was already fulfilled in Shopify as {fulfillment['name']} (an earlier "
+                    "attempt's answer was lost): bound to it, nothing created."))
+                return True
+        return False
+
+    def _allocate(self, wanted, fo_lines):
+        """{fulfillment order id: {line item id: quantity}} at one Shopify location."""
+        open_lines = [(fo, item, product) for fo, item, product in fo_lines
+                      if fo["status"] in OPEN_STATUSES and item["remainingQuantity"] > 0]
+        location = self._location(open_lines)
+        selection, missing = defaultdict(dict), []
+        for product, quantity in wanted.items():
+            left = quantity
+            for fo, item, item_product in open_lines:
+                if left <= 0:
+                    break
+                if item_product != product or fo["assignedLocation"]["location"]["id"] != location:
+                    continue
+                take = min(left, item["remainingQuantity"])
+                selection[fo["id"]][item["id"]] = take
+                left -= take
+            if left:
+                missing.append(f"{left} x {product.display_name}")
+        if missing:
+            raise DataError(
+                f"{self.picking.name} shipped more than {self.order['name']} has left to fulfil in Shopify at "
+                f"that location: {', '.join(missing)}.",
+                fix="Check the order in Shopify (already fulfilled, refunded, or assigned to another location), "
+                "then Retry, or fulfil by hand and Ignore.")
+        return selection
+
+    def _location(self, open_lines):
+        """The Shopify location the picking shipped from, among those with something to fulfil."""
+        locations = {}
+        for fo, _item, _product in open_lines:
+            locations[fo["assignedLocation"]["location"]["id"]] = fo["assignedLocation"].get("name")
+        if not locations:
+            raise DataError(f"{self.order['name']} has nothing left to fulfil in Shopify ({self.picking.name}).",
+                            fix="It was fulfilled in Shopify already: Ignore this job.")
+        source = self.picking.location_id
+        rows = self.env["shopify.sync.location"].search(
+            [("backend_id", "=", self.backend.id), ("shopify_gid", "in", list(locations))])
+        for row in rows:
+            if row.location_id and (source.parent_path or "").startswith(row.location_id.parent_path):
+                return row.shopify_gid
+        for row in rows:
+            if row.warehouse_id and row.warehouse_id == source.warehouse_id:
+                return row.shopify_gid
+        if len(locations) == 1 and not self.env["shopify.sync.location"].search_count(
+                [("backend_id", "=", self.backend.id)]):
+            return next(iter(locations))  # a store that maps no location ships from its only one
+        names = ", ".join(f"'{name or gid}' ({gid})" for gid, name in locations.items())
+        raise ConfigurationError(
+            f"{self.picking.name} shipped from {source.display_name}, which no Shopify location of "
+            f"{self.order['name']} maps to (open at: {names}).",
+            fix="Map the Shopify location to this warehouse under Shopify Sync > Configuration > Locations, "
+            "or move the fulfilment order in Shopify, then Retry.")
+
+
+class FulfillmentImporter:
+    def __init__(self, job):
+        self.job = job
+        self.env = job.env
+        self.backend = job.backend_id
+        self.payload = job._payload_json()
+        self.bindings = self.env["shopify.binding"]
+
+    def run(self):
+        payload, backend = self.payload, self.backend
+        if not backend.import_fulfillments:
+            self.job._mark_done(summary="Deliveries from Shopify fulfilments are off for this store.")
+            return None
+        gid = payload_gid("Fulfillment", payload)
+        name = payload.get("name") or gid
+        picking = self.bindings._record_for(backend, gid)
+        if picking:
+            self._write_tracking(picking)
+            self.job._mark_done(picking, summary=f"Fulfilment {name} is {picking.name}; tracking updated.")
+            return picking
+        if (payload.get("status") or "success") != "success":
+            self.job._mark_done(summary=f"Fulfilment {name} is {payload.get('status')}: nothing delivered.")
+            return None
+        order_gid = to_gid("Order", payload.get("order_id")) if payload.get("order_id") else None
+        sale = self.bindings._record_for(backend, order_gid) if order_gid else None
+        if not sale:
+            raise DataError(f"Fulfilment {name} is for Shopify order {payload.get('order_id')}, which never synced "
+                            "to Odoo.", fix="Import the order first, then press Retry.")
+        pending = sale.picking_ids.filtered(
+            lambda p: p.picking_type_code == "outgoing" and p.state not in ("done", "cancel", "draft"))
+        resolve = _product_resolver(self.env, backend, pending.move_ids.product_id)
+        wanted = defaultdict(Decimal)
+        for item in payload.get("line_items") or []:
+            variant = to_gid("ProductVariant", item["variant_id"]) if item.get("variant_id") else None
+            product = resolve(variant, item.get("sku"))
+            if not product:
+                raise DataError(f"Fulfilment {name}: no Odoo product for '{item.get('name')}' (SKU "
+                                f"{item.get('sku') or 'none'}).", fix="Bind the variant, then Retry.")
+            wanted[product] += Decimal(str(item.get("quantity") or 0))
+        if payload.get("location_id"):
+            location = self.env["shopify.sync.location"]._stock_location_for(backend, payload["location_id"])
+            pending = pending.sorted(lambda p: not (p.location_id.parent_path or "").startswith(location.parent_path))
+        picking = next((p for p in pending if set(wanted) & set(p.move_ids.product_id)), None)
+        if not picking:
+            raise DataError(f"Fulfilment {name} of {sale.name}: no delivery waiting for these goods in Odoo.",
+                            fix="Check the deliveries of the sale order; validate by hand and Ignore, or Retry.")
+        for move in picking.move_ids.filtered(lambda m: m.state not in ("done", "cancel")):
+            take = min(wanted.get(move.product_id, Decimal(0)), Decimal(str(move.product_uom_qty)))
+            move.quantity = float(take)
+            move.picked = bool(take)
+            if take:
+                wanted[move.product_id] -= take
+        self._write_tracking(picking)
+        picking.with_context(**{FROM_SHOPIFY: True, "skip_backorder": True, "skip_sms": True}).button_validate()
+        left = [f"{qty.normalize()} x {product.display_name}" for product, qty in wanted.items() if qty]
+        if left:
+            self.job._add_warning(f"Fulfilment {name} has more than {picking.name} had to deliver: {', '.join(left)}.")
+        self.bindings._bind(backend, gid, picking)
+        self.job._mark_done(picking, summary=f"Fulfilment {name} delivered {picking.name}.")
+        return picking
+
+    def _write_tracking(self, picking):
+        payload = self.payload
+        values = {
+            "shopify_sync_tracking_company": payload.get("tracking_company") or False,
+            "shopify_sync_tracking_number": payload.get("tracking_number") or False,
+            "shopify_sync_tracking_url": payload.get("tracking_url") or False,
+        }
+        picking.write({key: value for key, value in values.items() if value})
+
+
+@register("fulfillments/export", "fulfillment", webhook=False)
+def export_fulfillment(job):
+    return FulfillmentExporter(job).run()
+
+
+@register("fulfillments/create", "fulfillment")
+@register("fulfillments/update", "fulfillment")
+def import_fulfillment(job):
+    return FulfillmentImporter(job).run()

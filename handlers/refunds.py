@@ -1,0 +1,299 @@
+"""refunds/create -> one posted credit note, its refund payments, and the goods put back.
+
+Accounting: the credit note holds exactly what Shopify refunded (lines, shipping, adjustments,
+taxes, checked to the cent). It reverses the order's posted invoice when there is one
+(``reversed_entry_id``); otherwise it stands on the sale order (same partner, origin and
+reference). Its lines are deliberately not linked to the sale order lines: Odoo would then count
+the refunded quantity as "to invoice again" on the order, and an automatic invoicing run would
+bill the customer for goods Shopify already refunded. Each successful refund transaction becomes
+an outbound payment in the journal mapped from its gateway.
+
+Stock: ``return`` (and ``legacy_restock``) puts the quantity back, through a validated return
+picking from the customer into the Odoo location mapped from the refund line's Shopify location
+(which may belong to another warehouse than the one that shipped); ``cancel`` takes the quantity
+off the pending delivery instead (the goods never left); ``no_restock`` changes no stock.
+"""
+
+from decimal import Decimal
+
+from odoo import fields
+
+from ..lib.errors import ConfigurationError, DataError
+from ..lib.order_mapping import CENT, ZERO
+from ..lib.refund_mapping import parse_refund
+from ..lib.registry import register
+from ..models.shopify_sync_job import parse_shopify_datetime
+from ..models.stock_picking import FROM_SHOPIFY
+from .orders import odoo_amount
+
+
+class RefundImporter:
+    def __init__(self, job):
+        self.job = job
+        self.env = job.env
+        self.backend = job.backend_id
+        self.payload = job._payload_json()
+        self.refund = parse_refund(self.payload, self.backend.order_currency_mode)
+        self.bindings = self.env["shopify.binding"]
+        self.label = f"Refund {(self.refund.gid or '').rsplit('/', 1)[-1]}"
+
+    def run(self):
+        refund, backend = self.refund, self.backend
+        done = self.bindings._record_for(backend, refund.gid) if refund.gid else None
+        if done:
+            self.job._mark_done(summary=f"{self.label} was already applied ({done.display_name}).")
+            return done
+        sale = self.bindings._record_for(backend, refund.order_gid) if refund.order_gid else None
+        if not sale:
+            raise DataError(
+                f"{self.label} is for Shopify order {(refund.order_gid or '?').rsplit('/', 1)[-1]}, which never "
+                "synced to Odoo: there is no sale order to refund.",
+                fix="Import the order first (its orders/create job, or a historical import), then press Retry.",
+            )
+        self.sale = sale.with_company(sale.company_id)
+        products = self._products()
+        credit_note = self._credit_note(products)
+        self._restock(products)
+        record = credit_note or self.sale
+        self.bindings._bind(backend, refund.gid, record)
+        summary = (f"{self.label}: {credit_note.name} for {refund.total} on {sale.name}." if credit_note
+                   else f"{self.label}: no money refunded; stock only, on {sale.name}.")
+        self.job._mark_done(record, summary=summary)
+        return record
+
+    # -- products ----------------------------------------------------------------------------
+
+    def _products(self):
+        """Odoo product of each refund line (by index): variant binding, then SKU, then the only
+        sale order line with that title."""
+        Product = self.env["product.product"]
+        found, missing = {}, []
+        for index, line in enumerate(self.refund.lines):
+            product = self.bindings._record_for(self.backend, line.variant_gid) if line.variant_gid else None
+            if not product and line.sku:
+                product = self.sale.order_line.product_id.filtered(lambda p, sku=line.sku: p.default_code == sku)[:1]
+                product = product or Product.search([("default_code", "=", line.sku)], limit=1)
+            if not product:
+                by_name = self.sale.order_line.filtered(lambda l, t=line.title: l.name == t).product_id
+                product = by_name if len(by_name) == 1 else None
+            if not product:
+                missing.append(f"'{line.title}' (SKU {line.sku or 'none'})")
+                continue
+            found[index] = product
+        if missing:
+            raise DataError(f"{self.label} of {self.sale.name}: no Odoo product for {', '.join(missing)}.",
+                            fix="Bind the variant or give the product that internal reference, then Retry.")
+        return found
+
+    def _sale_line(self, product):
+        return self.sale.order_line.filtered(lambda l: l.product_id == product and not l.display_type)[:1]
+
+    # -- credit note -------------------------------------------------------------------------
+
+    def _credit_note(self, products):
+        refund, sale = self.refund, self.sale
+        lines = self._credit_lines(products)
+        if not lines and not refund.total:
+            return None
+        invoice = sale.invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")[:1]
+        date = parse_shopify_datetime(refund.created_at)
+        values = {
+            "move_type": "out_refund",
+            "partner_id": (invoice.partner_id or sale.partner_invoice_id).id,
+            "currency_id": sale.currency_id.id,
+            "company_id": sale.company_id.id,
+            "invoice_origin": sale.name,
+            "ref": f"Shopify {self.label.lower()} of {sale.client_order_ref or sale.name}"
+                   + (f": {refund.note}" if refund.note else ""),
+            "invoice_date": date.date() if date else fields.Date.context_today(sale),
+            "fiscal_position_id": sale.fiscal_position_id.id,
+            "invoice_line_ids": [(0, 0, line) for line in lines],
+        }
+        if invoice:
+            values.update(reversed_entry_id=invoice.id, journal_id=invoice.journal_id.id)
+        move = self.env["account.move"].with_company(sale.company_id).create(values)
+        self._check_totals(move)
+        move.action_post()
+        self._pay(move)
+        return move
+
+    def _credit_lines(self, products):
+        refund, backend = self.refund, self.backend
+        lines = []
+        for index, line in enumerate(refund.lines):
+            if not line.subtotal and not line.tax:
+                continue  # restock-only line, no money
+            product = products[index]
+            sale_line = self._sale_line(product)
+            lines.append(dict(self._priced(line.title or product.display_name, line.quantity, line.unit_price,
+                                           line.subtotal),
+                              product_id=product.id, tax_ids=[(6, 0, sale_line.tax_ids.ids)]))
+        if refund.shipping or refund.shipping_tax:
+            shipping = backend.shipping_product_id
+            if not shipping:
+                raise ConfigurationError(f"Store {backend.name} has no shipping product for the refunded shipping.",
+                                         fix="Choose a shipping product on the store's Orders tab, then Retry.")
+            sale_line = self._sale_line(shipping)
+            lines.append({"product_id": shipping.id, "name": "Shipping refund", "quantity": 1,
+                          "price_unit": float(refund.shipping),
+                          "tax_ids": [(6, 0, sale_line.tax_ids.ids if refund.shipping_tax else [])]})
+        for adjustment in refund.adjustments:
+            if not adjustment.amount and not adjustment.tax:
+                continue
+            product = backend.refund_adjustment_product_id
+            if not product:
+                raise ConfigurationError(
+                    f"Store {backend.name} has no refund adjustment product for a {adjustment.kind} of "
+                    f"{adjustment.amount}.",
+                    fix="Choose a refund adjustment product on the store's Refunds and fulfilments tab, then Retry.")
+            # Calculated minus actual: a positive adjustment means less was given back.
+            taxes = self._sale_line(products[0]).tax_ids if adjustment.tax and products else self.env["account.tax"]
+            lines.append({"product_id": product.id, "quantity": 1, "price_unit": float(-adjustment.amount),
+                          "name": f"Refund adjustment ({adjustment.reason or adjustment.kind})",
+                          "tax_ids": [(6, 0, taxes.ids)]})
+        return lines
+
+    @staticmethod
+    def _priced(title, quantity, unit_price, subtotal):
+        """Quantity, unit price and discount that give ``subtotal`` exactly: the Shopify price with
+        the discount as a percentage, or the net unit price when that is a whole number of cents."""
+        gross = unit_price * quantity
+        values = {"name": title, "quantity": float(quantity)}
+        if not quantity or not unit_price or gross == subtotal:
+            return dict(values, price_unit=float(subtotal / quantity if quantity and not unit_price else unit_price))
+        net_unit = subtotal / quantity
+        if net_unit == net_unit.quantize(CENT):
+            return dict(values, price_unit=float(net_unit),
+                        name=f"{title} (Shopify discount {gross - subtotal} on {quantity.normalize()} x {unit_price})")
+        discount = (1 - subtotal / gross) * 100
+        return dict(values, price_unit=float(unit_price), discount=float(discount))
+
+    def _check_totals(self, move):
+        refund = self.refund
+        figures = [
+            ("tax", odoo_amount(move.amount_tax), refund.total_tax),
+            ("total", odoo_amount(move.amount_total), refund.total),
+        ]
+        wrong = [f"{label} Odoo {odoo} vs Shopify {shopify}" for label, odoo, shopify in figures if odoo != shopify]
+        if wrong:
+            raise DataError(
+                f"{self.label} of {self.sale.name} would not match Shopify to the cent: {', '.join(wrong)}. "
+                "Nothing was written.",
+                fix="Usually a line taxed differently in Odoo than in Shopify, or a refunded line not on the sale "
+                "order. Correct the sale order or the tax mapping, then Retry; or refund by hand and Ignore.",
+            )
+
+    def _pay(self, move):
+        refund = self.refund
+        if not refund.transactions:
+            self.job._add_warning(f"{self.label} has no successful refund transaction: {move.name} is left "
+                                  "open until the money goes back.")
+            return
+        for tx in refund.transactions:
+            row = self.backend.gateway_map_ids.filtered(lambda r, g=tx.gateway: r.gateway == g)[:1]
+            if not row:
+                raise ConfigurationError(
+                    f"Payment gateway '{tx.gateway}' of {self.label.lower()} has no journal.",
+                    fix="Add the gateway under Shopify Sync > Configuration > Payment gateways, then Retry.")
+            date = parse_shopify_datetime(tx.processed_at)
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=move.ids,
+            ).create({
+                "journal_id": row.journal_id.id,
+                "amount": float(tx.amount),
+                "payment_date": date.date() if date else move.invoice_date,
+                "communication": f"Shopify {self.label.lower()} ({tx.gateway})",
+                "payment_difference_handling": "open",
+            })._create_payments()
+        if refund.paid_back != refund.total:
+            self.job._add_warning(
+                f"Shopify's refund transactions total {refund.paid_back} but the refund is worth {refund.total}: "
+                f"{move.name} keeps the difference open.")
+
+    # -- stock -------------------------------------------------------------------------------
+
+    def _restock(self, products):
+        for index, line in enumerate(self.refund.lines):
+            if not line.restocks or not line.quantity:
+                continue
+            product = products[index]
+            if not product.is_storable:
+                continue
+            quantity = line.quantity
+            if line.restock_type == "cancel":
+                left = self._reduce_delivery(product, quantity)
+                left = self._return(product, left, line) if left else left
+            else:
+                left = self._return(product, quantity, line)
+                left = self._reduce_delivery(product, left) if left else left
+            if left:
+                self.job._add_warning(f"{self.label}: {left.normalize()} x {product.display_name} to restock was "
+                                      f"neither delivered nor waiting for delivery on {self.sale.name}; stock unchanged.")
+
+    def _delivery_moves(self, product):
+        return self.sale.order_line.move_ids.filtered(
+            lambda m: m.product_id == product and m.picking_code == "outgoing")
+
+    def _reduce_delivery(self, product, quantity):
+        """Take ``quantity`` off the deliveries still to do; return what could not be."""
+        left = quantity
+        for move in self._delivery_moves(product).filtered(lambda m: m.state not in ("done", "cancel")):
+            if left <= ZERO:
+                break
+            pending = Decimal(str(move.product_uom_qty))
+            take = min(left, pending)
+            if take == pending:
+                move._action_cancel()
+            else:
+                move._do_unreserve()
+                move.product_uom_qty = float(pending - take)
+                move._action_assign()
+            left -= take
+        return left
+
+    def _return(self, product, quantity, line):
+        """Return picking from the customer for what was delivered; return what could not be."""
+        delivered = self._delivery_moves(product).filtered(lambda m: m.state == "done")
+        if not delivered:
+            return quantity
+        returned = sum(m.quantity for m in delivered.returned_move_ids if m.state == "done")
+        available = Decimal(str(sum(delivered.mapped("quantity")) - returned))
+        take = min(quantity, available)
+        if take <= ZERO:
+            return quantity
+        origin = delivered[-1]
+        if line.location_id:
+            destination = self.env["shopify.sync.location"]._stock_location_for(self.backend, line.location_id)
+        else:
+            destination = origin.location_id
+        warehouse = destination.warehouse_id or origin.picking_type_id.warehouse_id
+        picking_type = warehouse.in_type_id or origin.picking_type_id.return_picking_type_id
+        picking = self.env["stock.picking"].with_context(**{FROM_SHOPIFY: True}).create({
+            "picking_type_id": picking_type.id,
+            "partner_id": self.sale.partner_shipping_id.id,
+            "location_id": origin.location_dest_id.id,
+            "location_dest_id": destination.id,
+            "origin": f"{self.sale.name} ({self.label})",
+            "return_id": origin.picking_id.id,
+            "company_id": self.sale.company_id.id,
+            "move_ids": [(0, 0, {
+                "product_id": product.id,
+                "product_uom_qty": float(take),
+                "product_uom": product.uom_id.id,
+                "location_id": origin.location_dest_id.id,
+                "location_dest_id": destination.id,
+                "origin_returned_move_id": origin.id,
+                "company_id": self.sale.company_id.id,
+            })],
+        })
+        picking.action_confirm()
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        picking.with_context(**{FROM_SHOPIFY: True})._action_done()
+        return quantity - take
+
+
+@register("refunds/create", "refund")
+def import_refund(job):
+    return RefundImporter(job).run()

@@ -1,0 +1,135 @@
+"""Shopify ``refunds/create`` payload -> plain, Decimal-exact structure (no ORM).
+
+Shopify's arithmetic for a refund (REST shape):
+
+    refunded = sum(refund line subtotal + tax) + sum(shipping refunded + tax)
+               - sum(order adjustment amount + tax)
+
+Order adjustments are "calculated minus actual": a positive one means less money went back than
+the lines are worth (a refund discrepancy). Before API 2024-10 a refunded shipping cost came as an
+adjustment of kind ``shipping_refund`` with a negative amount; from 2024-10 it comes in
+``refund_shipping_lines``. Both are read here, so either payload gives the same credit note.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .gid import payload_gid, to_gid
+from .order_mapping import ZERO, amount, money
+
+RESTOCK_TYPES = ("return", "cancel", "legacy_restock")
+
+
+@dataclass
+class RefundLine:
+    line_item_gid: str
+    variant_gid: str
+    sku: str
+    title: str
+    quantity: Decimal
+    subtotal: Decimal  # net of discounts, for ``quantity``
+    tax: Decimal
+    restock_type: str  # no_restock, cancel, return, legacy_restock
+    location_id: object = None  # Shopify location id (or None)
+    unit_price: Decimal = ZERO  # the line item's undiscounted price
+
+    @property
+    def restocks(self):
+        return self.restock_type in RESTOCK_TYPES
+
+
+@dataclass
+class Adjustment:
+    kind: str
+    reason: str
+    amount: Decimal  # calculated minus actual (positive: less refunded)
+    tax: Decimal
+
+
+@dataclass
+class Transaction:
+    gid: str
+    gateway: str
+    amount: Decimal
+    processed_at: str
+
+
+@dataclass
+class Refund:
+    gid: str
+    order_gid: str
+    note: str
+    created_at: str
+    lines: list
+    shipping: Decimal  # refunded shipping, untaxed
+    shipping_tax: Decimal
+    adjustments: list = field(default_factory=list)
+    transactions: list = field(default_factory=list)
+
+    @property
+    def lines_total(self):
+        return sum((line.subtotal + line.tax for line in self.lines), ZERO)
+
+    @property
+    def adjustments_total(self):
+        return sum((adj.amount + adj.tax for adj in self.adjustments), ZERO)
+
+    @property
+    def total(self):
+        """What Shopify gave back, tax included."""
+        return self.lines_total + self.shipping + self.shipping_tax - self.adjustments_total
+
+    @property
+    def total_tax(self):
+        return (sum((line.tax for line in self.lines), ZERO) + self.shipping_tax
+                - sum((adj.tax for adj in self.adjustments), ZERO))
+
+    @property
+    def paid_back(self):
+        return sum((tx.amount for tx in self.transactions), ZERO)
+
+
+def parse_refund(payload, currency_mode="shop"):
+    lines = []
+    for item in payload.get("refund_line_items") or []:
+        line_item = item.get("line_item") or {}
+        lines.append(RefundLine(
+            line_item_gid=to_gid("LineItem", line_item.get("admin_graphql_api_id") or item.get("line_item_id")),
+            variant_gid=to_gid("ProductVariant", line_item["variant_id"]) if line_item.get("variant_id") else None,
+            sku=line_item.get("sku") or None,
+            title=line_item.get("name") or line_item.get("title") or "",
+            quantity=Decimal(str(item.get("quantity") or 0)),
+            subtotal=amount(item, "subtotal", currency_mode),
+            tax=amount(item, "total_tax", currency_mode),
+            restock_type=item.get("restock_type") or "no_restock",
+            location_id=item.get("location_id"),
+            unit_price=amount(line_item, "price", currency_mode),
+        ))
+    shipping = shipping_tax = ZERO
+    for ship in payload.get("refund_shipping_lines") or []:
+        shipping += amount(ship, "subtotal_amount", currency_mode)
+        shipping_tax += amount(ship, "tax_amount", currency_mode)
+    adjustments = []
+    for adj in payload.get("order_adjustments") or []:
+        value, tax = amount(adj, "amount", currency_mode), amount(adj, "tax_amount", currency_mode)
+        if adj.get("kind") == "shipping_refund":
+            # Legacy shape of a shipping refund: negative "calculated minus actual".
+            shipping -= value
+            shipping_tax -= tax
+            continue
+        adjustments.append(Adjustment(kind=adj.get("kind") or "refund_discrepancy",
+                                      reason=adj.get("reason") or "", amount=value, tax=tax))
+    transactions = [
+        Transaction(gid=payload_gid("OrderTransaction", tx), gateway=tx.get("gateway") or "manual",
+                    amount=money(tx.get("amount")), processed_at=tx.get("processed_at") or tx.get("created_at"))
+        for tx in payload.get("transactions") or []
+        if tx.get("kind") == "refund" and tx.get("status") == "success"
+    ]
+    return Refund(
+        gid=payload_gid("Refund", payload),
+        order_gid=to_gid("Order", payload.get("order_id")) if payload.get("order_id") else None,
+        note=payload.get("note") or "",
+        created_at=payload.get("processed_at") or payload.get("created_at"),
+        lines=lines, shipping=shipping, shipping_tax=shipping_tax,
+        adjustments=adjustments, transactions=transactions,
+    )
