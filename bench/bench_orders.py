@@ -155,8 +155,8 @@ def main():
     if oca:
         oca_ratio = handler_figures["ms_per_order"] / oca_figures["ms_per_order"]
         with registry.cursor() as cr:
-            differing, missing, unconfirmed = oca_orders.totals_differing(api.Environment(cr, SUPERUSER_ID, {}), oca_instance_id,
-                                                             shopify_payloads)
+            differing, missing, unconfirmed = oca_orders.totals_differing(
+                api.Environment(cr, SUPERUSER_ID, {}), oca_instance_id, shopify_payloads)
         print(f"cost ratio handler / OCA shopify_connector: {oca_ratio:.2f}x (target < 1x); "
               f"OCA / plain ORM: {oca_figures['ms_per_order'] / plain_figures['ms_per_order']:.2f}x")
         print(f"OCA orders whose amount_total differs from Shopify's total: {differing} of {args.n} "
