@@ -12,3 +12,4 @@ from . import test_locations
 from . import test_order_pull
 from . import test_catalog
 from . import test_refunds_fulfillments
+from . import test_readme
