@@ -23,6 +23,8 @@
         "views/shopify_binding_views.xml",
         "views/shopify_tax_map_views.xml",
         "views/shopify_sync_menus.xml",
+        "data/stock_cron.xml",
+        "views/shopify_stock_views.xml",
     ],
     "installable": True,
     "application": True,

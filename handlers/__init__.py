@@ -3,3 +3,4 @@
 from . import app
 from . import compliance
 from . import orders
+from . import inventory

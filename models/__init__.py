@@ -5,3 +5,7 @@ from . import shopify_tax_map
 from . import shopify_backend_orders
 from . import shopify_gateway_map
 from . import shopify_sync_location
+from . import shopify_sync_stock_state
+from . import shopify_backend_stock
+from . import product_category
+from . import stock_quant

@@ -9,3 +9,4 @@ from . import test_security
 from . import test_orders
 from . import test_order_concurrency
 from . import test_locations
+from . import test_stock

@@ -1,1 +1,2 @@
 from . import shopify_sync_job_wizards
+from . import shopify_stock_reconcile
