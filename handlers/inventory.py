@@ -228,12 +228,12 @@ def record_drift(env, backend, level, shopify_qty, odoo_qty, source):
     return job
 
 
-@register("inventory/export", "inventory")
+@register("inventory/export", "inventory", outbound=True)
 def export_stock(job):
     return StockExporter(job).run()
 
 
-@register("inventory/drift", "inventory")
+@register("inventory/drift", "inventory", outbound=True)
 def push_drift(job):
     """Retry of a flagged drift: Odoo's figure wins, through the normal export."""
     payload = job._payload_json() or {}
@@ -391,7 +391,7 @@ def summary_of(counts, calls):
             f"{counts['missing']} not stocked at the location in Shopify, {counts['untracked']} items not tracked.")
 
 
-@register("inventory/reconcile", "inventory")
+@register("inventory/reconcile", "inventory", outbound=True)
 def reconcile_stock(job):
     reconciler = Reconciler(job.backend_id)
     lines, counts = reconciler.compare()

@@ -51,15 +51,20 @@ _TOPIC_PREFIX_WORKFLOW = {
 }
 
 _HANDLERS = {}
+# Topics of outbound operations (e.g. inventory/export): run as sync jobs, never subscribed to.
+_OUTBOUND = set()
 
 
-def register(topic, workflow):
-    """Decorator: ``@register("orders/create", "order")``."""
+def register(topic, workflow, outbound=False):
+    """Decorator: ``@register("orders/create", "order")``; ``outbound=True`` for an operation Odoo
+    starts (its topic is ours, not a Shopify webhook topic)."""
     if workflow not in WORKFLOW_CHANNEL:
         raise ValueError(f"unknown workflow {workflow!r}")
 
     def decorator(function):
         _HANDLERS[topic] = Handler(topic, workflow, function)
+        if outbound:
+            _OUTBOUND.add(topic)
         return function
 
     return decorator
@@ -77,7 +82,8 @@ def workflow_for(topic):
 
 
 def registered_topics():
-    return sorted(_HANDLERS)
+    """Webhook topics with a handler (outbound operations are not webhooks)."""
+    return sorted(topic for topic in _HANDLERS if topic not in _OUTBOUND)
 
 
 def topic_to_enum(topic):
