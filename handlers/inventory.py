@@ -36,6 +36,7 @@ class StockExporter:
         self.client = None
         self.calls = 0
         self.untracked = []
+        self.missing = []
         self.drift = []
 
     def client_(self):
@@ -77,10 +78,9 @@ class StockExporter:
         for (item, _row), level in levels.items():
             if item in tracked:
                 level.tracked = tracked[item]
-            elif level.tracked == "unknown" and item in unknown:
-                raise errors.DataError(
-                    f"Shopify has no inventory item {item} (bound to {level.product_id.display_name}).",
-                    fix="The variant was deleted in Shopify: re-import the product or remove the binding, then Retry.")
+            elif item in unknown and f"{level.product_id.display_name} ({item})" not in self.missing:
+                # One deleted variant must not hold back the whole store's stock: report it.
+                self.missing.append(f"{level.product_id.display_name} ({item})")
 
     # -- export ------------------------------------------------------------------------------
 
@@ -106,7 +106,7 @@ class StockExporter:
         for (item, row_id), level in levels.items():
             if (item, row_id) not in pairs:
                 continue
-            if level.tracked == "no":
+            if level.tracked != "yes":
                 continue
             key = (item, row_gid[row_id])
             targets[key] = published[(level.product_id.id, row_id)]
@@ -146,6 +146,11 @@ class StockExporter:
                 "Not tracked in Shopify, not exported (turn on 'Track quantity' on the variant in Shopify "
                 "if Odoo should manage it): " + ", ".join(self.untracked))
             lines.append(f"{len(self.untracked)} untracked items reported.")
+        if self.missing:
+            self.job._add_warning(
+                "Unknown to Shopify, not exported (the variant was deleted in Shopify: re-import the product "
+                "or remove its InventoryItem binding): " + ", ".join(self.missing))
+            lines.append(f"{len(self.missing)} items unknown to Shopify reported.")
         if self.drift:
             self.job._add_warning("Changed in Shopify since the last export: " + "; ".join(self.drift))
             lines.append(f"{len(self.drift)} quantities had been changed in Shopify.")

@@ -173,7 +173,7 @@ class ShopifyBackend(models.Model):
         Job = self.env["shopify.sync.job"].sudo()
         pending = Job.search([
             ("backend_id", "=", self.id), ("topic", "=", EXPORT_TOPIC), ("state", "=", "queued"),
-            ("queue_job_id.state", "in", ("pending", "wait_dependencies")),
+            ("queue_job_id.state", "in", ("pending", "enqueued", "wait_dependencies")),
         ], limit=1)
         if pending:
             return pending
