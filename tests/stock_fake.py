@@ -11,6 +11,7 @@ class FakeShopifyInventory:
     def __init__(self):
         self.quantities = {}  # (item, location) -> {"available": n, "on_hand": n}
         self.untracked = set()
+        self.deleted = set()  # items Shopify no longer has: nodes() answers null for them
         self.locations = [{"id": LOC_A, "name": "Main warehouse", "isActive": True, "fulfillsOnlineOrders": True},
                           {"id": LOC_B, "name": "Pop-up store", "isActive": True, "fulfillsOnlineOrders": True}]
 
@@ -57,7 +58,7 @@ class FakeShopifyInventory:
         return [{"__typename": "InventoryItem", "id": item, "tracked": item not in self.untracked,
                  "inventoryLevels": lambda _i, names=("available",), item=item, **_a: {
                      "nodes": self._levels(item, names)}}
-                for item in ids]
+                if item not in self.deleted else None for item in ids]
 
     def location(self, _info, id=None):
         def levels(_i, first=50, after=None, **_a):

@@ -218,6 +218,17 @@ class TestStockExport(StockCase):
         levels = self.env["shopify.sync.stock.level"].search([("inventory_item_gid", "=", self.cap_item)])
         self.assertEqual(set(levels.mapped("tracked")), {"no"})
 
+    def test_item_deleted_in_shopify_is_reported_and_does_not_block_the_rest(self):
+        self.shopify.deleted.add(self.cap_item)
+        self.add_stock(self.mug, 2)
+        self.add_stock(self.cap, 2)
+        job = self.export()
+        self.assertEqual(job.state, "done")
+        self.assertIn("Unknown to Shopify", job.warning_message)
+        self.assertIn("Cap", job.warning_message)
+        self.assertEqual(self.shopify.qty(self.mug_item, LOC_A), 2)
+        self.assertIsNone(self.shopify.qty(self.cap_item, LOC_A))
+
     def test_throttled_export_backs_off_and_completes(self):
         self.add_stock(self.mug, 6)
         self.env.cr.flush()
