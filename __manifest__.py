@@ -27,6 +27,8 @@
         "views/shopify_sync_catalog_views.xml",
         "data/refund_products.xml",
         "views/stock_picking_views.xml",
+        "data/stock_cron.xml",
+        "views/shopify_stock_views.xml",
     ],
     "installable": True,
     "application": True,

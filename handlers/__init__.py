@@ -7,3 +7,4 @@ from . import order_pull
 from . import products
 from . import refunds
 from . import fulfillments
+from . import inventory

@@ -12,3 +12,7 @@ from . import shopify_sync_bundle
 from . import shopify_sync_catalog_drift
 from . import shopify_backend_fulfillment
 from . import stock_picking
+from . import shopify_sync_stock_state
+from . import shopify_backend_stock
+from . import product_category
+from . import stock_quant

@@ -69,7 +69,12 @@ class ShopifyBinding(models.Model):
             "last_sync_date": fields.Datetime.now(),
         }
         if binding:
-            binding.write(vals)
+            # Re-binding to the same record with nothing newer writes nothing: product bindings are
+            # touched by every order, and concurrent orders would otherwise fight over the row.
+            unchanged = (binding.res_model, binding.res_id) == (record._name, record.id) and (
+                not updated_at or updated_at == binding.shopify_updated_at)
+            if not unchanged:
+                binding.write(vals)
             return binding
 
         try:

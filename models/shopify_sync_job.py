@@ -125,7 +125,12 @@ class ShopifySyncJob(models.Model):
         empty recordset when a simultaneous delivery won and is not yet visible to this
         transaction). The unique constraints settle races.
         """
-        # No SELECT first: the INSERT's ON CONFLICT is the duplicate check, and the fast path.
+        # A redelivery is found by a plain read first: the INSERT's conflict check would wait for
+        # a worker that holds the first delivery's row (a running job) to commit, and Shopify
+        # gives up after 5 s. The INSERT ... ON CONFLICT still settles two new deliveries racing.
+        existing = self._find_delivery(backend, headers)
+        if existing:
+            return existing, False
         topic = headers["topic"]
         gid, ref = references.describe(topic, payload)
         job_id = self._insert_delivery({

@@ -13,3 +13,4 @@ from . import test_order_pull
 from . import test_catalog
 from . import test_refunds_fulfillments
 from . import test_readme
+from . import test_stock

@@ -8,6 +8,7 @@ name does not start with ``test_``); run it directly::
 import os
 import sys
 import tempfile
+import time
 
 import requests
 
@@ -125,10 +126,10 @@ def main():
         check("fault hang then normal answer", post(SHOP_QUERY).json()["data"]["shop"]["id"] == "gid://shopify/Shop/1")
 
         # The stand-in's own bucket refuses a query it cannot afford.
-        shopify.available = 0.0
+        shopify.available, shopify.bucket_time = 0.0, time.monotonic() + 60  # empty, refilling only in a minute
         body = post(SHOP_QUERY).json()
         check("empty bucket -> THROTTLED", body["errors"][0]["extensions"]["code"] == "THROTTLED", body)
-        shopify.available = shopify.MAXIMUM_AVAILABLE
+        shopify.available, shopify.bucket_time = shopify.MAXIMUM_AVAILABLE, time.monotonic()
 
         # Client-credentials grant: new token replaces the old one.
         token_url = f"{shopify.base_url}/admin/oauth/access_token"

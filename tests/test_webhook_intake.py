@@ -160,6 +160,34 @@ class TestConcurrentDelivery(TransactionCase):
                        [backend_id])
             self.assertEqual(cr.fetchone()[0], 1)
 
+    def test_redelivery_while_the_first_job_runs_answers_at_once(self):
+        """A worker running the job holds its row for the whole job. Shopify's redelivery must
+        still be answered within its 5 s, not after the job ends."""
+        domain = f"busy-{uuid.uuid4().hex[:8]}.myshopify.com"
+        body = webhook_example_raw("app/uninstalled")
+        headers = read_headers(webhook_headers(body, "app/uninstalled", shop=domain))
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            backend = env["shopify.backend"].create({
+                "name": "Busy store", "shop_domain": domain, "auth_mode": "legacy_token",
+                "access_token": "x", "webhook_secret": WEBHOOK_SECRET})
+            backend_id = backend.id
+            job, _created = env["shopify.sync.job"]._intake_webhook(backend, headers, body, json.loads(body))
+            job_id = job.id
+        self.addCleanup(self._drop_committed, backend_id)
+
+        with self.registry.cursor() as worker_cr:
+            worker_cr.execute("UPDATE shopify_sync_job SET state = 'queued', attempts = attempts + 1 "
+                              "WHERE id = %s", [job_id])  # the job is running: its row is locked
+            with self.registry.cursor() as cr:
+                cr.execute("SET LOCAL statement_timeout = '2s'")
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                again, created = env["shopify.sync.job"]._intake_webhook(
+                    env["shopify.backend"].browse(backend_id), headers, body, json.loads(body))
+            self.assertFalse(created)
+            self.assertEqual(again.id, job_id)
+            worker_cr.rollback()
+
     def _drop_committed(self, backend_id):
         with self.registry.cursor() as cr:
             cr.execute("DELETE FROM queue_job WHERE identity_key IN "
