@@ -128,9 +128,14 @@ class ShopifySyncJob(models.Model):
         # A redelivery is found by a plain read first: the INSERT's conflict check would wait for
         # a worker that holds the first delivery's row (a running job) to commit, and Shopify
         # gives up after 5 s. The INSERT ... ON CONFLICT still settles two new deliveries racing.
-        existing = self._find_delivery(backend, headers)
-        if existing:
-            return existing, False
+        self.env.cr.execute(
+            "SELECT id FROM shopify_sync_job WHERE backend_id = %s AND (webhook_id = %s OR "
+            "(topic = %s AND event_id = %s)) LIMIT 1",
+            [backend.id, headers["webhook_id"], headers["topic"], headers["event_id"]],
+        )
+        row = self.env.cr.fetchone()
+        if row:
+            return self.browse(row[0]), False
         topic = headers["topic"]
         gid, ref = references.describe(topic, payload)
         job_id = self._insert_delivery({
