@@ -68,6 +68,30 @@ class ShopifyMixin:
             "webhook_base_url": "https://odoo.example.com",
         })
 
+    @classmethod
+    def setup_us_sales_tax(cls, company=None):
+        """The store's company sells in USD from the US and rounds tax per line (as Shopify does);
+        Shopify's 'CA State Tax' 7.25 % is mapped to an Odoo tax, which is returned."""
+        company = company or cls.backend.company_id
+        company.write({"country_id": cls.env.ref("base.us").id, "currency_id": cls.env.ref("base.USD").id,
+                       "tax_calculation_rounding_method": "round_per_line"})
+        tax = cls.env["account.tax"].create({"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale",
+                                            "company_id": company.id})
+        cls.env["shopify.tax.map"].create({"backend_id": cls.backend.id, "name": "CA State Tax",
+                                           "rate_percent": 7.25, "tax_id": tax.id})
+        return tax
+
+    @classmethod
+    def setup_books_company(cls, name):
+        """A new US company with a chart of accounts (for invoices and payments), the store moved to
+        it, the tests' environment switched to it. Returns the company."""
+        company = cls.env["res.company"].create({"name": name, "country_id": cls.env.ref("base.us").id})
+        cls.env.user.company_ids |= company
+        cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=[company.id]))
+        cls.env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
+        cls.backend.write({"company_id": company.id, "create_invoice": True})
+        return company
+
     def setUp(self):
         super().setUp()
         self.standin.reset()

@@ -129,13 +129,7 @@ class TestOrderPull(ShopifyCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        company = cls.backend.company_id
-        company.write({"country_id": cls.env.ref("base.us").id, "currency_id": cls.env.ref("base.USD").id,
-                       "tax_calculation_rounding_method": "round_per_line"})
-        tax = cls.env["account.tax"].create({"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale",
-                                            "company_id": company.id})
-        cls.env["shopify.tax.map"].create({"backend_id": cls.backend.id, "name": "CA State Tax",
-                                           "rate_percent": 7.25, "tax_id": tax.id})
+        cls.setup_us_sales_tax()
         cls.env["product.product"].create({"name": "Mug", "default_code": "MUG-1", "type": "consu", "taxes_id": False})
         cls.backend.write({"auto_confirm": False, "state": "connected"})
 

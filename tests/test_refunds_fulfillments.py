@@ -25,19 +25,11 @@ class BooksAndStockCase(ShopifyCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company = cls.env["res.company"].create({
-            "name": "Shopify Goods Inc", "country_id": cls.env.ref("base.us").id,
-            "currency_id": cls.env.ref("base.USD").id, "tax_calculation_rounding_method": "round_per_line"})
-        cls.env.user.company_ids |= cls.company
-        cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=[cls.company.id]))
-        cls.env["account.chart.template"].try_loading("generic_coa", company=cls.company, install_demo=False)
+        cls.company = cls.setup_books_company("Shopify Goods Inc")
         cls.wh1 = cls.env["stock.warehouse"].search([("company_id", "=", cls.company.id)], limit=1)
         cls.wh2 = cls.env["stock.warehouse"].create({"name": "East", "code": "EAST", "company_id": cls.company.id})
-        cls.backend.write({"company_id": cls.company.id, "create_invoice": True, "warehouse_id": cls.wh1.id})
-        cls.tax = cls.env["account.tax"].create({"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale",
-                                                 "company_id": cls.company.id})
-        cls.env["shopify.tax.map"].create({"backend_id": cls.backend.id, "name": "CA State Tax",
-                                           "rate_percent": 7.25, "tax_id": cls.tax.id})
+        cls.backend.write({"warehouse_id": cls.wh1.id})
+        cls.tax = cls.setup_us_sales_tax(cls.company)
         cls.bank = cls.env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", cls.company.id)],
                                                      limit=1)
         cls.env["shopify.gateway.map"].create({"backend_id": cls.backend.id, "gateway": "shopify_payments",
