@@ -82,6 +82,22 @@ class StockExporter:
                 # One deleted variant must not hold back the whole store's stock: report it.
                 self.missing.append(f"{level.product_id.display_name} ({item})")
 
+    def link_bundles(self, product_ids):
+        """Bind the Shopify inventory item of pending bundles that have none yet (bundles made in
+        Odoo after their product was imported), so their availability is exported."""
+        bundles = self.env["shopify.sync.bundle"].sudo()._by_sale_product(self.backend, product_ids)
+        linked = self.backend._inventory_items(list(bundles))
+        unlinked = {bundle.shopify_variant_gid: bundle for product_id, bundle in bundles.items() if product_id not in linked}
+        found = set()
+        for chunk in batches(sorted(unlinked), TRACKED_PAGE):
+            for node in self.execute(queries.BUNDLE_VARIANT_ITEMS, {"ids": chunk}).get("nodes") or []:
+                item = (node or {}).get("inventoryItem")
+                if item and item.get("id"):
+                    self.env["shopify.binding"].sudo()._bind(self.backend, item["id"], unlinked[node["id"]].product_id)
+                    found.add(node["id"])
+        for variant_gid in sorted(set(unlinked) - found):
+            self.missing.append(f"bundle {unlinked[variant_gid].name} ({variant_gid})")
+
     # -- export ------------------------------------------------------------------------------
 
     def run(self):
@@ -94,6 +110,7 @@ class StockExporter:
         if not seen:
             return self.job._mark_done(summary="Nothing to export.")
         rows = backend._stock_locations()
+        self.link_bundles(seen)
         items = backend._inventory_items(seen)
         products = self.env["product.product"].browse(sorted(items)).exists()
         published = backend._published_quantities(products, rows) if products else {}

@@ -107,6 +107,10 @@ class CatalogImporter:
         matched, missing = {}, []
         for variant in product.variants:
             if variant.gid in bundles:
+                # Its inventory item publishes the bundle's availability (stock export).
+                if variant.inventory_item_gid:
+                    self.bindings._bind(backend, variant.inventory_item_gid, bundles[variant.gid].product_id,
+                                        updated_at=updated_at)
                 continue
             found = self.matcher.match(variant.gid, variant.sku, variant.barcode)
             if found:

@@ -308,3 +308,13 @@ ALL["INVENTORY_SET_QUANTITIES"] = INVENTORY_SET_QUANTITIES
 ALL["INVENTORY_ITEMS_TRACKED"] = INVENTORY_ITEMS_TRACKED
 ALL["INVENTORY_ITEMS_LEVELS"] = INVENTORY_ITEMS_LEVELS
 ALL["LOCATION_INVENTORY_LEVELS"] = LOCATION_INVENTORY_LEVELS
+
+# The inventory item of bundle variants (a bundle made in Odoo after its product was imported).
+BUNDLE_VARIANT_ITEMS = """
+query BundleVariantItems($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on ProductVariant { id inventoryItem { id tracked } }
+  }
+}
+"""
+ALL["BUNDLE_VARIANT_ITEMS"] = BUNDLE_VARIANT_ITEMS

@@ -113,10 +113,28 @@ class ShopifyBackend(models.Model):
     def _exportable_quantities(self, products, location_rows):
         """Odoo's raw quantity per (product id, location row id), before the safety buffer.
 
-        The one place a quantity is decided: override it for products whose availability is not
-        their own stock (bundles: the minimum over components of floor(qty / per bundle)).
+        The one place a quantity is decided. A bundle's sale product (a service, no stock of its
+        own) publishes what its components allow at that location: the minimum over components of
+        floor(quantity / per bundle). An archived bundle publishes 0: its orders could not be mapped.
         """
         self.ensure_one()
+        bundles = self.env["shopify.sync.bundle"].sudo()._by_sale_product(self, products.ids)
+        components = self.env["product.product"].browse(
+            {product_id for bundle in bundles.values() for product_id, _qty in bundle._components()})
+        own = self._stock_quantities((products | components).filtered(lambda p: p.id not in bundles), location_rows)
+        result = {}
+        for product in products:
+            bundle = bundles.get(product.id)
+            for row in location_rows:
+                if bundle:
+                    at_row = {product_id: own[(product_id, row.id)] for product_id, _qty in bundle._components()}
+                    result[(product.id, row.id)] = bundle._available_quantity(bundle, at_row)
+                else:
+                    result[(product.id, row.id)] = own.get((product.id, row.id), 0.0)
+        return result
+
+    def _stock_quantities(self, products, location_rows):
+        """Odoo's stock per (product id, location row id): on hand, less reservations for 'available'."""
         Quant = self.env["stock.quant"].sudo()
         result = {}
         for row in location_rows:
@@ -157,15 +175,29 @@ class ShopifyBackend(models.Model):
 
     # -- export queue ----------------------------------------------------------------------
 
-    def _mark_stock_dirty(self, product_ids):
-        """Note products to export and make sure ONE export job is pending per store."""
+    def _mark_stock_dirty(self, product_ids, unbound_ok=False):
+        """Note products to export and make sure ONE export job is pending per store.
+
+        Bundles made of these products are noted too. ``unbound_ok``: also products without an
+        inventory item yet (a new bundle: the export job links it), on stores whose stock export
+        is set up (a mapped location)."""
         Dirty = self.env["shopify.sync.stock.dirty"].sudo()
+        Bundle = self.env["shopify.sync.bundle"].sudo()
         for backend in self.sudo():
-            bound = list(backend._inventory_items(product_ids))
-            if not bound:
+            ids = set(product_ids) | set(Bundle._sale_products_using(backend, product_ids))
+            if unbound_ok:
+                ready = backend._exports_stock() and backend.location_ids.filtered("location_id")
+                marked = sorted(ids) if ready else []
+            else:
+                marked = list(backend._inventory_items(ids))
+            if not marked:
                 continue
-            Dirty._mark(backend, bound)
+            Dirty._mark(backend, marked)
             backend._ensure_export_job()
+
+    def _exports_stock(self):
+        self.ensure_one()
+        return self.active and self.stock_export_enabled and self.sync_inventory and self.state != "disconnected"
 
     def _ensure_export_job(self):
         """The pending export job of this store, or a new one (many changes -> one job)."""

@@ -39,10 +39,24 @@ class ShopifySyncBundle(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        return super().create([self._normalise(vals) for vals in vals_list])
+        bundles = super().create([self._normalise(vals) for vals in vals_list])
+        bundles._mark_for_stock_export()
+        return bundles
 
     def write(self, vals):
-        return super().write(self._normalise(vals))
+        before = self.product_id
+        result = super().write(self._normalise(vals))
+        if {"shopify_variant_gid", "product_id", "line_ids", "active", "backend_id"} & set(vals):
+            self._mark_for_stock_export(extra_products=before - self.product_id)
+        return result
+
+    def _mark_for_stock_export(self, extra_products=None):
+        """A new or changed bundle changes what Shopify should show for it: queue its export.
+        The export job links the bundle to its Shopify inventory item when that is not known yet.
+        A sale product that stopped being a bundle is exported too (it then publishes 0)."""
+        for backend in self.backend_id:
+            products = self.filtered(lambda b: b.backend_id == backend).product_id | (extra_products or self.product_id.browse())
+            backend._mark_stock_dirty(products.ids, unbound_ok=True)
 
     @api.constrains("product_id", "line_ids")
     def _check_shape(self):
@@ -53,6 +67,14 @@ class ShopifySyncBundle(models.Model):
                     "deliver it as well as its components.", name=bundle.name, product=bundle.product_id.display_name))
             if bundle.product_id in bundle.line_ids.product_id:
                 raise ValidationError(self.env._("Bundle %(name)s contains itself.", name=bundle.name))
+            # The sale product carries the bundle's Shopify inventory item: one bundle per product.
+            twin = self.search([("id", "!=", bundle.id), ("backend_id", "=", bundle.backend_id.id),
+                                ("product_id", "=", bundle.product_id.id)], limit=1)
+            if twin:
+                raise ValidationError(self.env._(
+                    "Bundles %(name)s and %(other)s use the same sale product %(product)s; give each bundle "
+                    "its own, so each publishes its own availability.",
+                    name=bundle.name, other=twin.name, product=bundle.product_id.display_name))
 
     @api.model
     def _for_variants(self, backend, variant_gids):
@@ -62,6 +84,21 @@ class ShopifySyncBundle(models.Model):
             return {}
         bundles = self.search([("backend_id", "=", backend.id), ("shopify_variant_gid", "in", gids)])
         return {bundle.shopify_variant_gid: bundle for bundle in bundles}
+
+    @api.model
+    def _by_sale_product(self, backend, product_ids):
+        """{sale product id: bundle} of the store's active bundles among ``product_ids``."""
+        bundles = self.search([("backend_id", "=", backend.id), ("product_id", "in", list(product_ids))])
+        return {bundle.product_id.id: bundle for bundle in bundles}
+
+    @api.model
+    def _sale_products_using(self, backend, component_ids):
+        """Sale products of the store's active bundles made of any of ``component_ids``: a component's
+        stock change changes their availability."""
+        lines = self.env["shopify.sync.bundle.line"].search([
+            ("bundle_id.backend_id", "=", backend.id), ("bundle_id.active", "=", True),
+            ("product_id", "in", list(component_ids))])
+        return lines.bundle_id.product_id.ids
 
     def _components(self):
         self.ensure_one()
@@ -86,3 +123,21 @@ class ShopifySyncBundleLine(models.Model):
     quantity = fields.Float(string="Quantity per bundle", default=1.0, required=True, digits="Product Unit")
 
     _quantity_positive = models.Constraint("CHECK(quantity > 0)", "A component quantity must be positive.")
+
+    # Components edited on their own (not through the bundle form) change the availability too.
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.bundle_id._mark_for_stock_export()
+        return lines
+
+    def write(self, vals):
+        result = super().write(vals)
+        self.bundle_id._mark_for_stock_export()
+        return result
+
+    def unlink(self):
+        bundles = self.bundle_id
+        result = super().unlink()
+        bundles.exists()._mark_for_stock_export()
+        return result

@@ -12,6 +12,7 @@ class FakeShopifyInventory:
         self.quantities = {}  # (item, location) -> {"available": n, "on_hand": n}
         self.untracked = set()
         self.deleted = set()  # items Shopify no longer has: nodes() answers null for them
+        self.variants = {}  # ProductVariant gid -> its InventoryItem gid
         self.locations = [{"id": LOC_A, "name": "Main warehouse", "isActive": True, "fulfillsOnlineOrders": True},
                           {"id": LOC_B, "name": "Pop-up store", "isActive": True, "fulfillsOnlineOrders": True}]
 
@@ -55,10 +56,18 @@ class FakeShopifyInventory:
                 for (it, location), values in sorted(self.quantities.items()) if it == item]
 
     def nodes(self, _info, ids):
-        return [{"__typename": "InventoryItem", "id": item, "tracked": item not in self.untracked,
-                 "inventoryLevels": lambda _i, names=("available",), item=item, **_a: {
+        return [self._variant(gid) if "/ProductVariant/" in gid else
+                {"__typename": "InventoryItem", "id": gid, "tracked": gid not in self.untracked,
+                 "inventoryLevels": lambda _i, names=("available",), item=gid, **_a: {
                      "nodes": self._levels(item, names)}}
-                if item not in self.deleted else None for item in ids]
+                if gid not in self.deleted else None for gid in ids]
+
+    def _variant(self, gid):
+        item = self.variants.get(gid)
+        if not item:
+            return None
+        return {"__typename": "ProductVariant", "id": gid,
+                "inventoryItem": {"id": item, "tracked": item not in self.untracked}}
 
     def location(self, _info, id=None):
         def levels(_i, first=50, after=None, **_a):

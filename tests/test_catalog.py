@@ -380,8 +380,10 @@ class TestBundleOrders(ShopifyCase):
         job._enqueue()
         self.perform(job)
         self.assertEqual(job.state, "done", job.error_message)
-        for gid in ("gid://shopify/ProductVariant/7001", "gid://shopify/InventoryItem/57001"):
-            self.assertFalse(self.env["shopify.binding"]._find(self.backend, gid), gid)
+        self.assertFalse(self.env["shopify.binding"]._find(self.backend, "gid://shopify/ProductVariant/7001"))
+        # Its inventory item carries the bundle's availability: bound to the bundle's sale product.
+        self.assertEqual(self.env["shopify.binding"]._record_for(self.backend, "gid://shopify/InventoryItem/57001"),
+                         self.box)
 
     def test_available_quantity_for_the_stock_export(self):
         Bundle = self.env["shopify.sync.bundle"]

@@ -1,6 +1,7 @@
 """Stock: locations, export (batched, coalesced, compare-and-swap, buffered), Shopify-side drift,
 reconciliation. Shopify's inventory is a dict in the test, served through the stand-in."""
 
+from odoo.exceptions import ValidationError
 from odoo.tests import BaseCase, tagged
 
 from ..lib import errors
@@ -243,6 +244,90 @@ class TestStockExport(StockCase):
         self.perform(job)
         self.assertEqual(job.state, "done", job.error_message)
         self.assertEqual(self.shopify.qty(self.mug_item, LOC_A), 6)
+
+
+@tagged("post_install", "-at_install")
+class TestBundleStock(StockCase):
+    """A bundle publishes what its components allow, per location, and follows their changes."""
+
+    BUNDLE_VARIANT, BUNDLE_ITEM = "gid://shopify/ProductVariant/77", "gid://shopify/InventoryItem/577"
+
+    def setUp(self):
+        super().setUp()
+        self.map_locations()
+        self.add_stock(self.mug, 9)
+        self.add_stock(self.cap, 3)
+        self.add_stock(self.mug, 5, self.popup)
+        self.export()
+        self.shopify.variants[self.BUNDLE_VARIANT] = self.BUNDLE_ITEM
+        self.box = self.env["product.product"].create({"name": "Gift box", "type": "service"})
+
+    def make_bundle(self):
+        return self.env["shopify.sync.bundle"].create({
+            "name": "Mug + cap", "backend_id": self.backend.id, "shopify_variant_gid": self.BUNDLE_VARIANT,
+            "product_id": self.box.id,
+            "line_ids": [(0, 0, {"product_id": self.mug.id, "quantity": 2}),
+                         (0, 0, {"product_id": self.cap.id, "quantity": 1})]})
+
+    def test_new_bundle_is_linked_and_publishes_the_minimum_over_components(self):
+        self.standin.reset()
+        bundle = self.make_bundle()
+        job = self.export()
+        self.assertEqual(job.state, "done", job.error_message)
+        self.assertEqual(self.env["shopify.binding"]._record_for(self.backend, self.BUNDLE_ITEM), self.box)
+        # Main: min(9 // 2, 3 // 1) = 3. Pop-up: 5 mugs but no cap = 0.
+        self.assertEqual(self.shopify.qty(self.BUNDLE_ITEM, LOC_A), 3)
+        self.assertEqual(self.shopify.qty(self.BUNDLE_ITEM, LOC_B), 0)
+        self.assertEqual(self.standin.operations().count("BundleVariantItems"), 1)
+
+        # Five more caps: the cap and the bundle are exported in one call, the bundle now limited by mugs.
+        self.add_stock(self.cap, 5)
+        self.standin.reset()
+        self.export()
+        self.assertEqual(len(self.set_calls()), 1)
+        self.assertEqual(self.shopify.qty(self.cap_item, LOC_A), 8)
+        self.assertEqual(self.shopify.qty(self.BUNDLE_ITEM, LOC_A), 4)
+        self.assertNotIn("BundleVariantItems", self.standin.operations(), "linked once, not on every export")
+
+        # Three mugs per bundle from now on: the bundle's figure follows its recipe.
+        bundle.line_ids.filtered(lambda l: l.product_id == self.mug).quantity = 3
+        self.export()
+        self.assertEqual(self.shopify.qty(self.BUNDLE_ITEM, LOC_A), 3)
+        # Archived: its orders could no longer be mapped, so Shopify is told it has none.
+        bundle.active = False
+        self.export()
+        self.assertEqual(self.shopify.qty(self.BUNDLE_ITEM, LOC_A), 0)
+
+    def test_bundle_availability_takes_the_safety_buffer_and_the_drift_guard(self):
+        self.backend.write({"stock_buffer_type": "units", "stock_buffer_value": 1})
+        self.make_bundle()
+        self.export()
+        self.assertEqual(self.shopify.qty(self.BUNDLE_ITEM, LOC_A), 2)  # 3 possible, 1 held back
+        # Someone types 10 in Shopify admin: flagged, Odoo unchanged.
+        job, _created = self.intake("inventory_levels/update", {
+            "inventory_item_id": 577, "location_id": 1001, "available": 10,
+            "updated_at": "2026-11-23T10:00:00-05:00",
+            "admin_graphql_api_id": "gid://shopify/InventoryLevel/1001?inventory_item_id=577"})
+        self.perform(job)
+        self.assertEqual((job.state, job.failure_category), ("failed", errors.DATA))
+        self.assertIn("Stock of Gift box at Main warehouse was changed in Shopify: Shopify 10, Odoo 2",
+                      job.error_message)
+
+    def test_variant_unknown_to_shopify_is_reported_and_the_rest_exported(self):
+        self.shopify.variants.clear()
+        self.make_bundle()
+        self.add_stock(self.mug, 1)
+        job = self.export()
+        self.assertEqual(job.state, "done", job.error_message)
+        self.assertIn("bundle Mug + cap (gid://shopify/ProductVariant/77)", job.warning_message)
+        self.assertEqual(self.shopify.qty(self.mug_item, LOC_A), 10)
+
+    def test_one_sale_product_per_bundle(self):
+        self.make_bundle()
+        with self.assertRaises(ValidationError):
+            self.env["shopify.sync.bundle"].create({
+                "name": "Other", "backend_id": self.backend.id, "shopify_variant_gid": "78",
+                "product_id": self.box.id, "line_ids": [(0, 0, {"product_id": self.cap.id, "quantity": 1})]})
 
 
 @tagged("post_install", "-at_install")
