@@ -17,13 +17,13 @@ from datetime import timedelta
 from odoo import fields
 
 from ..lib import order_graphql, queries
-from ..lib.errors import ConfigurationError, DataError, PermissionDenied, TransientError
+from ..lib.errors import ConfigurationError, DataError
 from ..lib.registry import register
+from . import bulk
 from ..models.shopify_sync_job import parse_shopify_datetime
 
 BULK_THRESHOLD = 2000  # orders in the window above which "auto" mode uses a bulk operation
 CATCH_UP_OVERLAP = timedelta(minutes=15)  # re-read a margin: Shopify's updated_at and our clock differ
-BULK_RUNNING = {"CREATED", "RUNNING", "CANCELING"}
 
 
 def search_query(since, until=None):
@@ -96,38 +96,16 @@ class OrderPull:
 
     def _start_bulk(self):
         document = queries.BULK_ORDERS_QUERY_TEMPLATE % json.dumps(self.query)
-        result = self._client().execute(queries.BULK_OPERATION_RUN_QUERY, {"query": document})["bulkOperationRunQuery"]
-        if result["userErrors"]:
-            text = "; ".join(error["message"] for error in result["userErrors"])
-            if any(error.get("code") == "OPERATION_IN_PROGRESS" for error in result["userErrors"]):
-                raise TransientError(f"Shopify is already running a bulk operation: {text}", retry_after=60)
-            raise DataError(f"Shopify refused the bulk order import: {text}")
-        operation = result["bulkOperation"]["id"]
+        operation = bulk.start(self._client(), document, "order import")
         self._follow_up(dict(self.params, bulk_operation_id=operation), "bulk result")
         self.job._mark_done(summary=f"Bulk operation {operation} started; the next job reads its result.")
 
     def _read_bulk(self):
-        operation = self._client().execute(queries.BULK_OPERATION_STATUS, {"id": self.params["bulk_operation_id"]})
-        operation = operation["bulkOperation"]
-        if not operation:
-            raise DataError(f"Shopify has no bulk operation {self.params['bulk_operation_id']}.",
-                            fix="Start the import again.")
-        status = operation["status"]
-        if status in BULK_RUNNING:
-            retries = self.job.queue_job_id.retry or 0
-            raise TransientError(
-                f"Bulk operation {operation['id']} is {status.lower()} ({operation.get('objectCount') or 0} objects so far).",
-                retry_after=min(15 * (retries + 1), 600),
-            )
-        if status != "COMPLETED":
-            code = operation.get("errorCode")
-            message = f"Shopify bulk operation {operation['id']} ended {status}" + (f" ({code})" if code else "") + "."
-            if code == "ACCESS_DENIED":
-                raise PermissionDenied(message, fix="Grant the app read_orders (and read_all_orders for orders "
-                                       "older than 60 days), then start the import again.")
-            raise DataError(message, fix="Start the import again; use a shorter period if it keeps failing.")
+        lines = bulk.result_lines(
+            self.job, self._client(), self.params["bulk_operation_id"],
+            access_fix="Grant the app read_orders (and read_all_orders for orders older than 60 days), "
+            "then start the import again.")
         queued = current = 0
-        lines = self._client().download_lines(operation["url"]) if operation.get("url") else []
         for order in order_graphql.orders_from_bulk_lines(lines):
             if self._is_current(order["admin_graphql_api_id"], order["updated_at"]):
                 current += 1

@@ -12,12 +12,20 @@ from ..lib import queries
 from ..lib.errors import DataError
 from ..lib.gid import to_gid
 from ..lib.product_mapping import (
-    combination_differences, normalise_sku, parse_graphql_product, parse_webhook_product, shape_differences,
+    catalog_from_bulk_lines, catalog_parts, combination_differences, normalise_sku, parse_graphql_product,
+    parse_webhook_product, shape_differences,
 )
 from ..lib.registry import register
 from ..models.shopify_sync_job import parse_shopify_datetime
+from . import bulk
 
 PAGE_SIZE = 50  # products per page of the catalog import (each with up to 100 variants)
+# Above this many products, "auto" imports through a bulk operation: paging 50 at a time would
+# take more than 20 requests and keep one job open for the whole catalog.
+CATALOG_BULK_THRESHOLD = 1000
+# A bulk result is applied in parts, one job each, so one slow or failing part does not hold the rest.
+CATALOG_PART_PRODUCTS = 100
+CATALOG_PART_VARIANTS = 1000
 
 
 class ProductMatcher:
@@ -367,12 +375,58 @@ def delete_product(job):
 
 @register("catalog/import", "historical", webhook=False)
 def import_catalog(job):
-    """Every product of the store. One product that cannot be applied (shape conflict, ambiguous
-    SKU) is rolled back alone and listed in the job's warnings; the rest are imported."""
+    """Every product of the store, paged or, for large catalogs, through a bulk operation.
+
+    Payload: ``create`` (unmatched variants), ``mode`` (paginated / bulk / auto: bulk above
+    CATALOG_BULK_THRESHOLD products). A bulk import is three kinds of job: the one that starts the
+    operation, one that waits for its file and splits it, then one job per part of the catalog.
+    """
     options = job._payload_json() or {}
-    importer = CatalogImporter(job.backend_id, job, create=options.get("create"))
+    backend = job.backend_id
+    if "products" in options:
+        products = [parse_graphql_product(entry["product"], entry["variants"]) for entry in options["products"]]
+        return _apply_catalog(job, products, options.get("create"))
+    client = backend._get_client()
+    if options.get("bulk_operation_id"):
+        return _split_bulk_catalog(job, client, options)
+    mode = options.get("mode") or "paginated"
+    if mode == "auto":
+        count = client.execute(queries.PRODUCTS_COUNT, {})["productsCount"]
+        mode = "bulk" if count and count["count"] > CATALOG_BULK_THRESHOLD else "paginated"
+    if mode == "bulk":
+        operation = bulk.start(client, queries.BULK_CATALOG_QUERY, "catalog import")
+        _catalog_follow_up(job, dict(options, bulk_operation_id=operation), "Catalog (bulk result)")
+        job._mark_done(summary=f"Bulk operation {operation} started; the next job reads its result.")
+        return None
+    return _apply_catalog(job, iter_catalog(backend, client), options.get("create"))
+
+
+def _split_bulk_catalog(job, client, options):
+    lines = bulk.result_lines(job, client, options["bulk_operation_id"],
+                              access_fix="Grant the app read_products, then start the import again.")
+    entries = catalog_from_bulk_lines(lines)
+    parts = catalog_parts(entries, CATALOG_PART_PRODUCTS, CATALOG_PART_VARIANTS)
+    for number, part in enumerate(parts, start=1):
+        _catalog_follow_up(job, {"create": options.get("create"), "products": part},
+                           f"Catalog part {number}/{len(parts)}")
+    job._mark_done(summary=f"Bulk result: {len(entries)} product(s) "
+                   f"({sum(len(e['variants']) for e in entries)} variants) queued in {len(parts)} part(s).")
+    return None
+
+
+def _catalog_follow_up(job, payload, ref):
+    follow = job.env["shopify.sync.job"]._create_outbound(job.backend_id, job.workflow, job.topic,
+                                                          payload=payload, ref=ref)
+    follow._enqueue()
+    return follow
+
+
+def _apply_catalog(job, products, create):
+    """Apply ``products``. One product that cannot be applied (shape conflict, ambiguous SKU) is
+    rolled back alone and listed in the job's warnings; the rest are imported."""
+    importer = CatalogImporter(job.backend_id, job, create=create)
     failures = []
-    for product in iter_catalog(job.backend_id):
+    for product in products:
         try:
             with job.env.cr.savepoint():
                 importer.apply(product)

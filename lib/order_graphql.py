@@ -10,6 +10,7 @@ Decimal of their shortest text form.
 import json
 from decimal import Decimal
 
+from .bulk_jsonl import group_by_parent
 from .gid import numeric_id
 
 
@@ -153,18 +154,7 @@ def orders_from_bulk_lines(lines):
     """Reassemble orders from a bulk operation's JSONL: each order, then its line items and
     shipping lines as separate objects pointing back with ``__parentId``. Yields REST orders in
     the file's order."""
-    orders, children = {}, {}
-    for raw in lines:
-        if not raw.strip():
-            continue
-        obj = json.loads(raw)
-        parent = obj.pop("__parentId", None)
-        if parent:
-            children.setdefault(parent, []).append(obj)
-        else:
-            orders[obj["id"]] = obj
-    for order_gid, node in orders.items():
-        kids = children.get(order_gid, [])
+    for node, kids in group_by_parent(lines):
         yield rest_order(
             node,
             line_items=[k for k in kids if k["id"].startswith("gid://shopify/LineItem/")],

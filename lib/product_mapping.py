@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .bulk_jsonl import group_by_parent
 from .gid import payload_gid, to_gid
 from .order_mapping import money
 
@@ -121,6 +122,28 @@ def parse_graphql_product(node, variant_nodes=None):
     )
     _drop_placeholder_values(product)
     return product
+
+
+def catalog_from_bulk_lines(lines):
+    """A bulk catalog result (lib.queries.BULK_CATALOG_QUERY) as [{"product": node, "variants":
+    [variant nodes]}], ready for ``parse_graphql_product(entry["product"], entry["variants"])``."""
+    return [{"product": node, "variants": variants} for node, variants in group_by_parent(lines)]
+
+
+def catalog_parts(entries, max_products=100, max_variants=1000):
+    """Split bulk catalog entries into parts of at most ``max_products`` products and, unless one
+    product alone has more, ``max_variants`` variants: each part is one short job."""
+    parts, current, variants = [], [], 0
+    for entry in entries:
+        count = len(entry["variants"])
+        if current and (len(current) >= max_products or variants + count > max_variants):
+            parts.append(current)
+            current, variants = [], 0
+        current.append(entry)
+        variants += count
+    if current:
+        parts.append(current)
+    return parts
 
 
 def _drop_placeholder_values(product):

@@ -318,3 +318,15 @@ query BundleVariantItems($ids: [ID!]!) {
 }
 """
 ALL["BUNDLE_VARIANT_ITEMS"] = BUNDLE_VARIANT_ITEMS
+
+# Catalog import of large stores: how many products, and the whole catalog as one bulk query
+# (no page cost; Shopify writes a JSONL file of products, each followed by its variants).
+PRODUCTS_COUNT = """
+query ProductsCount {
+  productsCount(limit: null) { count precision }
+}
+"""
+BULK_CATALOG_QUERY = "{ products { edges { node { %s variants { edges { node { %s } } } } } } }" % (
+    " ".join(_CATALOG_PRODUCT_FIELDS.split()), " ".join(_CATALOG_VARIANT_FIELDS.split()))
+ALL["PRODUCTS_COUNT"] = PRODUCTS_COUNT
+ALL["BULK_CATALOG_QUERY"] = BULK_CATALOG_QUERY

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, models
 
 _PRECOMMIT_KEY = "shopify_sync.stock_dirty"
 

@@ -96,6 +96,12 @@ class ShopifyMixin:
         super().setUp()
         self.standin.reset()
 
+    def jobs(self, **domain):
+        """The store's sync jobs matching ``field=value`` pairs, oldest first."""
+        Job = self.env["shopify.sync.job"]
+        return Job.search([("backend_id", "=", self.backend.id)] + [(k, "=", v) for k, v in domain.items()],
+                          order="id")
+
     def intake(self, topic, payload, **header_kwargs):
         """Store a webhook the way the controller does, and return (job, created)."""
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()

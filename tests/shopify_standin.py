@@ -13,6 +13,12 @@ Usage::
         requests.post(f"{shopify.base_url}/admin/api/2026-10/graphql.json", ...)
         len(shopify.requests_log)                      # GraphQL requests received
 
+Bulk operations: ``bulkOperationRunQuery`` checks Shopify's restrictions on the query (a connection,
+at most five, nested at most two deep, no top-level ``node``/``nodes``), runs it against the same
+root fields, and serves the result as JSONL (one object per line, children after their parent with
+``__parentId``) at ``<base_url>/bulk/<n>.jsonl``; ``bulkOperation(id)`` answers RUNNING for the first
+``bulk_running_polls`` reads, then COMPLETED with that URL.
+
 Query cost (kept simple, not Shopify's exact calculator): 1 per selected field that has a
 selection set (objects, connections, mutation payloads), scalars free, at least 1. The bucket holds
 2000 points and restores 100 per second, like a standard-plan shop.
@@ -32,7 +38,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
-from graphql import GraphQLError, execute_sync, parse, validate
+from graphql import GraphQLError, TypeInfo, TypeInfoVisitor, execute_sync, get_named_type, parse, validate
 from graphql.language import Visitor, visit
 
 try:
@@ -92,6 +98,72 @@ def query_cost(document):
     return max(counter.count, 1)
 
 
+def bulk_query_problems(schema, document):
+    """Why Shopify would refuse ``document`` as a bulk query ([] when it would not)."""
+    type_info = TypeInfo(schema)
+    stack, found = [], {"connections": 0, "depth": 0, "top_level_node": False}
+
+    class Restrictions(Visitor):
+        def enter_field(self, node, *_args):
+            named = get_named_type(type_info.get_type())
+            is_connection = bool(named and named.name.endswith("Connection"))
+            if not stack and node.name.value in ("node", "nodes"):
+                found["top_level_node"] = True
+            stack.append(is_connection)
+            if is_connection:
+                found["connections"] += 1
+                found["depth"] = max(found["depth"], sum(stack))
+
+        def leave_field(self, *_args):
+            stack.pop()
+
+    visit(document, TypeInfoVisitor(type_info, Restrictions()))
+    problems = []
+    if found["top_level_node"]:
+        problems.append("The top-level node and nodes fields cannot be used in bulk queries.")
+    if not found["connections"]:
+        problems.append("Bulk queries require a connection field.")
+    if found["connections"] > 5:
+        problems.append("Bulk queries cannot contain more than 5 connections.")
+    if found["depth"] > 2:
+        problems.append("Bulk queries cannot contain connections with a nesting depth greater than 2.")
+    return problems
+
+
+def bulk_jsonl_objects(data):
+    """A query result flattened as Shopify writes a bulk result: every node of a connection is one
+    object; nodes of nested connections follow their parent with ``__parentId``."""
+    out = []
+
+    def connection_nodes(value):
+        if isinstance(value, dict):
+            if isinstance(value.get("edges"), list):
+                return [edge["node"] for edge in value["edges"] if edge and edge.get("node")]
+            if isinstance(value.get("nodes"), list):
+                return value["nodes"]
+        return None
+
+    def emit(node, parent):
+        row, children = {}, []
+        for key, value in node.items():
+            nodes = connection_nodes(value)
+            if nodes is None:
+                row[key] = value
+            else:
+                children.append(nodes)
+        if parent:
+            row["__parentId"] = parent
+        out.append(row)
+        for nodes in children:
+            for child in nodes:
+                emit(child, node.get("id"))
+
+    for value in (data or {}).values():
+        for node in connection_nodes(value) or []:
+            emit(node, None)
+    return out
+
+
 def _error_dict(error, code=None):
     """A GraphQLError the way Shopify serialises it: message, locations, path, extensions.code."""
     answer = {"message": error.message}
@@ -142,6 +214,9 @@ class ShopifyStandIn:
             self.requests_log = []  # GraphQL requests only: {path, headers, json, operation}
             self.faults = collections.deque()
             self.token_grants = 0
+            self.bulk_operations = {}  # gid -> {"query", "status", "lines", "polls"}
+            self.bulk_running_polls = 1
+            self.bulk_failure = None  # an errorCode ("ACCESS_DENIED", ...): the next operations end FAILED with it
             self.available = self.MAXIMUM_AVAILABLE
             self.bucket_time = time.monotonic()
 
@@ -165,6 +240,18 @@ class ShopifyStandIn:
 
             def log_message(self, *_args):  # keep test output clean
                 pass
+
+            def do_GET(self):  # bulk operation results, as Shopify's storage serves them
+                operation = next((op for op in standin.bulk_operations.values()
+                                  if op.get("path") == self.path.split("?")[0]), None)
+                if not operation:
+                    return standin._send(self, 404, {"errors": "Not Found"})
+                body = "".join(json.dumps(line) + "\n" for line in operation["lines"]).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/jsonl")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def do_POST(self):
                 try:
@@ -345,6 +432,8 @@ class ShopifyStandIn:
             },
             "webhookSubscriptions": self._webhook_subscriptions,
             "webhookSubscriptionCreate": self._webhook_subscription_create,
+            "bulkOperationRunQuery": self._bulk_run,
+            "bulkOperation": self._bulk_operation,
         }
         root.update(self.root)
         return root
@@ -393,3 +482,42 @@ class ShopifyStandIn:
             }
             self.subscriptions.append(subscription)
         return {"webhookSubscription": subscription, "userErrors": []}
+
+    # -- bulk operations -----------------------------------------------------------------------
+
+    def _bulk_run(self, info, query, groupObjects=None):  # noqa: N803 - GraphQL argument name
+        def refused(message, code="INVALID"):
+            return {"bulkOperation": None, "userErrors": [{"field": ["query"], "message": message, "code": code}]}
+
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            return refused(f"Invalid bulk query: {error.message}")
+        problems = [e.message for e in validate(info.schema, document)] or bulk_query_problems(info.schema, document)
+        if problems:
+            return refused("Invalid bulk query: " + " ".join(problems))
+        result = execute_sync(info.schema, document, root_value=self._root())
+        with self.lock:
+            number = len(self.bulk_operations) + 1
+            gid = f"gid://shopify/BulkOperation/{number}"
+            failure = self.bulk_failure or ("INTERNAL_SERVER_ERROR" if result.errors else None)
+            self.bulk_operations[gid] = {
+                "query": query, "polls": 0, "path": f"/bulk/{number}.jsonl", "error_code": failure,
+                "status": "FAILED" if failure else "COMPLETED",
+                "lines": [] if failure else bulk_jsonl_objects(result.data),
+            }
+        return {"bulkOperation": {"id": gid, "status": "CREATED"}, "userErrors": []}
+
+    def _bulk_operation(self, _info, id):  # noqa: A002 - GraphQL argument name
+        operation = self.bulk_operations.get(id)
+        if not operation:
+            return None
+        with self.lock:
+            operation["polls"] += 1
+            running = operation["polls"] <= self.bulk_running_polls
+        status = "RUNNING" if running else operation["status"]
+        done = status == "COMPLETED"
+        return {"id": id, "status": status, "errorCode": operation["error_code"] if status == "FAILED" else None,
+                "objectCount": str(len(operation["lines"]) if done else 0),
+                "url": f"{self.base_url}{operation['path']}" if done and operation["lines"] else None,
+                "partialDataUrl": None}

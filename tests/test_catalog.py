@@ -6,9 +6,14 @@ from unittest.mock import patch
 
 from odoo.tests import tagged
 
+from odoo.addons.queue_job.exception import RetryableJobError
+
 from ..handlers import orders as orders_handler
 from ..handlers import products as products_handler
-from ..lib.product_mapping import bundle_availability, normalise_sku, parse_webhook_product
+from ..lib.errors import DataError
+from ..lib.product_mapping import (
+    bundle_availability, catalog_from_bulk_lines, catalog_parts, normalise_sku, parse_webhook_product,
+)
 from .common import ShopifyCase
 from .order_payloads import order_payload
 from .shopify_reference import webhook_example
@@ -70,25 +75,36 @@ class TestCatalog(ShopifyCase):
     # -- stand-in catalog ----------------------------------------------------------------------
 
     def serve(self, products):
-        """Answer products(first, after) / product(id) from ``products`` (gql_product dicts)."""
+        """Answer products / product(id) from ``products`` (gql_product dicts): pages of ``first``
+        for the paged import, everything when a bulk query asks without ``first``."""
         by_id = {p["id"]: p for p in products}
 
-        def products_page(_info, first, after=None, **_args):
+        def with_variants(node):
+            everything = node["variants"]["nodes"] + node["_more_variants"]
+
+            def variants(_info, first=None, after=None, **_a):
+                if first is None:  # bulk: the whole connection
+                    return {"edges": [{"node": v} for v in everything], "nodes": everything,
+                            "pageInfo": {"hasNextPage": False, "endCursor": None}}
+                if after:
+                    return {"nodes": node["_more_variants"], "pageInfo": {"hasNextPage": False, "endCursor": None}}
+                return node["variants"]
+            return dict(node, variants=variants)
+
+        def products_page(_info, first=None, after=None, **_args):
             start = int(after or 0)
-            page = products[start:start + first]
+            page = [with_variants(p) for p in products[start:start + first if first else None]]
             end = start + len(page)
-            return {"nodes": page, "pageInfo": {"hasNextPage": end < len(products), "endCursor": str(end)}}
+            return {"nodes": page, "edges": [{"node": p} for p in page],
+                    "pageInfo": {"hasNextPage": end < len(products), "endCursor": str(end)}}
 
         def product(_info, id):  # noqa: A002 - the GraphQL argument's name
             node = by_id.get(id)
-            if node is None:
-                return None
-            return dict(node, variants=lambda _info, first=None, after=None, **_a: (
-                node["variants"] if not after else
-                {"nodes": node["_more_variants"], "pageInfo": {"hasNextPage": False, "endCursor": None}}))
+            return with_variants(node) if node else None
 
         self.standin.root["products"] = products_page
         self.standin.root["product"] = product
+        self.standin.root["productsCount"] = {"count": len(products), "precision": "EXACT"}
 
     def import_catalog(self, create=None):
         payload = {} if create is None else {"create": create}
@@ -113,6 +129,28 @@ class TestCatalog(ShopifyCase):
         parsed = parse_webhook_product(webhook_example("products/create"))
         self.assertEqual(parsed.gid, "gid://shopify/Product/788032119674292922")
         self.assertEqual(len(parsed.variants), 2)
+
+    def test_pure_bulk_catalog_grouping_and_parts(self):
+        lines = [
+            '{"id": "gid://shopify/Product/1", "title": "One"}',
+            '{"id": "gid://shopify/ProductVariant/11", "sku": "A", "__parentId": "gid://shopify/Product/1"}',
+            "",
+            '{"id": "gid://shopify/Product/2", "title": "Two"}',
+            '{"id": "gid://shopify/ProductVariant/21", "sku": "B", "__parentId": "gid://shopify/Product/2"}',
+            '{"id": "gid://shopify/ProductVariant/22", "sku": "C", "__parentId": "gid://shopify/Product/2"}',
+        ]
+        entries = catalog_from_bulk_lines(lines)
+        self.assertEqual([(e["product"]["title"], [v["sku"] for v in e["variants"]]) for e in entries],
+                         [("One", ["A"]), ("Two", ["B", "C"])])
+        self.assertNotIn("__parentId", entries[1]["variants"][0])
+
+        def entry(variants):
+            return {"product": {}, "variants": [{}] * variants}
+        sizes = [[len(e["variants"]) for e in part] for part in catalog_parts(
+            [entry(1), entry(1), entry(1), entry(6), entry(2), entry(9)], max_products=2, max_variants=5)]
+        # Two products per part at most; a part closes before it would pass 5 variants; a product
+        # larger than a part is a part of its own.
+        self.assertEqual(sizes, [[1, 1], [1], [6], [2], [9]])
 
     # -- matching ------------------------------------------------------------------------------
 
@@ -267,6 +305,74 @@ class TestCatalog(ShopifyCase):
         self.assertIn("5 product(s): 6 variant(s) bound, 6 created", job.result_summary)
         for n in range(6):
             self.assertEqual(self.bound(f"gid://shopify/ProductVariant/{1000 + n}").default_code, f"PAGE-{n}")
+
+    def test_bulk_catalog_import_reads_one_file_and_applies_it_in_parts(self):
+        sizes = [gql_variant(2100 + n, sku=f"BULK-S{n}", options={"Size": f"S{n}"}) for n in range(130)]
+        catalog = [gql_product(200 + n, f"B{n}", [gql_variant(2000 + n, sku=f"BULK-{n}")]) for n in range(4)]
+        catalog.append(gql_product(210, "Sizes", sizes[:100], options=[("Size", [f"S{n}" for n in range(130)])],
+                                   more_variants=sizes[100:]))
+        self.serve(catalog)
+        job = self.env["shopify.sync.job"]._create_outbound(
+            self.backend, "historical", "catalog/import", payload={"create": True, "mode": "bulk"})
+        job._enqueue()
+        self.perform(job)
+        self.assertEqual(job.state, "done", job.error_message)
+        self.assertEqual(self.standin.operations(), ["BulkOperationRunQuery"])
+
+        poll = self.jobs(topic="catalog/import", state="queued")
+        with self.assertRaises(RetryableJobError):
+            self.perform(poll)  # Shopify is still writing the file: the queue asks again later
+        with patch.object(products_handler, "CATALOG_PART_PRODUCTS", 2):
+            self.perform(poll)
+        self.assertEqual(poll.state, "done", poll.error_message)
+        self.assertIn("5 product(s) (134 variants) queued in 3 part(s)", poll.result_summary)
+        parts = self.jobs(topic="catalog/import", state="queued")
+        self.assertEqual(sorted(parts.mapped("shopify_ref")), [f"Catalog part {n}/3" for n in (1, 2, 3)])
+        for part in parts:
+            self.perform(part)
+            self.assertEqual(part.state, "done", part.error_message)
+        for n in range(4):
+            self.assertEqual(self.bound(f"gid://shopify/ProductVariant/{2000 + n}").default_code, f"BULK-{n}")
+        sizes_template = self.bound("gid://shopify/Product/210")
+        self.assertEqual(len(sizes_template.product_variant_ids), 130)
+        self.assertEqual(self.bound("gid://shopify/InventoryItem/52229"), self.bound("gid://shopify/ProductVariant/2229"))
+        # The file held every variant: no paged read at all.
+        self.assertFalse({"CatalogProducts", "CatalogProductVariants"} & set(self.standin.operations()))
+
+        # The same import again binds nothing twice and creates nothing.
+        products_before = self.env["product.product"].search_count([])
+        self.standin.reset()
+        job = self.env["shopify.sync.job"]._create_outbound(
+            self.backend, "historical", "catalog/import", payload={"create": True, "mode": "bulk"})
+        job._enqueue()
+        self.perform(job)
+        self.standin.bulk_running_polls = 0
+        with patch.object(products_handler, "CATALOG_PART_PRODUCTS", 2):
+            self.perform(self.jobs(topic="catalog/import", state="queued"))
+        for part in self.jobs(topic="catalog/import", state="queued"):
+            self.perform(part)
+        self.assertEqual(self.env["product.product"].search_count([]), products_before)
+
+    def test_auto_mode_pages_small_catalogs_and_bulk_reads_large_ones(self):
+        self.serve([gql_product(300 + n, f"A{n}", [gql_variant(3000 + n, sku=f"AUTO-{n}")]) for n in range(3)])
+        self.env["shopify.sync.catalog.import"].create({
+            "backend_id": self.backend.id, "unmatched_variants": "create"}).action_import()
+        self.perform(self.jobs(topic="catalog/import", state="queued"))
+        self.assertEqual(self.standin.operations(), ["ProductsCount", "CatalogProducts"])
+        self.standin.reset()
+        with patch.object(products_handler, "CATALOG_BULK_THRESHOLD", 2):
+            self.env["shopify.sync.catalog.import"].create({
+                "backend_id": self.backend.id, "unmatched_variants": "create"}).action_import()
+            self.perform(self.jobs(topic="catalog/import", state="queued"))
+        self.assertEqual(self.standin.operations(), ["ProductsCount", "BulkOperationRunQuery"])
+
+    def test_bulk_query_shopify_would_refuse_is_a_visible_data_error(self):
+        from ..handlers import bulk
+
+        # Shopify refuses a top-level nodes field in a bulk query; the stand-in checks the same rules.
+        with self.assertRaises(DataError) as caught:
+            bulk.start(self.backend._get_client(), '{ nodes(ids: ["gid://shopify/Product/1"]) { id } }', "test")
+        self.assertIn("top-level node and nodes fields cannot be used", caught.exception.message)
 
     # -- drift ---------------------------------------------------------------------------------
 

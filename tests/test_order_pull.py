@@ -3,10 +3,8 @@ missed webhooks, through the same importer as webhooks."""
 
 import json
 import re
-import threading
 from datetime import datetime, timedelta
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from odoo.tests import tagged
 
@@ -16,10 +14,8 @@ from ..handlers import order_pull
 from ..handlers.orders import odoo_amount
 from ..lib import order_graphql
 from ..lib.order_mapping import parse_order
-from ..models.shopify_backend import DEFAULT_API_VERSION
 from .common import ShopifyCase
 from .order_payloads import graphql_order, order_payload
-from .shopify_reference import load_admin_schema, validate_operation
 
 
 class FakeShopOrders:
@@ -27,15 +23,10 @@ class FakeShopOrders:
 
     def __init__(self, standin):
         self.nodes = {}  # gid -> GraphQL order with plain lists of lines
-        self.bulk_queries = []
-        self.bulk_status = "RUNNING"
-        self.bulk_url = None
         root = standin.root
         root["orders"] = self.orders
         root["order"] = self.order
         root["ordersCount"] = lambda _info, query=None, **_: {"count": len(self._matching(query)), "precision": "EXACT"}
-        root["bulkOperationRunQuery"] = self.bulk_run
-        root["bulkOperation"] = self.bulk_operation
 
     def add(self, payload):
         self.nodes[payload["admin_graphql_api_id"]] = graphql_order(payload)
@@ -55,34 +46,19 @@ class FakeShopOrders:
         return sorted(selected, key=lambda n: _utc(n["updatedAt"]))
 
     def orders(self, _info, first=None, after=None, query=None, **_):
-        nodes = self._matching(query)
+        nodes = [self._resolvable(node) for node in self._matching(query)]
         start = int(after or 0)
-        page = nodes[start:start + first]
+        page = nodes[start:start + first] if first else nodes[start:]  # no first: a bulk query
         return {"edges": [{"cursor": str(start + i + 1), "node": node} for i, node in enumerate(page)],
-                "pageInfo": {"hasNextPage": start + first < len(nodes), "endCursor": str(start + len(page))}}
+                "pageInfo": {"hasNextPage": start + len(page) < len(nodes), "endCursor": str(start + len(page))}}
 
     def order(self, _info, id):  # noqa: A002 - GraphQL argument name
         node = self.nodes.get(id)
-        if not node:
-            return None
+        return self._resolvable(node) if node else None
+
+    @staticmethod
+    def _resolvable(node):
         return dict(node, lineItems=_connection(node["lineItems"]), shippingLines=_connection(node["shippingLines"]))
-
-    def bulk_run(self, _info, query, groupObjects):
-        self.bulk_queries.append(query)
-        return {"bulkOperation": {"id": "gid://shopify/BulkOperation/77", "status": "CREATED"}, "userErrors": []}
-
-    def bulk_operation(self, _info, id):  # noqa: A002
-        return {"id": id, "status": self.bulk_status, "errorCode": None, "objectCount": str(len(self.nodes)),
-                "url": self.bulk_url if self.bulk_status == "COMPLETED" else None, "partialDataUrl": None}
-
-    def jsonl(self):
-        """The bulk result file: each order, then its lines as objects pointing to it."""
-        out = []
-        for node in self.nodes.values():
-            out.append({k: v for k, v in node.items() if k not in ("lineItems", "shippingLines")})
-            for child in node["lineItems"] + node["shippingLines"]:
-                out.append(dict(child, __parentId=node["id"]))
-        return "\n".join(json.dumps(obj) for obj in out) + "\n"
 
 
 def _connection(nodes):
@@ -96,32 +72,6 @@ def _connection(nodes):
 
 def _utc(text):
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-class FileServer:
-    """Serves one file on loopback, as Shopify's storage serves a bulk result."""
-
-    def __init__(self, body):
-        content = body.encode()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                self.send_response(200)
-                self.send_header("Content-Type", "application/jsonl")
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
-
-            def log_message(self, *_args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/bulk-77.jsonl"
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @tagged("post_install", "-at_install")
@@ -142,11 +92,6 @@ class TestOrderPull(ShopifyCase):
         return self.shop.add(order_payload(number, updated_at=updated_at, order_id=order_id, lines=[
             {"sku": "MUG-1", "price": f"{12 + n}.50", "quantity": 1 + n % 3, "taxes": [("CA State Tax", 7.25)]}
             for n in range(lines)], shipping={"price": "4.99"}))
-
-    def jobs(self, **domain):
-        Job = self.env["shopify.sync.job"]
-        return Job.search([("backend_id", "=", self.backend.id)] + [(k, "=", v) for k, v in domain.items()],
-                          order="id")
 
     def run_queued(self, topic):
         """Perform every queued job of a topic, including the follow-ups they queue."""
@@ -256,17 +201,14 @@ class TestOrderPull(ShopifyCase):
         start = self.jobs(topic="orders/backfill")
         self.perform(start)
         self.assertEqual(start.state, "done")
-        # The bulk query Shopify received is valid for the real schema and filters the period.
-        (bulk_query,) = self.shop.bulk_queries
-        self.assertEqual(validate_operation(load_admin_schema(DEFAULT_API_VERSION), bulk_query), [])
-        self.assertIn("updated_at:>='2026-11-01T00:00:00Z'", bulk_query)
+        # The stand-in accepted the bulk query (valid for the real schema and for Shopify's bulk
+        # restrictions), and it filters the period.
+        (operation,) = self.standin.bulk_operations.values()
+        self.assertIn("updated_at:>='2026-11-01T00:00:00Z'", operation["query"])
 
         poll = self.jobs(topic="orders/backfill", state="queued")
         with self.assertRaises(RetryableJobError):
             self.perform(poll)  # still running: the queue asks again later
-        server = FileServer(self.shop.jsonl())
-        self.addCleanup(server.stop)
-        self.shop.bulk_status, self.shop.bulk_url = "COMPLETED", server.url
         self.perform(poll)
         self.assertEqual(poll.state, "done", poll.error_message)
         pulled = self.jobs(topic="orders/updated", workflow="historical")
@@ -278,9 +220,9 @@ class TestOrderPull(ShopifyCase):
 
     def test_failed_bulk_operation_is_a_visible_failure(self):
         self.shop_order(5601)
+        self.standin.bulk_failure, self.standin.bulk_running_polls = "INTERNAL_SERVER_ERROR", 0
         self.backfill(mode="bulk")
         self.perform(self.jobs(topic="orders/backfill"))
-        self.shop.bulk_status = "FAILED"
         poll = self.jobs(topic="orders/backfill", state="queued")
         self.perform(poll)
         self.assertEqual((poll.state, poll.failure_category), ("failed", "data"))
@@ -292,7 +234,7 @@ class TestOrderPull(ShopifyCase):
         self.patch(order_pull, "BULK_THRESHOLD", 1)
         self.backfill(mode="auto")
         self.perform(self.jobs(topic="orders/backfill"))
-        self.assertEqual(len(self.shop.bulk_queries), 1)
+        self.assertEqual(len(self.standin.bulk_operations), 1)
         self.assertNotIn("OrdersUpdated", self.standin.operations())
 
     # -- catch-up ----------------------------------------------------------------------------
