@@ -16,7 +16,7 @@ _logger = logging.getLogger(__name__)
 
 REASON = "correction"
 TRACKED_PAGE = 250
-RELOAD_PAGE = 20
+RELOAD_PAGE = 6  # items per re-read: nodes(ids) x inventoryLevels(first: 50) stays under Shopify's 1,000 points
 
 
 def _idempotency_key(backend, variables):

@@ -19,7 +19,7 @@ from ..lib.registry import register
 from ..models.shopify_sync_job import parse_shopify_datetime
 from . import bulk
 
-PAGE_SIZE = 50  # products per page of the catalog import (each with up to 100 variants)
+PAGE_SIZE = 20  # products per page of the catalog import: see lib.queries.CATALOG_PRODUCTS for the cost
 # Above this many products, "auto" imports through a bulk operation: paging 50 at a time would
 # take more than 20 requests and keep one job open for the whole catalog.
 CATALOG_BULK_THRESHOLD = 1000

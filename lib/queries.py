@@ -160,12 +160,15 @@ _CATALOG_PRODUCT_FIELDS = """
     options { name optionValues { name } }
 """
 
+# Shopify refuses a query whose requested cost passes 1,000 points, and nested connections multiply:
+# products(first: 20) x variants(first: 10) costs about 700. Products with more than 10 variants
+# are completed with CATALOG_PRODUCT_VARIANTS; large catalogs use the bulk query (no cost limit).
 CATALOG_PRODUCTS = """
 query CatalogProducts($first: Int!, $after: String) {
   products(first: $first, after: $after) {
     nodes {
 %s
-      variants(first: 100) {
+      variants(first: 10) {
         nodes { %s }
         pageInfo { hasNextPage endCursor }
       }
@@ -210,7 +213,7 @@ query OrderFulfillmentOrders($id: ID!) {
   order(id: $id) {
     id
     name
-    fulfillmentOrders(first: 10) {
+    fulfillmentOrders(first: 5) {
       nodes {
         id
         status
@@ -220,12 +223,12 @@ query OrderFulfillmentOrders($id: ID!) {
         }
       }
     }
-    fulfillments(first: 10) {
+    fulfillments(first: 5) {
       id
       name
       status
       trackingInfo { company number url }
-      fulfillmentLineItems(first: 30) { nodes { quantity lineItem { id } } }
+      fulfillmentLineItems(first: 50) { nodes { quantity lineItem { id } } }
     }
   }
 }

@@ -19,8 +19,10 @@ root fields, and serves the result as JSONL (one object per line, children after
 ``__parentId``) at ``<base_url>/bulk/<n>.jsonl``; ``bulkOperation(id)`` answers RUNNING for the first
 ``bulk_running_polls`` reads, then COMPLETED with that URL.
 
-Query cost (kept simple, not Shopify's exact calculator): 1 per selected field that has a
-selection set (objects, connections, mutation payloads), scalars free, at least 1. The bucket holds
+Query cost charged to the bucket (kept simple, not Shopify's exact calculator): 1 per selected
+field that has a selection set (objects, connections, mutation payloads), scalars free, at least 1.
+Separately, a query whose requested cost by Shopify's published rules (connections multiply by
+``first``) passes 1,000 points is refused with ``MAX_COST_EXCEEDED``, as Shopify refuses it. The bucket holds
 2000 points and restores 100 per second, like a standard-plan shop.
 
 No Odoo import: usable from any Python process.
@@ -38,8 +40,13 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
-from graphql import GraphQLError, TypeInfo, TypeInfoVisitor, execute_sync, get_named_type, parse, validate
-from graphql.language import Visitor, visit
+from graphql import (
+    GraphQLError, TypeInfo, TypeInfoVisitor, execute_sync, get_named_type, is_leaf_type, parse, validate,
+    value_from_ast_untyped,
+)
+from graphql.language import (
+    FieldNode, FragmentDefinitionNode, FragmentSpreadNode, OperationDefinitionNode, OperationType, Visitor, visit,
+)
 
 try:
     from .shopify_reference import load_admin_schema
@@ -96,6 +103,80 @@ def query_cost(document):
     counter = _ObjectFieldCounter()
     visit(document, counter)
     return max(counter.count, 1)
+
+
+MAX_QUERY_COST = 1000  # Shopify refuses a single query whose requested cost is above this
+
+
+def shopify_requested_cost(schema, document, variables=None, operation_name=None):
+    """Requested cost by Shopify's published rules, used only to refuse what Shopify refuses
+    (MAX_COST_EXCEEDED): scalars and enums 0, objects 1, interfaces and unions the most expensive
+    fragment, connections 2 + first (or last) x the cost of one node, ``nodes(ids:)`` the number of
+    ids x one node, mutations 10."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    operation = next((o for o in operations if not operation_name or (o.name and o.name.value == operation_name)),
+                     None)
+    if operation is None:
+        return 0
+    if operation.operation == OperationType.MUTATION:
+        return 10
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    variables = variables or {}
+
+    def argument(field, name):
+        for arg in field.arguments or ():
+            if arg.name.value == name:
+                return value_from_ast_untyped(arg.value, variables)
+        return None
+
+    def selections_cost(selection_set, parent):
+        total, by_type = 0, {}
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += field_cost(selection, parent)
+                continue
+            if isinstance(selection, FragmentSpreadNode):
+                fragment = fragments[selection.name.value]
+                condition, selection_set_ = fragment.type_condition, fragment.selection_set
+            else:
+                condition, selection_set_ = selection.type_condition, selection.selection_set
+            target = schema.get_type(condition.name.value) if condition else parent
+            by_type[target.name] = by_type.get(target.name, 0) + selections_cost(selection_set_, target)
+        return total + max(by_type.values(), default=0)
+
+    def node_cost(connection_field, connection_type):
+        costs = []
+        for selection in connection_field.selection_set.selections:
+            if not isinstance(selection, FieldNode):
+                continue
+            if selection.name.value == "nodes":
+                costs.append(1 + selections_cost(selection.selection_set, get_named_type(
+                    connection_type.fields["nodes"].type)))
+            elif selection.name.value == "edges":
+                edge_type = get_named_type(connection_type.fields["edges"].type)
+                for inner in selection.selection_set.selections:
+                    if isinstance(inner, FieldNode) and inner.name.value == "node":
+                        costs.append(1 + selections_cost(inner.selection_set, get_named_type(
+                            edge_type.fields["node"].type)))
+        return max(costs, default=0)
+
+    def field_cost(field, parent):
+        name = field.name.value
+        if name.startswith("__") or not hasattr(parent, "fields") or name not in parent.fields:
+            return 0
+        named = get_named_type(parent.fields[name].type)
+        if is_leaf_type(named) or not field.selection_set:
+            return 0
+        if named.name.endswith("Connection") and hasattr(named, "fields"):
+            size = argument(field, "first") or argument(field, "last") or 1
+            return 2 + size * node_cost(field, named)
+        ids = argument(field, "ids")
+        if isinstance(ids, list):
+            return len(ids) * (1 + selections_cost(field.selection_set, named))
+        return 1 + selections_cost(field.selection_set, named)
+
+    root = schema.query_type
+    return selections_cost(operation.selection_set, root)
 
 
 def bulk_query_problems(schema, document):
@@ -216,6 +297,7 @@ class ShopifyStandIn:
             self.token_grants = 0
             self.bulk_operations = {}  # gid -> {"query", "status", "lines", "polls"}
             self.bulk_running_polls = 1
+            self.refused_costs = []  # requested costs refused as MAX_COST_EXCEEDED
             self.bulk_failure = None  # an errorCode ("ACCESS_DENIED", ...): the next operations end FAILED with it
             self.available = self.MAXIMUM_AVAILABLE
             self.bucket_time = time.monotonic()
@@ -399,6 +481,15 @@ class ShopifyStandIn:
         problems = validate(schema, document)
         if problems:
             return {"errors": [_error_dict(e, _validation_code(e.message)) for e in problems]}
+        requested = shopify_requested_cost(schema, document, body.get("variables"), body.get("operationName"))
+        if requested > MAX_QUERY_COST:
+            self.refused_costs.append(requested)
+            return {"errors": [{
+                "message": f"Query cost is {requested}, which exceeds the single query max cost limit "
+                           f"({MAX_QUERY_COST}). See {RATE_LIMITS_DOC} for more information on how the cost of a "
+                           "query is calculated. To query larger amounts of data with fewer limits, bulk "
+                           "operations should be used instead.",
+                "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": MAX_QUERY_COST}}]}
         cost = query_cost(document)
         with self.lock:  # leaky bucket: refill for the time elapsed, then spend or refuse
             now = time.monotonic()

@@ -36,6 +36,15 @@ class TestShopifyClient(BaseCase):
         self.assertIn("displayName", data["shop"]["plan"])
         self.assertIsInstance(data["currentAppInstallation"]["accessScopes"], list)
 
+    def test_query_over_shopifys_cost_limit_is_refused_and_not_retried(self):
+        too_big = queries.CATALOG_PRODUCTS.replace("variants(first: 10)", "variants(first: 100)")
+        cli = self.make_client()
+        with self.assertRaises(errors.DataError) as caught:
+            cli.execute(too_big, {"first": 50})
+        self.assertIn("exceeds the single query max cost limit (1000)", caught.exception.message)
+        self.assertEqual(cli.calls, 1)
+        self.assertEqual(len(self.standin.refused_costs), 1)
+
     def test_429_waits_retry_after_then_succeeds(self):
         self.standin.queue_fault("429", retry_after=2.5)
         cli = self.make_client()
