@@ -45,10 +45,18 @@ class ShopifySyncBundle(models.Model):
 
     def write(self, vals):
         before = self.product_id
+        if "shopify_variant_gid" in vals or "product_id" in vals:
+            # Another variant or sale product: the old inventory item link is wrong; the next export relinks.
+            self._inventory_item_bindings().unlink()
         result = super().write(self._normalise(vals))
         if {"shopify_variant_gid", "product_id", "line_ids", "active", "backend_id"} & set(vals):
             self._mark_for_stock_export(extra_products=before - self.product_id)
         return result
+
+    def _inventory_item_bindings(self):
+        return self.env["shopify.binding"].sudo().search([
+            ("backend_id", "in", self.backend_id.ids), ("resource_type", "=", "InventoryItem"),
+            ("res_model", "=", "product.product"), ("res_id", "in", self.product_id.ids)])
 
     def _mark_for_stock_export(self, extra_products=None):
         """A new or changed bundle changes what Shopify should show for it: queue its export.

@@ -293,10 +293,18 @@ class TestBundleStock(StockCase):
         bundle.line_ids.filtered(lambda l: l.product_id == self.mug).quantity = 3
         self.export()
         self.assertEqual(self.shopify.qty(self.BUNDLE_ITEM, LOC_A), 3)
+        # Pointed at another Shopify variant: relinked to that variant's inventory item.
+        self.shopify.variants["gid://shopify/ProductVariant/78"] = "gid://shopify/InventoryItem/578"
+        bundle.shopify_variant_gid = "78"
+        self.export()
+        self.assertEqual(self.env["shopify.binding"]._record_for(self.backend, "gid://shopify/InventoryItem/578"),
+                         self.box)
+        self.assertFalse(self.env["shopify.binding"]._find(self.backend, self.BUNDLE_ITEM))
+        self.assertEqual(self.shopify.qty("gid://shopify/InventoryItem/578", LOC_A), 3)
         # Archived: its orders could no longer be mapped, so Shopify is told it has none.
         bundle.active = False
         self.export()
-        self.assertEqual(self.shopify.qty(self.BUNDLE_ITEM, LOC_A), 0)
+        self.assertEqual(self.shopify.qty("gid://shopify/InventoryItem/578", LOC_A), 0)
 
     def test_bundle_availability_takes_the_safety_buffer_and_the_drift_guard(self):
         self.backend.write({"stock_buffer_type": "units", "stock_buffer_value": 1})
