@@ -389,22 +389,33 @@ def import_catalog(job):
     client = backend._get_client()
     if options.get("bulk_operation_id"):
         return _split_bulk_catalog(job, client, options)
+    products = _read_catalog(job, client, options, "Catalog")
+    return None if products is None else _apply_catalog(job, products, options.get("create"))
+
+
+def _read_catalog(job, client, options, label):
+    """The store's products to use now (paged), or None when a bulk operation was started instead
+    (a follow-up job with ``bulk_operation_id`` reads its result)."""
     mode = options.get("mode") or "paginated"
     if mode == "auto":
         count = client.execute(queries.PRODUCTS_COUNT, {})["productsCount"]
         mode = "bulk" if count and count["count"] > CATALOG_BULK_THRESHOLD else "paginated"
-    if mode == "bulk":
-        operation = bulk.start(client, queries.BULK_CATALOG_QUERY, "catalog import")
-        _catalog_follow_up(job, dict(options, bulk_operation_id=operation), "Catalog (bulk result)")
-        job._mark_done(summary=f"Bulk operation {operation} started; the next job reads its result.")
-        return None
-    return _apply_catalog(job, iter_catalog(backend, client), options.get("create"))
+    if mode != "bulk":
+        return iter_catalog(job.backend_id, client)
+    operation = bulk.start(client, queries.BULK_CATALOG_QUERY, label.lower())
+    _catalog_follow_up(job, dict(options, bulk_operation_id=operation), f"{label} (bulk result)")
+    job._mark_done(summary=f"Bulk operation {operation} started; the next job reads its result.")
+    return None
+
+
+def _bulk_catalog(job, client, options):
+    lines = bulk.result_lines(job, client, options["bulk_operation_id"],
+                              access_fix="Grant the app read_products, then start it again.")
+    return catalog_from_bulk_lines(lines)
 
 
 def _split_bulk_catalog(job, client, options):
-    lines = bulk.result_lines(job, client, options["bulk_operation_id"],
-                              access_fix="Grant the app read_products, then start the import again.")
-    entries = catalog_from_bulk_lines(lines)
+    entries = _bulk_catalog(job, client, options)
     parts = catalog_parts(entries, CATALOG_PART_PRODUCTS, CATALOG_PART_VARIANTS)
     for number, part in enumerate(parts, start=1):
         _catalog_follow_up(job, {"create": options.get("create"), "products": part},
@@ -446,6 +457,15 @@ def _apply_catalog(job, products, create):
 
 @register("catalog/drift", "scheduled", webhook=False)
 def check_catalog_drift(job):
-    rows = job.env["shopify.sync.catalog.drift"]._refresh(job.backend_id, iter_catalog(job.backend_id))
+    """Compare the whole Shopify catalog with Odoo (paged, or a bulk operation for large stores)."""
+    options = job._payload_json() or {}
+    client = job.backend_id._get_client()
+    if options.get("bulk_operation_id"):
+        products = [parse_graphql_product(e["product"], e["variants"]) for e in _bulk_catalog(job, client, options)]
+    else:
+        products = _read_catalog(job, client, options, "Catalog drift")
+        if products is None:
+            return None
+    rows = job.env["shopify.sync.catalog.drift"]._refresh(job.backend_id, products)
     job._mark_done(summary=f"Catalog drift: {len(rows)} finding(s).")
     return None

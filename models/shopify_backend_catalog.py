@@ -53,7 +53,8 @@ class ShopifyBackend(models.Model):
 
     def action_check_catalog_drift(self):
         for backend in self:
-            job = self.env["shopify.sync.job"].sudo()._create_outbound(backend, "scheduled", "catalog/drift")
+            job = self.env["shopify.sync.job"].sudo()._create_outbound(backend, "scheduled", "catalog/drift",
+                                                                       payload={"mode": "auto"})
             job._enqueue()
         return self.action_open_drift()
 

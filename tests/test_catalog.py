@@ -328,6 +328,19 @@ class TestCatalog(ShopifyCase):
 
     # -- drift ---------------------------------------------------------------------------------
 
+    def test_drift_check_of_a_large_store_reads_a_bulk_operation(self):
+        self.serve([gql_product(400, "Lonely", [gql_variant(4000, sku="NOPE-1")])])
+        self.standin.bulk_running_polls = 0
+        with patch.object(products_handler, "CATALOG_BULK_THRESHOLD", 0):
+            self.backend.action_check_catalog_drift()
+            self.perform(self.jobs(topic="catalog/drift", state="queued"))
+        follow = self.jobs(topic="catalog/drift", state="queued")
+        self.perform(follow)
+        self.assertEqual(follow.state, "done", follow.error_message)
+        self.assertEqual(self.standin.operations(), ["ProductsCount", "BulkOperationRunQuery", "BulkOperationStatus"])
+        row = self.env["shopify.sync.catalog.drift"].search([("backend_id", "=", self.backend.id)])
+        self.assertEqual((row.kind, row.shopify_variant_gid), ("unmatched", "gid://shopify/ProductVariant/4000"))
+
     def test_drift_report_lists_and_fixes(self):
         Product = self.env["product.product"]
         candidate = Product.create({"name": "Candidate", "default_code": "DR-1", "type": "consu"})
