@@ -5,8 +5,9 @@ Odoo, imported page by page and then through a bulk operation (bindings removed 
 
 (bench/run_catalog_bench.sh makes the database and calls this.) The stand-in runs with a standard
 plan's bucket (1000 points, 50 restored per second). Printed per mode: Shopify calls, GraphQL cost
-(the stand-in's, from the schema), THROTTLED answers, jobs, variants bound, wall time, and the
-longest single job (what holds one worker and one transaction).
+(the stand-in's simple model, and the requested cost by Shopify's published rules), THROTTLED
+answers, jobs, variants bound, wall time, and the longest single job (what holds one worker and
+one transaction).
 """
 
 import argparse
@@ -22,7 +23,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))  # stand-in and fake catal
 from graphql import parse  # noqa: E402
 
 from catalog_fake import gql_product, gql_variant, serve_catalog  # noqa: E402
-from shopify_standin import ShopifyStandIn, query_cost  # noqa: E402
+from shopify_reference import load_admin_schema  # noqa: E402
+from shopify_standin import ShopifyStandIn, query_cost, shopify_requested_cost  # noqa: E402
 
 STANDARD_MAX, STANDARD_RESTORE = 1000.0, 50.0
 
@@ -114,13 +116,18 @@ def main():
         wall = time.perf_counter() - started
         requests = standin.requests_log[first_request:]
         cost = sum(query_cost(parse(r["json"]["query"])) for r in requests)
+        schema = load_admin_schema(standin.api_version)
+        requested = sum(shopify_requested_cost(schema, parse(r["json"]["query"]), r["json"].get("variables"))
+                        for r in requests)
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             bound = env["shopify.binding"].search_count([("backend_id", "=", backend_id),
                                                           ("resource_type", "=", "ProductVariant")])
-        figures = {"mode": mode, "calls": len(requests), "standin_cost": cost, "throttled": len(throttled),
+        figures = {"mode": mode, "calls": len(requests), "standin_cost": cost, "shopify_requested_cost": requested,
+                   "throttled": len(throttled),
                    "jobs": jobs, "variants_bound": bound, "wall_s": round(wall, 1), "longest_job_s": round(longest, 1)}
-        print(f"{mode}: {len(requests)} Shopify calls, GraphQL cost {cost} points (stand-in), THROTTLED "
+        print(f"{mode}: {len(requests)} Shopify calls, GraphQL cost {cost} points (stand-in), {requested} points "
+              f"requested by Shopify's rules (an upper bound: Shopify refunds down to what was returned), THROTTLED "
               f"{len(throttled)}, {jobs} jobs, {bound}/{len(skus)} variants bound, wall {wall:.1f}s, "
               f"longest job {longest:.1f}s")
         return figures

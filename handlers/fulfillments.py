@@ -66,6 +66,13 @@ class FulfillmentExporter:
         if not order:
             raise DataError(f"Shopify has no order {order_gid} (delivery {picking.name}).",
                             fix="The order was deleted in Shopify: fulfil by hand, then Ignore this job.")
+        if order["fulfillmentOrders"]["pageInfo"]["hasNextPage"] or any(
+                fo["lineItems"]["pageInfo"]["hasNextPage"] for fo in order["fulfillmentOrders"]["nodes"]):
+            # Read in one request under Shopify's cost limit: 5 fulfilment orders of 50 lines.
+            raise DataError(
+                f"Order {order['name']} has more than 5 fulfilment orders, or more than 50 lines in one; "
+                f"delivery {picking.name} is not sent to Shopify.",
+                fix="Mark the order fulfilled in Shopify by hand, then Ignore this job.")
         self.order = order
         wanted = self._wanted()
         if not wanted:

@@ -220,8 +220,10 @@ query OrderFulfillmentOrders($id: ID!) {
         assignedLocation { location { id } name }
         lineItems(first: 50) {
           nodes { id remainingQuantity sku variant { id } lineItem { id sku } }
+          pageInfo { hasNextPage }
         }
       }
+      pageInfo { hasNextPage }
     }
     fulfillments(first: 5) {
       id

@@ -266,8 +266,10 @@ class TestFulfillments(BooksAndStockCase):
         if not state:
             return None
         return {"id": id, "name": state["name"], "fulfillments": state["fulfillments"],
-                "fulfillmentOrders": {"nodes": [dict(fo, lineItems={"nodes": fo["lineItems"]})
-                                                for fo in state["fulfillmentOrders"]]}}
+                "fulfillmentOrders": {"nodes": [dict(fo, lineItems={"nodes": fo["lineItems"],
+                                                                      "pageInfo": {"hasNextPage": False}})
+                                                for fo in state["fulfillmentOrders"]],
+                                      "pageInfo": {"hasNextPage": state.get("more_fulfillment_orders", False)}}}
 
     def _fulfillment_create(self, _info, fulfillment):
         for group in fulfillment["lineItemsByFulfillmentOrder"]:
@@ -367,6 +369,16 @@ class TestFulfillments(BooksAndStockCase):
         self.perform(job)
         self.assertEqual((job.state, job.failure_category), ("failed", "configuration"))
         self.assertIn("gid://shopify/Location/33", job.error_message)
+        self.assertFalse(self.created)
+
+    def test_order_too_large_for_one_read_is_a_data_error_not_a_partial_fulfilment(self):
+        order, sale = self.import_order(4005)
+        self.shopify_order(order)["more_fulfillment_orders"] = True
+        picking = self.deliver(sale)
+        job = self.export_jobs(picking)
+        self.perform(job)
+        self.assertEqual((job.state, job.failure_category), ("failed", "data"))
+        self.assertIn("more than 5 fulfilment orders", job.error_message)
         self.assertFalse(self.created)
 
     def test_inbound_fulfilment_delivers_in_odoo_and_is_not_sent_back(self):
