@@ -124,7 +124,8 @@ class FulfillmentExporter:
     def _adopt_lost(self, wanted):
         """An earlier attempt may have created the fulfilment and lost the answer: adopt it."""
         _company, number, _url = self.picking._shopify_sync_tracking()
-        for fulfillment in self.order.get("fulfillments") or []:
+        order = self.backend._get_client().execute(queries.ORDER_FULFILLMENTS, {"id": self.order["id"]})["order"]
+        for fulfillment in (order or {}).get("fulfillments") or []:
             if fulfillment.get("status") != "SUCCESS" or self.bindings._find(self.backend, fulfillment["id"]):
                 continue
             shipped = defaultdict(int)

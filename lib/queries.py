@@ -205,9 +205,8 @@ query CatalogProduct($id: ID!) {
 ALL["CATALOG_PRODUCTS"] = CATALOG_PRODUCTS
 ALL["CATALOG_PRODUCT_VARIANTS"] = CATALOG_PRODUCT_VARIANTS
 ALL["CATALOG_PRODUCT"] = CATALOG_PRODUCT
-# Fulfilment export: what is left to fulfil, per fulfilment order and location, and the fulfilments
-# already made (to recognise one whose creation answer was lost). Page sizes keep the query cost
-# under Shopify's 1000-point limit for a single query.
+# Fulfilment export: what is left to fulfil, per fulfilment order and location. Page sizes keep the
+# query cost under Shopify's 1000-point limit for a single query.
 ORDER_FULFILLMENT_ORDERS = """
 query OrderFulfillmentOrders($id: ID!) {
   order(id: $id) {
@@ -225,12 +224,22 @@ query OrderFulfillmentOrders($id: ID!) {
       }
       pageInfo { hasNextPage }
     }
-    fulfillments(first: 5) {
+  }
+}
+"""
+
+# The fulfilments Shopify already holds for an order (to adopt one whose creation answer was lost).
+# A query of its own: with the fulfilment orders above it would pass the 1,000-point limit.
+ORDER_FULFILLMENTS = """
+query OrderFulfillments($id: ID!) {
+  order(id: $id) {
+    id
+    fulfillments(first: 10) {
       id
       name
       status
       trackingInfo { company number url }
-      fulfillmentLineItems(first: 50) { nodes { quantity lineItem { id } } }
+      fulfillmentLineItems(first: 40) { nodes { quantity lineItem { id } } }
     }
   }
 }
@@ -246,6 +255,7 @@ mutation FulfillmentCreate($fulfillment: FulfillmentInput!) {
 """
 
 ALL["ORDER_FULFILLMENT_ORDERS"] = ORDER_FULFILLMENT_ORDERS
+ALL["ORDER_FULFILLMENTS"] = ORDER_FULFILLMENTS
 ALL["FULFILLMENT_CREATE"] = FULFILLMENT_CREATE
 
 # -- stock ----------------------------------------------------------------------------------------

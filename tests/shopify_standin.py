@@ -41,8 +41,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 from graphql import (
-    GraphQLError, TypeInfo, TypeInfoVisitor, execute_sync, get_named_type, is_leaf_type, parse, validate,
-    value_from_ast_untyped,
+    GraphQLError, TypeInfo, TypeInfoVisitor, execute_sync, get_named_type, get_nullable_type, is_leaf_type,
+    is_list_type, parse, validate, value_from_ast_untyped,
 )
 from graphql.language import (
     FieldNode, FragmentDefinitionNode, FragmentSpreadNode, OperationDefinitionNode, OperationType, Visitor, visit,
@@ -112,7 +112,8 @@ def shopify_requested_cost(schema, document, variables=None, operation_name=None
     """Requested cost by Shopify's published rules, used only to refuse what Shopify refuses
     (MAX_COST_EXCEEDED): scalars and enums 0, objects 1, interfaces and unions the most expensive
     fragment, connections 2 + first (or last) x the cost of one node, ``nodes(ids:)`` the number of
-    ids x one node, mutations 10."""
+    ids x one node, mutations 10. A plain list with a ``first`` argument is counted as ``first``
+    objects (Shopify does not document lists; counting them high keeps our queries safe)."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     operation = next((o for o in operations if not operation_name or (o.name and o.name.value == operation_name)),
                      None)
@@ -173,6 +174,9 @@ def shopify_requested_cost(schema, document, variables=None, operation_name=None
         ids = argument(field, "ids")
         if isinstance(ids, list):
             return len(ids) * (1 + selections_cost(field.selection_set, named))
+        if is_list_type(get_nullable_type(parent.fields[name].type)) and argument(field, "first"):
+            # A plain list sized by ``first`` (Order.fulfillments): priced like the objects it may return.
+            return argument(field, "first") * (1 + selections_cost(field.selection_set, named))
         return 1 + selections_cost(field.selection_set, named)
 
     root = schema.query_type
