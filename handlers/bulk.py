@@ -29,7 +29,7 @@ def result_lines(job, client, operation_id, access_fix):
     scope) or a data error."""
     operation = client.execute(queries.BULK_OPERATION_STATUS, {"id": operation_id})["bulkOperation"]
     if not operation:
-        raise DataError(f"Shopify has no bulk operation {operation_id}.", fix="Start the import again.")
+        raise DataError(f"Shopify has no bulk operation {operation_id}.", fix="Start it again.")
     status = operation["status"]
     if status in RUNNING:
         retries = job.queue_job_id.retry or 0
@@ -42,5 +42,5 @@ def result_lines(job, client, operation_id, access_fix):
         message = f"Shopify bulk operation {operation['id']} ended {status}" + (f" ({code})" if code else "") + "."
         if code == "ACCESS_DENIED":
             raise PermissionDenied(message, fix=access_fix)
-        raise DataError(message, fix="Start the import again; use a shorter period if it keeps failing.")
+        raise DataError(message, fix="Start it again; for orders, a shorter period if it keeps failing.")
     return client.download_lines(operation["url"]) if operation.get("url") else []

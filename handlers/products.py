@@ -20,8 +20,8 @@ from ..models.shopify_sync_job import parse_shopify_datetime
 from . import bulk
 
 PAGE_SIZE = 20  # products per page of the catalog import: see lib.queries.CATALOG_PRODUCTS for the cost
-# Above this many products, "auto" imports through a bulk operation: paging 50 at a time would
-# take more than 20 requests and keep one job open for the whole catalog.
+# Above this many products, "auto" imports through a bulk operation: paging 20 at a time would take
+# more than 50 requests (~220 points each by Shopify's rules) and keep one job open for the whole catalog.
 CATALOG_BULK_THRESHOLD = 1000
 # A bulk result is applied in parts, one job each, so one slow or failing part does not hold the rest.
 CATALOG_PART_PRODUCTS = 100
