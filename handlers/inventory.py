@@ -67,18 +67,21 @@ class StockExporter:
         return found
 
     def learn_tracking(self, levels):
-        """Ask Shopify once whether each new item is tracked; remember the answer."""
-        unknown = sorted({item for (item, _row), level in levels.items() if level.tracked == "unknown"})
+        """Ask Shopify whether items are tracked: new items once, untracked ones again each time they
+        are exported (the merchant may have turned tracking on since; they are few and cost a point
+        each). Remember the answer."""
+        to_ask = sorted({item for (item, _row), level in levels.items() if level.tracked in ("unknown", "no")})
         tracked = {}
-        for chunk in batches(unknown, TRACKED_PAGE):
+        for chunk in batches(to_ask, TRACKED_PAGE):
             data = self.execute(queries.INVENTORY_ITEMS_TRACKED, {"ids": chunk})
             for node in data.get("nodes") or []:
                 if node and node.get("id"):
                     tracked[node["id"]] = "yes" if node.get("tracked") else "no"
         for (item, _row), level in levels.items():
             if item in tracked:
-                level.tracked = tracked[item]
-            elif item in unknown and f"{level.product_id.display_name} ({item})" not in self.missing:
+                if level.tracked != tracked[item]:
+                    level.tracked = tracked[item]
+            elif item in to_ask and f"{level.product_id.display_name} ({item})" not in self.missing:
                 # One deleted variant must not hold back the whole store's stock: report it.
                 self.missing.append(f"{level.product_id.display_name} ({item})")
 

@@ -218,6 +218,13 @@ class TestStockExport(StockCase):
         self.assertEqual(self.shopify.qty(self.mug_item, LOC_A), 3)
         levels = self.env["shopify.sync.stock.level"].search([("inventory_item_gid", "=", self.cap_item)])
         self.assertEqual(set(levels.mapped("tracked")), {"no"})
+        # The merchant turns on "Track quantity": the cap's next change is exported, no warning.
+        self.shopify.untracked.clear()
+        self.add_stock(self.cap, 1)
+        job = self.export()
+        self.assertEqual(self.shopify.qty(self.cap_item, LOC_A), 4)
+        self.assertFalse(job.warning_message)
+        self.assertEqual(set(levels.mapped("tracked")), {"yes"})
 
     def test_item_deleted_in_shopify_is_reported_and_does_not_block_the_rest(self):
         self.shopify.deleted.add(self.cap_item)
