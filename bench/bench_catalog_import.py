@@ -10,47 +10,24 @@ answers, jobs, variants bound, wall time, and the longest single job (what holds
 one transaction).
 """
 
-import argparse
 import json
-import os
-import sys
 import time
 import uuid
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests"))  # stand-in and fake catalog: no Odoo imports
-
-from graphql import parse  # noqa: E402
-
-from catalog_fake import gql_product, gql_variant, serve_catalog  # noqa: E402
-from shopify_reference import load_admin_schema  # noqa: E402
-from shopify_standin import ShopifyStandIn, query_cost, shopify_requested_cost  # noqa: E402
-
-STANDARD_MAX, STANDARD_RESTORE = 1000.0, 50.0
+from bench_common import costs, odoo_registry, parse_args, standard_plan_standin
+# (bench_common puts tests/ on the path: the stand-in and the fakes live there.)
+from catalog_fake import gql_product, gql_variant, serve_catalog
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--addons-path", required=True)
-    parser.add_argument("-n", type=int, default=5000)
-    args = parser.parse_args()
-
+    args = parse_args(default_n=5000)
+    registry = odoo_registry(args)
     from odoo import api, SUPERUSER_ID
-    from odoo.tools import config
-    config.parse_config(["-d", args.db, "--addons-path", args.addons_path, "--log-level", "warn"])
-    from odoo.modules.registry import Registry
     from odoo.addons.queue_job.job import Job
 
-    registry = Registry(args.db)
-    standin = ShopifyStandIn(access_token="shpat_bench")
-    standin.MAXIMUM_AVAILABLE, standin.RESTORE_RATE = STANDARD_MAX, STANDARD_RESTORE
-    standin.reset()
+    standin = standard_plan_standin()
     standin.bulk_running_polls = 0  # Shopify's own preparation time is not ours to measure
-    standin.start()
-    throttled = []
-    original_throttled = standin._throttled
-    standin._throttled = lambda *a: throttled.append(1) or original_throttled(*a)
+    throttled = standin.throttled
 
     catalog, skus, number = [], [], 0
     for i in range(args.n):
@@ -115,10 +92,7 @@ def main():
                     raise SystemExit(f"{mode}: job {pending.id} {pending.state}: {pending.error_message}")
         wall = time.perf_counter() - started
         requests = standin.requests_log[first_request:]
-        cost = sum(query_cost(parse(r["json"]["query"])) for r in requests)
-        schema = load_admin_schema(standin.api_version)
-        requested = sum(shopify_requested_cost(schema, parse(r["json"]["query"]), r["json"].get("variables"))
-                        for r in requests)
+        cost, requested = costs(standin, requests)
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             bound = env["shopify.binding"].search_count([("backend_id", "=", backend_id),

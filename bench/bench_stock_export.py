@@ -10,52 +10,29 @@ per call, GraphQL cost spent (the stand-in's cost, computed from the schema), TH
 wall time; and the change export's end-to-end time from the stock moves to Shopify.
 """
 
-import argparse
 import json
-import os
-import sys
 import time
 import uuid
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests"))  # stand-in and fake inventory: no Odoo imports
-
-from graphql import parse  # noqa: E402
-
-from shopify_reference import load_admin_schema  # noqa: E402
-from shopify_standin import ShopifyStandIn, query_cost, shopify_requested_cost  # noqa: E402
-from stock_fake import FakeShopifyInventory  # noqa: E402
+from bench_common import STANDARD_MAX, STANDARD_RESTORE, costs, odoo_registry, parse_args, standard_plan_standin
+# (bench_common puts tests/ on the path: the stand-in and the fakes live there.)
+from stock_fake import FakeShopifyInventory
 
 LOCATIONS = ["gid://shopify/Location/1001", "gid://shopify/Location/1002", "gid://shopify/Location/1003"]
-# Shopify's documented standard-plan GraphQL bucket; Advanced is 2000 / 100.
-STANDARD_MAX, STANDARD_RESTORE = 1000.0, 50.0
 # Shopify's calculated cost of a mutation is 10 points, whatever the size of its input list.
 SHOPIFY_MUTATION_COST = 10
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--addons-path", required=True)
-    parser.add_argument("-n", type=int, default=5000)
-    args = parser.parse_args()
-
+    args = parse_args(default_n=5000)
+    registry = odoo_registry(args)
     from odoo import api, SUPERUSER_ID
-    from odoo.tools import config
-    config.parse_config(["-d", args.db, "--addons-path", args.addons_path, "--log-level", "warn"])
-    from odoo.modules.registry import Registry
     from odoo.addons.queue_job.job import Job
 
-    registry = Registry(args.db)
-    standin = ShopifyStandIn(access_token="shpat_bench")
-    standin.MAXIMUM_AVAILABLE, standin.RESTORE_RATE = STANDARD_MAX, STANDARD_RESTORE
-    standin.reset()
-    standin.start()
+    standin = standard_plan_standin()
+    throttled = standin.throttled
     shopify = FakeShopifyInventory()
     shopify.install(standin)
-    throttled = []
-    original_throttled = standin._throttled
-    standin._throttled = lambda *a: throttled.append(1) or original_throttled(*a)
 
     started = time.perf_counter()
     with registry.cursor() as cr:
@@ -106,10 +83,7 @@ def main():
         requests = standin.requests_log[first_request:]
         mutations = [r for r in requests if r["operation"] == "InventorySetQuantities"]
         quantities = sum(len(r["json"]["variables"]["input"]["quantities"]) for r in mutations)
-        cost = sum(query_cost(parse(r["json"]["query"])) for r in requests)
-        schema = load_admin_schema(standin.api_version)
-        by_rules = sum(shopify_requested_cost(schema, parse(r["json"]["query"]), r["json"].get("variables"))
-                       for r in requests)
+        cost, by_rules = costs(standin, requests)
         figures = {
             "label": label, "calls": len(requests), "mutation_calls": len(mutations),
             "quantities_sent": quantities,

@@ -75,3 +75,19 @@ PY
 free_port() {
   "$PYTHON" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"
 }
+
+# The benchmarks' database: everything the tests need, then a throw-away database named
+# shopify_sync_<$1>_<pid> with the modules $2 installed, dropped on exit. Sets DB.
+bench_database() {
+  require_odoo
+  ensure_postgres
+  install_python_requirements
+  bash "$ADDON_DIR/tools/fetch_shopify_reference.sh" >/dev/null
+  prepare_addons_path
+  DB="shopify_sync_${1}_$$"
+  trap 'dropdb --if-exists "$DB" >/dev/null 2>&1 || true; rm -rf "$LINK_DIR"' EXIT
+  echo "Installing $2 in $DB ..."
+  "$PYTHON" "$ADDON_DIR/tools/odoo_run.py" server -d "$DB" --addons-path="$ADDONS_PATH" -i "$2" \
+    --stop-after-init --without-demo=1 --log-level=warn --http-port="$(free_port)" >/dev/null 2>&1 \
+    || die "installing $2 in $DB failed."
+}
