@@ -22,7 +22,8 @@ root fields, and serves the result as JSONL (one object per line, children after
 Query cost charged to the bucket (kept simple, not Shopify's exact calculator): 1 per selected
 field that has a selection set (objects, connections, mutation payloads), scalars free, at least 1.
 Separately, a query whose requested cost by Shopify's published rules (connections multiply by
-``first``) passes 1,000 points is refused with ``MAX_COST_EXCEEDED``, as Shopify refuses it. The bucket holds
+``first``) passes 1,000 points is refused with ``MAX_COST_EXCEEDED``, and a connection without
+``first``/``last`` or asking for more than 250 is refused, as Shopify refuses them. The bucket holds
 2000 points and restores 100 per second, like a standard-plan shop.
 
 No Odoo import: usable from any Python process.
@@ -181,6 +182,30 @@ def shopify_requested_cost(schema, document, variables=None, operation_name=None
 
     root = schema.query_type
     return selections_cost(operation.selection_set, root)
+
+
+MAX_PAGE_SIZE = 250
+
+
+def page_size_problems(schema, document):
+    """Connections Shopify would refuse outside a bulk query: no ``first``/``last``, or more than 250."""
+    type_info = TypeInfo(schema)
+    problems = []
+
+    class PageSizes(Visitor):
+        def enter_field(self, node, *_args):
+            named = get_named_type(type_info.get_type())
+            if not (named and named.name.endswith("Connection")):
+                return
+            sizes = {arg.name.value: arg.value for arg in node.arguments or () if arg.name.value in ("first", "last")}
+            if not sizes:
+                problems.append(f"you must provide one of first or last ({node.name.value})")
+            for name, value in sizes.items():
+                if getattr(value, "value", None) is not None and int(value.value) > MAX_PAGE_SIZE:
+                    problems.append(f"{node.name.value}: {name} cannot exceed {MAX_PAGE_SIZE}")
+
+    visit(document, TypeInfoVisitor(type_info, PageSizes()))
+    return problems
 
 
 def bulk_query_problems(schema, document):
@@ -487,6 +512,9 @@ class ShopifyStandIn:
         problems = validate(schema, document)
         if problems:
             return {"errors": [_error_dict(e, _validation_code(e.message)) for e in problems]}
+        sizes = page_size_problems(schema, document)
+        if sizes:
+            return {"errors": [{"message": problem, "extensions": {"code": "BAD_REQUEST"}} for problem in sizes]}
         requested = shopify_requested_cost(schema, document, body.get("variables"), body.get("operationName"))
         self.requested_costs.append(requested)
         if self.max_query_cost and requested > self.max_query_cost:

@@ -9,7 +9,7 @@ from ..handlers import inventory, products
 from ..lib import queries, registry
 from ..models.shopify_backend import COMPLIANCE_TOPICS, DEFAULT_API_VERSION
 from .shopify_reference import load_admin_schema, validate_operation
-from .shopify_standin import MAX_QUERY_COST, shopify_requested_cost
+from .shopify_standin import MAX_QUERY_COST, page_size_problems, shopify_requested_cost
 
 # The default version, and the oldest one the backend accepts for stores pinned to it.
 VERSIONS = [DEFAULT_API_VERSION, "2026-01"]
@@ -44,6 +44,17 @@ class TestGraphqlDocuments(BaseCase):
         too_big = queries.CATALOG_PRODUCTS.replace("variants(first: 10)", "variants(first: 100)")
         self.assertGreater(shopify_requested_cost(schema, parse(too_big), {"first": products.PAGE_SIZE}),
                            MAX_QUERY_COST)
+
+    def test_every_connection_asks_for_a_page_shopify_accepts(self):
+        """Outside bulk queries Shopify wants first or last (at most 250) on every connection."""
+        schema = load_admin_schema(DEFAULT_API_VERSION)
+        for name, document in queries.ALL.items():
+            if name in ("BULK_ORDERS_QUERY", "BULK_CATALOG_QUERY"):  # run by bulkOperationRunQuery: no pages
+                continue
+            with self.subTest(document=name):
+                self.assertEqual(page_size_problems(schema, parse(document)), [])
+        self.assertTrue(page_size_problems(schema, parse(queries.BULK_CATALOG_QUERY)))
+        self.assertTrue(page_size_problems(schema, parse("{ products(first: 300) { nodes { id } } }")))
 
     def test_validator_catches_a_misspelt_field(self):
         schema = load_admin_schema(DEFAULT_API_VERSION)
