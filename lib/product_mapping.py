@@ -81,16 +81,8 @@ def parse_webhook_product(payload):
             inventory_item_gid=to_gid("InventoryItem", raw.get("inventory_item_id")),
             tracked=tracked,
         ))
-    product = Product(
-        gid=payload_gid("Product", payload),
-        title=payload.get("title") or "",
-        status=(payload.get("status") or "active").lower(),
-        options=_real_options(options),
-        variants=variants,
-        updated_at=payload.get("updated_at"),
-    )
-    _drop_placeholder_values(product)
-    return product
+    return _product(payload_gid("Product", payload), payload.get("title"), payload.get("status") or "active",
+                    options, variants, payload.get("updated_at"))
 
 
 def parse_graphql_product(node, variant_nodes=None):
@@ -112,14 +104,14 @@ def parse_graphql_product(node, variant_nodes=None):
             inventory_item_gid=item.get("id"),
             tracked=item.get("tracked"),
         ))
-    product = Product(
-        gid=node["id"],
-        title=node.get("title") or "",
-        status=(node.get("status") or "ACTIVE").lower(),
-        options=_real_options(options),
-        variants=variants,
-        updated_at=node.get("updatedAt"),
-    )
+    return _product(node["id"], node.get("title"), node.get("status") or "ACTIVE", options, variants,
+                    node.get("updatedAt"))
+
+
+def _product(gid, title, status, options, variants, updated_at):
+    """The Product both payload shapes become: Shopify's placeholder option ("Title") dropped."""
+    product = Product(gid=gid, title=title or "", status=status.lower(), options=_real_options(options),
+                      variants=variants, updated_at=updated_at)
     _drop_placeholder_values(product)
     return product
 
