@@ -2,6 +2,8 @@
 # Run the shopify_sync test suite on real Odoo 19 + PostgreSQL, in a throw-away database.
 #   bash tools/run_tests.sh            # whole suite
 #   TEST_TAGS=/shopify_sync:TestWebhookIntake bash tools/run_tests.sh   # one class
+#   TEMPLATE_DB=shopify_sync_deps bash tools/run_tests.sh  # start from a copy of a database that
+#       already has the dependencies installed (make it once with tools/make_template_db.sh)
 # Exits non-zero on any failure; prints "shopify_sync: N passed, N failed" last.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -16,6 +18,10 @@ DB="shopify_sync_test_$$"
 LOG=$(mktemp "${TMPDIR:-/tmp}/shopify_sync_test.XXXXXX.log")
 cleanup() { dropdb --if-exists "$DB" >/dev/null 2>&1 || true; rm -rf "$LINK_DIR"; }
 trap cleanup EXIT
+
+if [ -n "${TEMPLATE_DB:-}" ]; then
+  createdb -T "$TEMPLATE_DB" "$DB" || die "could not copy the template database $TEMPLATE_DB."
+fi
 
 set +e
 "$PYTHON" -m odoo server -d "$DB" --addons-path="$ADDONS_PATH" --db-filter="^${DB}\$" \
