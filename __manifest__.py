@@ -16,6 +16,7 @@
         "data/queue_job_data.xml",
         "data/ir_cron.xml",
         "data/products.xml",
+        "data/order_defaults.xml",
         "data/precision.xml",
         "wizards/shopify_sync_job_wizard_views.xml",
         "wizards/shopify_sync_order_backfill_views.xml",

@@ -137,11 +137,7 @@ class OrderImporter:
 
     def _order_values(self):
         order, backend = self.order, self.backend
-        partners = PartnerResolver(self.job)
-        customer = partners.customer(order)
-        invoice = partners.child_address(customer, order.billing_address, "invoice", f"the billing address of {order.name}")
-        delivery = partners.child_address(customer, order.shipping_address, "delivery",
-                                          f"the shipping address of {order.name}")
+        customer, invoice, delivery = PartnerResolver(self.job).order_partners(order)
         values = {
             "partner_id": customer.id,
             "partner_invoice_id": invoice.id,
@@ -155,14 +151,30 @@ class OrderImporter:
         }
         if backend.order_prefix:
             values["name"] = f"{backend.order_prefix}{order.name.lstrip('#')}"
-        if backend.warehouse_id:
-            values["warehouse_id"] = backend.warehouse_id.id
+        warehouse = self._warehouse()
+        if warehouse:
+            values["warehouse_id"] = warehouse.id
         if backend.team_id:
             values["team_id"] = backend.team_id.id
         pricelist = self._pricelist()
         if pricelist:
             values["pricelist_id"] = pricelist.id
         return values
+
+    def _warehouse(self):
+        """The store's warehouse; a POS sale leaves from the warehouse of the location it was made at."""
+        order = self.order
+        if order.source_name == "pos" and order.location_gid:
+            row = self.env["shopify.sync.location"].search(
+                [("backend_id", "=", self.backend.id), ("shopify_gid", "=", order.location_gid)], limit=1)
+            warehouse = row.warehouse_id or row.location_id.warehouse_id
+            if not warehouse:
+                raise ConfigurationError(
+                    f"POS order {order.name} was sold at Shopify location {row.name or order.location_gid}, "
+                    f"which has no Odoo warehouse on store {self.backend.name}.",
+                    fix="Map the location to a warehouse under Shopify Sync > Configuration > Locations, then Retry.")
+            return warehouse
+        return self.backend.warehouse_id
 
     def _pricelist(self):
         code = self.order.currency
@@ -230,29 +242,44 @@ class OrderImporter:
 
     def _products(self):
         """Product of each product line, by index; one error naming every unmatched line.
-        Matching is handlers.products.ProductMatcher's, as for the catalog."""
+        Matching is handlers.products.ProductMatcher's, as for the catalog, on what the payload
+        holds first (binding, SKU): Shopify is asked for barcodes only for the variants still
+        unmatched then. A custom item (no product in Shopify) that no SKU matches is sold as the
+        store's custom item product."""
         matcher = ProductMatcher(self.backend)
         self.bundles = {}  # line index -> shopify.sync.bundle
-        found, missing = {}, []
+        found, missing, pending = {}, [], []
         lines = [(i, line) for i, line in enumerate(self.order.lines) if line.kind == "product"]
         bundles = self.env["shopify.sync.bundle"]._for_variants(self.backend, [line.variant_gid for _i, line in lines])
-        unbound = [line.variant_gid for _i, line in lines
-                   if line.variant_gid not in bundles and not self.bindings._record_for(self.backend, line.variant_gid)]
-        barcodes = self._barcodes(unbound) if "barcode" in matcher.methods else {}
+        methods = matcher.methods
+        # The methods before 'barcode' in the store's order need no API call.
+        offline = methods[:methods.index("barcode")] if "barcode" in methods else methods
         for index, line in lines:
             bundle = bundles.get(line.variant_gid)
             if bundle:
                 found[index] = bundle.product_id
                 self.bundles[index] = bundle
                 continue
-            product = matcher.match(line.variant_gid, line.sku, barcodes.get(line.variant_gid))
+            product = matcher.match(line.variant_gid, line.sku, methods=offline)
+            if product:
+                found[index] = product
+            else:
+                pending.append((index, line))
+        asked = [line.variant_gid for _i, line in pending if line.variant_gid]
+        barcodes = self._barcodes(asked) if asked and "barcode" in methods else {}
+        for index, line in pending:
+            product = matcher.match(line.variant_gid, line.sku, barcodes.get(line.variant_gid)) \
+                if barcodes.get(line.variant_gid) else None
+            if not product and line.custom:
+                product = self._custom_item_product(line)
             if not product:
                 variant = line.variant_gid.rsplit("/", 1)[-1] if line.variant_gid else "none"
                 missing.append(f"SKU {line.sku or '(empty)'} (variant {variant}, '{line.title}')")
                 continue
-            if line.variant_gid:
-                self.bindings._bind(self.backend, line.variant_gid, product)
             found[index] = product
+        for index, line in lines:
+            if index in found and index not in self.bundles and line.variant_gid:
+                self.bindings._bind(self.backend, line.variant_gid, found[index])
         if missing:
             raise DataError(
                 f"Order {self.order.name}: {'; '.join(missing)} has no Odoo product."
@@ -261,6 +288,15 @@ class OrderImporter:
                 "variant, then Retry.",
             )
         return found
+
+    def _custom_item_product(self, line):
+        product = self.backend.custom_item_product_id
+        if not product:
+            raise ConfigurationError(
+                f"Order {self.order.name} has the custom item '{line.title}' (no product in Shopify), and store "
+                f"{self.backend.name} has no custom item product.",
+                fix="Choose a 'Custom item product' on the store's Orders tab, then Retry.")
+        return product
 
     def _barcodes(self, variant_gids):
         """Barcodes of variants, from the cache or one GraphQL call for all the unknown ones."""

@@ -1,20 +1,29 @@
 """Customers and addresses of an order -> res.partner, without duplicates.
 
-Order of matching: the customer binding, then the e-mail, else a new contact. Billing and shipping
-addresses become child contacts (invoice / delivery), reused when the same address comes again.
-Guest checkouts without e-mail get one contact per address.
+Order of matching: the customer binding, then the e-mail (exact, case-insensitive), else a new
+contact. Only contacts of the store's company (or shared ones) are matched, never the contact of an
+Odoo user or employee; new contacts belong to the store's company unless the store shares its
+customers. Billing and shipping addresses become child contacts (invoice / delivery): a delivery
+contact is the recipient's name, company, phone and address, reused only when all of them match.
+Guest checkouts without e-mail get one contact per address; orders with nothing to match on go to
+the store's default customer. B2B orders are sold to the Shopify company (a company contact) with
+the buyer as its contact person.
 """
 
 import phonenumbers
 
-from ..lib.errors import DataError
+from odoo import tools
+
+from ..lib.errors import ConfigurationError, DataError
 from ..lib.gid import payload_gid
 
 ADDRESS_FIELDS = ("street", "street2", "city", "zip", "country_id", "state_id")
+RECIPIENT_FIELDS = ("name", "company_name", "phone")
 
 
-def _same_address(partner, values):
-    return all((partner[key].id if key.endswith("_id") else partner[key]) == values[key] for key in ADDRESS_FIELDS)
+def _same_address(partner, values, fields=ADDRESS_FIELDS):
+    return all((partner[key].id if key.endswith("_id") else (partner[key] or False)) == (values[key] or False)
+               for key in fields)
 
 
 def normalize_phone(job, phone, country_code):
@@ -38,6 +47,7 @@ class PartnerResolver:
         self.backend = job.backend_id
         self.company = self.backend.company_id
         self._countries = {}
+        self._staff_partner_ids = None
 
     # -- geography ---------------------------------------------------------------------------
 
@@ -81,6 +91,30 @@ class PartnerResolver:
             "phone": normalize_phone(self.job, address.get("phone"), address.get("country_code")),
         }
 
+    # -- scope -------------------------------------------------------------------------------
+
+    def _owner_company(self):
+        """company_id of the contacts this store creates."""
+        return False if self.backend.share_customers else self.company.id
+
+    def _staff_partners(self):
+        """Contacts of Odoo users (internal, archived included), of companies and of employees: an
+        order's customer is never matched to one of them."""
+        if self._staff_partner_ids is None:
+            users = self.env["res.users"].sudo().with_context(active_test=False).search([("share", "=", False)])
+            ids = set(users.partner_id.ids)
+            ids.update(self.env["res.company"].sudo().search([]).partner_id.ids)
+            if "hr.employee" in self.env:
+                employees = self.env["hr.employee"].sudo().with_context(active_test=False).search([])
+                ids.update(employees.mapped("work_contact_id").ids)
+            self._staff_partner_ids = sorted(ids)
+        return self._staff_partner_ids
+
+    def _candidates(self):
+        """Domain of the contacts this store may match: its company's or shared, not staff."""
+        return [("parent_id", "=", False), ("company_id", "in", [False, self.company.id]),
+                ("id", "not in", self._staff_partners())]
+
     # -- contacts ----------------------------------------------------------------------------
 
     @staticmethod
@@ -88,8 +122,26 @@ class PartnerResolver:
         name = " ".join(filter(None, [data.get("first_name"), data.get("last_name")])).strip()
         return name or data.get("name") or fallback
 
+    def order_partners(self, order):
+        """(customer, invoice address, delivery address) of an order."""
+        customer = self.customer(order)
+        # A B2B order's addresses are the company's (its location), not the buyer's.
+        holder = customer.commercial_partner_id if order.company_gid else customer
+        invoice = self.child_address(holder, order.billing_address, "invoice", f"the billing address of {order.name}")
+        delivery = self.child_address(holder, order.shipping_address, "delivery",
+                                      f"the shipping address of {order.name}")
+        return customer, invoice, delivery
+
     def customer(self, order):
-        """The commercial contact of an order (created when new)."""
+        """The contact an order is sold to (created when new). B2B orders: the buyer as a contact
+        of the Shopify company, or the company itself."""
+        company = self.b2b_company(order)
+        buyer = self.buyer(order, company)
+        if company and buyer.commercial_partner_id != company:
+            return company
+        return buyer
+
+    def buyer(self, order, parent=None):
         Partner = self.env["res.partner"]
         binding_model = self.env["shopify.binding"]
         customer = order.customer or {}
@@ -99,49 +151,83 @@ class PartnerResolver:
             if partner:
                 return partner
         email = (order.email or customer.get("email") or "").strip()
-        partner = Partner
-        if email:
-            partner = Partner.search([
-                ("email", "=ilike", email), ("parent_id", "=", False),
-                ("company_id", "in", [False, self.company.id]),
-            ], limit=1)
-        if not partner and not email:
-            return self._guest(order)
+        if not email:
+            return parent or self._guest(order)
+        partner = self.by_email(email)
         if not partner:
             address = customer.get("default_address") or order.billing_address or {}
             values = self.address_values(address, "the customer's address") if address else {}
             values.update(
                 name=self._person_name(customer, email), email=email, customer_rank=1,
+                company_id=self._owner_company(),
                 phone=normalize_phone(self.job, customer.get("phone"), address.get("country_code"))
                 or values.get("phone", False),
             )
+            if parent:
+                values.update(parent_id=parent.id, type="contact")
             partner = Partner.create(values)
         if customer_gid:
             binding_model._bind(self.backend, customer_gid, partner)
         return partner
 
+    def by_email(self, email):
+        """The contact with exactly this e-mail, case-insensitive (no pattern: '_' and '%' are
+        characters of the address, not wildcards)."""
+        normalized = tools.email_normalize(email)
+        domain = [("email_normalized", "=", normalized)] if normalized else [("email", "=", email)]
+        return self.env["res.partner"].search(domain + self._candidates(), order="id", limit=1)
+
+    def b2b_company(self, order):
+        """The company contact of a B2B order's purchasing company (bound to its Shopify id)."""
+        if not order.company_gid:
+            return self.env["res.partner"]
+        bindings = self.env["shopify.binding"]
+        partner = bindings._record_for(self.backend, order.company_gid)
+        if partner:
+            return partner
+        address = order.billing_address or order.shipping_address or {}
+        name = (address.get("company") or "").strip() or f"Shopify company {order.company_gid.rsplit('/', 1)[-1]}"
+        values = self.address_values(address, f"the billing address of {order.name}") if address else {}
+        partner = self.env["res.partner"].create(dict(
+            values, name=name, is_company=True, customer_rank=1, company_id=self._owner_company()))
+        bindings._bind(self.backend, order.company_gid, partner)
+        return partner
+
     def _guest(self, order):
-        """No e-mail: one contact per billing (or shipping) address."""
+        """No e-mail: one contact per billing (or shipping) address; nothing at all: the store's
+        default customer."""
         address = order.billing_address or order.shipping_address
         if not address:
-            raise DataError(f"Order {order.name} has no customer, e-mail or address.",
-                            fix="Nothing to match a contact on: add a customer to the order in Shopify.")
+            if not self.backend.default_customer_id:
+                raise ConfigurationError(
+                    f"Order {order.name} has no customer, e-mail or address, and store {self.backend.name} "
+                    "has no customer for such orders.",
+                    fix="Choose a 'Customer of orders without one' on the store's Orders tab, then Retry.")
+            return self.backend.default_customer_id
         values = self.address_values(address, f"order {order.name}")
         name = self._person_name(address, f"Guest of {order.name}")
-        domain = [("name", "=", name), ("email", "=", False), ("parent_id", "=", False)]
+        domain = [("name", "=", name), ("email", "=", False)] + self._candidates()
         domain += [(key, "=", values[key]) for key in ADDRESS_FIELDS]
         return self.env["res.partner"].search(domain, limit=1) or self.env["res.partner"].create(
-            dict(values, name=name, customer_rank=1))
+            dict(values, name=name, customer_rank=1, company_id=self._owner_company()))
 
     def child_address(self, partner, address, kind, label):
-        """Invoice or delivery child contact for an address, reused when identical."""
+        """Invoice or delivery contact for an address: the partner itself or a child contact, reused
+        only when recipient (name, company, phone) and address are the same."""
         if not address:
             return partner
         values = self.address_values(address, label)
-        name = self._person_name(address, partner.name)
-        if _same_address(partner, values):
+        values.update(name=self._person_name(address, partner.name),
+                      company_name=(address.get("company") or "").strip() or False)
+        compared = ADDRESS_FIELDS + ("name",) + (("phone",) if values["phone"] else ())
+        if _same_address(partner, values, compared) and (
+                not values["company_name"] or values["company_name"] == partner.commercial_company_name):
             return partner
         for child in partner.child_ids.filtered(lambda c: c.type == kind):
-            if _same_address(child, values):
+            if _same_address(child, values, ADDRESS_FIELDS + RECIPIENT_FIELDS):
                 return child
-        return self.env["res.partner"].create(dict(values, name=name, type=kind, parent_id=partner.id))
+        company_name = values.pop("company_name")
+        child = self.env["res.partner"].create(dict(values, type=kind, parent_id=partner.id))
+        if company_name:
+            child.company_name = company_name  # Odoo's create() drops it for contacts with a parent
+        return child

@@ -56,6 +56,7 @@ class OrderLine:
     variant_gid: str = None
     product_gid: str = None
     sku: str = None
+    custom: bool = False  # a custom item: no variant or product in Shopify (admin, draft order, fee)
 
     @property
     def gross(self):
@@ -93,6 +94,10 @@ class Order:
     total_discounts: Decimal
     discount_codes: list
     note: str = None
+    source_name: str = None  # "web", "pos", "shopify_draft_order", an app's id...
+    location_gid: str = None  # where a POS sale was made
+    company_gid: str = None  # B2B: the purchasing company
+    company_location_gid: str = None
 
     @property
     def total_untaxed(self):
@@ -103,10 +108,13 @@ class Order:
 
 
 def _taxes(obj, currency_mode):
+    """The taxes Shopify charged on a line. A 0.00 tax line is not a tax on the line: Shopify sends
+    one at the shop's rate for non-taxable items, tax-exempt customers and items whose tax rounds
+    to nothing, and applying its rate in Odoo would charge what Shopify did not."""
     return [
         TaxLine(title=t.get("title") or "", rate=money(t.get("rate")), amount=amount(t, "price", currency_mode))
         for t in obj.get("tax_lines") or []
-        if amount(t, "price", currency_mode) or money(t.get("rate"))
+        if amount(t, "price", currency_mode)
     ]
 
 
@@ -129,6 +137,7 @@ def parse_order(payload, currency_mode="shop"):
             variant_gid=to_gid("ProductVariant", item["variant_id"]) if item.get("variant_id") else None,
             product_gid=to_gid("Product", item["product_id"]) if item.get("product_id") else None,
             sku=(item.get("sku") or None),
+            custom=not item.get("variant_id") and not item.get("product_id"),
         ))
         for duty in item.get("duties") or []:
             lines.append(OrderLine(
@@ -151,6 +160,7 @@ def parse_order(payload, currency_mode="shop"):
         fee_amount = money((fees.get(f"{currency_mode}_money") or {}).get("amount"))
         if fee_amount:
             lines.append(OrderLine(kind="fee", title="Additional fees", quantity=Decimal(1), unit_price=fee_amount))
+    company = payload.get("company") or {}  # B2B purchasing entity: {id, location_id}
     currency = payload.get("presentment_currency") if currency_mode == "presentment" else payload.get("currency")
     return Order(
         gid=payload_gid("Order", payload),
@@ -174,4 +184,8 @@ def parse_order(payload, currency_mode="shop"):
         total_discounts=amount(payload, "total_discounts", currency_mode),
         discount_codes=[d.get("code") for d in payload.get("discount_codes") or [] if d.get("code")],
         note=payload.get("note"),
+        source_name=payload.get("source_name"),
+        location_gid=to_gid("Location", payload.get("location_id")),
+        company_gid=to_gid("Company", company.get("id")),
+        company_location_gid=to_gid("CompanyLocation", company.get("location_id")),
     )

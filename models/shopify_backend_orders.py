@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 # Shopify allocates discounts in cents; Odoo stores a line discount as a percentage. Six decimals
 # keep (price x qty x (1 - d/100)) exact to the cent for line totals up to a million.
@@ -43,6 +44,21 @@ class ShopifyBackend(models.Model):
     fee_product_id = fields.Many2one(
         "product.product", string="Additional fees product",
         default=lambda self: self.env.ref("shopify_sync.product_fee", raise_if_not_found=False))
+    custom_item_product_id = fields.Many2one(
+        "product.product", string="Custom item product",
+        default=lambda self: self.env.ref("shopify_sync.product_custom_item", raise_if_not_found=False),
+        help="Line items without a Shopify product (custom items added in the admin or a draft order: "
+        "services, fees) are sold as this product, with the line's title, price and taxes.")
+    default_customer_id = fields.Many2one(
+        "res.partner", string="Customer of orders without one",
+        default=lambda self: self.env.ref("shopify_sync.partner_walk_in", raise_if_not_found=False),
+        help="Orders with no customer, e-mail or address (POS sales, orders made in the admin or "
+        "through the API) are imported for this contact.")
+    share_customers = fields.Boolean(
+        string="Share customers with other companies",
+        help="Off: the customers this store creates belong to its company, and only contacts of that "
+        "company (or contacts shared by everyone) are matched. On: they are created shared, so the "
+        "stores of every company reuse them.")
     import_only_paid = fields.Boolean(
         string="Import paid orders only",
         help="Unpaid orders wait (their job ends without an order) until Shopify reports them paid.")
@@ -56,6 +72,18 @@ class ShopifyBackend(models.Model):
         help="Paid orders get a posted customer invoice and their payment registered in the journal "
         "mapped from the order's payment gateway.")
     gateway_map_ids = fields.One2many("shopify.gateway.map", "backend_id", string="Payment gateways")
+
+    @api.constrains("company_id")
+    def _check_company_has_warehouse(self):
+        """Sale orders need a warehouse of the store's company; refuse the store here rather than
+        fail every order."""
+        Warehouse = self.env["stock.warehouse"].sudo()
+        for backend in self:
+            if not Warehouse.search_count([("company_id", "=", backend.company_id.id)], limit=1):
+                raise ValidationError(self.env._(
+                    "Company %(company)s has no warehouse: Shopify orders cannot be delivered from it. "
+                    "Create a warehouse for it (Inventory > Configuration > Warehouses) or choose "
+                    "another company.", company=backend.company_id.name))
 
     @api.model
     def _ensure_discount_precision(self):

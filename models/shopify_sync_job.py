@@ -9,7 +9,7 @@ import psycopg2
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.tools import SQL
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, RedirectWarning, UserError, ValidationError
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
@@ -339,8 +339,16 @@ class ShopifySyncJob(models.Model):
             return err.category, err.message, err.fix
         if isinstance(err, AccessError):
             return errors.PERMISSION, str(err), "Give the Odoo user running the jobs the rights named above."
-        if isinstance(err, (UserError, ValidationError)):
-            return errors.DATA, str(err), None
+        if isinstance(err, RedirectWarning):
+            # Odoo's "go and configure this" error (no warehouse, no journal...): not a UserError
+            # subclass, and its str() is the tuple of its arguments.
+            message, _action, button_text = err.args[:3]
+            return errors.CONFIGURATION, f"Odoo refused the operation: {message}", (
+                f"{message} (in Odoo: {button_text}), then Retry.")
+        if isinstance(err, ValidationError):
+            return errors.DATA, f"Odoo refused the data: {err}", "Correct what Odoo names above, then Retry."
+        if isinstance(err, UserError):
+            return errors.DATA, f"Odoo refused the operation: {err}", "Do what Odoo asks above, then Retry."
         detail = "".join(traceback.format_exception_only(type(err), err)).strip()
         _logger.exception("Unexpected error in Shopify sync job")
         return errors.DATA, f"Unexpected error: {detail}", "Report this to the addon maintainers with the payload."
