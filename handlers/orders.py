@@ -156,9 +156,9 @@ class OrderImporter:
             values["warehouse_id"] = warehouse.id
         if backend.team_id:
             values["team_id"] = backend.team_id.id
-        pricelist = self._pricelist()
-        if pricelist:
-            values["pricelist_id"] = pricelist.id
+        # No pricelist for the company's currency: none at all, so that the customer's own pricelist
+        # (perhaps in another currency) does not set the order's currency.
+        values["pricelist_id"] = self._pricelist().id or False
         return values
 
     def _warehouse(self):

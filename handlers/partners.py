@@ -219,12 +219,14 @@ class PartnerResolver:
         values = self.address_values(address, label)
         values.update(name=self._person_name(address, partner.name),
                       company_name=(address.get("company") or "").strip() or False)
-        compared = ADDRESS_FIELDS + ("name",) + (("phone",) if values["phone"] else ())
-        if _same_address(partner, values, compared) and (
-                not values["company_name"] or values["company_name"] == partner.commercial_company_name):
+        # A parcel goes to its recipient: a delivery contact is also the name, company and phone.
+        recipient = kind == "delivery"
+        compared = ADDRESS_FIELDS + (("name",) + (("phone",) if values["phone"] else ()) if recipient else ())
+        if _same_address(partner, values, compared) and not (
+                recipient and values["company_name"] and values["company_name"] != partner.commercial_company_name):
             return partner
         for child in partner.child_ids.filtered(lambda c: c.type == kind):
-            if _same_address(child, values, ADDRESS_FIELDS + RECIPIENT_FIELDS):
+            if _same_address(child, values, ADDRESS_FIELDS + (RECIPIENT_FIELDS if recipient else ())):
                 return child
         company_name = values.pop("company_name")
         child = self.env["res.partner"].create(dict(values, type=kind, parent_id=partner.id))

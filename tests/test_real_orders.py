@@ -98,6 +98,16 @@ class TestRealOrderShapes(ShopifyCase):
         sale = self.assert_exact(self.import_payload(payload), payload)
         self.assertEqual(orders_handler.odoo_amount(sale.amount_total), Decimal("40.00"))
 
+    def test_order_in_company_currency_ignores_the_customers_pricelist_currency(self):
+        eur = self.env.ref("base.EUR")
+        eur.active = True
+        pricelist = self.env["product.pricelist"].create({"name": "Export EUR", "currency_id": eur.id})
+        self.env["res.partner"].create({"name": "Known", "email": "buyer1704@example.com",
+                                        "property_product_pricelist": pricelist.id})
+        payload = order_payload(1704, lines=[{"sku": "MUG-1", "price": "20.00", "taxes": CA}])
+        sale = self.assert_exact(self.import_payload(payload), payload)
+        self.assertEqual(sale.currency_id.name, "USD")
+
     # -- 2. no customer ----------------------------------------------------------------------
 
     def _anonymous(self, number):
