@@ -263,3 +263,43 @@ class TestRealOrderShapes(ShopifyCase):
         own = order_payload(1773, customer=payload["customer"], billing=billing,
                             lines=[{"sku": "MUG-1", "price": "20.00", "taxes": CA}])
         self.assertEqual(self.assert_exact(self.import_payload(own), own).partner_shipping_id, sale.partner_id)
+
+    # -- POS and B2B -------------------------------------------------------------------------
+
+    def test_pos_sale_leaves_from_the_mapped_warehouse_or_names_the_location(self):
+        payload = self._anonymous(1781)
+        payload.update(source_name="pos", location_id=55501)
+        job = self.import_payload(payload)
+        self.assertEqual((job.state, job.failure_category), ("failed", "configuration"), job.error_message)
+        self.assertIn("gid://shopify/Location/55501", job.error_message)
+        warehouse = self.env["stock.warehouse"].create({"name": "Downtown shop", "code": "DTS",
+                                                        "company_id": self.company.id})
+        self.env["shopify.sync.location"].create({"backend_id": self.backend.id, "name": "Downtown",
+                                                  "shopify_gid": "gid://shopify/Location/55501",
+                                                  "warehouse_id": warehouse.id})
+        job.action_retry()
+        self.perform(job)
+        sale = self.assert_exact(job, payload)
+        self.assertEqual(sale.warehouse_id, warehouse)
+        self.assertEqual(sale.picking_ids.picking_type_id.warehouse_id, warehouse)
+
+    def test_b2b_order_is_sold_to_the_company_with_the_buyer_as_its_contact(self):
+        office = {"first_name": "Ana", "last_name": "Ortiz", "company": "Ortiz Supply LLC", "address1": "200 Commerce Way",
+                  "city": "Fresno", "zip": "93650", "province_code": "CA", "country_code": "US"}
+        dock = dict(office, first_name="Receiving", last_name="Dock", address1="7 Warehouse Rd", zip="93706")
+        orders = []
+        for number, buyer in ((1791, "ana@ortiz.example"), (1792, "ben@ortiz.example")):
+            payload = order_payload(number, billing=office, shipping_address=dock,
+                                    customer={"id": number, "email": buyer, "first_name": "A", "last_name": "B"},
+                                    lines=[{"sku": "MUG-1", "price": "20.00", "quantity": 10, "taxes": CA}])
+            payload["company"] = {"id": 4401, "location_id": 4402}
+            orders.append(self.assert_exact(self.import_payload(payload), payload))
+        company = self.env["shopify.binding"]._record_for(self.backend, "gid://shopify/Company/4401")
+        self.assertEqual((company.name, company.is_company, company.company_id), ("Ortiz Supply LLC", True, self.company))
+        for sale, buyer in zip(orders, ("ana@ortiz.example", "ben@ortiz.example")):
+            self.assertEqual(sale.partner_id.email, buyer)
+            self.assertEqual(sale.partner_id.commercial_partner_id, company)
+            self.assertEqual(sale.partner_shipping_id.parent_id, company)
+            self.assertEqual((sale.partner_shipping_id.name, sale.partner_shipping_id.street),
+                             ("Receiving Dock", "7 Warehouse Rd"))
+        self.assertEqual(orders[0].partner_shipping_id, orders[1].partner_shipping_id)
