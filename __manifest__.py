@@ -20,6 +20,7 @@
         "data/precision.xml",
         "wizards/shopify_sync_job_wizard_views.xml",
         "wizards/shopify_sync_order_backfill_views.xml",
+        "wizards/shopify_sync_bind_variant_views.xml",
         "views/shopify_backend_views.xml",
         "views/shopify_sync_job_views.xml",
         "views/shopify_binding_views.xml",

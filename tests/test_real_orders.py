@@ -303,3 +303,27 @@ class TestRealOrderShapes(ShopifyCase):
             self.assertEqual((sale.partner_shipping_id.name, sale.partner_shipping_id.street),
                              ("Receiving Dock", "7 Warehouse Rd"))
         self.assertEqual(orders[0].partner_shipping_id, orders[1].partner_shipping_id)
+
+    # -- binding a variant without SKU -------------------------------------------------------
+
+    def test_bind_action_picks_the_product_of_a_variant_without_sku_and_retries(self):
+        self.env.user.group_ids |= self.env.ref("shopify_sync.group_shopify_manager")
+        payload = order_payload(1801, lines=[{"variant_id": 8011, "sku": "", "title": "Poster A2", "price": "20.00",
+                                              "taxes": CA},
+                                             {"variant_id": 8012, "sku": "MUG-1", "price": "20.00", "taxes": CA}])
+        job = self.import_payload(payload)
+        self.assertEqual((job.state, job.failure_category), ("failed", "data"))
+        wizard = self.env["shopify.sync.bind.variant"].with_context(active_id=job.id).create({})
+        self.assertEqual(wizard.line_ids.mapped("title"), ["Poster A2", "Product 2"])
+        self.assertEqual(wizard.line_ids.mapped("product_id"), self.mug, "an SKU Odoo knows proposes its product")
+        poster = self.env["product.product"].create({"name": "Poster", "type": "consu", "taxes_id": False})
+        wizard.line_ids[0].product_id = poster
+        wizard.action_bind()
+        self.assertEqual(job.state, "queued")
+        self.perform(job)
+        sale = self.assert_exact(job, payload)
+        self.assertEqual(sale.order_line[0].product_id, poster)
+        calls = len(self.standin.requests_log)
+        again = order_payload(1802, lines=[{"variant_id": 8011, "sku": "", "price": "20.00", "taxes": CA}])
+        self.assertEqual(self.assert_exact(self.import_payload(again), again).order_line[0].product_id, poster)
+        self.assertEqual(len(self.standin.requests_log), calls)
