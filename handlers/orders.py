@@ -244,8 +244,8 @@ class OrderImporter:
         """Product of each product line, by index; one error naming every unmatched line.
         Matching is handlers.products.ProductMatcher's, as for the catalog, on what the payload
         holds first (binding, SKU): Shopify is asked for barcodes only for the variants still
-        unmatched then. A custom item (no product in Shopify) that no SKU matches is sold as the
-        store's custom item product."""
+        unmatched then. A custom item (no variant, product or SKU in Shopify) is sold as the store's
+        custom item product."""
         matcher = ProductMatcher(self.backend)
         self.bundles = {}  # line index -> shopify.sync.bundle
         found, missing, pending = {}, [], []

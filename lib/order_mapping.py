@@ -56,7 +56,7 @@ class OrderLine:
     variant_gid: str = None
     product_gid: str = None
     sku: str = None
-    custom: bool = False  # a custom item: no variant or product in Shopify (admin, draft order, fee)
+    custom: bool = False  # a custom item: no variant, product or SKU in Shopify (admin, draft order, fee)
 
     @property
     def gross(self):
@@ -147,7 +147,9 @@ def parse_order(payload, currency_mode="shop"):
             variant_gid=to_gid("ProductVariant", item["variant_id"]) if item.get("variant_id") else None,
             product_gid=to_gid("Product", item["product_id"]) if item.get("product_id") else None,
             sku=(item.get("sku") or None),
-            custom=not item.get("variant_id") and not item.get("product_id"),
+            # Custom items (admin, draft orders) have no variant, product or SKU; a line that lost its
+            # variant but kept an SKU is still matched by SKU, and fails naming it when unknown.
+            custom=not (item.get("variant_id") or item.get("product_id") or item.get("sku")),
         ))
         for duty in item.get("duties") or []:
             lines.append(OrderLine(

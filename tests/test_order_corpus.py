@@ -134,7 +134,8 @@ class TestOrderCorpus(ShopifyCase):
         self.assertEqual(sum((odoo(l.price_total if included else l.price_subtotal) for l in shipping), Decimal(0)),
                          sum((n for kind, _g, n in expected if kind == "shipping"), Decimal(0)), "shipping")
         for line, item in zip(lines.filtered(lambda l: l.product_id == self.backend.custom_item_product_id),
-                              [i for i in body["line_items"] if not i.get("variant_id") and not i.get("product_id")]):
+                              [i for i in body["line_items"]
+                               if not (i.get("variant_id") or i.get("product_id") or i.get("sku"))]):
             self.assertEqual(line.name, item["name"])
 
     def check_customer(self, body, sale):

@@ -153,6 +153,12 @@ class TestRealOrderShapes(ShopifyCase):
         self.assertFalse(lines[1].tax_ids)
         self.assertEqual(self.standin.requests_log, [], "custom items need no API call")
 
+    def test_line_that_lost_its_variant_but_has_an_unknown_sku_fails_naming_it(self):
+        payload = order_payload(1722, lines=[{"sku": "GONE-1", "title": "Retired lamp", "price": "20.00"}])
+        job = self.import_payload(payload)
+        self.assertEqual((job.state, job.failure_category), ("failed", "data"))
+        self.assertIn("SKU GONE-1 (variant none, 'Retired lamp')", job.error_message)
+
     # -- 4. matching order -------------------------------------------------------------------
 
     def test_sku_match_needs_no_api_call_even_when_shopify_is_down(self):
