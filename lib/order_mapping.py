@@ -165,7 +165,8 @@ def parse_order(payload, currency_mode="shop"):
             taxes=_taxes(ship, currency_mode), gid=payload_gid("ShippingLine", ship),
         ))
     tip = amount(payload, "total_tip_received", currency_mode)
-    if tip and currency_mode == "presentment" and payload.get("presentment_currency") not in (None, payload.get("currency")):
+    foreign = payload.get("presentment_currency") not in (None, payload.get("currency"))
+    if tip and currency_mode == "presentment" and foreign:
         tip = _presentment_tip(payload, lines)
     if tip:
         lines.append(OrderLine(kind="tip", title="Tip", quantity=Decimal(1), unit_price=tip))

@@ -45,12 +45,12 @@ class ShopifyBackend(models.Model):
         "product.product", string="Additional fees product",
         default=lambda self: self.env.ref("shopify_sync.product_fee", raise_if_not_found=False))
     custom_item_product_id = fields.Many2one(
-        "product.product", string="Custom item product",
+        "product.product", string="Custom item product", check_company=True,
         default=lambda self: self.env.ref("shopify_sync.product_custom_item", raise_if_not_found=False),
         help="Line items without a Shopify product (custom items added in the admin or a draft order: "
         "services, fees) are sold as this product, with the line's title, price and taxes.")
     default_customer_id = fields.Many2one(
-        "res.partner", string="Customer of orders without one",
+        "res.partner", string="Customer of orders without one", check_company=True,
         default=lambda self: self.env.ref("shopify_sync.partner_walk_in", raise_if_not_found=False),
         help="Orders with no customer, e-mail or address (POS sales, orders made in the admin or "
         "through the API) are imported for this contact.")

@@ -100,8 +100,8 @@ class TestOrderCorpus(ShopifyCase):
         self.assertEqual(job.res_id, sale.id)
         odoo = orders_handler.odoo_amount
         self.assertEqual((odoo(sale.amount_total), odoo(sale.amount_tax)), (total, tax))
-        self.assertEqual(sale.currency_id.name, body["presentment_currency"] if mode == "presentment" else body["currency"],
-                         f"{sale.pricelist_id.name} {sale.company_id.currency_id.name} {sale.name}")
+        currency = body["presentment_currency"] if mode == "presentment" else body["currency"]
+        self.assertEqual(sale.currency_id.name, currency, f"pricelist {sale.pricelist_id.name} of {sale.name}")
         self.check_lines(body, sale, mode)
         self.check_customer(body, sale)
         self.assertEqual(sale.warehouse_id, self.expected_warehouse(body))

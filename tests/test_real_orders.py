@@ -206,7 +206,8 @@ class TestRealOrderShapes(ShopifyCase):
     # -- 6. customers per company ------------------------------------------------------------
 
     def _other_store(self, share=False):
-        company = self.env["res.company"].create({"name": "Second Shop LLC", "currency_id": self.env.ref("base.USD").id})
+        company = self.env["res.company"].create({"name": "Second Shop LLC",
+                                                  "currency_id": self.env.ref("base.USD").id})
         self.env.user.company_ids |= company
         return self.env["shopify.backend"].create({
             "name": "Second store", "shop_domain": "second-store.myshopify.com", "auth_mode": "legacy_token",
@@ -290,7 +291,8 @@ class TestRealOrderShapes(ShopifyCase):
         self.assertEqual(sale.picking_ids.picking_type_id.warehouse_id, warehouse)
 
     def test_b2b_order_is_sold_to_the_company_with_the_buyer_as_its_contact(self):
-        office = {"first_name": "Ana", "last_name": "Ortiz", "company": "Ortiz Supply LLC", "address1": "200 Commerce Way",
+        office = {"first_name": "Ana", "last_name": "Ortiz", "company": "Ortiz Supply LLC",
+                  "address1": "200 Commerce Way",
                   "city": "Fresno", "zip": "93650", "province_code": "CA", "country_code": "US"}
         dock = dict(office, first_name="Receiving", last_name="Dock", address1="7 Warehouse Rd", zip="93706")
         orders = []
@@ -301,7 +303,8 @@ class TestRealOrderShapes(ShopifyCase):
             payload["company"] = {"id": 4401, "location_id": 4402}
             orders.append(self.assert_exact(self.import_payload(payload), payload))
         company = self.env["shopify.binding"]._record_for(self.backend, "gid://shopify/Company/4401")
-        self.assertEqual((company.name, company.is_company, company.company_id), ("Ortiz Supply LLC", True, self.company))
+        self.assertEqual((company.name, company.is_company, company.company_id),
+                         ("Ortiz Supply LLC", True, self.company))
         for sale, buyer in zip(orders, ("ana@ortiz.example", "ben@ortiz.example")):
             self.assertEqual(sale.partner_id.email, buyer)
             self.assertEqual(sale.partner_id.commercial_partner_id, company)
