@@ -52,11 +52,11 @@ class OrderLine:
     unit_price: Decimal
     discount: Decimal = ZERO  # money, all discount allocations on the line
     taxes: list = field(default_factory=list)
+    custom: bool = False  # a custom item: no variant, product or SKU in Shopify (admin, draft order, fee)
     gid: str = None
     variant_gid: str = None
     product_gid: str = None
     sku: str = None
-    custom: bool = False  # a custom item: no variant, product or SKU in Shopify (admin, draft order, fee)
 
     @property
     def gross(self):
@@ -175,7 +175,6 @@ def parse_order(payload, currency_mode="shop"):
         fee_amount = money((fees.get(f"{currency_mode}_money") or {}).get("amount"))
         if fee_amount:
             lines.append(OrderLine(kind="fee", title="Additional fees", quantity=Decimal(1), unit_price=fee_amount))
-    company = payload.get("company") or {}  # B2B purchasing entity: {id, location_id}
     currency = payload.get("presentment_currency") if currency_mode == "presentment" else payload.get("currency")
     return Order(
         gid=payload_gid("Order", payload),
@@ -201,6 +200,7 @@ def parse_order(payload, currency_mode="shop"):
         note=payload.get("note"),
         source_name=payload.get("source_name"),
         location_gid=to_gid("Location", payload.get("location_id")),
-        company_gid=to_gid("Company", company.get("id")),
-        company_location_gid=to_gid("CompanyLocation", company.get("location_id")),
+        # B2B: the purchasing company and its location ({id, location_id})
+        company_gid=to_gid("Company", (payload.get("company") or {}).get("id")),
+        company_location_gid=to_gid("CompanyLocation", (payload.get("company") or {}).get("location_id")),
     )

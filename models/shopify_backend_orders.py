@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
 
 # Shopify allocates discounts in cents; Odoo stores a line discount as a percentage. Six decimals
 # keep (price x qty x (1 - d/100)) exact to the cent for line totals up to a million.
@@ -72,18 +71,6 @@ class ShopifyBackend(models.Model):
         help="Paid orders get a posted customer invoice and their payment registered in the journal "
         "mapped from the order's payment gateway.")
     gateway_map_ids = fields.One2many("shopify.gateway.map", "backend_id", string="Payment gateways")
-
-    @api.constrains("company_id")
-    def _check_company_has_warehouse(self):
-        """Sale orders need a warehouse of the store's company; refuse the store here rather than
-        fail every order."""
-        Warehouse = self.env["stock.warehouse"].sudo()
-        for backend in self:
-            if not Warehouse.search_count([("company_id", "=", backend.company_id.id)], limit=1):
-                raise ValidationError(self.env._(
-                    "Company %(company)s has no warehouse: Shopify orders cannot be delivered from it. "
-                    "Create a warehouse for it (Inventory > Configuration > Warehouses) or choose "
-                    "another company.", company=backend.company_id.name))
 
     @api.model
     def _ensure_discount_precision(self):

@@ -9,9 +9,10 @@ import psycopg2
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.tools import SQL
-from odoo.exceptions import AccessError, RedirectWarning, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.exceptions import RedirectWarning
 
 from ..lib import errors, order_graphql, references, registry
 
