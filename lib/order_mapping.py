@@ -122,16 +122,6 @@ def _discount(obj, currency_mode):
     return sum((amount(a, "amount", currency_mode) for a in obj.get("discount_allocations") or []), ZERO)
 
 
-def _presentment_tip(payload, lines):
-    """Shopify sends the tip in shop money only (``total_tip_received``): in the customer's currency
-    it is what the total holds beyond the other lines (and their tax), by Shopify's own sums."""
-    others = sum((line.net for line in lines), ZERO)
-    fees = (payload.get("current_total_additional_fees_set") or payload.get("original_total_additional_fees_set")
-            or {}).get("presentment_money") or {}
-    tax = ZERO if payload.get("taxes_included") else amount(payload, "total_tax", "presentment")
-    return amount(payload, "total_price", "presentment") - others - money(fees.get("amount")) - tax
-
-
 def parse_order(payload, currency_mode="shop"):
     """Parse an ``orders/*`` webhook body (REST resource shape)."""
     lines = []
@@ -204,3 +194,13 @@ def parse_order(payload, currency_mode="shop"):
         company_gid=to_gid("Company", (payload.get("company") or {}).get("id")),
         company_location_gid=to_gid("CompanyLocation", (payload.get("company") or {}).get("location_id")),
     )
+
+
+def _presentment_tip(payload, lines):
+    """Shopify sends the tip in shop money only (``total_tip_received``): in the customer's currency
+    it is what the total holds beyond the other lines (and their tax), by Shopify's own sums."""
+    others = sum((line.net for line in lines), ZERO)
+    fees = (payload.get("current_total_additional_fees_set") or payload.get("original_total_additional_fees_set")
+            or {}).get("presentment_money") or {}
+    tax = ZERO if payload.get("taxes_included") else amount(payload, "total_tax", "presentment")
+    return amount(payload, "total_price", "presentment") - others - money(fees.get("amount")) - tax
