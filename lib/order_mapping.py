@@ -122,6 +122,21 @@ def _discount(obj, currency_mode):
     return sum((amount(a, "amount", currency_mode) for a in obj.get("discount_allocations") or []), ZERO)
 
 
+def _tip(payload, lines, currency_mode):
+    """The tip in the requested money. Webhooks give ``total_tip_received`` in shop money only
+    (pulled orders carry both); in the customer's money the tip is then what Shopify's total
+    holds beyond the lines, shipping, duties, fees and tax."""
+    shop_tip = money(payload.get("total_tip_received"))
+    if payload.get("total_tip_received_set") or currency_mode == "shop" or not shop_tip \
+            or payload.get("presentment_currency") in (None, payload.get("currency")):
+        return amount(payload, "total_tip_received", currency_mode)
+    total = amount(payload, "total_price", currency_mode)
+    others = sum((line.net for line in lines), ZERO)
+    if not payload.get("taxes_included"):
+        others += amount(payload, "total_tax", currency_mode)
+    return total - others
+
+
 def parse_order(payload, currency_mode="shop"):
     """Parse an ``orders/*`` webhook body (REST resource shape)."""
     lines = []
@@ -154,17 +169,14 @@ def parse_order(payload, currency_mode="shop"):
             unit_price=amount(ship, "price", currency_mode), discount=_discount(ship, currency_mode),
             taxes=_taxes(ship, currency_mode), gid=payload_gid("ShippingLine", ship),
         ))
-    tip = amount(payload, "total_tip_received", currency_mode)
-    foreign = payload.get("presentment_currency") not in (None, payload.get("currency"))
-    if tip and currency_mode == "presentment" and foreign:
-        tip = _presentment_tip(payload, lines)
-    if tip:
-        lines.append(OrderLine(kind="tip", title="Tip", quantity=Decimal(1), unit_price=tip))
     fees = payload.get("current_total_additional_fees_set") or payload.get("original_total_additional_fees_set")
     if fees:
         fee_amount = money((fees.get(f"{currency_mode}_money") or {}).get("amount"))
         if fee_amount:
             lines.append(OrderLine(kind="fee", title="Additional fees", quantity=Decimal(1), unit_price=fee_amount))
+    tip = _tip(payload, lines, currency_mode)
+    if tip:
+        lines.append(OrderLine(kind="tip", title="Tip", quantity=Decimal(1), unit_price=tip))
     currency = payload.get("presentment_currency") if currency_mode == "presentment" else payload.get("currency")
     return Order(
         gid=payload_gid("Order", payload),
@@ -194,13 +206,3 @@ def parse_order(payload, currency_mode="shop"):
         company_gid=to_gid("Company", (payload.get("company") or {}).get("id")),
         company_location_gid=to_gid("CompanyLocation", (payload.get("company") or {}).get("location_id")),
     )
-
-
-def _presentment_tip(payload, lines):
-    """Shopify sends the tip in shop money only (``total_tip_received``): in the customer's currency
-    it is what the total holds beyond the other lines (and their tax), by Shopify's own sums."""
-    others = sum((line.net for line in lines), ZERO)
-    fees = (payload.get("current_total_additional_fees_set") or payload.get("original_total_additional_fees_set")
-            or {}).get("presentment_money") or {}
-    tax = ZERO if payload.get("taxes_included") else amount(payload, "total_tax", "presentment")
-    return amount(payload, "total_price", "presentment") - others - money(fees.get("amount")) - tax
