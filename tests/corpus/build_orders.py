@@ -258,6 +258,17 @@ def bodies():
         shipping_address=None, extra={"source_name": "shopify_draft_order", "location_id": 3010777, "email": "",
                                       "contact_email": None, "payment_gateway_names": ["manual"]})
 
+    # Figures of a second capture of the same store: an automatic fixed discount on one line, two
+    # lines titled alike from different SKU-less variants.
+    yield "generated_draft_order_automatic_discount_hkd", build(3013, [
+        {"title": "Test product 11", "variant_id": 3013001, "product_id": 3013000, "price": "99.00",
+         "allocations": ["5.00"]},
+        {"title": "Green Snowboard", "variant_id": 3013002, "product_id": 3013003, "price": "100.00"},
+        {"title": "Green Snowboard", "variant_id": 3013004, "product_id": 3013005, "price": "100.00"},
+    ], shipping=[{"title": "tran", "price": "10.00"}], currency="HKD", customer=None, billing=None,
+        shipping_address=None, extra={"source_name": "shopify_draft_order", "location_id": 3013777, "email": "",
+                                      "contact_email": None, "payment_gateway_names": ["manual"]})
+
     refused = build(3011, [{"title": "Mug", "sku": "CORP-MUG", "variant_id": 3002001, "price": "12.00", "taxes": CA}])
     refused["total_price"] = str(Decimal(refused["total_price"]) + 1)  # total says 1.00 more than its parts
     refused["total_price_set"]["shop_money"]["amount"] = refused["total_price"]
