@@ -86,8 +86,10 @@ class PayoutImport:
         for node in page["nodes"]:
             payout, outcome = self._store_payout(node)
             counts[outcome] += 1
-            if payout.status == "PAID" and not (payout.move_id and payout.reconciled):
+            if payout.status == "PAID" and not payout.move_id:
                 payout._queue_job("payouts/book")
+            elif payout.move_id and not payout.reconciled:  # orders may have arrived since
+                payout._queue_job("payouts/reconcile")
         number = self.params.get("page", 1)
         summary = (f"Page {number}: {len(page['nodes'])} payout(s): {counts['new']} new, {counts['updated']} "
                    f"updated, {counts['unchanged']} unchanged.")

@@ -1,7 +1,7 @@
 import json
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 PAYOUT_STATUSES = [
     ("SCHEDULED", "Scheduled"),
@@ -93,14 +93,22 @@ class ShopifySyncPayout(models.Model):
             [("backend_id", "in", self.backend_id.ids), ("shopify_gid", "in", self.mapped("shopify_gid")),
              ("workflow", "=", "payout")])
 
+    def _check_can_operate(self):
+        """Shopify users (accountants among them) book and reconcile through jobs, like a Retry."""
+        if not self.env.user.has_group("shopify_sync.group_shopify_user"):
+            raise AccessError(self.env._("Only Shopify users and managers can book or match payouts."))
+        self.check_access("read")
+
     def action_book(self):
-        """Queue the booking (and reconciliation) of paid payouts, as the import does."""
-        self.env["shopify.sync.job"].check_access("create")
-        for payout in self.filtered(lambda p: p.status == "PAID"):
-            payout.sudo()._queue_job("payouts/book")
+        """Queue the booking (or the reconciliation, once booked) of paid payouts, as the import does."""
+        self._check_can_operate()
+        for payout in self.sudo().filtered(lambda p: p.status == "PAID"):
+            payout._queue_job("payouts/reconcile" if payout.move_id else "payouts/book")
         return True
 
     def action_match_bank_statement(self):
+        self._check_can_operate()
+        self.env["account.bank.statement.line"].check_access("write")
         matched = self.sudo()._match_bank_statement_lines()
         if not matched:
             raise UserError(self.env._(
