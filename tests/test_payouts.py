@@ -5,6 +5,7 @@ transactions, failed and retried payouts, another currency, disputes, bank state
 from datetime import date
 from decimal import Decimal
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from ..lib import payout_mapping as plan
@@ -185,7 +186,8 @@ class TestPayouts(ShopifyCase):
 
     def test_importing_the_same_range_twice_changes_nothing(self):
         node = self.ledger.payout([self.charge("80.00", "2.62"), self.refund("10.00")])
-        self.ledger.payout([self.charge("15.00", "0.74")], status="SCHEDULED", issued_at="2026-11-25T09:00:00Z")
+        scheduled = self.ledger.payout([self.charge("15.00", "0.74")], status="SCHEDULED",
+                                       issued_at="2026-11-25T09:00:00Z")
         self.import_payouts()
         payouts = self.env["shopify.sync.payout"].search([("backend_id", "=", self.backend.id)])
 
@@ -203,6 +205,17 @@ class TestPayouts(ShopifyCase):
         self.assertEqual(len(self.jobs(topic="payouts/import")), 2)
         self.assertIn("0 new, 0 updated, 2 unchanged", self.jobs(topic="payouts/import")[-1].result_summary)
         self.assertTrue(self.payout(node).move_id)
+
+        # The scheduled payout is paid: the same record changes status and is booked, once.
+        self.ledger.set_status(scheduled, "PAID")
+        self.import_payouts()
+        self.import_payouts()
+        paid = self.payout(scheduled)
+        self.assertIn(paid, payouts)
+        self.assertEqual(paid.status, "PAID")
+        self.assertEqual(paid.move_id.state, "posted")
+        self.assertEqual(len(self.jobs(topic="payouts/book")), 2)
+        self.assertEqual(self.env["account.move"].search_count([("journal_id", "=", self.payout_journal.id)]), 2)
 
     def test_failed_payout_updates_the_same_record_and_is_booked_with_its_retry(self):
         first = [self.charge("60.00", "2.04"), self.charge("40.00", "1.46")]
@@ -284,6 +297,15 @@ class TestPayouts(ShopifyCase):
         self.assertIn(late["associatedOrder"]["name"], job.error_message)
         self.assertIn("Import those orders", job.fix_hint)
         self.assertEqual(self.account_balance(self.clearing), Decimal("49.90") * -1)
+        aging = self.env["shopify.sync.payout"].action_open_clearing_balance()
+        still_open = self.env["account.move.line"].search(aging["domain"])
+        self.assertEqual(still_open, waiting.move_line_id, "the clearing balance report shows what is not cleared")
+
+        # The daily import tries again: the same job, still failed, nothing stacked.
+        self.import_payouts()
+        self.assertEqual(self.jobs(topic="payouts/reconcile"), job)
+        self.assertEqual(job.state, "failed")
+        self.assertEqual(len(self.jobs(topic="payouts/book")), 1)
 
         # The order and its payment arrive (orders/create, books' payment per transaction); Retry.
         self.pay(late["sourceOrderTransactionId"], "49.90")
@@ -420,3 +442,27 @@ class TestPayouts(ShopifyCase):
         lines = plan.plan_entry(Decimal("9.41"), [tx], accounts, rate="1.1111")
         self.assertEqual(sum(line.balance for line in lines), Decimal("0"))
         self.assertEqual([line.route for line in lines], ["bank", "clearing", "fee", "currency"])
+
+    def test_accountants_read_payouts_of_their_company_only(self):
+        node = self.ledger.payout([self.charge("18.00", "0.82")])
+        self.import_payouts()
+        payout = self.payout(node)
+        accountant = self.env["res.users"].create({
+            "name": "Accountant", "login": "payout-accountant", "company_id": self.company.id,
+            "company_ids": [self.company.id],
+            "group_ids": [(6, 0, [self.env.ref("account.group_account_readonly").id,
+                                  self.env.ref("base.group_user").id])]})
+        as_accountant = payout.with_user(accountant).with_context(allowed_company_ids=[self.company.id])
+        self.assertEqual(as_accountant.net_amount, 17.18)
+        self.assertEqual(len(as_accountant.line_ids), 1)
+        with self.assertRaises(AccessError):
+            as_accountant.action_book()
+        other_company = self.env["res.company"].create({"name": "Elsewhere"})
+        outsider = self.env["res.users"].create({
+            "name": "Outsider", "login": "payout-outsider", "company_id": other_company.id,
+            "company_ids": [other_company.id],
+            "group_ids": [(6, 0, [self.env.ref("shopify_sync.group_shopify_manager").id])]})
+        Payout = self.env["shopify.sync.payout"].with_user(outsider).with_context(allowed_company_ids=[other_company.id])
+        self.assertFalse(Payout.search([]))
+        self.assertFalse(self.env["shopify.sync.payout.line"].with_user(outsider).with_context(
+            allowed_company_ids=[other_company.id]).search([]))
