@@ -342,6 +342,9 @@ def book_payout(job):
     if payout.status != "PAID":
         job.result_summary = f"{payout.name} is {payout.status}: only paid payouts are booked."
         return payout
+    # One booking at a time per payout (a Book press beside the daily import): the loser retries.
+    payout.env.cr.execute("SELECT id FROM shopify_sync_payout WHERE id = %s FOR UPDATE NOWAIT", [payout.id])
+    payout.invalidate_recordset(["move_id"])
     created = not payout.move_id
     if created:
         payout.move_id = _create_entry(payout)

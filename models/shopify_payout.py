@@ -63,7 +63,11 @@ class ShopifySyncPayout(models.Model):
     returned_in_payout_id = fields.Many2one(
         "shopify.sync.payout", string="Returned in payout", readonly=True,
         help="A failed payout's money came back to the balance and was paid out with this payout.")
-    needs_attention = fields.Boolean(compute="_compute_needs_attention", search="_search_needs_attention")
+    drift = fields.Char(
+        compute="_compute_drift", store=True,
+        help="Why this paid payout is not settled in Odoo: no entry, an entry changed since (not posted, "
+        "bank line not the payout's net), transactions not reconciled, no bank statement line.")
+    needs_attention = fields.Boolean(compute="_compute_drift", store=True, index=True)
 
     _gid_unique = models.Constraint("UNIQUE(backend_id, shopify_gid)", "This payout is already imported.")
 
@@ -71,18 +75,29 @@ class ShopifySyncPayout(models.Model):
         for payout in self:
             payout.line_count = len(payout.line_ids)
 
-    @api.depends("status", "move_id", "reconciled", "bank_statement_line_id")
-    def _compute_needs_attention(self):
+    @api.depends("status", "net_amount", "reconciled", "open_line_count", "bank_statement_line_id",
+                 "move_id.state", "move_id.line_ids.amount_currency", "move_id.line_ids.account_id")
+    def _compute_drift(self):
         for payout in self:
-            payout.needs_attention = payout.status == "PAID" and not (
-                payout.move_id and payout.reconciled and payout.bank_statement_line_id)
+            payout.drift = payout._drift_reason() if payout.status == "PAID" else False
+            payout.needs_attention = bool(payout.drift)
 
-    def _search_needs_attention(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(self.env._("Unsupported search on 'needs attention'."))
-        domain = ["&", ("status", "=", "PAID"), "|", "|", ("move_id", "=", False), ("reconciled", "=", False),
-                  ("bank_statement_line_id", "=", False)]
-        return domain if (operator == "=") == value else ["!", *domain]
+    def _drift_reason(self):
+        move = self.move_id
+        if not move:
+            return self.env._("No journal entry")
+        if move.state != "posted":
+            return self.env._("Entry %(entry)s is not posted", entry=move.name)
+        transit = move.line_ids.filtered(lambda line: line.account_id == self.backend_id.payout_transit_account_id)
+        booked = sum(transit.mapped("amount_currency"))
+        if self.currency_id.compare_amounts(booked, self.net_amount) != 0:
+            return self.env._("Entry %(entry)s books %(booked)s on the bank, the payout's net is %(net)s",
+                              entry=move.name, booked=booked, net=self.net_amount)
+        if not self.reconciled:
+            return self.env._("%(count)s transaction(s) not reconciled", count=self.open_line_count)
+        if not self.bank_statement_line_id:
+            return self.env._("No bank statement line")
+        return False
 
     def _summary_dict(self):
         self.ensure_one()

@@ -413,6 +413,17 @@ class TestPayouts(ShopifyCase):
         self.assertFalse(payout.needs_attention)
         self.assertTrue(twin.needs_attention)
         self.assertIn(twin, self.env["shopify.sync.payout"].search([("needs_attention", "=", True)]))
+        self.assertEqual(twin.drift, "No bank statement line")
+
+        # Someone resets the payout's entry and changes the bank amount: the drift report says so.
+        move = payout.move_id
+        move.button_draft()
+        self.assertIn("is not posted", payout.drift)
+        bank_line, fee_line = self.lines_on(move, self.transit), self.lines_on(move, self.fees)
+        move.write({"line_ids": [(1, bank_line.id, {"balance": 203.00}), (1, fee_line.id, {"balance": 7.00})]})
+        move.action_post()
+        self.assertIn("books 203.0 on the bank", payout.drift)
+        self.assertIn(payout, self.env["shopify.sync.payout"].search([("needs_attention", "=", True)]))
 
     def test_payouts_checkbox_drives_disputes_webhooks_and_import(self):
         self.assertIn("disputes/update", self.backend._webhook_topics())
