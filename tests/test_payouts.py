@@ -450,6 +450,11 @@ class TestPayouts(ShopifyCase):
         with self.assertRaises(ConfigurationError) as raised:
             plan.plan_entry(Decimal("9.41"), [tx], dict(accounts, clearing=None))
         self.assertIn("Shopify Payments clearing", str(raised.exception))
+        summary = {"chargesGross": Decimal("10.00"), "chargesFee": Decimal("0.60")}
+        with self.assertRaises(DataError) as raised:
+            plan.check_transactions(Decimal("9.41"), "USD", [tx], summary)
+        self.assertIn("charges of 10.00 (fees 0.60)", str(raised.exception))
+        plan.check_transactions(Decimal("9.41"), "USD", [tx], dict(summary, chargesFee=Decimal("0.59")))
         lines = plan.plan_entry(Decimal("9.41"), [tx], accounts, rate="1.1111")
         self.assertEqual(sum(line.balance for line in lines), Decimal("0"))
         self.assertEqual([line.route for line in lines], ["bank", "clearing", "fee", "currency"])
