@@ -262,6 +262,15 @@ def _create_entry(payout):
 
     rate = None
     if payout.currency_id != company.currency_id:
+        # Odoo falls back to a later rate, or to 1.0, when none is known: refuse instead.
+        known = payout.currency_id.rate_ids.filtered(
+            lambda r: r.name <= payout.date and (not r.company_id or r.company_id == company))
+        if not known:
+            raise ConfigurationError(
+                f"No {payout.currency_id.name} rate on or before {payout.date} in {company.name}: the payout "
+                "cannot be converted.",
+                fix=f"Add the {payout.currency_id.name} rate under Accounting > Configuration > Currencies, "
+                "then Retry.")
         rate = payout.currency_id._get_conversion_rate(payout.currency_id, company.currency_id, company, payout.date)
     accounts = backend._payout_accounts()
     planned = plan.plan_entry(net, transactions, {route: account.id for route, account in accounts.items()},

@@ -248,15 +248,24 @@ class TestPayouts(ShopifyCase):
         self.assertEqual(self.account_balance(self.clearing), Decimal("0"))
 
     def test_payout_in_another_currency(self):
+        self.ledger.currency = "EUR"
+        early = self.ledger.payout([self.charge("12.00", "0.65", currency=self.eur)], currency="EUR",
+                                   issued_at="2026-11-05T09:00:00Z")
+        self.import_payouts()
+        job = self.jobs(topic="payouts/book")
+        self.assertEqual((job.state, job.failure_category), ("failed", "configuration"))
+        self.assertIn("No EUR rate on or before 2026-11-05", job.error_message)
+        self.assertFalse(self.payout(early).move_id, "never converted at a made-up rate")
         self.env["res.currency.rate"].create([
             {"currency_id": self.eur.id, "name": "2026-11-01", "rate": 0.9, "company_id": self.company.id},
             {"currency_id": self.eur.id, "name": "2026-11-20", "rate": 0.8, "company_id": self.company.id},
         ])
-        self.ledger.currency = "EUR"
         transactions = [self.charge("33.33", "1.27", currency=self.eur), self.charge("66.67", "2.23", currency=self.eur),
                         self.charge("10.01", "0.59", currency=self.eur), self.refund("5.55", currency=self.eur)]
         node = self.ledger.payout(transactions, currency="EUR", issued_at="2026-11-20T09:00:00Z")
         self.import_payouts()
+        self.assertEqual(job.state, "done", "the daily import retried the booking once the rate exists")
+        self.assertTrue(self.payout(early).reconciled)
 
         payout = self.payout(node)
         move = payout.move_id
