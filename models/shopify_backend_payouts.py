@@ -99,7 +99,8 @@ class ShopifyBackendPayouts(models.Model):
                      else now - timedelta(days=PAYOUT_FIRST_IMPORT_DAYS))
             backend._start_payout_import(since.date())
         self.env["shopify.sync.payout"].sudo().search(
-            [("move_id", "!=", False), ("bank_statement_line_id", "=", False)])._match_bank_statement_lines()
+            [("move_id", "!=", False), "|", ("bank_statement_line_id", "=", False),
+             ("bank_statement_line_id.is_reconciled", "=", False)])._match_bank_statement_lines()
 
     def action_open_payout_import(self):
         self.ensure_one()

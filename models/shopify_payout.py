@@ -76,7 +76,8 @@ class ShopifySyncPayout(models.Model):
             payout.line_count = len(payout.line_ids)
 
     @api.depends("status", "net_amount", "reconciled", "open_line_count", "bank_statement_line_id",
-                 "move_id.state", "move_id.line_ids.amount_currency", "move_id.line_ids.account_id")
+                 "bank_statement_line_id.is_reconciled", "move_id.state", "move_id.line_ids.amount_currency",
+                 "move_id.line_ids.account_id")
     def _compute_drift(self):
         for payout in self:
             payout.drift = payout._drift_reason() if payout.status == "PAID" else False
@@ -97,6 +98,9 @@ class ShopifySyncPayout(models.Model):
             return self.env._("%(count)s transaction(s) not reconciled", count=self.open_line_count)
         if not self.bank_statement_line_id:
             return self.env._("No bank statement line")
+        if not self.bank_statement_line_id.is_reconciled:
+            return self.env._("Bank statement line %(line)s is no longer reconciled",
+                              line=self.bank_statement_line_id.display_name)
         return False
 
     def _summary_dict(self):
@@ -154,7 +158,7 @@ class ShopifySyncPayout(models.Model):
         line's suspense counterpart moves to the payouts-in-transit account and is reconciled with
         the payout entry's line there. Returns the payouts matched."""
         todo = {}
-        for payout in self.filtered(lambda p: p.move_id and not p.bank_statement_line_id):
+        for payout in self.filtered(lambda p: p.move_id and not p.bank_statement_line_id.is_reconciled):
             backend = payout.backend_id
             journal = backend.payout_bank_journal_id
             transit = payout.move_id.line_ids.filtered(

@@ -424,7 +424,14 @@ class TestPayouts(ShopifyCase):
         self.assertIn(twin, self.env["shopify.sync.payout"].search([("needs_attention", "=", True)]))
         self.assertEqual(twin.drift, "No bank statement line")
 
-        # Someone resets the payout's entry and changes the bank amount: the drift report says so.
+        # Someone undoes the deposit's reconciliation, then resets the payout's entry and changes
+        # the bank amount: the drift report says so each time.
+        deposit.action_undo_reconciliation()
+        self.assertIn("is no longer reconciled", payout.drift)
+        self.assertTrue(payout.needs_attention)
+        payout.action_match_bank_statement()  # the accountant matches it again
+        self.assertTrue(deposit.is_reconciled)
+        self.assertFalse(payout.drift)
         move = payout.move_id
         move.button_draft()
         self.assertIn("is not posted", payout.drift)
