@@ -181,7 +181,7 @@ class PayoutImport:
             page = _account(self.client.execute(
                 queries.DISPUTES, {"query": self._search("initiated_at"), "after": after}))["disputes"]
             for node in page["nodes"]:
-                _store_dispute(self.backend, _dispute_from_graphql(node))
+                _store_dispute(self.backend, _dispute_from_graphql(node), event_at=fields.Datetime.now())
                 count += 1
             if not page["pageInfo"]["hasNextPage"]:
                 return count
@@ -438,14 +438,14 @@ def _store_dispute(backend, data, event_at=None):
         vals["order_name"] = data["order_name"]
     elif order and order._name == "sale.order":
         vals["order_name"] = order.name
-    if event_at:
-        vals["last_event_at"] = event_at
     if not dispute:
         dispute = Dispute.create(dict({k: float(v) if isinstance(v, Decimal) else v for k, v in vals.items()},
                                       backend_id=backend.id, shopify_gid=data["gid"]))
         changed = True
     else:
         changed = _write_changed(dispute, vals)
+    if changed and event_at:  # what Odoo holds is as of this moment: older events change nothing
+        dispute.last_event_at = event_at
     lines = backend.env["shopify.sync.payout.line"].search([
         ("backend_id", "=", backend.id), ("source_type", "=", "DISPUTE"), ("source_id", "=", data["legacy_id"]),
         ("dispute_id", "=", False)])

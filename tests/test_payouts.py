@@ -383,6 +383,7 @@ class TestPayouts(ShopifyCase):
         # A second dispute, lost: its money stays withdrawn.
         self.dispute_event("disputes/create", 4343, "under_review", "2026-11-19 09:00:00", order_id=5151)
         self.dispute_event("disputes/update", 4343, "lost", "2026-11-27 09:00:00", order_id=5151)
+        inquiry = ledger.dispute(order=(5152, "#5152"), amount="20.00", status="UNDER_REVIEW")
         lost_payout = ledger.payout([self.charge("70.00", "2.33"), ledger.transaction(
             "DISPUTE_WITHDRAWAL", "-30.00", "15.00", order=(5151, "#5151"), source_type="DISPUTE", source_id=4343)],
             issued_at="2026-11-21T09:00:00Z")
@@ -400,6 +401,14 @@ class TestPayouts(ShopifyCase):
                                                              ("name", "like", "Dispute withdrawal")])
         self.assertEqual(self.total(dispute_fees), Decimal("30.00"))
         self.assertEqual(self.account_balance(self.clearing), Decimal("0"))
+
+        # Disputes without a webhook (opened while Odoo was unreachable) come with the import.
+        imported = self.env["shopify.sync.dispute"].search([("shopify_gid", "=", inquiry["id"])])
+        self.assertEqual((imported.status, imported.amount, imported.order_name), ("UNDER_REVIEW", 20.0, "#5152"))
+        inquiry["status"] = "WON"
+        self.import_payouts()
+        self.assertEqual(imported.status, "WON")
+        self.assertEqual(dispute.status, "WON", "the webhook-fed dispute is not in the import range: unchanged")
 
     # -- bank matching, workflow switch, planning ------------------------------------------------
 
