@@ -17,3 +17,5 @@ from . import shopify_sync_stock_state
 from . import shopify_backend_stock
 from . import product_category
 from . import stock_quant
+from . import shopify_payout
+from . import shopify_backend_payouts
