@@ -46,7 +46,7 @@ class TaxLine:
 
 @dataclass
 class OrderLine:
-    kind: str  # product, shipping, tip, duty, fee
+    kind: str  # product, gift_card, shipping, tip, duty, fee
     title: str
     quantity: Decimal
     unit_price: Decimal
@@ -114,12 +114,27 @@ def _discount(obj, currency_mode):
     return sum((amount(a, "amount", currency_mode) for a in obj.get("discount_allocations") or []), ZERO)
 
 
+def _tip(payload, lines, currency_mode):
+    """The tip in the requested money. Webhooks give ``total_tip_received`` in shop money only
+    (pulled orders carry both); in the customer's money the tip is then what Shopify's total
+    holds beyond the lines, shipping, duties, fees and tax."""
+    shop_tip = money(payload.get("total_tip_received"))
+    if payload.get("total_tip_received_set") or currency_mode == "shop" or not shop_tip \
+            or payload.get("presentment_currency") in (None, payload.get("currency")):
+        return amount(payload, "total_tip_received", currency_mode)
+    total = amount(payload, "total_price", currency_mode)
+    others = sum((line.net for line in lines), ZERO)
+    if not payload.get("taxes_included"):
+        others += amount(payload, "total_tax", currency_mode)
+    return total - others
+
+
 def parse_order(payload, currency_mode="shop"):
     """Parse an ``orders/*`` webhook body (REST resource shape)."""
     lines = []
     for item in payload.get("line_items") or []:
         lines.append(OrderLine(
-            kind="product",
+            kind="gift_card" if item.get("gift_card") else "product",  # a gift card sold is a debt, not goods
             title=item.get("name") or item.get("title") or "",
             quantity=Decimal(str(item.get("quantity") or 0)),
             unit_price=amount(item, "price", currency_mode),
@@ -143,14 +158,14 @@ def parse_order(payload, currency_mode="shop"):
             unit_price=amount(ship, "price", currency_mode), discount=_discount(ship, currency_mode),
             taxes=_taxes(ship, currency_mode), gid=payload_gid("ShippingLine", ship),
         ))
-    tip = amount(payload, "total_tip_received", currency_mode)
-    if tip:
-        lines.append(OrderLine(kind="tip", title="Tip", quantity=Decimal(1), unit_price=tip))
     fees = payload.get("current_total_additional_fees_set") or payload.get("original_total_additional_fees_set")
     if fees:
         fee_amount = money((fees.get(f"{currency_mode}_money") or {}).get("amount"))
         if fee_amount:
             lines.append(OrderLine(kind="fee", title="Additional fees", quantity=Decimal(1), unit_price=fee_amount))
+    tip = _tip(payload, lines, currency_mode)
+    if tip:
+        lines.append(OrderLine(kind="tip", title="Tip", quantity=Decimal(1), unit_price=tip))
     currency = payload.get("presentment_currency") if currency_mode == "presentment" else payload.get("currency")
     return Order(
         gid=payload_gid("Order", payload),

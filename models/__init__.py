@@ -16,3 +16,6 @@ from . import shopify_sync_stock_state
 from . import shopify_backend_stock
 from . import product_category
 from . import stock_quant
+from . import shopify_backend_books
+from . import account_payment
+from . import sale_order_books
