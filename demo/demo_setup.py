@@ -40,5 +40,14 @@ backend = env["shopify.backend"].create({  # noqa: F821
 })
 env["shopify.tax.map"].create({"backend_id": backend.id, "name": "CA State Tax", "rate_percent": 7.25,  # noqa: F821
                                "tax_id": ca_tax.id})
+# The books: an invoice per charged order, a payment per Shopify transaction (card money to the
+# bank journal, gift card redemptions against the gift card liability).
+Journal = env["account.journal"]  # noqa: F821
+bank = Journal.search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
+gift_cards = Journal.create({"name": "Shopify gift cards", "code": "SGC", "type": "bank", "company_id": company.id})
+backend.create_invoice = True
+for gateway, journal in (("shopify_payments", bank), ("gift_card", gift_cards)):
+    env["shopify.gateway.map"].create({"backend_id": backend.id, "gateway": gateway,  # noqa: F821
+                                       "journal_id": journal.id})
 env.cr.commit()  # noqa: F821
 print(f"demo: store {backend.name} configured (id {backend.id})")

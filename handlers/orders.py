@@ -42,7 +42,8 @@ def odoo_amount(value, currency=None):
 class OrderImporter:
     def __init__(self, job):
         self.job = job
-        self.env = job.env
+        # Orders confirmed here keep Shopify's date (models/sale_order_books.py).
+        self.env = job.env(context=dict(job.env.context, shopify_keep_date_order=True))
         self.backend = job.backend_id
         self.company = self.backend.company_id
         self.payload = job._payload_json()
@@ -71,21 +72,11 @@ class OrderImporter:
         else:
             sale = self._create()
         self.bindings._bind(backend, order.gid, sale, updated_at=updated_at)
-        self._keep_order_date(sale)
         if order.cancelled_at:
             self._cancel(sale)
         else:
             self._books(sale)
         return sale
-
-    def _keep_order_date(self, sale):
-        """Odoo's confirmation sets the order date to now; the order was placed when Shopify says."""
-        placed = self._order_values_date()
-        if placed and sale.date_order != placed:
-            sale.date_order = placed
-
-    def _order_values_date(self):
-        return parse_shopify_datetime(self.payload.get("processed_at") or self.payload.get("created_at"))
 
     def _books(self, sale):
         """Invoice and payments, in a savepoint of their own: whatever goes wrong there leaves the

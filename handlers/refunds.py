@@ -102,6 +102,14 @@ class RefundImporter:
         if not lines and not refund.total:
             return None
         invoice = sale.invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")[:1]
+        if not invoice and sale.state == "cancel":
+            # Cancelled before it was ever invoiced: no revenue to take back; the money that went
+            # back still is a payment, settling the one received.
+            self.job._add_warning(f"{self.label}: {sale.name} is cancelled and was never invoiced: no credit note; "
+                                  "the refund transactions are booked as payments.")
+            if refund.transactions:
+                self._pay(None)
+            return None
         date = company_date(sale.company_id, refund.created_at)
         values = {
             "move_type": "out_refund",
@@ -205,7 +213,7 @@ class RefundImporter:
         payments = [book.record(tx, context=self.label.lower()) for tx in refund.transactions]
         paid_back = sum((odoo_amount(p.amount, p.currency_id) for p in payments), ZERO)
         reconcile_order(self.env, self.sale)
-        if paid_back != refund.total:
+        if move and paid_back != refund.total:
             self.job._add_warning(
                 f"Shopify's refund transactions total {paid_back} but the refund is worth {refund.total}: "
                 f"{move.name} keeps the difference open.")

@@ -10,6 +10,15 @@ class SaleOrder(models.Model):
         "counts as invoiced on order, whatever its product's invoicing policy.")
 
 
+    def _prepare_confirmation_values(self):
+        """An order imported from Shopify was placed when Shopify says (``date_order`` from its
+        ``processed_at``): confirming it in Odoo must not re-date it, nor its deliveries."""
+        values = super()._prepare_confirmation_values()
+        if self.env.context.get("shopify_keep_date_order"):
+            values.pop("date_order", None)
+        return values
+
+
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 

@@ -273,6 +273,23 @@ class TestBooks(BooksCase):
         self.assertFalse(self.order_payments(sale))
         self.assertIn("invoicing is off", job.warning_message)
 
+    def test_item4_order_cancelled_before_invoicing_gets_no_credit_note_but_its_money_back(self):
+        order = self.lamp_order(4404, financial_status="refunded", cancelled_at="2026-11-23T11:00:00-05:00")
+        capture = transaction(order, "sale", order["total_price"])
+        _job, sale = self.import_order(order)
+        self.pay(capture)
+        self.assertEqual((sale.state, sale.invoice_ids), ("cancel", self.env["account.move"]))
+        refund, expected = refund_payload(order, lines=[{"index": 0}, {"index": 1}], shipping="full")
+        self.assertEqual(expected["total"], Decimal(order["total_price"]))
+        job = self.run_webhook("refunds/create", refund)
+        self.assertEqual(job.state, "done", job.error_message)
+        self.assertFalse(self.order_credit_notes(sale), "no negative revenue without a sale behind it")
+        self.assertIn("never invoiced", job.warning_message)
+        payments = self.order_payments(sale)
+        self.assertEqual(sorted(payments.mapped("payment_type")), ["inbound", "outbound"])
+        lines = payments.move_id.line_ids.filtered(lambda l: l.account_id.account_type == "asset_receivable")
+        self.assertTrue(all(lines.mapped("reconciled")), "the money in and back settle each other")
+
     # -- item 5: invoice what Shopify charged, never undo the sale order -----------------------
 
     def test_item5_invoice_covers_what_shopify_charged_whatever_the_product_policy(self):
