@@ -7,9 +7,9 @@ changes nothing. Totals are checked to the cent against Shopify's before anythin
 """
 
 import threading
+from decimal import Decimal
 
 import psycopg2
-from decimal import Decimal
 
 from odoo import fields
 
@@ -32,11 +32,12 @@ _BARCODE_LOCK = threading.Lock()
 
 def odoo_amount(value, currency=None):
     """Odoo monetary value (already rounded to its currency) as an exact Decimal: to the
-    currency's decimals when given (0 for JPY, 3 for KWD), else the float's shortest text."""
+    currency's decimals when given (0 for JPY, 3 for KWD); without one, in cents unless that
+    would lose a digit (never rounds)."""
     exact = Decimal(repr(value))
     if currency:
         return exact.quantize(Decimal(1).scaleb(-currency.decimal_places))
-    return exact
+    return exact.quantize(CENT) if exact == exact.quantize(CENT) else exact
 
 
 class OrderImporter:
@@ -410,12 +411,6 @@ class OrderImporter:
         invoice = sale.invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")[:1]
         if not invoice:
             invoice = self._invoice(sale)
-        rounding = amount(self.payload, "total_cash_rounding_payment_adjustment", self.backend.order_currency_mode)
-        if rounding:
-            self.job._add_warning(
-                f"{order.name} was paid in cash with a rounding adjustment of {rounding} {order.currency} "
-                f"(Shopify's cash rounding): the difference it leaves between {invoice.name} and its cash payment "
-                "is not written off automatically; write it off on the company's cash rounding account.")
         book = PaymentBook(self.job, sale)
         for payload in self.payload.get("transactions") or []:
             book.record(parse_transaction(payload, order_gid=order.gid))
@@ -444,9 +439,15 @@ class OrderImporter:
             )
         summary = f"{sale.name}: {invoice.name} of {total} {order.currency}, dated {invoice.invoice_date}"
         if placed and invoice.date != placed:
-            summary += (f"; accounting date {invoice.date}: {placed} is in a period locked in Odoo "
-                        "(lock dates), so it is posted on the first open day")
+            summary += (f"; accounting date {invoice.date}: {placed} is in a period locked in Odoo, and Odoo's "
+                        "lock-date rules moved it")
         self.job.result_summary = summary + "."
+        rounding = amount(self.payload, "total_cash_rounding_payment_adjustment", self.backend.order_currency_mode)
+        if rounding:
+            self.job._add_warning(
+                f"{order.name} was paid in cash with a rounding adjustment of {rounding} {order.currency} "
+                f"(Shopify's cash rounding): the difference it leaves between {invoice.name} and its cash payment "
+                "is not written off automatically; write it off on the company's cash rounding account.")
         return invoice
 
     def _cancel(self, sale):

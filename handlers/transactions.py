@@ -163,7 +163,8 @@ def import_transaction(job):
                              "retrying after it is imported.", retry_after=30)
     sale = sale.with_company(sale.company_id)
     payment = PaymentBook(job, sale).record(tx)
-    job._mark_done(payment, summary=f"{label}: {payment.name} of {payment.amount} {payment.currency_id.name}, "
+    amount = f"{payment.amount:.{payment.currency_id.decimal_places}f}"
+    job._mark_done(payment, summary=f"{label}: {payment.name} of {amount} {payment.currency_id.name}, "
                                     f"{payment.journal_id.name}, dated {payment.move_id.date}.")
     return payment
 
