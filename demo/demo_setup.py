@@ -12,13 +12,15 @@ company.write({"name": "Demo Shop Inc", "country_id": us.id, "currency_id": env.
 Tax = env["account.tax"]  # noqa: F821
 group = env["account.tax.group"].search([("company_id", "=", company.id)], limit=1) or \
     env["account.tax.group"].create({"name": "Sales tax", "company_id": company.id})  # noqa: F821
-ca_tax = Tax.create({"name": "CA State Tax 7.25%", "amount": 7.25, "type_tax_use": "sale",
-                     "company_id": company.id, "tax_group_id": group.id, "country_id": us.id})
-ny_tax = Tax.create({"name": "NY State Tax 4%", "amount": 4.0, "type_tax_use": "sale",
-                     "company_id": company.id, "tax_group_id": group.id, "country_id": us.id})
 # Sales tax collected is owed to the state: the chart's "Tax Received" account, not revenue.
 tax_received = env["account.account"].search([("code", "=", "251000")], limit=1)  # noqa: F821
-(ca_tax | ny_tax).repartition_line_ids.filtered(lambda r: r.repartition_type == "tax").account_id = tax_received
+repartition = [(0, 0, {"repartition_type": "base"}), (0, 0, {"repartition_type": "tax", "account_id": tax_received.id})]
+ca_tax = Tax.create({"name": "CA State Tax 7.25%", "amount": 7.25, "type_tax_use": "sale",
+                     "company_id": company.id, "tax_group_id": group.id, "country_id": us.id,
+                     "invoice_repartition_line_ids": repartition, "refund_repartition_line_ids": repartition})
+Tax.create({"name": "NY State Tax 4%", "amount": 4.0, "type_tax_use": "sale",
+            "company_id": company.id, "tax_group_id": group.id, "country_id": us.id,
+            "invoice_repartition_line_ids": repartition, "refund_repartition_line_ids": repartition})
 
 Product = env["product.product"]  # noqa: F821
 for sku, barcode, name, price in [
