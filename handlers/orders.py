@@ -389,8 +389,10 @@ class OrderImporter:
                     f"Order {order.name} would not match Shopify to the cent ({order.currency}): {detail}. "
                     f"Shopify rounds tax on each line; company {self.company.name} rounds per tax over "
                     "the whole order. Nothing was written.",
-                    fix="Set Accounting > Configuration > Settings > Taxes > Rounding Method to "
-                    "'Round per Line' for this company, then Retry.",
+                    fix=f"Shopify rounds tax per line. Switching {self.company.name} to 'Round per Line' (button on "
+                    "the store's Orders tab, or Accounting > Configuration > Settings > Taxes) changes how every "
+                    "document of the company is rounded, not only Shopify's: if that is acceptable, switch it, "
+                    "then Retry.",
                 )
             raise DataError(
                 f"Order {order.name} would not match Shopify to the cent ({order.currency}): {detail}. "

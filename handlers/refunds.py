@@ -211,7 +211,7 @@ class RefundImporter:
             return
         book = PaymentBook(self.job, self.sale)
         payments = [book.record(tx, context=self.label.lower()) for tx in refund.transactions]
-        paid_back = sum((odoo_amount(p.amount, p.currency_id) for p in payments), ZERO)
+        paid_back = sum((odoo_amount(p.amount, p.currency_id) for p in payments if p), ZERO)
         reconcile_order(self.env, self.sale)
         if move and paid_back != refund.total:
             self.job._add_warning(

@@ -63,6 +63,8 @@ class PaymentBook:
         context = context or f"order {self.sale.client_order_ref or self.sale.name}"
         journal = gateway_journal(self.backend, tx.gateway, context)
         amount = self._amount(tx)
+        if not amount:
+            return None  # a zero transaction moved no money
         partner = (self.sale.partner_invoice_id or self.sale.partner_id).commercial_partner_id
         when = company_date(self.sale.company_id, tx.processed_at)
         values = {
@@ -163,6 +165,9 @@ def import_transaction(job):
                              "retrying after it is imported.", retry_after=30)
     sale = sale.with_company(sale.company_id)
     payment = PaymentBook(job, sale).record(tx)
+    if not payment:
+        job._mark_done(sale, summary=f"{label}: zero amount, nothing booked.")
+        return sale
     amount = f"{payment.amount:.{payment.currency_id.decimal_places}f}"
     job._mark_done(payment, summary=f"{label}: {payment.name} of {amount} {payment.currency_id.name}, "
                                     f"{payment.journal_id.name}, dated {payment.move_id.date}.")

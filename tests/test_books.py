@@ -438,6 +438,22 @@ class TestBooks(BooksCase):
 
     # -- item 7: nothing changed outside Shopify's orders -----------------------------------
 
+    def test_item7_company_tax_rounding_is_asked_explicitly_never_changed_by_an_import(self):
+        self.company.tax_calculation_rounding_method = "round_globally"
+        # 3 x 10.00 at 7.25 %: per line 3 x 0.73 = 2.19 (Shopify), over the order 2.175 -> 2.18.
+        order = order_payload(4701, lines=[{"variant_id": 8101 + n, "sku": sku, "price": "10.00", "taxes": CA}
+                                           for n, sku in enumerate(("LAMP-1", "MUG-1", "BOOK-1"))])
+        job, _created = self.intake("orders/create", order)
+        self.perform(job)
+        self.assertEqual((job.state, job.failure_category), ("failed", "configuration"))
+        self.assertIn("every document of the company", job.fix_hint)
+        self.assertEqual(self.company.tax_calculation_rounding_method, "round_globally")
+        self.backend.action_round_tax_per_line()
+        self.assertEqual(self.company.tax_calculation_rounding_method, "round_per_line")
+        job.action_retry()
+        self.perform(job)
+        self.assertEqual(job.state, "done", job.error_message)
+
     def test_item7_install_leaves_the_database_discount_precision_alone(self):
         precision = self.env.ref("product.decimal_discount")
         self.assertEqual(precision.digits, 2, "Odoo's default Discount precision is kept")
