@@ -12,10 +12,15 @@ company.write({"name": "Demo Shop Inc", "country_id": us.id, "currency_id": env.
 Tax = env["account.tax"]  # noqa: F821
 group = env["account.tax.group"].search([("company_id", "=", company.id)], limit=1) or \
     env["account.tax.group"].create({"name": "Sales tax", "company_id": company.id})  # noqa: F821
+# Sales tax collected is owed to the state: the chart's "Tax Received" account, not revenue.
+tax_received = env["account.account"].search([("code", "=", "251000")], limit=1)  # noqa: F821
+repartition = [(0, 0, {"repartition_type": "base"}), (0, 0, {"repartition_type": "tax", "account_id": tax_received.id})]
 ca_tax = Tax.create({"name": "CA State Tax 7.25%", "amount": 7.25, "type_tax_use": "sale",
-                     "company_id": company.id, "tax_group_id": group.id, "country_id": us.id})
+                     "company_id": company.id, "tax_group_id": group.id, "country_id": us.id,
+                     "invoice_repartition_line_ids": repartition, "refund_repartition_line_ids": repartition})
 Tax.create({"name": "NY State Tax 4%", "amount": 4.0, "type_tax_use": "sale",
-            "company_id": company.id, "tax_group_id": group.id, "country_id": us.id})
+            "company_id": company.id, "tax_group_id": group.id, "country_id": us.id,
+            "invoice_repartition_line_ids": repartition, "refund_repartition_line_ids": repartition})
 
 Product = env["product.product"]  # noqa: F821
 for sku, barcode, name, price in [
@@ -40,5 +45,14 @@ backend = env["shopify.backend"].create({  # noqa: F821
 })
 env["shopify.tax.map"].create({"backend_id": backend.id, "name": "CA State Tax", "rate_percent": 7.25,  # noqa: F821
                                "tax_id": ca_tax.id})
+# The books: an invoice per charged order, a payment per Shopify transaction (card money to the
+# bank journal, gift card redemptions against the gift card liability).
+Journal = env["account.journal"]  # noqa: F821
+bank = Journal.search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
+gift_cards = Journal.create({"name": "Shopify gift cards", "code": "SGC", "type": "bank", "company_id": company.id})
+backend.create_invoice = True
+for gateway, journal in (("shopify_payments", bank), ("gift_card", gift_cards)):
+    env["shopify.gateway.map"].create({"backend_id": backend.id, "gateway": gateway,  # noqa: F821
+                                       "journal_id": journal.id})
 env.cr.commit()  # noqa: F821
 print(f"demo: store {backend.name} configured (id {backend.id})")

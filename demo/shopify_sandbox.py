@@ -6,8 +6,10 @@ order webhooks to Odoo, like a real store on a busy morning.
 It is the test suite's stand-in (tests/shopify_standin.py: GraphQL executed against Shopify's
 published Admin schema) with a demo catalogue, and the test suite's order builder
 (tests/order_payloads.py: Shopify's own arithmetic) for the webhook bodies. Among the orders:
-one with a SKU Odoo does not know, one with a tax that has no mapping, and one delivered twice
-(the second copy must not make a second job). It keeps answering GraphQL until stopped.
+one with a SKU Odoo does not know, one with a tax that has no mapping, one delivered twice
+(the second copy must not make a second job), and one paid by gift card and card, then partly
+refunded (its transactions and refund as Shopify sends them). It keeps answering GraphQL until
+stopped.
 """
 
 import argparse
@@ -18,11 +20,12 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from decimal import Decimal
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))  # plain modules, no Odoo import
 
-from order_payloads import order_payload  # noqa: E402
+from order_payloads import _round, _set, order_payload  # noqa: E402
 from shopify_standin import ShopifyStandIn, sign_webhook  # noqa: E402
 
 SHOP_DOMAIN = "demo-store.myshopify.com"
@@ -66,6 +69,42 @@ def demo_orders(start):
         n + 3, lines=[line(41002, 2, taxes=NY)], billing=NEW_YORK, shipping={"price": "7.00", "taxes": NY})
     yield "2 lines", order_payload(n + 4, lines=[line(41003, 3), line(41001)], shipping={"price": "5.90", "taxes": CA})
     yield "guest checkout, no e-mail", order_payload(n + 5, lines=[line(41002)], customer=None)
+
+
+def split_payment_stream(number):
+    """(topic, payload, label): an order paid 20.00 by gift card and the rest by card (authorised,
+    then captured), then one mug refunded to the card."""
+    order = order_payload(number, lines=[line(41001, 2), line(41002)], shipping={"price": "5.90", "taxes": CA})
+    order["payment_gateway_names"] = ["gift_card", "shopify_payments"]
+    rest = f"{Decimal(order['total_price']) - 20}"
+
+    def transaction(n, kind, amount, gateway):
+        tx_id = order["id"] * 10 + n
+        return {"id": tx_id, "admin_graphql_api_id": f"gid://shopify/OrderTransaction/{tx_id}",
+                "order_id": order["id"], "kind": kind, "gateway": gateway, "status": "success",
+                "amount": amount, "currency": "USD", "processed_at": order["processed_at"],
+                "created_at": order["processed_at"], "test": False}
+
+    item = order["line_items"][0]  # two mugs: one goes back, with its tax
+    subtotal = Decimal(item["price"])
+    tax = sum((_round(subtotal * Decimal(str(t["rate"]))) for t in item["tax_lines"]), Decimal(0))
+    refund_id = order["id"] * 10 + 9
+    refund = {
+        "id": refund_id, "admin_graphql_api_id": f"gid://shopify/Refund/{refund_id}", "order_id": order["id"],
+        "created_at": "2026-11-25T10:00:00-05:00", "processed_at": "2026-11-25T10:00:00-05:00", "note": None,
+        "restock": False, "refund_shipping_lines": [], "order_adjustments": [], "duties": [],
+        "refund_line_items": [{"id": refund_id + 1, "line_item_id": item["id"], "line_item": item, "quantity": 1,
+                               "restock_type": "no_restock", "location_id": None,
+                               "subtotal": f"{subtotal}", "subtotal_set": _set(subtotal, "USD"),
+                               "total_tax": f"{tax}", "total_tax_set": _set(tax, "USD")}],
+        "transactions": [dict(transaction(4, "refund", f"{subtotal + tax}", "shopify_payments"),
+                              processed_at="2026-11-25T10:00:00-05:00")],
+    }
+    yield "orders/create", order, "gift card + card"
+    yield "order_transactions/create", transaction(1, "sale", "20.00", "gift_card"), "gift card 20.00"
+    yield "order_transactions/create", transaction(2, "authorization", rest, "shopify_payments"), f"card authorised {rest}"
+    yield "order_transactions/create", transaction(3, "capture", rest, "shopify_payments"), f"card captured {rest}"
+    yield "refunds/create", refund, f"one mug refunded ({refund['transactions'][0]['amount']} to the card)"
 
 
 def post_webhook(odoo_url, secret, topic, payload, webhook_id=None):
@@ -123,6 +162,10 @@ def main():
     payload, webhook_id = sent
     status = post_webhook(args.odoo, args.secret, "orders/create", payload, webhook_id)
     print(f"sandbox: orders/create {payload['name']:6} delivered again (same webhook id): HTTP {status}", flush=True)
+    for topic, payload, label in split_payment_stream(args.first_number + 6):
+        status = post_webhook(args.odoo, args.secret, topic, payload)
+        print(f"sandbox: {topic} {label}: HTTP {status}", flush=True)
+        time.sleep(args.interval)
     print("sandbox: all orders sent; still answering the Admin API (Ctrl-C to stop)", flush=True)
     try:
         while True:

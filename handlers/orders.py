@@ -9,30 +9,42 @@ changes nothing. Totals are checked to the cent against Shopify's before anythin
 import threading
 from decimal import Decimal
 
+import psycopg2
+
 from odoo import fields
 
 from ..lib import queries
-from ..lib.errors import ConfigurationError, DataError
-from ..lib.order_mapping import CENT, parse_order
+from ..lib.errors import ConfigurationError, DataError, TransientError
+from ..lib.order_mapping import CENT, amount, parse_order
+from ..lib.transaction_mapping import parse_transaction
 from ..lib.registry import register
 from ..models.shopify_sync_job import parse_shopify_datetime
 from .partners import PartnerResolver
 from .products import ProductMatcher
+from .transactions import PaymentBook, books_on, company_date, reconcile_order
 
 PAID_STATUSES = {"paid", "partially_refunded", "refunded"}
+# Shopify charged the customer: the order is invoiced (refunds get their own credit notes).
+INVOICED_STATUSES = PAID_STATUSES | {"partially_paid"}
 _BARCODE_CACHE = {}  # (backend id, variant gid) -> barcode, shared by the jobs of a worker
 _BARCODE_LOCK = threading.Lock()
 
 
-def odoo_amount(value):
-    """Odoo monetary value (already rounded to the currency) as an exact Decimal of cents."""
-    return Decimal(repr(value)).quantize(CENT)
+def odoo_amount(value, currency=None):
+    """Odoo monetary value (already rounded to its currency) as an exact Decimal: to the
+    currency's decimals when given (0 for JPY, 3 for KWD); without one, in cents unless that
+    would lose a digit (never rounds)."""
+    exact = Decimal(repr(value))
+    if currency:
+        return exact.quantize(Decimal(1).scaleb(-currency.decimal_places))
+    return exact.quantize(CENT) if exact == exact.quantize(CENT) else exact
 
 
 class OrderImporter:
     def __init__(self, job):
         self.job = job
-        self.env = job.env
+        # Orders confirmed here keep Shopify's date (models/sale_order_books.py).
+        self.env = job.env(context=dict(job.env.context, shopify_keep_date_order=True))
         self.backend = job.backend_id
         self.company = self.backend.company_id
         self.payload = job._payload_json()
@@ -64,8 +76,25 @@ class OrderImporter:
         if order.cancelled_at:
             self._cancel(sale)
         else:
-            self._invoice_and_pay(sale)
+            self._books(sale)
         return sale
+
+    def _books(self, sale):
+        """Invoice and payments, in a savepoint of their own: whatever goes wrong there leaves the
+        sale order and its binding in place, and the job failed with the fix; Retry completes it."""
+        try:
+            with self.env.cr.savepoint():
+                self._invoice_and_pay(sale)
+        except (TransientError, psycopg2.Error):
+            raise  # retried by the job runner, the whole import with it
+        except Exception as err:  # noqa: BLE001 - classified below, as the job runner does
+            category, message, fix = self.job._classify(err)
+            self.job._mark_failed(
+                category,
+                f"{sale.name} was imported, but not its invoice or payments: {message}",
+                f"{fix + ' ' if fix else ''}The sale order stays; once fixed, press Retry to invoice it.",
+            )
+            self.job.write({"res_model": sale._name, "res_id": sale.id})
 
     # -- create / update ---------------------------------------------------------------------
 
@@ -202,6 +231,7 @@ class OrderImporter:
             "tip": self.backend.tip_product_id,
             "duty": self.backend.duty_product_id,
             "fee": self.backend.fee_product_id,
+            "gift_card": self.backend.gift_card_product_id,
         }
         values = []
         for index, line in enumerate(self.order.lines):
@@ -376,14 +406,16 @@ class OrderImporter:
 
     def _totals_mismatch(self, sale):
         order = self.order
-        return (odoo_amount(sale.amount_tax), odoo_amount(sale.amount_total)) != (order.total_tax, order.total_price)
+        currency = sale.currency_id
+        return (odoo_amount(sale.amount_tax, currency), odoo_amount(sale.amount_total, currency)) != \
+            (order.total_tax, order.total_price)
 
     def _check_totals(self, sale):
         order = self.order
         figures = [
-            ("untaxed", odoo_amount(sale.amount_untaxed), order.total_untaxed),
-            ("tax", odoo_amount(sale.amount_tax), order.total_tax),
-            ("total", odoo_amount(sale.amount_total), order.total_price),
+            ("untaxed", odoo_amount(sale.amount_untaxed, sale.currency_id), order.total_untaxed),
+            ("tax", odoo_amount(sale.amount_tax, sale.currency_id), order.total_tax),
+            ("total", odoo_amount(sale.amount_total, sale.currency_id), order.total_price),
         ]
         wrong = [(label, odoo, shopify) for label, odoo, shopify in figures if odoo != shopify]
         if wrong:
@@ -393,8 +425,10 @@ class OrderImporter:
                     f"Order {order.name} would not match Shopify to the cent ({order.currency}): {detail}. "
                     f"Shopify rounds tax on each line; company {self.company.name} rounds per tax over "
                     "the whole order. Nothing was written.",
-                    fix="Set Accounting > Configuration > Settings > Taxes > Rounding Method to "
-                    "'Round per Line' for this company, then Retry.",
+                    fix=f"Shopify rounds tax per line. Switching {self.company.name} to 'Round per Line' (button on "
+                    "the store's Orders tab, or Accounting > Configuration > Settings > Taxes) changes how every "
+                    "document of the company is rounded, not only Shopify's: if that is acceptable, switch it, "
+                    "then Retry.",
                 )
             raise DataError(
                 f"Order {order.name} would not match Shopify to the cent ({order.currency}): {detail}. "
@@ -404,43 +438,55 @@ class OrderImporter:
             )
 
     def _invoice_and_pay(self, sale):
-        """Paid orders: a posted invoice equal to Shopify's total and its payment in the gateway's
-        journal. Runs once: an order that already has a posted invoice is left alone."""
+        """Books on: one posted invoice for exactly what Shopify charged (every line as ordered,
+        whatever the product's invoicing policy), dated the day Shopify processed the order in the
+        company's timezone; then the payments of the transactions a pulled order carries, and
+        payments already booked from transaction webhooks reconciled with it. Runs once: an order
+        with a posted invoice gets no second one."""
         order = self.order
-        if not (self.backend.create_invoice and order.financial_status == "paid" and sale.state == "sale"):
+        if not (books_on(self.backend) and order.financial_status in INVOICED_STATUSES and sale.state == "sale"):
             return
-        if sale.invoice_ids.filtered(lambda move: move.state == "posted"):
-            return
-        journal = self._gateway_journal()
-        if not any(line.product_id.invoice_policy == "order" for line in sale.order_line):
-            self.job._add_warning(f"{sale.name} not invoiced: its products are invoiced on delivery.")
-            return
-        invoice = sale._create_invoices()
-        invoice.action_post()
-        if odoo_amount(invoice.amount_total) != order.total_price:
-            raise DataError(
-                f"Invoice of {order.name} would be {odoo_amount(invoice.amount_total)} but Shopify charged "
-                f"{order.total_price} ({order.currency}). Nothing was written.",
-                fix="Some lines are invoiced on delivery or were changed in Odoo; invoice by hand, then Ignore.",
-            )
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids,
-        ).create({
-            "journal_id": journal.id,
-            "amount": float(order.total_price),
-            "payment_date": sale.date_order.date(),
-            "communication": f"Shopify {order.name}",
-        })._create_payments()
+        invoice = sale.invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")[:1]
+        if not invoice:
+            invoice = self._invoice(sale)
+        book = PaymentBook(self.job, sale)
+        for payload in self.payload.get("transactions") or []:
+            book.record(parse_transaction(payload, order_gid=order.gid))
+        reconcile_order(self.env, sale)
 
-    def _gateway_journal(self):
-        gateway = (self.order.gateways or ["manual"])[0]
-        row = self.backend.gateway_map_ids.filtered(lambda r: r.gateway == gateway)[:1]
-        if not row:
-            raise ConfigurationError(
-                f"Payment gateway '{gateway}' of order {self.order.name} has no journal.",
-                fix="Add the gateway under Shopify Sync > Configuration > Payment gateways, then Retry.",
+    def _invoice(self, sale):
+        order = self.order
+        sale.shopify_invoiced_as_charged = True
+        invoice = sale._create_invoices()
+        gift_cards = invoice.invoice_line_ids.filtered(
+            lambda l: l.product_id and l.product_id == self.backend.gift_card_product_id)
+        if gift_cards:
+            # A gift card sold is owed to its holder until redeemed: a liability, not revenue.
+            gift_cards.account_id = self.backend._gift_card_account()
+        placed = company_date(self.company, self.payload.get("processed_at") or self.payload.get("created_at"))
+        if placed:
+            invoice.invoice_date = placed
+        invoice.action_post()
+        total = odoo_amount(invoice.amount_total, invoice.currency_id)
+        if total != order.total_price:
+            raise DataError(
+                f"Invoice of {order.name} would be {total} but Shopify charged {order.total_price} "
+                f"({order.currency}).",
+                fix="A line of the sale order was changed in Odoo: correct it to Shopify's order, then Retry; "
+                "or invoice by hand.",
             )
-        return row.journal_id
+        summary = f"{sale.name}: {invoice.name} of {total} {order.currency}, dated {invoice.invoice_date}"
+        if placed and invoice.date != placed:
+            summary += (f"; accounting date {invoice.date}: {placed} is in a period locked in Odoo, and Odoo's "
+                        "lock-date rules moved it")
+        self.job.result_summary = summary + "."
+        rounding = amount(self.payload, "total_cash_rounding_payment_adjustment", self.backend.order_currency_mode)
+        if rounding:
+            self.job._add_warning(
+                f"{order.name} was paid in cash with a rounding adjustment of {rounding} {order.currency} "
+                f"(Shopify's cash rounding): the difference it leaves between {invoice.name} and its cash payment "
+                "is not written off automatically; write it off on the company's cash rounding account.")
+        return invoice
 
     def _cancel(self, sale):
         if sale.state == "cancel":

@@ -22,9 +22,9 @@ from ..lib.errors import ConfigurationError, DataError
 from ..lib.order_mapping import CENT, ZERO
 from ..lib.refund_mapping import parse_refund
 from ..lib.registry import register
-from ..models.shopify_sync_job import parse_shopify_datetime
 from ..models.stock_picking import FROM_SHOPIFY
 from .orders import odoo_amount
+from .transactions import PaymentBook, books_on, company_date, reconcile_order
 
 
 class RefundImporter:
@@ -92,11 +92,25 @@ class RefundImporter:
 
     def _credit_note(self, products):
         refund, sale = self.refund, self.sale
+        if not books_on(self.backend):
+            # No invoice is made either: a credit note would be negative revenue with no sale behind it.
+            if refund.total:
+                self.job._add_warning(f"{self.label}: invoicing is off for store {self.backend.name}: no credit note "
+                                      f"nor refund payment for the {refund.total} Shopify gave back.")
+            return None
         lines = self._credit_lines(products)
         if not lines and not refund.total:
             return None
         invoice = sale.invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")[:1]
-        date = parse_shopify_datetime(refund.created_at)
+        if not invoice and sale.state == "cancel":
+            # Cancelled before it was ever invoiced: no revenue to take back; the money that went
+            # back still is a payment, settling the one received.
+            self.job._add_warning(f"{self.label}: {sale.name} is cancelled and was never invoiced: no credit note; "
+                                  "the refund transactions are booked as payments.")
+            if refund.transactions:
+                self._pay(None)
+            return None
+        date = company_date(sale.company_id, refund.created_at)
         values = {
             "move_type": "out_refund",
             "partner_id": (invoice.partner_id or sale.partner_invoice_id).id,
@@ -105,7 +119,7 @@ class RefundImporter:
             "invoice_origin": sale.name,
             "ref": f"Shopify {self.label.lower()} of {sale.client_order_ref or sale.name}"
                    + (f": {refund.note}" if refund.note else ""),
-            "invoice_date": date.date() if date else fields.Date.context_today(sale),
+            "invoice_date": date or fields.Date.context_today(sale),
             "fiscal_position_id": sale.fiscal_position_id.id,
             "invoice_line_ids": [(0, 0, line) for line in lines],
         }
@@ -125,9 +139,12 @@ class RefundImporter:
                 continue  # restock-only line, no money
             product = products[index]
             sale_line = self._sale_line(product)
-            lines.append(dict(self._priced(line.title or product.display_name, line.quantity, line.unit_price,
-                                           line.subtotal),
-                              product_id=product.id, tax_ids=[(6, 0, sale_line.tax_ids.ids)]))
+            values = dict(self._priced(line.title or product.display_name, line.quantity, line.unit_price,
+                                       line.subtotal),
+                          product_id=product.id, tax_ids=[(6, 0, sale_line.tax_ids.ids)])
+            if product == backend.gift_card_product_id:
+                values["account_id"] = backend._gift_card_account().id  # the debt goes, not revenue
+            lines.append(values)
         if refund.shipping or refund.shipping_tax:
             shipping = backend.shipping_product_id
             if not shipping:
@@ -171,8 +188,8 @@ class RefundImporter:
     def _check_totals(self, move):
         refund = self.refund
         figures = [
-            ("tax", odoo_amount(move.amount_tax), refund.total_tax),
-            ("total", odoo_amount(move.amount_total), refund.total),
+            ("tax", odoo_amount(move.amount_tax, move.currency_id), refund.total_tax),
+            ("total", odoo_amount(move.amount_total, move.currency_id), refund.total),
         ]
         wrong = [f"{label} Odoo {odoo} vs Shopify {shopify}" for label, odoo, shopify in figures if odoo != shopify]
         if wrong:
@@ -184,30 +201,21 @@ class RefundImporter:
             )
 
     def _pay(self, move):
+        """Each successful refund transaction: an outbound payment in its gateway's journal, bound
+        to its transaction GID (the same one ``order_transactions/create`` books), reconciled with
+        the credit note."""
         refund = self.refund
         if not refund.transactions:
             self.job._add_warning(f"{self.label} has no successful refund transaction: {move.name} is left "
                                   "open until the money goes back.")
             return
-        for tx in refund.transactions:
-            row = self.backend.gateway_map_ids.filtered(lambda r, g=tx.gateway: r.gateway == g)[:1]
-            if not row:
-                raise ConfigurationError(
-                    f"Payment gateway '{tx.gateway}' of {self.label.lower()} has no journal.",
-                    fix="Add the gateway under Shopify Sync > Configuration > Payment gateways, then Retry.")
-            date = parse_shopify_datetime(tx.processed_at)
-            self.env["account.payment.register"].with_context(
-                active_model="account.move", active_ids=move.ids,
-            ).create({
-                "journal_id": row.journal_id.id,
-                "amount": float(tx.amount),
-                "payment_date": date.date() if date else move.invoice_date,
-                "communication": f"Shopify {self.label.lower()} ({tx.gateway})",
-                "payment_difference_handling": "open",
-            })._create_payments()
-        if refund.paid_back != refund.total:
+        book = PaymentBook(self.job, self.sale)
+        payments = [book.record(tx, context=self.label.lower()) for tx in refund.transactions]
+        paid_back = sum((odoo_amount(p.amount, p.currency_id) for p in payments if p), ZERO)
+        reconcile_order(self.env, self.sale)
+        if move and paid_back != refund.total:
             self.job._add_warning(
-                f"Shopify's refund transactions total {refund.paid_back} but the refund is worth {refund.total}: "
+                f"Shopify's refund transactions total {paid_back} but the refund is worth {refund.total}: "
                 f"{move.name} keeps the difference open.")
 
     # -- stock -------------------------------------------------------------------------------

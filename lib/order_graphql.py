@@ -101,6 +101,22 @@ def _shipping_line(node):
     }
 
 
+def _transaction(node, order_gid):
+    """GraphQL OrderTransaction -> REST shape (``amount``/``currency`` in the customer's money, as
+    webhooks send them, plus ``amount_set`` with both)."""
+    money_set = _money_set(node.get("amountSet"))
+    return {
+        "id": numeric_id(node.get("id")), "admin_graphql_api_id": node.get("id"),
+        "order_id": numeric_id(order_gid),
+        "kind": (node.get("kind") or "").lower(), "status": (node.get("status") or "").lower(),
+        "gateway": node.get("gateway"), "test": bool(node.get("test")),
+        "processed_at": node.get("processedAt"), "created_at": node.get("createdAt"),
+        "amount": money_set["presentment_money"]["amount"],
+        "currency": money_set["presentment_money"]["currency_code"],
+        "amount_set": money_set,
+    }
+
+
 def rest_order(node, line_items=None, shipping_lines=None):
     """REST-shaped order dict. ``line_items``/``shipping_lines`` (GraphQL nodes) replace the
     node's own connections: a bulk result delivers them as separate lines, and a long order is
@@ -136,6 +152,8 @@ def rest_order(node, line_items=None, shipping_lines=None):
         "total_price": _shop_amount(node.get("totalPriceSet")),
         "total_price_set": _money_set(node.get("totalPriceSet")),
         "total_tip_received": _shop_amount(node.get("totalTipReceivedSet")),
+        "total_tip_received_set": _money_set(node.get("totalTipReceivedSet")),
+        "transactions": [_transaction(tx, node["id"]) for tx in node.get("transactions") or []],
         "current_total_additional_fees_set": _money_set(node["currentTotalAdditionalFeesSet"])
         if node.get("currentTotalAdditionalFeesSet") else None,
         "line_items": [_line_item(item) for item in line_items],

@@ -46,7 +46,7 @@ class TaxLine:
 
 @dataclass
 class OrderLine:
-    kind: str  # product, shipping, tip, duty, fee
+    kind: str  # product, gift_card, shipping, tip, duty, fee
     title: str
     quantity: Decimal
     unit_price: Decimal
@@ -142,7 +142,7 @@ def parse_order(payload, currency_mode="shop"):
     lines = []
     for item in payload.get("line_items") or []:
         lines.append(OrderLine(
-            kind="product",
+            kind="gift_card" if item.get("gift_card") else "product",  # a gift card sold is a debt, not goods
             title=item.get("name") or item.get("title") or "",
             quantity=Decimal(str(item.get("quantity") or 0)),
             unit_price=amount(item, "price", currency_mode),

@@ -59,6 +59,9 @@ ALL["VARIANT_BARCODES"] = VARIANT_BARCODES
 _MONEY = "shopMoney { amount currencyCode } presentmentMoney { amount currencyCode }"
 _TAX_LINES = f"title rate priceSet {{ {_MONEY} }}"
 _ADDRESS = "firstName lastName company address1 address2 city zip province provinceCode country countryCodeV2 phone"
+# Money moves as transactions (payments per transaction, handlers/transactions.py): a list, not a
+# connection, so a bulk result keeps them inside their order.
+_TRANSACTION_FIELDS = f"id kind status gateway test processedAt createdAt amountSet {{ {_MONEY} }}"
 
 
 def _order_fields(line_items_args="", shipping_lines_args="", line_items_page=""):
@@ -75,6 +78,7 @@ def _order_fields(line_items_args="", shipping_lines_args="", line_items_page=""
     totalPriceSet {{ {_MONEY} }}
     totalTipReceivedSet {{ {_MONEY} }}
     currentTotalAdditionalFeesSet {{ {_MONEY} }}
+    transactions {{ {_TRANSACTION_FIELDS} }}
     lineItems{line_items_args} {{
       {line_items_page}edges {{ node {{
         id name title sku quantity currentQuantity taxable requiresShipping
@@ -139,7 +143,15 @@ query BulkOperationStatus($id: ID!) {
 }
 """
 
+# Both monies of transactions whose webhook body gave only the customer's currency.
+TRANSACTION_AMOUNTS = """
+query TransactionAmounts($ids: [ID!]!) {
+  nodes(ids: $ids) { ... on OrderTransaction { id amountSet { %s } } }
+}
+""" % _MONEY
+
 ALL.update({
+    "TRANSACTION_AMOUNTS": TRANSACTION_AMOUNTS,
     "ORDERS_UPDATED": ORDERS_UPDATED,
     "ORDER_DETAIL": ORDER_DETAIL,
     "ORDERS_COUNT": ORDERS_COUNT,

@@ -9,6 +9,7 @@ _RESOURCE_TYPES = {
     "products": "Product",
     "customers": "Customer",
     "refunds": "Refund",
+    "order_transactions": "OrderTransaction",
     "returns": "Return",
     "fulfillments": "Fulfillment",
     "fulfillment_orders": "FulfillmentOrder",
@@ -52,4 +53,7 @@ def describe(topic, payload):
         ref = payload.get("name") or payload.get("title") or payload.get("email")
         if prefix == "refunds" and payload.get("order_id"):
             ref = ref or f"refund of order {payload['order_id']}"
+        if prefix == "order_transactions":
+            ref = (f"{payload.get('kind') or 'transaction'} {payload.get('amount') or ''} {payload.get('currency') or ''}"
+                   f" ({payload.get('gateway') or '?'}) of order {payload.get('order_id') or '?'}")
     return gid, (str(ref)[:200] if ref else None)

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .gid import payload_gid, to_gid
-from .order_mapping import ZERO, amount, money
+from .order_mapping import ZERO, amount
+from .transaction_mapping import parse_transaction
 
 RESTOCK_TYPES = ("return", "cancel", "legacy_restock")
 
@@ -47,14 +48,6 @@ class Adjustment:
 
 
 @dataclass
-class Transaction:
-    gid: str
-    gateway: str
-    amount: Decimal
-    processed_at: str
-
-
-@dataclass
 class Refund:
     gid: str
     order_gid: str
@@ -64,7 +57,7 @@ class Refund:
     shipping: Decimal  # refunded shipping, untaxed
     shipping_tax: Decimal
     adjustments: list = field(default_factory=list)
-    transactions: list = field(default_factory=list)
+    transactions: list = field(default_factory=list)  # successful refund OrderTransactions
 
     @property
     def lines_total(self):
@@ -83,10 +76,6 @@ class Refund:
     def total_tax(self):
         return (sum((line.tax for line in self.lines), ZERO) + self.shipping_tax
                 - sum((adj.tax for adj in self.adjustments), ZERO))
-
-    @property
-    def paid_back(self):
-        return sum((tx.amount for tx in self.transactions), ZERO)
 
 
 def parse_refund(payload, currency_mode="shop"):
@@ -119,15 +108,14 @@ def parse_refund(payload, currency_mode="shop"):
             continue
         adjustments.append(Adjustment(kind=adj.get("kind") or "refund_discrepancy",
                                       reason=adj.get("reason") or "", amount=value, tax=tax))
-    transactions = [
-        Transaction(gid=payload_gid("OrderTransaction", tx), gateway=tx.get("gateway") or "manual",
-                    amount=money(tx.get("amount")), processed_at=tx.get("processed_at") or tx.get("created_at"))
-        for tx in payload.get("transactions") or []
-        if tx.get("kind") == "refund" and tx.get("status") == "success"
-    ]
+    order_gid = to_gid("Order", payload.get("order_id")) if payload.get("order_id") else None
+    # Amounts stay in the transaction's own currency (the customer's, in REST bodies): the
+    # handler books them in the store's chosen currency (handlers/transactions.py).
+    transactions = [tx for tx in (parse_transaction(raw, order_gid) for raw in payload.get("transactions") or [])
+                    if tx.kind == "refund" and tx.is_money]
     return Refund(
         gid=payload_gid("Refund", payload),
-        order_gid=to_gid("Order", payload.get("order_id")) if payload.get("order_id") else None,
+        order_gid=order_gid,
         note=payload.get("note") or "",
         created_at=payload.get("processed_at") or payload.get("created_at"),
         lines=lines, shipping=shipping, shipping_tax=shipping_tax,

@@ -19,3 +19,6 @@ from . import product_category
 from . import stock_quant
 from . import shopify_payout
 from . import shopify_backend_payouts
+from . import shopify_backend_books
+from . import account_payment
+from . import sale_order_books

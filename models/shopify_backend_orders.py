@@ -1,9 +1,4 @@
-from odoo import api, fields, models
-
-# Shopify allocates discounts in cents; Odoo stores a line discount as a percentage. Six decimals
-# keep (price x qty x (1 - d/100)) exact to the cent for line totals up to a million.
-DISCOUNT_DIGITS = 6
-
+from odoo import fields, models
 
 class ShopifyBackend(models.Model):
     """Order import settings of a store."""
@@ -71,10 +66,3 @@ class ShopifyBackend(models.Model):
         help="Paid orders get a posted customer invoice and their payment registered in the journal "
         "mapped from the order's payment gateway.")
     gateway_map_ids = fields.One2many("shopify.gateway.map", "backend_id", string="Payment gateways")
-
-    @api.model
-    def _ensure_discount_precision(self):
-        """Called from data on install/upgrade: raise the Discount precision, never lower it."""
-        precision = self.env.ref("product.decimal_discount", raise_if_not_found=False)
-        if precision and precision.digits < DISCOUNT_DIGITS:
-            precision.digits = DISCOUNT_DIGITS

@@ -35,6 +35,9 @@ TRANSIENT_PG_ERRORS = (
 # about 4 hours of trying, enough to ride out a Black Friday throttle or a Shopify incident).
 TRANSIENT_MAX_RETRIES = 20
 _FRACTION_RE = re.compile(r"(\.\d{6})\d+")
+# Classified verdicts of this worker's jobs, by (database, job id): queue_job calls the failure
+# hook after rolling back, which would otherwise lose them (see _on_queue_job_failed).
+_CLASSIFIED = {}
 
 
 def parse_shopify_datetime(value):
@@ -308,6 +311,7 @@ class ShopifySyncJob(models.Model):
         """
         self.ensure_one()
         job = self.sudo().with_company(self.backend_id.company_id)
+        _CLASSIFIED.pop((job.env.cr.dbname, job.id), None)
         if job.state in ("done", "cancelled"):
             return f"already {job.state}"
         handler = registry.handler_for(job.topic)
@@ -331,6 +335,10 @@ class ShopifySyncJob(models.Model):
             category, message, fix = self._classify(err)
             job._mark_failed(category, message, fix)
             return f"failed: {category}"
+        if job.state == "failed":
+            # The handler kept its work and failed the job itself (an order imported, its
+            # invoice not): the verdict it recorded stands.
+            return f"failed: {job.failure_category}"
         job._mark_done(record)
         return "done"
 
@@ -371,9 +379,15 @@ class ShopifySyncJob(models.Model):
             vals["result_summary"] = summary
         if isinstance(record, models.BaseModel) and record:
             vals.update(res_model=record._name, res_id=record[:1].id)
+        for job in self:
+            _CLASSIFIED.pop((job.env.cr.dbname, job.id), None)
         self.write(vals)
 
     def _mark_failed(self, category, message, fix=None):
+        if len(_CLASSIFIED) > 10000:  # failed jobs never run again here (drift, intake) must not pile up
+            _CLASSIFIED.clear()
+        for job in self:
+            _CLASSIFIED[(job.env.cr.dbname, job.id)] = (category, message, fix)
         self.write({
             "state": "failed",
             "failure_category": category,
@@ -383,13 +397,26 @@ class ShopifySyncJob(models.Model):
         })
 
     def _on_queue_job_failed(self, exc_info=None, exc_name=None, exc_message=None):
-        """queue_job gave up (transient retries exhausted, or a crash outside our handler)."""
+        """queue_job gave up (transient retries exhausted, or a crash outside our handler).
+
+        A crash after the handler (while committing, say) rolls back the verdict the job had just
+        recorded, and its message ("Record does not exist...") says nothing of the real cause.
+        The first classified failure stays the message, category and fix; the crash is added."""
         transient = "FailedJobError" in (exc_name or "") or "RetryableJobError" in (exc_name or "")
-        self.sudo()._mark_failed(
-            errors.TRANSIENT if transient else errors.DATA,
-            exc_message or exc_name or "The queue job failed.",
-            "Shopify or the network kept failing; press Retry when it is back." if transient else None,
-        )
+        crash = exc_message or exc_name or "The queue job failed."
+        for job in self.sudo():
+            first = _CLASSIFIED.pop((job.env.cr.dbname, job.id), None)
+            if not first and job.state == "failed" and job.failure_category and job.error_message:
+                first = (job.failure_category, job.error_message, job.fix_hint)
+            if first:
+                category, message, fix = first
+                job._mark_failed(category, f"{message}\n\nThen, outside the handler: {crash}", fix)
+                continue
+            job._mark_failed(
+                errors.TRANSIENT if transient else errors.DATA,
+                crash,
+                "Shopify or the network kept failing; press Retry when it is back." if transient else None,
+            )
 
     # -- people's actions --------------------------------------------------------------------
 

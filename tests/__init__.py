@@ -17,3 +17,4 @@ from . import test_stock
 from . import test_real_orders
 from . import test_order_corpus
 from . import test_payouts
+from . import test_books

@@ -147,6 +147,7 @@ def graphql_order(payload):
         "totalPriceSet": _bag(payload["total_price_set"]),
         "totalTipReceivedSet": _bag(_set(payload["total_tip_received"], payload["currency"])),
         "currentTotalAdditionalFeesSet": None,
+        "transactions": payload.get("transactions_graphql", []),
         "lineItems": [{
             "id": item["admin_graphql_api_id"], "name": item["name"], "title": item["title"], "sku": item["sku"],
             "quantity": item["quantity"], "currentQuantity": item["current_quantity"], "taxable": item["taxable"],

@@ -1,0 +1,175 @@
+"""order_transactions/create -> one account.payment per successful money transaction.
+
+Shopify records money as transactions: each successful SALE or CAPTURE is an inbound payment in
+the journal mapped from its gateway, each successful REFUND an outbound one; an AUTHORIZATION or a
+VOID is not money and books nothing. A payment is bound to its transaction GID
+(``gid://shopify/OrderTransaction/<id>``, resource type OrderTransaction) so a redelivery, the same
+refund transaction arriving with its ``refunds/create``, or a pulled order carrying its
+transactions never books it twice; Shopify Payments payouts reconcile against these payments.
+
+A ``gift_card`` transaction is a redemption: its payment is booked against the store's gift card
+liability account (the debt to the card holder it settles), not the journal's bank account.
+
+Payments are dated with the transaction's ``processed_at`` in the company's timezone and reconciled
+with the order's invoice and credit notes, whichever of them arrives first.
+"""
+
+from ..lib import queries
+from ..lib.errors import ConfigurationError, DataError, TransientError
+from ..lib.registry import register
+from ..lib.transaction_mapping import local_date, parse_transaction
+
+GIFT_CARD_GATEWAY = "gift_card"
+
+
+def books_on(backend):
+    """One switch for the store's books: invoices, payments and credit notes, or none of them."""
+    return bool(backend.create_invoice)
+
+
+def company_date(company, value):
+    """Shopify timestamp -> accounting date: its calendar day in the company's timezone."""
+    return local_date(value, company.partner_id.tz or None)
+
+
+def gateway_journal(backend, gateway, context):
+    row = backend.gateway_map_ids.filtered(lambda r: r.gateway == gateway)[:1]
+    if not row:
+        raise ConfigurationError(
+            f"Payment gateway '{gateway}' of {context} has no journal.",
+            fix=f"Add '{gateway}' with its journal under the store's Orders tab > Payment gateways "
+            "(Shopify Sync > Configuration > Payment gateways), then Retry.",
+        )
+    return row.journal_id
+
+
+class PaymentBook:
+    """The payments of one sale order, one per Shopify money transaction."""
+
+    def __init__(self, job, sale):
+        self.job = job
+        self.env = job.env
+        self.backend = job.backend_id
+        self.sale = sale
+        self.bindings = self.env["shopify.binding"]
+
+    def record(self, tx, context=None):
+        """Book ``tx`` (an OrderTransaction) once; return its payment, or None when it is no money."""
+        if not tx.is_money:
+            return None
+        existing = self.bindings._record_for(self.backend, tx.gid)
+        if existing:
+            return existing
+        context = context or f"order {self.sale.client_order_ref or self.sale.name}"
+        journal = gateway_journal(self.backend, tx.gateway, context)
+        amount = self._amount(tx)
+        if not amount:
+            return None  # a zero transaction moved no money
+        partner = (self.sale.partner_invoice_id or self.sale.partner_id).commercial_partner_id
+        when = company_date(self.sale.company_id, tx.processed_at)
+        values = {
+            "payment_type": "inbound" if tx.inbound else "outbound",
+            "partner_type": "customer",
+            "partner_id": partner.id,
+            "amount": float(amount),
+            "currency_id": self.sale.currency_id.id,
+            "journal_id": journal.id,
+            "company_id": self.sale.company_id.id,
+            "date": when or self.sale.date_order.date(),
+            "memo": f"Shopify {self.sale.client_order_ref or self.sale.name} {tx.kind} ({tx.gateway})",
+            "shopify_sale_order_id": self.sale.id,
+        }
+        payment = self.env["account.payment"].with_company(self.sale.company_id).create(values)
+        if tx.gateway == GIFT_CARD_GATEWAY:
+            # Set before posting: the entry then moves the debt to the card holder, not a bank account.
+            payment.outstanding_account_id = self.backend._gift_card_account()
+        payment.action_post()
+        self.bindings._bind(self.backend, tx.gid, payment)
+        if when and payment.move_id.date != when:
+            self.job._add_warning(f"{payment.name} ({tx.kind}, {tx.gateway}) is dated {payment.move_id.date}: "
+                                  f"Shopify processed it on {when}, in a period locked in Odoo.")
+        reconcile_order(self.env, self.sale)
+        return payment
+
+    def _amount(self, tx):
+        code = self.sale.currency_id.name
+        mode = self.backend.order_currency_mode
+        value = tx.amount_in(code, mode)
+        if value is None:
+            # A REST transaction gives only the customer's currency: ask Shopify for both monies.
+            nodes = self.backend._get_client().execute(queries.TRANSACTION_AMOUNTS, {"ids": [tx.gid]})["nodes"]
+            node = next((n for n in nodes if n and n.get("id") == tx.gid), None)
+            bag = ((node or {}).get("amountSet") or {}).get(f"{mode}Money") or {}
+            if bag.get("currencyCode") != code or bag.get("amount") is None:
+                raise DataError(
+                    f"Transaction {tx.gid.rsplit('/', 1)[-1]} of {self.sale.name} is in {tx.currency} and Shopify "
+                    f"gave no amount in {code}.",
+                    fix="Check the transaction in Shopify, then Retry; or register the payment by hand and Ignore.")
+            tx.amount_set = {f"{mode}_money": {"amount": bag["amount"], "currency_code": code}}
+            value = tx.amount_in(code, mode)
+        return value
+
+
+def order_documents(env, sale):
+    """Posted invoices, credit notes and Shopify payments of ``sale``."""
+    invoices = sale.invoice_ids.filtered(lambda m: m.state == "posted" and m.move_type == "out_invoice")
+    credit_notes = env["account.move"].search([
+        ("move_type", "=", "out_refund"), ("state", "=", "posted"), ("invoice_origin", "=", sale.name),
+        ("company_id", "=", sale.company_id.id)])
+    payments = env["account.payment"].search([("shopify_sale_order_id", "=", sale.id), ("state", "!=", "draft"),
+                                              ("state", "!=", "canceled")])
+    return invoices, credit_notes, payments
+
+
+def reconcile_order(env, sale):
+    """Match what the customer owes with what Shopify moved: invoices with payments received,
+    credit notes with refunds paid, then whatever is left of either against the other."""
+    invoices, credit_notes, payments = order_documents(env, sale)
+
+    def open_lines(moves):
+        return moves.line_ids.filtered(lambda l: l.account_id.account_type == "asset_receivable"
+                                       and not l.reconciled and l.parent_state == "posted")
+
+    inbound = payments.filtered(lambda p: p.payment_type == "inbound").move_id
+    outbound = payments.filtered(lambda p: p.payment_type == "outbound").move_id
+    for owed, paid in ((invoices, inbound), (credit_notes, outbound), (invoices | credit_notes, inbound | outbound)):
+        lines = open_lines(owed | paid)
+        for account in lines.account_id:
+            same = lines.filtered(lambda l, a=account: l.account_id == a)
+            if same.filtered(lambda l: l.balance > 0) and same.filtered(lambda l: l.balance < 0):
+                same.reconcile()
+
+
+@register("order_transactions/create", "order")
+def import_transaction(job):
+    backend = job.backend_id
+    tx = parse_transaction(job._payload_json() or {})
+    label = f"Transaction {(tx.gid or '?').rsplit('/', 1)[-1]} ({tx.kind or '?'}, {tx.status or '?'}, {tx.gateway})"
+    if not tx.is_money:
+        job._mark_done(summary=f"{label}: not money (only successful sales, captures and refunds are booked).")
+        return None
+    if tx.test and backend.skip_test_orders:
+        job._mark_done(summary=f"{label}: test transaction skipped (store setting).")
+        return None
+    if not books_on(backend):
+        job._mark_done(summary=f"{label}: invoicing and payments are off for this store; nothing booked.")
+        return None
+    done = job.env["shopify.binding"]._record_for(backend, tx.gid)
+    if done:
+        job._mark_done(done, summary=f"{label} was already booked ({done.display_name}).")
+        return done
+    sale = job.env["shopify.binding"]._record_for(backend, tx.order_gid) if tx.order_gid else None
+    if not sale:
+        # Shopify sends the order and its transactions at the same moment, in no set order.
+        raise TransientError(f"{label}: its order {(tx.order_gid or '?').rsplit('/', 1)[-1]} is not in Odoo yet; "
+                             "retrying after it is imported.", retry_after=30)
+    sale = sale.with_company(sale.company_id)
+    payment = PaymentBook(job, sale).record(tx)
+    if not payment:
+        job._mark_done(sale, summary=f"{label}: zero amount, nothing booked.")
+        return sale
+    amount = f"{payment.amount:.{payment.currency_id.decimal_places}f}"
+    job._mark_done(payment, summary=f"{label}: {payment.name} of {amount} {payment.currency_id.name}, "
+                                    f"{payment.journal_id.name}, dated {payment.move_id.date}.")
+    return payment
+

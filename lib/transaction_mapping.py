@@ -1,0 +1,87 @@
+"""Shopify order transactions (``order_transactions/create`` body, the ``transactions`` of a
+refund, or GraphQL ``Order.transactions`` converted by lib/order_graphql) -> plain structure.
+
+Money moves only as transactions: a successful SALE or CAPTURE brought money in, a successful
+REFUND sent it back. An AUTHORIZATION only reserves money and a VOID releases a reservation:
+neither is money in the books.
+
+The REST body gives ``amount`` in the currency the customer paid in (``currency``); a GraphQL
+transaction carries both monies (``amount_set``). ``amount_in`` answers in the currency the books
+are kept in, or None when only a Shopify look-up can tell (handlers/transactions.py does it).
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from .gid import payload_gid, to_gid
+from .order_mapping import money
+
+MONEY_IN = ("sale", "capture")
+MONEY_OUT = ("refund",)
+_FRACTION_RE = re.compile(r"(\.\d{6})\d+")
+
+
+@dataclass
+class OrderTransaction:
+    gid: str
+    order_gid: str
+    kind: str  # sale, capture, authorization, refund, void (lower case)
+    status: str  # success, pending, failure, error
+    gateway: str
+    amount: Decimal  # in ``currency``
+    currency: str
+    processed_at: str
+    amount_set: dict = None  # {"shop_money": {...}, "presentment_money": {...}} when known
+    test: bool = False
+
+    @property
+    def is_money(self):
+        return self.status == "success" and self.kind in MONEY_IN + MONEY_OUT
+
+    @property
+    def inbound(self):
+        return self.kind in MONEY_IN
+
+    def amount_in(self, currency_code, currency_mode):
+        """The amount in ``currency_code`` (the books' currency for ``currency_mode``), or None."""
+        bag = (self.amount_set or {}).get(f"{currency_mode}_money") or {}
+        if bag.get("amount") is not None and (bag.get("currency_code") or currency_code) == currency_code:
+            return money(bag["amount"])
+        if not self.currency or self.currency == currency_code:
+            return self.amount
+        return None
+
+
+def parse_transaction(payload, order_gid=None):
+    kind = (payload.get("kind") or "").lower()
+    return OrderTransaction(
+        gid=payload_gid("OrderTransaction", payload),
+        order_gid=order_gid or (to_gid("Order", payload["order_id"]) if payload.get("order_id") else None),
+        kind=kind,
+        status=(payload.get("status") or "").lower(),
+        gateway=payload.get("gateway") or "manual",
+        amount=money(payload.get("amount")),
+        currency=payload.get("currency"),
+        processed_at=payload.get("processed_at") or payload.get("created_at"),
+        amount_set=payload.get("amount_set"),
+        test=bool(payload.get("test")),
+    )
+
+
+def local_date(value, tz_name=None):
+    """The calendar date of a Shopify timestamp in ``tz_name`` (the company's timezone); without
+    one, the date as Shopify wrote it (the shop's own offset). None when there is no timestamp."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(_FRACTION_RE.sub(r"\1", value.replace("Z", "+00:00")))
+    except ValueError:
+        return None
+    if tz_name:
+        if not parsed.tzinfo:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return parsed.astimezone(ZoneInfo(tz_name)).date()
+    return parsed.date()
