@@ -59,7 +59,9 @@ class ShopifySyncJob(models.Model):
     _name = "shopify.sync.job"
     _description = "Shopify sync job"
     _order = "id desc"
-    _rec_name = "display_name"
+    _rec_name = "topic"
+    # display_name is "topic reference": search it through the stored fields it is made of.
+    _rec_names_search = ["topic", "shopify_ref", "shopify_gid"]
 
     backend_id = fields.Many2one("shopify.backend", required=True, index=True, ondelete="restrict")
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
@@ -431,6 +433,8 @@ class ShopifySyncJob(models.Model):
 
     def action_open_queue_job(self):
         self.ensure_one()
+        if not self.env.user.has_group("base.group_system"):
+            raise AccessError(self.env._("Only administrators open the queue job behind a sync job."))
         return {
             "type": "ir.actions.act_window",
             "res_model": "queue.job",

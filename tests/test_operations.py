@@ -228,8 +228,11 @@ class TestButtonRights(ShopifyCase):
         for view in views:
             arch = etree.fromstring(view.arch_db.encode())
             for button in arch.iter("button"):
-                if button.get("type") == "object" and button.get("groups"):
-                    found.add((view.model, button.get("name"), button.get("groups")))
+                # A button inside a group-restricted block is shown to that group only.
+                groups = ",".join(node.get("groups") for node in [button, *button.iterancestors()]
+                                  if node.get("groups"))
+                if button.get("type") == "object" and groups:
+                    found.add((view.model, button.get("name"), groups))
         return found
 
     def test_every_guarded_button_refuses_users_outside_its_group(self):
@@ -246,7 +249,7 @@ class TestButtonRights(ShopifyCase):
             record = records.get(model)
             if not record:
                 continue
-            if any(self.reader.has_group(group) for group in groups.split(",")):
+            if all(self.reader.has_group(group) for group in groups.split(",")):
                 continue
             with self.subTest(model=model, button=method), self.assertRaises(AccessError):
                 getattr(record.with_user(self.reader), method)()
