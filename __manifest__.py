@@ -29,6 +29,8 @@
         "views/stock_picking_views.xml",
         "data/stock_cron.xml",
         "views/shopify_stock_views.xml",
+        "data/shopify_operations_data.xml",
+        "views/shopify_operations_views.xml",
     ],
     "installable": True,
     "application": True,

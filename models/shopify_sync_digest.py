@@ -1,0 +1,98 @@
+"""The daily digest: one e-mail per company saying what went wrong since the previous one, grouped so
+that 300 failures with one cause are one line, each with its fix and a link."""
+
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+from .res_config_settings import int_param
+
+# How a count of failed jobs of a workflow reads in the digest ("12 orders").
+WORKFLOW_NOUNS = {
+    "order": "orders", "product": "products", "customer": "customers", "inventory": "stock updates",
+    "refund": "refunds", "fulfillment": "fulfilments", "payout": "payouts", "historical": "order imports",
+    "scheduled": "scheduled checks", "connection": "connection checks",
+}
+
+
+class ShopifySyncDigest(models.AbstractModel):
+    _name = "shopify.sync.digest"
+    _description = "Shopify daily digest"
+
+    @api.model
+    def _cron_send_digest(self, now=None):
+        """One digest per company with an active store; nothing is sent for a company where all is
+        well unless the setting asks for it."""
+        now = now or fields.Datetime.now()
+        companies = self.env["shopify.backend"].sudo().search([]).company_id
+        sent = self.env["mail.mail"]
+        for company in companies:
+            sent |= self._send_company_digest(company, now)
+        return sent
+
+    def _send_company_digest(self, company, now):
+        company = company.sudo()
+        since = company.shopify_digest_last_sent_at or now - timedelta(days=1)
+        digest = self._digest_values(company, since, now)
+        send_when_clean = self.env["ir.config_parameter"].sudo().get_param("shopify_sync.digest_when_clean")
+        recipients = self._recipients(company)
+        mail = self.env["mail.mail"]
+        if recipients and (not digest["is_clean"] or send_when_clean):
+            template = self.env.ref("shopify_sync.mail_template_shopify_digest").sudo()
+            mail_id = template.with_context(digest=digest).send_mail(
+                company.id, email_values={"recipient_ids": [(6, 0, recipients.ids)]})
+            mail = self.env["mail.mail"].sudo().browse(mail_id)
+        company.shopify_digest_last_sent_at = now
+        return mail
+
+    def _recipients(self, company):
+        users = company.shopify_digest_group_id.sudo().all_user_ids.filtered(
+            lambda user: user.active and not user.share and company in user.company_ids)
+        return (users.partner_id | company.shopify_digest_partner_ids).filtered("email")
+
+    def _digest_values(self, company, since, now):
+        Job = self.env["shopify.sync.job"].sudo()
+        Backend = self.env["shopify.backend"].sudo()
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
+        categories = dict(Job._fields["failure_category"].selection)
+        company_jobs = [("company_id", "=", company.id)]
+        new_failures = company_jobs + [("state", "=", "failed"), ("date_done", ">", since)]
+        groups = []
+        for category, cause, workflow, count, last_id in Job._read_group(
+                new_failures, ["failure_category", "cause", "workflow"], ["__count", "id:max"]):
+            sample = Job.browse(last_id)
+            groups.append({
+                "category": categories.get(category, category or ""),
+                "cause": cause or sample.error_message or "",
+                "count": count,
+                "noun": WORKFLOW_NOUNS.get(workflow, workflow),
+                "fix": sample.fix_hint or "",
+                "url": f"{base_url}/odoo/action-shopify_sync.action_sync_job_failed/{sample.id}",
+            })
+        groups.sort(key=lambda group: (group["category"], -group["count"], group["cause"]))
+        late_before = now - timedelta(hours=int_param(self.env, "shopify_sync.digest_queued_hours"))
+        late = []
+        for backend, workflow, count, oldest in Job._read_group(
+                company_jobs + [("state", "=", "queued"), ("date_received", "<", late_before)],
+                ["backend_id", "workflow"], ["__count", "date_received:min"]):
+            late.append({"store": backend.name, "noun": WORKFLOW_NOUNS.get(workflow, workflow), "count": count,
+                         "oldest": fields.Datetime.to_string(oldest)})
+        backends = Backend.search([("company_id", "=", company.id)])
+        in_error = [{"store": b.name, "message": b.last_check_message or "",
+                     "url": f"{base_url}/odoo/action-shopify_sync.action_backend/{b.id}"}
+                    for b in backends if b.state == "error"]
+        silent = [{"store": b.name, "since": fields.Datetime.to_string(b.last_webhook_at) if b.last_webhook_at else "",
+                   "pulled": b.pulled_since_webhook} for b in backends if b.is_silent]
+        return {
+            "company": company.name,
+            "since": fields.Datetime.to_string(since),
+            "failed_groups": groups,
+            "failed_count": sum(group["count"] for group in groups),
+            "failed_waiting": Job.search_count(company_jobs + [("state", "=", "failed")]),
+            "late_queued": late,
+            "late_hours": int_param(self.env, "shopify_sync.digest_queued_hours"),
+            "stores_in_error": in_error,
+            "silent_stores": silent,
+            "failed_url": f"{base_url}/odoo/action-shopify_sync.action_sync_job_failed",
+            "is_clean": not (groups or late or in_error or silent),
+        }
