@@ -9,7 +9,8 @@ class ResCompany(models.Model):
     shopify_digest_group_id = fields.Many2one(
         "res.groups", string="Shopify digest to group",
         default=lambda self: self.env.ref("shopify_sync.group_shopify_manager", raise_if_not_found=False),
-        help="Members of this group who work in the company receive the daily Shopify digest.")
+        help="Members of this group who work in the company receive the daily Shopify digest "
+        "(empty: the Shopify managers).")
     shopify_digest_partner_ids = fields.Many2many(
         "res.partner", "res_company_shopify_digest_partner_rel", "company_id", "partner_id",
         string="Shopify digest also to", help="Further recipients of the daily Shopify digest.")

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from markupsafe import Markup, escape
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ..lib import registry
 from .res_config_settings import int_param
@@ -54,6 +54,7 @@ class ShopifyBackendHealth(models.Model):
         [("ok", "Healthy"), ("warning", "Needs attention"), ("error", "Out of service")],
         compute="_compute_health", string="Health")
 
+    @api.depends("state", "auth_mode", "access_token", "token_expires_at", "order_catch_up", "order_catch_up_at")
     def _compute_health(self):
         now = fields.Datetime.now()
         silent_after = timedelta(hours=int_param(self.env, "shopify_sync.silent_hours"))

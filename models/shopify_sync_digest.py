@@ -46,7 +46,8 @@ class ShopifySyncDigest(models.AbstractModel):
         return mail
 
     def _recipients(self, company):
-        users = company.shopify_digest_group_id.sudo().all_user_ids.filtered(
+        group = company.shopify_digest_group_id or self.env.ref("shopify_sync.group_shopify_manager")
+        users = group.sudo().all_user_ids.filtered(
             lambda user: user.active and not user.share and company in user.company_ids)
         return (users.partner_id | company.shopify_digest_partner_ids).filtered("email")
 

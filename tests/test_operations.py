@@ -256,3 +256,273 @@ class TestButtonRights(ShopifyCase):
             checked += 1
         self.assertGreaterEqual(checked, 8)
         self.assertEqual(self.env["shopify.sync.job"].search_count([]), jobs_before, "a refused button did work")
+
+
+def fail_job(env, backend, order_name, message, fix, workflow="order", category="data", topic="orders/create"):
+    """A job that went through the real failure path (_mark_failed), as a handler leaves it."""
+    job = env["shopify.sync.job"].sudo()._create_outbound(backend, workflow, topic, ref=order_name)
+    job._mark_failed(category, message, fix)
+    return job
+
+
+MISSING_SKU = "Order {}: SKU GHOST-1 (variant {}, 'Ghost tee') has no Odoo product."
+MISSING_SKU_FIX = "Create the product in Odoo with that internal reference (or barcode), or bind the variant, then Retry."
+
+
+class TestSyncStatistics(ShopifyCase):
+    def test_cause_groups_failures_without_their_identifiers(self):
+        def handler(job):
+            payload = job._payload_json()
+            raise errors.DataError(MISSING_SKU.format(payload["name"], payload["variant"]), fix=MISSING_SKU_FIX)
+
+        with temporary_handler("test/cause", "order", handler):
+            for number in range(1001, 1004):
+                job, _created = self.intake("test/cause", {"id": number, "name": f"#{number}", "variant": 44000 + number})
+                self.perform(job)
+        other = fail_job(self.env, self.backend, "#2001", "Order #2001: SKU OTHER-7 (variant 998877, 'Cap') has no "
+                         "Odoo product.", MISSING_SKU_FIX)
+        Job = self.env["shopify.sync.job"]
+        groups = dict(Job._read_group([("backend_id", "=", self.backend.id), ("state", "=", "failed")],
+                                      ["cause"], ["__count"]))
+        self.assertEqual(groups, {
+            "Order #…: SKU GHOST-1 (variant …, 'Ghost tee') has no Odoo product.": 3,
+            other.cause: 1,
+        })
+        self.assertIn("OTHER-7", other.cause)
+        self.assertNotIn("2001", other.cause)
+        self.assertEqual(Job.search_count([("cause", "=", "Order #…: SKU GHOST-1 (variant …, 'Ghost tee') has no "
+                                                        "Odoo product.")]), 3)
+
+    def test_statistics_views_load_and_measure_time_and_retries(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("shopify_sync.action_sync_job_statistics")
+        self.assertEqual(action["view_mode"].split(",")[:2], ["graph", "pivot"])
+        views = self.env["shopify.sync.job"].get_views([(False, "graph"), (False, "pivot"), (False, "search")])
+        self.assertIn("date_received", views["views"]["graph"]["arch"])
+        self.assertIn("duration_hours", views["views"]["pivot"]["arch"])
+        self.assertIn("group_cause", views["views"]["search"]["arch"])
+        now = fields.Datetime.now()
+        slow = self.env["shopify.sync.job"]._create_outbound(self.backend, "order", "orders/create", ref="#1")
+        fast = self.env["shopify.sync.job"]._create_outbound(self.backend, "order", "orders/create", ref="#2")
+        slow.write({"date_received": now - timedelta(hours=3), "attempts": 3})
+        fast.write({"date_received": now - timedelta(hours=1), "attempts": 1})
+        (slow | fast)._mark_done()
+        [(hours, retries)] = self.env["shopify.sync.job"]._read_group(
+            [("id", "in", (slow | fast).ids)], [], ["duration_hours:avg", "retry_count:sum"])
+        self.assertAlmostEqual(hours, 2.0, places=2)
+        self.assertEqual(retries, 2)
+        by_day = self.env["shopify.sync.job"].formatted_read_group(
+            [("backend_id", "=", self.backend.id)], ["date_received:day", "state"], ["duration_hours:avg"])
+        self.assertTrue(by_day)
+
+
+class TestDigest(ShopifyCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.backend.company_id
+        cls.manager = new_test_user(
+            cls.env, login="digest_manager", email="manager@example.com",
+            groups="base.group_user,shopify_sync.group_shopify_manager",
+            company_id=cls.company.id, company_ids=[cls.company.id])
+        cls.accountant = new_test_user(
+            cls.env, login="digest_accountant", email="accountant@example.com",
+            groups="base.group_user,shopify_sync.group_shopify_user",
+            company_id=cls.company.id, company_ids=[cls.company.id])
+
+    def digests(self, company=None):
+        return self.env["mail.mail"].sudo().search([
+            ("model", "=", "res.company"), ("res_id", "=", (company or self.company).id)])
+
+    def send(self):
+        return self.env["shopify.sync.digest"]._cron_send_digest()
+
+    def test_digest_groups_failures_by_category_and_cause_with_fix_and_link(self):
+        for number in range(1001, 1013):
+            fail_job(self.env, self.backend, f"#{number}", MISSING_SKU.format(f"#{number}", 44000 + number),
+                     MISSING_SKU_FIX)
+        tax = fail_job(self.env, self.backend, "#1020", "Order #1020: Shopify tax 'NY State Tax' 4% has no mapping.",
+                       "Add the tax mapping, then Retry.", category="configuration")
+        self.send()
+        mail = self.digests()
+        self.assertEqual(len(mail), 1)
+        body = mail.body_html
+        self.assertIn("12 orders:", body)
+        self.assertIn("SKU GHOST-1", body)
+        self.assertNotIn("#1005", body, "order numbers are not the cause")
+        self.assertIn("1 orders:", body)
+        self.assertIn("NY State Tax", body)
+        self.assertIn("Add the tax mapping", body)
+        self.assertIn("Create the product in Odoo", body)
+        self.assertIn(f"/odoo/action-shopify_sync.action_sync_job_failed/{tax.id}", body)
+        # Configuration comes before Data; each cause once.
+        self.assertLess(body.index("NY State Tax"), body.index("GHOST-1"))
+        self.assertEqual(body.count("GHOST-1"), 1)
+        self.assertIn("13 new failed jobs", mail.subject)
+        self.assertIn(self.manager.partner_id, mail.recipient_ids)
+        self.assertNotIn(self.accountant.partner_id, mail.recipient_ids, "default recipients: Shopify managers")
+        # The next digest reports only what failed after this one.
+        self.send()
+        self.assertEqual(len(self.digests()), 1)
+
+    def test_configurable_recipients(self):
+        self.company.write({
+            "shopify_digest_group_id": self.env.ref("shopify_sync.group_shopify_user").id,
+            "shopify_digest_partner_ids": [(6, 0, self.env["res.partner"].create(
+                {"name": "Outside accountant", "email": "books@example.com"}).ids)],
+        })
+        fail_job(self.env, self.backend, "#1", MISSING_SKU.format("#1", 1), MISSING_SKU_FIX)
+        self.send()
+        emails = set(self.digests().recipient_ids.mapped("email"))
+        self.assertTrue({"accountant@example.com", "manager@example.com", "books@example.com"} <= emails)
+
+    def test_nothing_sent_when_all_is_well_unless_asked(self):
+        self.env["shopify.sync.job"]._create_outbound(self.backend, "order", "orders/create")._mark_done()
+        self.send()
+        self.assertFalse(self.digests())
+        self.env["ir.config_parameter"].set_param("shopify_sync.digest_when_clean", "1")
+        self.send()
+        self.assertEqual(len(self.digests()), 1)
+        self.assertIn("Nothing failed", self.digests().body_html)
+
+    def test_late_queued_jobs_and_stores_in_error_are_reported(self):
+        late = self.env["shopify.sync.job"]._create_outbound(self.backend, "inventory", "inventory/export")
+        late.date_received = fields.Datetime.now() - timedelta(hours=5)
+        fresh = self.env["shopify.sync.job"]._create_outbound(self.backend, "order", "orders/create")
+        self.assertEqual((late | fresh).mapped("state"), ["queued", "queued"])
+        self.backend.write({"state": "error", "last_check_message": "Shopify refused the access token (HTTP 401)"})
+        self.send()
+        body = self.digests().body_html
+        self.assertIn("1 stock updates", body)
+        self.assertNotIn("orders,", body, "a job queued a minute ago is not late")
+        self.assertIn("Stores in error", body)
+        self.assertIn("HTTP 401", body)
+
+    def test_one_digest_per_company(self):
+        other_company = self.env["res.company"].create({"name": "Second shop company", "email": "b@example.com"})
+        other_manager = new_test_user(
+            self.env, login="digest_manager_b", email="manager-b@example.com",
+            groups="base.group_user,shopify_sync.group_shopify_manager",
+            company_id=other_company.id, company_ids=[other_company.id])
+        other_backend = self.backend.copy({"shop_domain": "second-shop.myshopify.com", "name": "Second shop",
+                                           "company_id": other_company.id, "warehouse_id": False, "team_id": False})
+        fail_job(self.env, self.backend, "#1", MISSING_SKU.format("#1", 44556601), MISSING_SKU_FIX)
+        fail_job(self.env, self.backend, "#2", MISSING_SKU.format("#2", 44556602), MISSING_SKU_FIX)
+        fail_job(self.env, other_backend, "#B1", "Order #B1: customer has no country.", "Fix the address in Shopify.")
+        self.send()
+        first, second = self.digests(), self.digests(other_company)
+        self.assertEqual((len(first), len(second)), (1, 1))
+        self.assertIn("2 orders:", first.body_html)
+        self.assertNotIn("no country", first.body_html)
+        self.assertIn("1 orders:", second.body_html)
+        self.assertNotIn("GHOST-1", second.body_html)
+        self.assertIn(other_manager.partner_id, second.recipient_ids)
+        self.assertNotIn(self.manager.partner_id, second.recipient_ids)
+
+
+class TestStoreHealth(ShopifyCase):
+    def test_health_figures(self):
+        Job = self.env["shopify.sync.job"]
+        order_job, _created = self.intake("orders/create", {"id": 1, "name": "#1"})
+        product_job, _created = self.intake("products/update", {"id": 2, "title": "Tee"})
+        self.assertEqual((order_job.state, product_job.state), ("queued", "queued"))
+        order_job.date_received = fields.Datetime.now() - timedelta(hours=3)
+        fail_job(self.env, self.backend, "#5", "Order #5: tax has no mapping.", "Map it.", category="configuration")
+        export = Job._create_outbound(self.backend, "inventory", "inventory/export")
+        export._mark_done()
+        self.backend.write({"order_catch_up": True,
+                            "order_catch_up_at": fields.Datetime.now() - timedelta(hours=4)})
+        self.backend.invalidate_recordset()
+        backend = self.backend
+        self.assertEqual(backend.token_state, "permanent")
+        self.assertIn("orders/create", backend.webhook_health_html)
+        self.assertIn("products/update", backend.webhook_health_html)
+        self.assertEqual(backend.last_webhook_at, product_job.date_received)
+        self.assertEqual(backend.oldest_queued_at, order_job.date_received)
+        self.assertIn("Orders", backend.queue_health_html)
+        self.assertIn("Configuration", backend.failed_health_html)
+        self.assertEqual(backend.last_stock_export_at, export.date_done)
+        self.assertAlmostEqual(backend.catch_up_lag_hours, 4.0, places=1)
+        self.assertEqual(backend.health_state, "warning")
+        self.assertFalse(backend.is_silent)
+        # The payout import writes its hook; the dashboard shows it.
+        backend.payout_last_import_at = fields.Datetime.now()
+        self.assertTrue(backend.payout_last_import_at)
+
+    def test_token_state_of_a_client_credentials_store(self):
+        backend = self.backend.copy({"shop_domain": "cc-health.myshopify.com", "auth_mode": "client_credentials",
+                                     "client_id": "x", "client_secret": "y"})
+        self.assertEqual(backend.token_state, "missing")
+        backend.write({"access_token": "t", "token_expires_at": fields.Datetime.now() + timedelta(hours=10)})
+        self.assertEqual(backend.token_state, "valid")
+        backend.token_expires_at = fields.Datetime.now() + timedelta(hours=1)
+        backend.invalidate_recordset(["token_state"])
+        self.assertEqual(backend.token_state, "renewing")
+        backend.token_expires_at = fields.Datetime.now() - timedelta(minutes=1)
+        backend.invalidate_recordset(["token_state"])
+        self.assertEqual(backend.token_state, "expired")
+
+    def test_silent_store_is_flagged_and_in_the_digest(self):
+        self.backend.state = "connected"
+        webhook_job, _created = self.intake("orders/create", {"id": 1, "name": "#1"})
+        webhook_job.date_received = fields.Datetime.now() - timedelta(hours=10)
+        self.backend.invalidate_recordset()
+        self.assertFalse(self.backend.is_silent, "quiet is not silent while Shopify reports nothing new")
+        # The catch-up finds an order Shopify has and no webhook brought.
+        pulled, created = self.env["shopify.sync.job"].sudo()._intake_pulled(
+            self.backend, {"id": "gid://shopify/Order/5", "name": "#5", "updated_at": "2026-11-30T01:00:00Z"},
+            "scheduled")
+        self.assertTrue(created)
+        self.backend.invalidate_recordset()
+        self.assertEqual(self.backend.pulled_since_webhook, 1)
+        self.assertTrue(self.backend.is_silent)
+        self.backend.company_id.shopify_digest_partner_ids = self.env["res.partner"].create(
+            {"name": "Shop admin", "email": "shop-admin@example.com"})
+        self.env["shopify.sync.digest"]._cron_send_digest()
+        mail = self.env["mail.mail"].sudo().search([("model", "=", "res.company"),
+                                                    ("res_id", "=", self.backend.company_id.id)])
+        self.assertIn("Silent stores", mail.body_html)
+        self.assertIn("Test store", mail.body_html)
+
+    def test_dashboard_and_form_load(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("shopify_sync.action_backend_health")
+        self.assertTrue(action["view_mode"].startswith("kanban"))
+        views = self.env["shopify.backend"].get_views([(action["view_id"][0], "kanban"), (False, "form")])
+        self.assertIn("health_state", views["views"]["kanban"]["arch"])
+        self.assertIn("webhook_health_html", views["views"]["form"]["arch"])
+        self.assertIn("payout_last_import_at", views["views"]["form"]["arch"])
+        records = self.env["shopify.backend"].web_search_read(
+            [("id", "=", self.backend.id)], {"health_state": {}, "failed_health_html": {}, "is_silent": {}})
+        self.assertEqual(records["length"], 1)
+
+
+class TestPayloadRetention(ShopifyCase):
+    def aged(self, state, days):
+        job = self.env["shopify.sync.job"]._create_outbound(self.backend, "order", "orders/create",
+                                                            payload={"id": days})
+        if state == "done":
+            job._mark_done()
+        else:
+            job._mark_failed("data", "broken", None)
+        job.date_done = fields.Datetime.now() - timedelta(days=days)
+        return job
+
+    def test_old_done_payloads_are_cleared_in_batches_failed_kept(self):
+        old_done = self.aged("done", 100) | self.aged("done", 95) | self.aged("done", 91)
+        recent_done = self.aged("done", 10)
+        old_failed = self.aged("failed", 200)
+        cleared = self.env["shopify.sync.job"]._cron_clear_old_payloads(batch_size=2)
+        self.assertEqual(cleared, 3)
+        for job in old_done:
+            self.assertTrue(job.payload_redacted)
+            self.assertNotIn('"id"', job.payload)
+        self.assertIn('"id": 10', recent_done.payload)
+        self.assertIn('"id": 200', old_failed.payload)
+        self.assertEqual(self.env["shopify.sync.job"]._cron_clear_old_payloads(), 0)
+        # A shorter retention setting reaches the recent one too; 0 keeps everything.
+        self.env["ir.config_parameter"].set_param("shopify_sync.payload_retention_days", "5")
+        self.assertEqual(self.env["shopify.sync.job"]._cron_clear_old_payloads(), 1)
+        self.env["ir.config_parameter"].set_param("shopify_sync.payload_retention_days", "0")
+        self.aged("done", 400)
+        self.assertEqual(self.env["shopify.sync.job"]._cron_clear_old_payloads(), 0)
+        cron = self.env.ref("shopify_sync.cron_shopify_payload_retention")
+        self.assertTrue(cron.active)
