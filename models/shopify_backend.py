@@ -127,6 +127,10 @@ class ShopifyBackend(models.Model):
     job_ids = fields.One2many("shopify.sync.job", "backend_id")
     location_ids = fields.One2many("shopify.sync.location", "backend_id", string="Locations",
                                    context={"active_test": False})
+    webhook_missing_topics = fields.Char(
+        string="Webhook subscriptions missing", readonly=True, copy=False,
+        help="Topics this store should send that have no subscription to this Odoo in Shopify, at the last check.")
+    webhook_checked_at = fields.Datetime(string="Subscriptions checked", readonly=True, copy=False)
     failed_job_count = fields.Integer(compute="_compute_job_counts")
     queued_job_count = fields.Integer(compute="_compute_job_counts")
 
@@ -403,17 +407,33 @@ class ShopifyBackend(models.Model):
         job._mark_done(summary=message)
         return True
 
-    def _register_webhooks(self):
-        client = self._get_client()
-        uri = self._webhook_callback_url()
+    @staticmethod
+    def _present_subscriptions(client):
+        """(topic enum, uri) of every webhook subscription the app has in Shopify."""
         present = set()
         after = None
         while True:
             page = client.execute(queries.WEBHOOK_SUBSCRIPTIONS, {"after": after})["webhookSubscriptions"]
             present |= {(node["topic"], node["uri"]) for node in page["nodes"]}
             if not page["pageInfo"]["hasNextPage"]:
-                break
+                return present
             after = page["pageInfo"]["endCursor"]
+
+    def _check_webhook_subscriptions(self):
+        """Compare the subscriptions in Shopify with the expected ones (store health); returns the
+        missing topics. Shopify removes a subscription whose deliveries keep failing."""
+        self.ensure_one()
+        uri = self._webhook_callback_url()
+        present = self._present_subscriptions(self._get_client())
+        missing = [topic for topic in self._webhook_topics() if (registry.topic_to_enum(topic), uri) not in present]
+        self.sudo().write({"webhook_missing_topics": ", ".join(missing) or False,
+                           "webhook_checked_at": fields.Datetime.now()})
+        return missing
+
+    def _register_webhooks(self):
+        client = self._get_client()
+        uri = self._webhook_callback_url()
+        present = self._present_subscriptions(client)
         created, existing = [], []
         for topic in self._webhook_topics():
             enum = registry.topic_to_enum(topic)
@@ -429,6 +449,7 @@ class ShopifyBackend(models.Model):
                     fix="Check the public Odoo URL on the backend (Shopify needs HTTPS).",
                 )
             created.append(topic)
+        self.sudo().write({"webhook_missing_topics": False, "webhook_checked_at": fields.Datetime.now()})
         return created, existing
 
     def action_open_jobs(self):

@@ -96,6 +96,7 @@ class ShopifyBackendHealth(models.Model):
             if backend.state in ("error", "disconnected"):
                 backend.health_state = "error"
             elif backend.is_silent or late or backend.failed_job_count or backend.missing_scopes \
+                    or backend.webhook_missing_topics \
                     or backend.token_state == "expired":
                 backend.health_state = "warning"
             else:

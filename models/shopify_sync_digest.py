@@ -1,11 +1,15 @@
 """The daily digest: one e-mail per company saying what went wrong since the previous one, grouped so
 that 300 failures with one cause are one line, each with its fix and a link."""
 
+import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
 
+from ..lib.errors import SyncError
 from .res_config_settings import int_param
+
+_logger = logging.getLogger(__name__)
 
 # How a count of failed jobs of a workflow reads in the digest ("12 orders").
 WORKFLOW_NOUNS = {
@@ -24,7 +28,13 @@ class ShopifySyncDigest(models.AbstractModel):
         """One digest per company with an active store; nothing is sent for a company where all is
         well unless the setting asks for it."""
         now = now or fields.Datetime.now()
-        companies = self.env["shopify.backend"].sudo().search([]).company_id
+        backends = self.env["shopify.backend"].sudo().search([])
+        for backend in backends.filtered_domain(backends._in_service_domain()):
+            try:
+                backend._check_webhook_subscriptions()
+            except SyncError as err:  # reported by the store's own state and jobs, not here
+                _logger.warning("Shopify webhook check of %s failed: %s", backend.shop_domain, err)
+        companies = backends.company_id
         sent = self.env["mail.mail"]
         for company in companies:
             sent |= self._send_company_digest(company, now)
@@ -82,6 +92,8 @@ class ShopifySyncDigest(models.AbstractModel):
         in_error = [{"store": b.name, "message": b.last_check_message or "",
                      "url": f"{base_url}/odoo/action-shopify_sync.action_backend/{b.id}"}
                     for b in backends if b.state == "error"]
+        unsubscribed = [{"store": b.name, "topics": b.webhook_missing_topics}
+                        for b in backends if b.webhook_missing_topics and b.state != "disconnected"]
         silent = [{"store": b.name, "since": fields.Datetime.to_string(b.last_webhook_at) if b.last_webhook_at else "",
                    "pulled": b.pulled_since_webhook} for b in backends if b.is_silent]
         return {
@@ -94,6 +106,7 @@ class ShopifySyncDigest(models.AbstractModel):
             "late_hours": int_param(self.env, "shopify_sync.digest_queued_hours"),
             "stores_in_error": in_error,
             "silent_stores": silent,
+            "unsubscribed_stores": unsubscribed,
             "failed_url": f"{base_url}/odoo/action-shopify_sync.action_sync_job_failed",
-            "is_clean": not (groups or late or in_error or silent),
+            "is_clean": not (groups or late or in_error or silent or unsubscribed),
         }

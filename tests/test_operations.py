@@ -483,6 +483,27 @@ class TestStoreHealth(ShopifyCase):
         self.assertIn("Silent stores", mail.body_html)
         self.assertIn("Test store", mail.body_html)
 
+    def test_webhook_subscriptions_present_vs_expected(self):
+        self.backend.state = "connected"
+        self.backend.company_id.shopify_digest_partner_ids = self.env["res.partner"].create(
+            {"name": "Shop admin", "email": "shop-admin@example.com"})
+        # The daily digest checks the subscriptions in Shopify: none yet, so all are missing.
+        self.env["shopify.sync.digest"]._cron_send_digest()
+        expected = self.backend._webhook_topics()
+        self.assertEqual(self.backend.webhook_missing_topics, ", ".join(expected))
+        self.assertTrue(self.backend.webhook_checked_at)
+        self.assertEqual(self.backend.health_state, "warning")
+        mail = self.env["mail.mail"].sudo().search([("model", "=", "res.company"),
+                                                    ("res_id", "=", self.backend.company_id.id)])
+        self.assertIn("Webhook subscriptions missing", mail.body_html)
+        self.assertIn("orders/create", mail.body_html)
+        self.backend.action_register_webhooks()
+        self.assertFalse(self.backend.webhook_missing_topics)
+        # Shopify dropped one subscription (its deliveries kept failing): the check names it.
+        self.standin.subscriptions[:] = [sub for sub in self.standin.subscriptions if sub["topic"] != "ORDERS_CREATE"]
+        self.assertEqual(self.backend._check_webhook_subscriptions(), ["orders/create"])
+        self.assertEqual(self.backend.webhook_missing_topics, "orders/create")
+
     def test_dashboard_and_form_load(self):
         action = self.env["ir.actions.act_window"]._for_xml_id("shopify_sync.action_backend_health")
         self.assertTrue(action["view_mode"].startswith("kanban"))
