@@ -11,12 +11,19 @@ from .res_config_settings import int_param
 
 _logger = logging.getLogger(__name__)
 
-# How a count of failed jobs of a workflow reads in the digest ("12 orders").
+# How a count of jobs of a workflow reads in the digest ("1 order", "12 orders").
 WORKFLOW_NOUNS = {
-    "order": "orders", "product": "products", "customer": "customers", "inventory": "stock updates",
-    "refund": "refunds", "fulfillment": "fulfilments", "payout": "payouts", "historical": "order imports",
-    "scheduled": "scheduled checks", "connection": "connection checks",
+    "order": ("order", "orders"), "product": ("product", "products"), "customer": ("customer", "customers"),
+    "inventory": ("stock job", "stock jobs"), "refund": ("refund", "refunds"),
+    "fulfillment": ("fulfilment", "fulfilments"), "payout": ("payout", "payouts"),
+    "historical": ("order import", "order imports"), "scheduled": ("scheduled check", "scheduled checks"),
+    "connection": ("connection check", "connection checks"),
 }
+
+
+def _noun(workflow, count):
+    singular, plural = WORKFLOW_NOUNS.get(workflow, (workflow, workflow))
+    return singular if count == 1 else plural
 
 
 class ShopifySyncDigest(models.AbstractModel):
@@ -76,7 +83,7 @@ class ShopifySyncDigest(models.AbstractModel):
                 "category": categories.get(category, category or ""),
                 "cause": cause or sample.error_message or "",
                 "count": count,
-                "noun": WORKFLOW_NOUNS.get(workflow, workflow),
+                "noun": _noun(workflow, count),
                 "fix": sample.fix_hint or "",
                 "url": f"{base_url}/odoo/action-shopify_sync.action_sync_job_failed/{sample.id}",
             })
@@ -86,7 +93,7 @@ class ShopifySyncDigest(models.AbstractModel):
         for backend, workflow, count, oldest in Job._read_group(
                 company_jobs + [("state", "=", "queued"), ("date_received", "<", late_before)],
                 ["backend_id", "workflow"], ["__count", "date_received:min"]):
-            late.append({"store": backend.name, "noun": WORKFLOW_NOUNS.get(workflow, workflow), "count": count,
+            late.append({"store": backend.name, "noun": _noun(workflow, count), "count": count,
                          "oldest": fields.Datetime.to_string(oldest)})
         backends = Backend.search([("company_id", "=", company.id)])
         in_error = [{"store": b.name, "message": b.last_check_message or "",
