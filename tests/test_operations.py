@@ -511,9 +511,21 @@ class TestStoreHealth(ShopifyCase):
         self.assertIn("health_state", views["views"]["kanban"]["arch"])
         self.assertIn("webhook_health_html", views["views"]["form"]["arch"])
         self.assertIn("payout_last_import_at", views["views"]["form"]["arch"])
-        records = self.env["shopify.backend"].web_search_read(
-            [("id", "=", self.backend.id)], {"health_state": {}, "failed_health_html": {}, "is_silent": {}})
+        # Accountants (Shopify User) open the dashboard too: every field the card shows is readable.
+        accountant = new_test_user(
+            self.env, login="health_accountant", groups="base.group_user,shopify_sync.group_shopify_user",
+            company_id=self.backend.company_id.id, company_ids=[self.backend.company_id.id])
+        fail_job(self.env, self.backend, "#7", "Order #7: tax has no mapping.", "Map it.", category="configuration")
+        Backend = self.env["shopify.backend"].with_user(accountant)
+        loaded = Backend.get_views([(action["view_id"][0], "kanban")])
+        fields_shown = {name: {} for name in loaded["models"]["shopify.backend"]["fields"]}
+        records = Backend.web_search_read([("id", "=", self.backend.id)], fields_shown)
         self.assertEqual(records["length"], 1)
+        card = records["records"][0]
+        self.assertEqual(card["health_state"], "warning")
+        self.assertEqual(card["failed_job_count"], 1)
+        self.assertIn("Configuration", card["failed_health_html"])
+        self.assertEqual(card["token_state"], "permanent")
 
 
 class TestPayloadRetention(ShopifyCase):
