@@ -8,3 +8,4 @@ from . import products
 from . import refunds
 from . import fulfillments
 from . import inventory
+from . import connection

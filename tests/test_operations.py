@@ -173,6 +173,23 @@ class TestTokenRenewal(CredentialsMixin, ShopifyCase):
         self.assertEqual(backend.connection_failures, 0)
         self.assertEqual(failed.state, "done", "the connection failure is resolved, not left to triage")
 
+    def test_retry_on_the_connection_failure_checks_again(self):
+        backend = self.cc_backend
+        backend.write({"client_secret": "revoked", "token_expires_at": fields.Datetime.now()})
+        self.env["shopify.backend"]._cron_refresh_tokens()
+        failed = self.connection_failures(backend)
+        self.assertEqual((backend.state, failed.topic), ("error", "connection/check"))
+        # Still wrong: Retry fails again with the same category and fix.
+        failed.action_retry()
+        self.assertEqual(self.perform(failed), "failed: authentication")
+        self.assertEqual(failed.state, "failed")
+        # Fixed: Retry puts the store back in service.
+        backend.client_secret = "csecret-ops"
+        failed.action_retry()
+        self.assertEqual(self.perform(failed), "done")
+        self.assertEqual((failed.state, backend.state), ("done", "connected"))
+        self.assertIn("Connected to", failed.result_summary)
+
     def test_missing_scope_keeps_the_store_in_error_as_a_permission_failure(self):
         backend = self.cc_backend
         backend.write({"state": "error", "connection_retry_at": fields.Datetime.now() - timedelta(seconds=1)})
