@@ -14,6 +14,9 @@ class ResCompany(models.Model):
     shopify_digest_partner_ids = fields.Many2many(
         "res.partner", "res_company_shopify_digest_partner_rel", "company_id", "partner_id",
         string="Shopify digest also to", help="Further recipients of the daily Shopify digest.")
+    shopify_digest_hour = fields.Float(
+        string="Shopify digest at", default=6.0,
+        help="Time of day (the company's time zone, else UTC) after which the daily Shopify digest is sent.")
     shopify_digest_last_sent_at = fields.Datetime(
         string="Last Shopify digest", readonly=True, copy=False,
         help="The next digest reports what failed after this moment.")

@@ -23,6 +23,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.shopify_digest_group_id", readonly=False)
     shopify_digest_partner_ids = fields.Many2many(
         related="company_id.shopify_digest_partner_ids", readonly=False)
+    shopify_digest_hour = fields.Float(related="company_id.shopify_digest_hour", readonly=False)
     shopify_digest_when_clean = fields.Boolean(
         string="Send the digest when nothing is wrong", config_parameter="shopify_sync.digest_when_clean")
     shopify_digest_queued_hours = fields.Integer(

@@ -4,6 +4,8 @@ that 300 failures with one cause are one line, each with its fix and a link."""
 import logging
 from datetime import timedelta
 
+import pytz
+
 from odoo import api, fields, models
 
 from ..lib.errors import SyncError
@@ -32,20 +34,34 @@ class ShopifySyncDigest(models.AbstractModel):
 
     @api.model
     def _cron_send_digest(self, now=None):
-        """One digest per company with an active store; nothing is sent for a company where all is
-        well unless the setting asks for it."""
+        """Hourly: one digest per company with an active store, once a day after its digest time.
+        Nothing is sent for a company where all is well unless the setting asks for it."""
         now = now or fields.Datetime.now()
         backends = self.env["shopify.backend"].sudo().search([])
-        for backend in backends.filtered_domain(backends._in_service_domain()):
-            try:
-                backend._check_webhook_subscriptions()
-            except SyncError as err:  # reported by the store's own state and jobs, not here
-                _logger.warning("Shopify webhook check of %s failed: %s", backend.shop_domain, err)
-        companies = backends.company_id
         sent = self.env["mail.mail"]
-        for company in companies:
+        for company in backends.company_id:
+            if not self._digest_due(company, now):
+                continue
+            company_backends = backends.filtered(lambda b: b.company_id == company)
+            for backend in company_backends.filtered_domain(backends._in_service_domain()):
+                try:
+                    backend._check_webhook_subscriptions()
+                except SyncError as err:  # reported by the store's own state and jobs, not here
+                    _logger.warning("Shopify webhook check of %s failed: %s", backend.shop_domain, err)
             sent |= self._send_company_digest(company, now)
         return sent
+
+    @api.model
+    def _digest_due(self, company, now):
+        """Past today's digest time in the company's time zone, and not sent since then."""
+        zone = pytz.timezone(company.partner_id.tz or "UTC")
+        local_now = pytz.utc.localize(now).astimezone(zone)
+        minutes = round((company.shopify_digest_hour or 0.0) * 60)
+        send_at = local_now.replace(hour=min(minutes // 60, 23), minute=minutes % 60, second=0, microsecond=0)
+        if local_now < send_at:
+            return False
+        last = company.shopify_digest_last_sent_at
+        return not last or pytz.utc.localize(last).astimezone(zone) < send_at
 
     def _send_company_digest(self, company, now):
         company = company.sudo()

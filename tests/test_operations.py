@@ -337,6 +337,7 @@ class TestDigest(ShopifyCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.backend.company_id
+        cls.company.shopify_digest_hour = 0.0  # due at any time of the day the tests run
         cls.manager = new_test_user(
             cls.env, login="digest_manager", email="manager@example.com",
             groups="base.group_user,shopify_sync.group_shopify_manager",
@@ -381,6 +382,27 @@ class TestDigest(ShopifyCase):
         self.send()
         self.assertEqual(len(self.digests()), 1)
 
+    def test_sent_once_a_day_after_the_company_digest_time(self):
+        self.company.write({"shopify_digest_hour": 7.5})
+        self.company.partner_id.tz = "Europe/Brussels"  # UTC+1 in winter
+        today = fields.Datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        fail_job(self.env, self.backend, "#1", MISSING_SKU.format("#1", 44556601), MISSING_SKU_FIX)
+        Digest = self.env["shopify.sync.digest"]
+        Digest._cron_send_digest(now=today + timedelta(hours=6, minutes=15))  # 07:15 in Brussels
+        self.assertFalse(self.digests())
+        Digest._cron_send_digest(now=today + timedelta(hours=6, minutes=45))  # 07:45
+        self.assertEqual(len(self.digests()), 1)
+        after_first = fail_job(self.env, self.backend, "#2", MISSING_SKU.format("#2", 44556602), MISSING_SKU_FIX)
+        after_first.date_done = today + timedelta(hours=8)
+        Digest._cron_send_digest(now=today + timedelta(hours=10))
+        self.assertEqual(len(self.digests()), 1, "one digest a day")
+        late = fail_job(self.env, self.backend, "#3", MISSING_SKU.format("#3", 44556603), MISSING_SKU_FIX)
+        late.date_done = today + timedelta(days=1, hours=5)
+        Digest._cron_send_digest(now=today + timedelta(days=1, hours=6, minutes=31))
+        first, second = self.digests().sorted("id")
+        self.assertIn("1 order:", first.body_html)
+        self.assertIn("2 orders:", second.body_html, "what failed after the previous digest, and only that")
+
     def test_configurable_recipients(self):
         self.company.write({
             "shopify_digest_group_id": self.env.ref("shopify_sync.group_shopify_user").id,
@@ -396,7 +418,9 @@ class TestDigest(ShopifyCase):
         self.env["shopify.sync.job"]._create_outbound(self.backend, "order", "orders/create")._mark_done()
         self.send()
         self.assertFalse(self.digests())
+        self.assertTrue(self.company.shopify_digest_last_sent_at, "a clean day counts as reported")
         self.env["ir.config_parameter"].set_param("shopify_sync.digest_when_clean", "1")
+        self.company.shopify_digest_last_sent_at = False
         self.send()
         self.assertEqual(len(self.digests()), 1)
         self.assertIn("Nothing failed", self.digests().body_html)
@@ -415,7 +439,8 @@ class TestDigest(ShopifyCase):
         self.assertIn("HTTP 401", body)
 
     def test_one_digest_per_company(self):
-        other_company = self.env["res.company"].create({"name": "Second shop company", "email": "b@example.com"})
+        other_company = self.env["res.company"].create({"name": "Second shop company", "email": "b@example.com",
+                                                        "shopify_digest_hour": 0.0})
         other_manager = new_test_user(
             self.env, login="digest_manager_b", email="manager-b@example.com",
             groups="base.group_user,shopify_sync.group_shopify_manager",
@@ -492,8 +517,8 @@ class TestStoreHealth(ShopifyCase):
         self.backend.invalidate_recordset()
         self.assertEqual(self.backend.pulled_since_webhook, 1)
         self.assertTrue(self.backend.is_silent)
-        self.backend.company_id.shopify_digest_partner_ids = self.env["res.partner"].create(
-            {"name": "Shop admin", "email": "shop-admin@example.com"})
+        self.backend.company_id.write({"shopify_digest_hour": 0.0, "shopify_digest_partner_ids": self.env[
+            "res.partner"].create({"name": "Shop admin", "email": "shop-admin@example.com"}).ids})
         self.env["shopify.sync.digest"]._cron_send_digest()
         mail = self.env["mail.mail"].sudo().search([("model", "=", "res.company"),
                                                     ("res_id", "=", self.backend.company_id.id)])
@@ -502,8 +527,8 @@ class TestStoreHealth(ShopifyCase):
 
     def test_webhook_subscriptions_present_vs_expected(self):
         self.backend.state = "connected"
-        self.backend.company_id.shopify_digest_partner_ids = self.env["res.partner"].create(
-            {"name": "Shop admin", "email": "shop-admin@example.com"})
+        self.backend.company_id.write({"shopify_digest_hour": 0.0, "shopify_digest_partner_ids": self.env[
+            "res.partner"].create({"name": "Shop admin", "email": "shop-admin@example.com"}).ids})
         # The daily digest checks the subscriptions in Shopify: none yet, so all are missing.
         self.env["shopify.sync.digest"]._cron_send_digest()
         expected = self.backend._webhook_topics()
