@@ -13,19 +13,6 @@ from .res_config_settings import int_param
 
 _logger = logging.getLogger(__name__)
 
-# How a count of jobs of a workflow reads in the digest ("1 order", "12 orders").
-WORKFLOW_NOUNS = {
-    "order": ("order", "orders"), "product": ("product", "products"), "customer": ("customer", "customers"),
-    "inventory": ("stock job", "stock jobs"), "refund": ("refund", "refunds"),
-    "fulfillment": ("fulfilment", "fulfilments"), "payout": ("payout", "payouts"),
-    "historical": ("order import", "order imports"), "scheduled": ("scheduled check", "scheduled checks"),
-    "connection": ("connection check", "connection checks"),
-}
-
-
-def _noun(workflow, count):
-    singular, plural = WORKFLOW_NOUNS.get(workflow, (workflow, workflow))
-    return singular if count == 1 else plural
 
 
 class ShopifySyncDigest(models.AbstractModel):
@@ -66,7 +53,8 @@ class ShopifySyncDigest(models.AbstractModel):
     def _send_company_digest(self, company, now):
         company = company.sudo()
         since = company.shopify_digest_last_sent_at or now - timedelta(days=1)
-        digest = self._digest_values(company, since, now)
+        # In the language the template renders in (the company's), like the template's own text.
+        digest = self.with_context(lang=company.partner_id.lang)._digest_values(company, since, now)
         send_when_clean = self.env["ir.config_parameter"].sudo().get_param("shopify_sync.digest_when_clean")
         recipients = self._recipients(company)
         mail = self.env["mail.mail"]
@@ -77,6 +65,20 @@ class ShopifySyncDigest(models.AbstractModel):
             mail = self.env["mail.mail"].sudo().browse(mail_id)
         company.shopify_digest_last_sent_at = now
         return mail
+
+    def _noun(self, workflow, count):
+        """How a count of jobs of a workflow reads in the digest: "1 order", "12 orders"."""
+        _ = self.env._
+        nouns = {
+            "order": (_("order"), _("orders")), "product": (_("product"), _("products")),
+            "customer": (_("customer"), _("customers")), "inventory": (_("stock job"), _("stock jobs")),
+            "refund": (_("refund"), _("refunds")), "fulfillment": (_("fulfilment"), _("fulfilments")),
+            "payout": (_("payout"), _("payouts")), "historical": (_("order import"), _("order imports")),
+            "scheduled": (_("scheduled check"), _("scheduled checks")),
+            "connection": (_("connection check"), _("connection checks")),
+        }
+        singular, plural = nouns.get(workflow, (workflow, workflow))
+        return singular if count == 1 else plural
 
     def _recipients(self, company):
         group = company.shopify_digest_group_id or self.env.ref("shopify_sync.group_shopify_manager")
@@ -99,7 +101,7 @@ class ShopifySyncDigest(models.AbstractModel):
                 "category": categories.get(category, category or ""),
                 "cause": cause or sample.error_message or "",
                 "count": count,
-                "noun": _noun(workflow, count),
+                "noun": self._noun(workflow, count),
                 "fix": sample.fix_hint or "",
                 "url": f"{base_url}/odoo/action-shopify_sync.action_sync_job_failed/{sample.id}",
             })
@@ -109,7 +111,7 @@ class ShopifySyncDigest(models.AbstractModel):
         for backend, workflow, count, oldest in Job._read_group(
                 company_jobs + [("state", "=", "queued"), ("date_received", "<", late_before)],
                 ["backend_id", "workflow"], ["__count", "date_received:min"]):
-            late.append({"store": backend.name, "noun": _noun(workflow, count), "count": count,
+            late.append({"store": backend.name, "noun": self._noun(workflow, count), "count": count,
                          "oldest": fields.Datetime.to_string(oldest)})
         backends = Backend.search([("company_id", "=", company.id)])
         in_error = [{"store": b.name, "message": b.last_check_message or "",
