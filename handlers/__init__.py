@@ -9,3 +9,4 @@ from . import refunds
 from . import fulfillments
 from . import inventory
 from . import connection
+from . import payouts

@@ -345,3 +345,63 @@ BULK_CATALOG_QUERY = "{ products { edges { node { %s variants { edges { node { %
     " ".join(_CATALOG_PRODUCT_FIELDS.split()), " ".join(_CATALOG_VARIANT_FIELDS.split()))
 ALL["PRODUCTS_COUNT"] = PRODUCTS_COUNT
 ALL["BULK_CATALOG_QUERY"] = BULK_CATALOG_QUERY
+
+# Shopify Payments payouts (scope read_shopify_payments_payouts): payouts issued in a period, then
+# each payout's balance transactions (the payout transfer itself hidden), and disputes
+# (read_shopify_payments_disputes). Amounts are MoneyV2 strings, read as Decimal.
+_MONEY = "amount currencyCode"
+PAYOUTS = """
+query Payouts($query: String!, $after: String) {
+  shopifyPaymentsAccount {
+    defaultCurrency
+    payouts(first: 25, after: $after, query: $query, sortKey: ISSUED_AT) {
+      nodes {
+        id legacyResourceId status transactionType issuedAt externalTraceId
+        net { %(money)s }
+        summary {
+          chargesGross { %(money)s } chargesFee { %(money)s }
+          refundsFeeGross { %(money)s } refundsFee { %(money)s }
+          adjustmentsGross { %(money)s } adjustmentsFee { %(money)s }
+          reservedFundsGross { %(money)s } reservedFundsFee { %(money)s }
+          retriedPayoutsGross { %(money)s } retriedPayoutsFee { %(money)s }
+          advanceGross { %(money)s } advanceFees { %(money)s }
+        }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+""" % {"money": _MONEY}
+PAYOUT_BALANCE_TRANSACTIONS = """
+query PayoutBalanceTransactions($query: String!, $after: String) {
+  shopifyPaymentsAccount {
+    balanceTransactions(first: 100, after: $after, query: $query, hideTransfers: true) {
+      nodes {
+        id type sourceType sourceId sourceOrderTransactionId transactionDate test adjustmentReason
+        amount { %(money)s } fee { %(money)s } net { %(money)s }
+        associatedOrder { id name }
+        associatedPayout { id status }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+""" % {"money": _MONEY}
+DISPUTES = """
+query Disputes($query: String!, $after: String) {
+  shopifyPaymentsAccount {
+    disputes(first: 50, after: $after, query: $query) {
+      nodes {
+        id legacyResourceId status type initiatedAt evidenceDueBy evidenceSentOn finalizedOn
+        amount { %(money)s }
+        order { id name }
+        reasonDetails { reason networkReasonCode }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+""" % {"money": _MONEY}
+ALL["PAYOUTS"] = PAYOUTS
+ALL["PAYOUT_BALANCE_TRANSACTIONS"] = PAYOUT_BALANCE_TRANSACTIONS
+ALL["DISPUTES"] = DISPUTES

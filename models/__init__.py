@@ -21,3 +21,5 @@ from . import res_config_settings
 from . import shopify_backend_health
 from . import shopify_sync_digest
 from . import shopify_sync_job_retention
+from . import shopify_payout
+from . import shopify_backend_payouts

@@ -38,7 +38,7 @@ WORKFLOW_SCOPES = {
         "read_merchant_managed_fulfillment_orders",
         "write_merchant_managed_fulfillment_orders",
     ],
-    "payout": ["read_shopify_payments_payouts"],
+    "payout": ["read_shopify_payments_payouts", "read_shopify_payments_disputes"],
 }
 # Topics Shopify only delivers through the app configuration, never through the API.
 COMPLIANCE_TOPICS = {"customers/data_request", "customers/redact", "shop/redact"}

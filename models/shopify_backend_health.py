@@ -41,8 +41,7 @@ class ShopifyBackendHealth(models.Model):
     queue_health_html = fields.Html(compute="_compute_health", string="Queue backlog per channel", sanitize=False)
     failed_health_html = fields.Html(compute="_compute_health", string="Failed jobs by category", sanitize=False)
     last_stock_export_at = fields.Datetime(compute="_compute_health", string="Last stock export")
-    # Hook for the payout import: it writes the moment of its last successful import here.
-    payout_last_import_at = fields.Datetime(string="Last payout import", readonly=True, copy=False)
+    # payout_last_import_at (the payout import's own field) is shown beside these figures.
     pulled_since_webhook = fields.Integer(
         compute="_compute_health", string="Orders pulled since the last webhook",
         help="Orders Shopify reported to the catch-up after the last webhook arrived.")

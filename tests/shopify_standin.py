@@ -647,3 +647,178 @@ class ShopifyStandIn:
                 "objectCount": str(len(operation["lines"]) if done else 0),
                 "url": f"{self.base_url}{operation['path']}" if done and operation["lines"] else None,
                 "partialDataUrl": None}
+
+
+# -- Shopify Payments ------------------------------------------------------------------------------
+
+from decimal import Decimal  # noqa: E402 - used by the Shopify Payments ledger below only
+
+_SEARCH_TERM = re.compile(r"(?P<field>\w+):(?P<op>>=|<=|>|<)?(?P<value>\S+)")
+_PAYOUT_SUMMARY_BUCKETS = {  # summary field prefix -> balance transaction types it totals
+    "charges": {"CHARGE"},
+    "refunds": {"REFUND"},
+    "reservedFunds": {"RESERVED_FUNDS", "RESERVED_FUNDS_WITHDRAWAL", "RESERVED_FUNDS_REVERSAL"},
+    "retriedPayouts": {"TRANSFER_FAILURE", "TRANSFER_CANCEL", "TRANSFER_REFUND"},
+    "advance": {"ADVANCE", "ADVANCE_FUNDING"},
+}
+
+
+def _search_matches(query, values):
+    """Shopify search syntax, the subset the addon sends: ``field:value`` and ``field:>=value``
+    terms joined by spaces (AND). ``values``: field -> the record's value (compared as text, which
+    orders ISO dates correctly)."""
+    for term in _SEARCH_TERM.finditer(query or ""):
+        field, op, expected = term["field"], term["op"] or "=", term["value"].strip("'\"")
+        actual = values.get(field)
+        if actual is None:
+            return False
+        actual = str(actual)
+        # A date bound (2026-11-20) against a timestamp: compare the timestamp's date part where it matters.
+        ok = {"=": actual == expected, ">=": actual >= expected, "<": actual < expected,
+              "<=": actual[:len(expected)] <= expected, ">": actual[:len(expected)] > expected}[op]
+        if not ok:
+            return False
+    return True
+
+
+def _page(nodes, first=None, after=None):
+    start = int(after or 0)
+    page = nodes[start:start + first] if first else nodes[start:]
+    return {"nodes": page, "edges": [{"cursor": str(start + i + 1), "node": n} for i, n in enumerate(page)],
+            "pageInfo": {"hasNextPage": start + len(page) < len(nodes), "hasPreviousPage": start > 0,
+                         "startCursor": str(start + 1) if page else None,
+                         "endCursor": str(start + len(page)) if page else None}}
+
+
+class PaymentsLedger:
+    """A Shopify Payments account answered as ``shopifyPaymentsAccount { payouts, balanceTransactions,
+    disputes }`` in the schema's shape: payouts whose net and summary are computed from their
+    balance transactions (net = amount - fee, summed), as Shopify computes them.
+
+    ::
+
+        ledger = PaymentsLedger(standin)
+        charge = ledger.transaction("CHARGE", "100.00", "3.20", order=(1001, "#1001"), order_transaction_id=77)
+        payout = ledger.payout([charge], status="PAID", issued_at="2026-11-20T09:00:00Z")
+        ledger.set_status(payout, "FAILED")
+    """
+
+    def __init__(self, standin=None, currency="USD"):
+        self.currency = currency
+        self.payouts = []
+        self.transactions = []  # each with "_payout" (the payout's legacy id)
+        self.disputes = []
+        self._ids = 1000
+        if standin is not None:
+            standin.root["shopifyPaymentsAccount"] = self.account
+
+    def _next_id(self):
+        self._ids += 1
+        return self._ids
+
+    def account(self, _info=None):
+        return {
+            "id": "gid://shopify/ShopifyPaymentsAccount/1", "activated": True, "country": "US",
+            "defaultCurrency": self.currency, "onboardable": False,
+            "payouts": self._payouts, "balanceTransactions": self._balance_transactions, "disputes": self._disputes,
+        }
+
+    # -- data ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def money(amount, currency):
+        return {"amount": str(amount), "currencyCode": currency}
+
+    def transaction(self, kind, amount, fee="0.00", order=None, order_transaction_id=None, source_type=None,
+                    source_id=None, date="2026-11-18T15:00:00Z", currency=None):
+        """A balance transaction (not yet in a payout). ``order``: (numeric id, name)."""
+        currency = currency or self.currency
+        amount, fee = Decimal(str(amount)), Decimal(str(fee))
+        number = self._next_id()
+        source_type = source_type or {"CHARGE": "CHARGE", "REFUND": "REFUND"}.get(kind, "ADJUSTMENT")
+        return {
+            "id": f"gid://shopify/ShopifyPaymentsBalanceTransaction/{number}",
+            "type": kind, "sourceType": source_type, "test": False, "adjustmentReason": None,
+            "sourceId": str(source_id or number + 500000),
+            "sourceOrderTransactionId": str(order_transaction_id) if order_transaction_id else None,
+            "transactionDate": date,
+            "amount": self.money(amount, currency), "fee": self.money(fee, currency),
+            "net": self.money(amount - fee, currency),
+            "associatedOrder": {"id": f"gid://shopify/Order/{order[0]}", "name": order[1]} if order else None,
+            "adjustmentsOrders": [],
+        }
+
+    def payout(self, transactions, status="PAID", issued_at="2026-11-20T09:00:00Z", currency=None,
+               transaction_type="DEPOSIT", external_trace_id=None, net_override=None):
+        """A payout of ``transactions``; its net and summary are theirs unless ``net_override``
+        (a Shopify inconsistency, for tests of the checks)."""
+        currency = currency or self.currency
+        legacy = self._next_id()
+        gid = f"gid://shopify/ShopifyPaymentsPayout/{legacy}"
+        net = sum((Decimal(t["net"]["amount"]) for t in transactions), Decimal("0"))
+        summary = {}
+        bucketed = set()
+        for prefix, kinds in _PAYOUT_SUMMARY_BUCKETS.items():
+            chosen = [t for t in transactions if t["type"] in kinds]
+            bucketed |= {t["id"] for t in chosen}
+            gross_name = "refundsFeeGross" if prefix == "refunds" else f"{prefix}Gross"
+            fee_name = "advanceFees" if prefix == "advance" else f"{prefix}Fee"
+            summary[gross_name] = self.money(sum((Decimal(t["amount"]["amount"]) for t in chosen), Decimal("0")), currency)
+            summary[fee_name] = self.money(sum((Decimal(t["fee"]["amount"]) for t in chosen), Decimal("0")), currency)
+        rest = [t for t in transactions if t["id"] not in bucketed]
+        summary["adjustmentsGross"] = self.money(sum((Decimal(t["amount"]["amount"]) for t in rest), Decimal("0")), currency)
+        summary["adjustmentsFee"] = self.money(sum((Decimal(t["fee"]["amount"]) for t in rest), Decimal("0")), currency)
+        summary["usdcRebateCreditAmount"] = self.money("0.00", currency)
+        node = {
+            "id": gid, "legacyResourceId": str(legacy), "status": status, "transactionType": transaction_type,
+            "issuedAt": issued_at, "externalTraceId": external_trace_id,
+            "net": self.money(net_override if net_override is not None else abs(net), currency),
+            "gross": self.money(summary["chargesGross"]["amount"], currency), "summary": summary,
+        }
+        self.payouts.append(node)
+        for tx in transactions:
+            tx["_payout"] = str(legacy)
+            tx["associatedPayout"] = {"id": gid, "status": status}
+            self.transactions.append(tx)
+        return node
+
+    def set_status(self, payout, status):
+        payout["status"] = status
+        for tx in self.transactions:
+            if tx["_payout"] == payout["legacyResourceId"]:
+                tx["associatedPayout"]["status"] = status
+
+    def dispute(self, order, amount, status="NEEDS_RESPONSE", initiated_at="2026-11-19T08:00:00Z",
+                reason="FRAUDULENT", currency=None):
+        number = self._next_id()
+        node = {
+            "id": f"gid://shopify/ShopifyPaymentsDispute/{number}", "legacyResourceId": str(number),
+            "status": status, "type": "CHARGEBACK", "initiatedAt": initiated_at, "evidenceDueBy": None,
+            "evidenceSentOn": None, "finalizedOn": None, "amount": self.money(amount, currency or self.currency),
+            "order": {"id": f"gid://shopify/Order/{order[0]}", "name": order[1]},
+            "reasonDetails": {"reason": reason, "networkReasonCode": "4837"},
+        }
+        self.disputes.append(node)
+        return node
+
+    # -- resolvers -------------------------------------------------------------------------------
+
+    def _payouts(self, _info, first=None, after=None, query=None, reverse=False, **_ignored):
+        nodes = [p for p in self.payouts if _search_matches(query, {
+            "issued_at": p["issuedAt"], "status": p["status"], "id": p["legacyResourceId"],
+            "currency": p["net"]["currencyCode"]})]
+        nodes.sort(key=lambda p: p["issuedAt"], reverse=bool(reverse))
+        return _page(nodes, first, after)
+
+    def _balance_transactions(self, _info, first=None, after=None, query=None, hideTransfers=False,  # noqa: N803
+                              **_ignored):
+        nodes = [t for t in self.transactions
+                 if not (hideTransfers and t["type"] == "TRANSFER") and _search_matches(query, {
+                     "payments_transfer_id": t["_payout"], "processed_at": t["transactionDate"],
+                     "transaction_type": t["type"], "payout_status": t["associatedPayout"]["status"]})]
+        return _page(nodes, first, after)
+
+    def _disputes(self, _info, first=None, after=None, query=None, **_ignored):
+        nodes = [d for d in self.disputes if _search_matches(query, {
+            "initiated_at": d["initiatedAt"], "status": d["status"], "id": d["legacyResourceId"]})]
+        return _page(nodes, first, after)
