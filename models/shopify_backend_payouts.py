@@ -104,6 +104,7 @@ class ShopifyBackendPayouts(models.Model):
 
     def action_open_payout_import(self):
         self.ensure_one()
+        self._check_group()
         return {
             "type": "ir.actions.act_window",
             "res_model": "shopify.sync.payout.import",
