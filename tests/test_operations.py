@@ -76,6 +76,10 @@ class TestTokenRenewal(CredentialsMixin, ShopifyCase):
         self.cc_backend.action_test_connection()
         self.assertEqual(self.cc_backend.state, "connected", self.cc_backend.last_check_message)
 
+    def run_token_cron(self):
+        with mute_logger("odoo.addons.shopify_sync.models.shopify_backend"):  # failures are logged as warnings
+            self.env["shopify.backend"]._cron_refresh_tokens()
+
     def connection_failures(self, backend):
         return self.env["shopify.sync.job"].search([
             ("backend_id", "=", backend.id), ("workflow", "=", "connection"), ("state", "=", "failed")])
@@ -118,8 +122,7 @@ class TestTokenRenewal(CredentialsMixin, ShopifyCase):
         grants = self.cc_standin.token_grants
         backend.token_expires_at = fields.Datetime.now() + timedelta(minutes=30)
         backend.api_base_url = closed_port_url()
-        with mute_logger("odoo.addons.shopify_sync.models.shopify_backend"):
-            self.env["shopify.backend"]._cron_refresh_tokens()
+        self.run_token_cron()
         # A network error keeps the store in service and parks nothing as a credential problem.
         self.assertEqual(backend.state, "connected")
         self.assertFalse(self.connection_failures(backend).filtered(
@@ -131,7 +134,7 @@ class TestTokenRenewal(CredentialsMixin, ShopifyCase):
             ("backend_id", "=", backend.id), ("topic", "=", "orders/catch_up")]))
         # Shopify is reachable again: the next run renews the token without anyone pressing a button.
         backend.api_base_url = self.cc_standin.base_url
-        self.env["shopify.backend"]._cron_refresh_tokens()
+        self.run_token_cron()
         self.assertEqual(self.cc_standin.token_grants, grants + 1)
         self.assertGreater(backend.token_expires_at, fields.Datetime.now() + timedelta(hours=23))
         self.assertEqual(backend.state, "connected")
@@ -140,7 +143,7 @@ class TestTokenRenewal(CredentialsMixin, ShopifyCase):
         backend = self.cc_backend
         backend.client_secret = "revoked"
         backend.token_expires_at = fields.Datetime.now()
-        self.env["shopify.backend"]._cron_refresh_tokens()
+        self.run_token_cron()
         # A real credential problem: the store is in error, and a failed job says what to do.
         self.assertEqual(backend.state, "error")
         failed = self.connection_failures(backend)
@@ -155,11 +158,11 @@ class TestTokenRenewal(CredentialsMixin, ShopifyCase):
         # Before the backoff has passed, nothing is tried; after, the same failure is counted on the
         # same job instead of a new failed job every hour.
         grants_refused = self.cc_standin.token_grants
-        self.env["shopify.backend"]._cron_refresh_tokens()
+        self.run_token_cron()
         self.assertEqual(backend.connection_failures, 1)
         first_wait = backend.connection_retry_at - fields.Datetime.now()
         backend.connection_retry_at = fields.Datetime.now() - timedelta(seconds=1)
-        self.env["shopify.backend"]._cron_refresh_tokens()
+        self.run_token_cron()
         self.assertEqual(backend.connection_failures, 2)
         self.assertGreater(backend.connection_retry_at - fields.Datetime.now(), first_wait)
         self.assertEqual(self.connection_failures(backend), failed)
@@ -167,7 +170,7 @@ class TestTokenRenewal(CredentialsMixin, ShopifyCase):
         # The administrator fixes the secret in Shopify's app: the next due retry reconnects.
         backend.client_secret = "csecret-ops"
         backend.connection_retry_at = fields.Datetime.now() - timedelta(seconds=1)
-        self.env["shopify.backend"]._cron_refresh_tokens()
+        self.run_token_cron()
         self.assertEqual(self.cc_standin.token_grants, grants_refused + 1)
         self.assertEqual(backend.state, "connected")
         self.assertEqual(backend.connection_failures, 0)
@@ -176,7 +179,7 @@ class TestTokenRenewal(CredentialsMixin, ShopifyCase):
     def test_retry_on_the_connection_failure_checks_again(self):
         backend = self.cc_backend
         backend.write({"client_secret": "revoked", "token_expires_at": fields.Datetime.now()})
-        self.env["shopify.backend"]._cron_refresh_tokens()
+        self.run_token_cron()
         failed = self.connection_failures(backend)
         self.assertEqual((backend.state, failed.topic), ("error", "connection/check"))
         # Still wrong: Retry fails again with the same category and fix.
@@ -194,7 +197,7 @@ class TestTokenRenewal(CredentialsMixin, ShopifyCase):
         backend = self.cc_backend
         backend.write({"state": "error", "connection_retry_at": fields.Datetime.now() - timedelta(seconds=1)})
         self.cc_standin.queue_fault("403")
-        self.env["shopify.backend"]._cron_refresh_tokens()
+        self.run_token_cron()
         self.assertEqual(backend.state, "error")
         failed = self.connection_failures(backend)
         self.assertEqual(failed.failure_category, "permission")
