@@ -35,6 +35,8 @@
         "data/payout_cron.xml",
         "views/shopify_payout_views.xml",
         "views/shopify_backend_books_views.xml",
+        "data/shopify_operations_data.xml",
+        "views/shopify_operations_views.xml",
     ],
     "installable": True,
     "application": True,

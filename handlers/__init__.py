@@ -8,5 +8,6 @@ from . import products
 from . import refunds
 from . import fulfillments
 from . import inventory
+from . import connection
 from . import payouts
 from . import transactions

@@ -87,8 +87,13 @@ def fetch_client_credentials_token(shop_domain, client_id, client_secret, base_u
         response = requests.post(url, data=form, timeout=timeout, headers={"Accept": "application/json"})
     except requests.RequestException as exc:
         raise TransientError(f"Cannot reach {url}: {exc}") from exc
-    if response.status_code >= 500:
-        raise TransientError(f"Shopify answered HTTP {response.status_code} to the token request")
+    # Busy (429, with Retry-After), timed out (408) or down (5xx): renew later, the credentials are fine.
+    if response.status_code in (408, 429) or response.status_code >= 500:
+        raise TransientError(
+            f"Shopify answered HTTP {response.status_code} to the token request",
+            retry_after=_retry_after(response) if response.status_code == 429 else None,
+            status=response.status_code,
+        )
     if response.status_code == 404:
         raise ConfigurationError(
             f"No Shopify store at {url} (HTTP 404)", fix="Check the shop domain on the backend."
@@ -103,6 +108,13 @@ def fetch_client_credentials_token(shop_domain, client_id, client_secret, base_u
             status=response.status_code,
         )
     return body
+
+
+def _retry_after(response, default=1.0):
+    try:
+        return max(float(response.headers.get("Retry-After", default)), 0.0)
+    except ValueError:
+        return default
 
 
 def _json_or_text(response):
@@ -234,10 +246,7 @@ class ShopifyClient:
     def _throttle_wait(self, response):
         """Seconds to wait when the response is a throttle refusal, else None."""
         if response.status_code == 429:
-            try:
-                return max(float(response.headers.get("Retry-After", 1)), 0.0)
-            except ValueError:
-                return 1.0
+            return _retry_after(response)
         if response.status_code != 200:
             return None
         body = _json_or_text(response)

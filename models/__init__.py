@@ -17,6 +17,11 @@ from . import shopify_sync_stock_state
 from . import shopify_backend_stock
 from . import product_category
 from . import stock_quant
+from . import res_company
+from . import res_config_settings
+from . import shopify_backend_health
+from . import shopify_sync_digest
+from . import shopify_sync_job_retention
 from . import shopify_payout
 from . import shopify_backend_payouts
 from . import shopify_backend_books

@@ -3,11 +3,11 @@ import re
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..lib import queries, registry
 from ..lib.client import ShopifyClient, fetch_client_credentials_token
-from ..lib.errors import ConfigurationError, SyncError
+from ..lib.errors import TRANSIENT, ConfigurationError, SyncError
 from ..lib.webhook import normalize_shop_domain
 
 _logger = logging.getLogger(__name__)
@@ -19,6 +19,13 @@ SHOP_DOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 MANAGER_GROUP = "shopify_sync.group_shopify_manager"
 # Renew a client-credentials token this long before Shopify expires it (tokens live ~24 h).
 TOKEN_RENEW_MARGIN = timedelta(hours=2)
+# A store in error is checked again after 15 min, 30 min, 1 h, ... at most every 6 h (the token cron's
+# schedule rounds these up to its own interval).
+RETRY_BACKOFF_FIRST = timedelta(minutes=15)
+RETRY_BACKOFF_MAX = timedelta(hours=6)
+# The failed job that stands for a store's credential or scope problem found by the scheduled check.
+CONNECTION_CHECK_TOPIC = "connection/check"
+USER_GROUP = "shopify_sync.group_shopify_user"
 
 # Access scopes each workflow needs. A write scope implies its read scope.
 WORKFLOW_SCOPES = {
@@ -103,6 +110,11 @@ class ShopifyBackend(models.Model):
     last_check_date = fields.Datetime(readonly=True, copy=False)
     last_check_message = fields.Text(readonly=True, copy=False)
     disconnected_at = fields.Datetime(readonly=True, copy=False)
+    connection_failures = fields.Integer(
+        readonly=True, copy=False, help="Scheduled connection checks failed in a row (credentials or scopes).")
+    connection_retry_at = fields.Datetime(
+        string="Next automatic check", readonly=True, copy=False,
+        help="When the scheduled action checks a store in error again; the wait doubles with every failure.")
 
     sync_orders = fields.Boolean(string="Orders", default=True)
     sync_products = fields.Boolean(string="Products", default=True)
@@ -115,6 +127,10 @@ class ShopifyBackend(models.Model):
     job_ids = fields.One2many("shopify.sync.job", "backend_id")
     location_ids = fields.One2many("shopify.sync.location", "backend_id", string="Locations",
                                    context={"active_test": False})
+    webhook_missing_topics = fields.Char(
+        string="Webhook subscriptions missing", readonly=True, copy=False,
+        help="Topics this store should send that have no subscription to this Odoo in Shopify, at the last check.")
+    webhook_checked_at = fields.Datetime(string="Subscriptions checked", readonly=True, copy=False)
     failed_job_count = fields.Integer(compute="_compute_job_counts")
     queued_job_count = fields.Integer(compute="_compute_job_counts")
 
@@ -269,41 +285,94 @@ class ShopifyBackend(models.Model):
 
     # -- buttons -----------------------------------------------------------------------------
 
+    def _check_group(self, group=MANAGER_GROUP):
+        """Buttons are hidden from users outside ``group``; this refuses the same call over RPC."""
+        if not self.env.su and not self.env.user.has_group(group):
+            raise AccessError(self.env._("This action is reserved to %(group)s.",
+                                         group=self.env.ref(group).sudo().name))
+
     def action_test_connection(self):
         """Call the `shop` query and show the store, or the exact error and its fix."""
         self.ensure_one()
-        self.env["shopify.sync.job"].check_access("create")
+        self._check_group()
         job = self.env["shopify.sync.job"].sudo()._create_outbound(self, "connection", "connection/test")
+        err = self._check_connection()
+        if err:
+            job._mark_failed(err.category, err.message, err.fix)
+        else:
+            job._mark_done(summary=self.last_check_message)
+        return True
+
+    def _check_connection(self):
+        """Call the `shop` query and store what Shopify says. Returns the error, or None when connected.
+
+        Only a real problem (credentials, scopes, a frozen or unknown shop) takes the store out of
+        service; a network error or a busy Shopify leaves its state as it was."""
+        self.ensure_one()
+        backend = self.sudo()
+        now = fields.Datetime.now()
         try:
             data = self._get_client(allow_disconnected=True).execute(queries.SHOP_INFO)
         except SyncError as err:
-            self.sudo().write({
-                "state": "error",
-                "last_check_date": fields.Datetime.now(),
-                "last_check_message": str(err),
-            })
-            job._mark_failed(err.category, err.message, err.fix)
-            return True
+            values = {"last_check_date": now, "last_check_message": str(err)}
+            if err.category != TRANSIENT:
+                values["state"] = "error"
+            backend.write(values)
+            return err
         shop = data.get("shop") or {}
         scopes = [s["handle"] for s in (data.get("currentAppInstallation") or {}).get("accessScopes", [])]
-        self.sudo().write({
+        backend.write({
             "state": "connected",
             "disconnected_at": False,
+            "connection_failures": 0,
+            "connection_retry_at": False,
             "shop_name": shop.get("name"),
             "shop_plan": (shop.get("plan") or {}).get("displayName"),
             "shop_currency": shop.get("currencyCode"),
             "granted_scopes": ",".join(scopes),
-            "last_check_date": fields.Datetime.now(),
+            "last_check_date": now,
         })
         message = self.env._(
             "Connected to %(shop)s (%(plan)s, %(currency)s).",
-            shop=self.shop_name, plan=self.shop_plan, currency=self.shop_currency,
+            shop=backend.shop_name, plan=backend.shop_plan, currency=backend.shop_currency,
         )
-        if self.missing_scopes:
-            message += " " + self.env._("Missing access scopes: %(scopes)s.", scopes=self.missing_scopes)
-        self.sudo().last_check_message = message
-        job._mark_done(summary=message)
-        return True
+        if backend.missing_scopes:
+            message += " " + self.env._("Missing access scopes: %(scopes)s.", scopes=backend.missing_scopes)
+        backend.last_check_message = message
+        # The credential problem found earlier is solved: its failed job is no longer work to do.
+        self.env["shopify.sync.job"].sudo().search([
+            ("backend_id", "=", self.id), ("topic", "=", CONNECTION_CHECK_TOPIC), ("state", "=", "failed"),
+        ])._mark_done(summary=message)
+        return None
+
+    def _connection_trouble(self, err):
+        """A scheduled renewal or check failed. Transient: note it, keep the store in service.
+        Otherwise: state error, the next check after a growing wait, and one failed job (not one per
+        run) with the category and fix, so the problem is in Failed jobs and in the digest."""
+        self.ensure_one()
+        backend = self.sudo()
+        now = fields.Datetime.now()
+        if err.category == TRANSIENT:
+            values = {"last_check_date": now, "last_check_message": str(err)}
+            if backend.state == "error":
+                values["connection_retry_at"] = now + RETRY_BACKOFF_FIRST
+            backend.write(values)
+            return
+        failures = backend.connection_failures + 1
+        backend.write({
+            "state": "error",
+            "connection_failures": failures,
+            "connection_retry_at": now + min(RETRY_BACKOFF_FIRST * 2 ** (failures - 1), RETRY_BACKOFF_MAX),
+            "last_check_date": now,
+            "last_check_message": str(err),
+        })
+        Job = self.env["shopify.sync.job"].sudo()
+        job = Job.search([("backend_id", "=", self.id), ("topic", "=", CONNECTION_CHECK_TOPIC),
+                          ("state", "=", "failed")], limit=1)
+        if not job:
+            job = Job._create_outbound(self, "connection", CONNECTION_CHECK_TOPIC, ref=backend.name)
+        job.attempts += 1
+        job._mark_failed(err.category, err.message, err.fix)
 
     def _webhook_callback_url(self):
         base = self.webhook_base_url or self.env["ir.config_parameter"].sudo().get_param("web.base.url")
@@ -322,6 +391,7 @@ class ShopifyBackend(models.Model):
     def action_register_webhooks(self):
         """Create the missing webhook subscriptions; existing ones are left alone (idempotent)."""
         self.ensure_one()
+        self._check_group()
         job = self.env["shopify.sync.job"].sudo()._create_outbound(self, "connection", "webhooks/register")
         try:
             created, existing = self._register_webhooks()
@@ -337,17 +407,33 @@ class ShopifyBackend(models.Model):
         job._mark_done(summary=message)
         return True
 
-    def _register_webhooks(self):
-        client = self._get_client()
-        uri = self._webhook_callback_url()
+    @staticmethod
+    def _present_subscriptions(client):
+        """(topic enum, uri) of every webhook subscription the app has in Shopify."""
         present = set()
         after = None
         while True:
             page = client.execute(queries.WEBHOOK_SUBSCRIPTIONS, {"after": after})["webhookSubscriptions"]
             present |= {(node["topic"], node["uri"]) for node in page["nodes"]}
             if not page["pageInfo"]["hasNextPage"]:
-                break
+                return present
             after = page["pageInfo"]["endCursor"]
+
+    def _check_webhook_subscriptions(self):
+        """Compare the subscriptions in Shopify with the expected ones (store health); returns the
+        missing topics. Shopify removes a subscription whose deliveries keep failing."""
+        self.ensure_one()
+        uri = self._webhook_callback_url()
+        present = self._present_subscriptions(self._get_client())
+        missing = [topic for topic in self._webhook_topics() if (registry.topic_to_enum(topic), uri) not in present]
+        self.sudo().write({"webhook_missing_topics": ", ".join(missing) or False,
+                           "webhook_checked_at": fields.Datetime.now()})
+        return missing
+
+    def _register_webhooks(self):
+        client = self._get_client()
+        uri = self._webhook_callback_url()
+        present = self._present_subscriptions(client)
         created, existing = [], []
         for topic in self._webhook_topics():
             enum = registry.topic_to_enum(topic)
@@ -363,10 +449,12 @@ class ShopifyBackend(models.Model):
                     fix="Check the public Odoo URL on the backend (Shopify needs HTTPS).",
                 )
             created.append(topic)
+        self.sudo().write({"webhook_missing_topics": False, "webhook_checked_at": fields.Datetime.now()})
         return created, existing
 
     def action_open_jobs(self):
         self.ensure_one()
+        self._check_group(USER_GROUP)
         action = self.env["ir.actions.act_window"]._for_xml_id("shopify_sync.action_sync_job")
         action["domain"] = [("backend_id", "=", self.id)]
         action["context"] = {"search_default_failed": 1}
@@ -375,24 +463,37 @@ class ShopifyBackend(models.Model):
     # -- scheduled ---------------------------------------------------------------------------
 
     @api.model
+    def _in_service_domain(self):
+        """Stores the scheduled actions work for: a store in error too, so a problem shows as failed
+        jobs instead of silence (only an uninstalled app or an unchecked store stops them)."""
+        return [("state", "in", ("connected", "error"))]
+
+    @api.model
     def _cron_refresh_tokens(self):
-        """Renew client-credentials tokens before they expire, so no job ever meets a dead one."""
-        soon = fields.Datetime.now() + TOKEN_RENEW_MARGIN
-        backends = self.sudo().search([
+        """Renew client-credentials tokens before they expire, so no job ever meets a dead one, and
+        check stores in error again (with a growing wait) until they are connected."""
+        now = fields.Datetime.now()
+        Backend = self.sudo()
+        due = Backend.search([
             ("auth_mode", "=", "client_credentials"),
-            ("state", "!=", "disconnected"),
-            "|", ("token_expires_at", "=", False), ("token_expires_at", "<=", soon),
+            ("state", "not in", ("disconnected", "error")),
+            "|", ("token_expires_at", "=", False), ("token_expires_at", "<=", now + TOKEN_RENEW_MARGIN),
         ])
-        for backend in backends:
+        for backend in due:
             try:
                 backend._refresh_access_token()
             except SyncError as err:
                 _logger.warning("Shopify token renewal failed for %s: %s", backend.shop_domain, err)
-                backend.write({
-                    "state": "error",
-                    "last_check_date": fields.Datetime.now(),
-                    "last_check_message": str(err),
-                })
+                backend._connection_trouble(err)
+        to_check = Backend.search([
+            ("state", "=", "error"),
+            "|", ("connection_retry_at", "=", False), ("connection_retry_at", "<=", now),
+        ])
+        for backend in to_check:
+            err = backend._check_connection()
+            if err:
+                _logger.warning("Shopify store %s still unavailable: %s", backend.shop_domain, err)
+                backend._connection_trouble(err)
 
     def _mark_disconnected(self):
         """app/uninstalled: drop the dead token and cancel outbound work that can no longer run."""

@@ -43,6 +43,7 @@ class ShopifyBackend(models.Model):
 
     def action_import_catalog(self):
         self.ensure_one()
+        self._check_group()
         return {
             "type": "ir.actions.act_window",
             "res_model": "shopify.sync.catalog.import",
@@ -52,6 +53,7 @@ class ShopifyBackend(models.Model):
         }
 
     def action_check_catalog_drift(self):
+        self._check_group()
         for backend in self:
             job = self.env["shopify.sync.job"].sudo()._create_outbound(backend, "scheduled", "catalog/drift",
                                                                        payload={"mode": "auto"})
@@ -66,6 +68,6 @@ class ShopifyBackend(models.Model):
     @api.model
     def _cron_catalog_drift(self):
         backends = self.sudo().search([("catalog_drift_check", "=", True), ("sync_products", "=", True),
-                                       ("state", "=", "connected")])
+                                       *self._in_service_domain()])
         for backend in backends:
             backend.action_check_catalog_drift()

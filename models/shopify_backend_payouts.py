@@ -91,7 +91,7 @@ class ShopifyBackendPayouts(models.Model):
         the Payouts workflow on; then the bank statement matching of booked payouts."""
         now = now or fields.Datetime.now()
         Job = self.env["shopify.sync.job"].sudo()
-        for backend in self.search([("sync_payouts", "=", True), ("state", "=", "connected")]):
+        for backend in self.search([("sync_payouts", "=", True), *self._in_service_domain()]):
             if Job.search_count([("backend_id", "=", backend.id), ("topic", "=", "payouts/import"),
                                  ("state", "=", "queued")], limit=1):
                 continue
@@ -104,6 +104,7 @@ class ShopifyBackendPayouts(models.Model):
 
     def action_open_payout_import(self):
         self.ensure_one()
+        self._check_group()
         return {
             "type": "ir.actions.act_window",
             "res_model": "shopify.sync.payout.import",

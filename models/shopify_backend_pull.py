@@ -26,7 +26,7 @@ class ShopifyBackendPull(models.Model):
     def _cron_catch_up_orders(self, now=None):
         now = now or fields.Datetime.now()
         backends = self.search([("sync_orders", "=", True), ("order_catch_up", "=", True),
-                                ("state", "=", "connected")])
+                                *self._in_service_domain()])
         Job = self.env["shopify.sync.job"].sudo()
         for backend in backends:
             # One catch-up at a time per store: a slow one is not stacked behind another.
@@ -38,6 +38,7 @@ class ShopifyBackendPull(models.Model):
 
     def action_open_order_backfill(self):
         self.ensure_one()
+        self._check_group()
         return {
             "type": "ir.actions.act_window",
             "res_model": "shopify.sync.order.backfill",

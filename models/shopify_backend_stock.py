@@ -241,6 +241,7 @@ class ShopifyBackend(models.Model):
 
     def action_open_stock_reconcile(self):
         self.ensure_one()
+        self._check_group()
         return {
             "type": "ir.actions.act_window",
             "res_model": "shopify.sync.stock.reconcile",

@@ -15,6 +15,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import RedirectWarning
 
 from ..lib import errors, order_graphql, references, registry
+from ..lib.causes import normalise_cause
 
 _logger = logging.getLogger(__name__)
 
@@ -63,7 +64,9 @@ class ShopifySyncJob(models.Model):
     _name = "shopify.sync.job"
     _description = "Shopify sync job"
     _order = "id desc"
-    _rec_name = "display_name"
+    _rec_name = "topic"
+    # display_name is "topic reference": search it through the stored fields it is made of.
+    _rec_names_search = ["topic", "shopify_ref", "shopify_gid"]
 
     backend_id = fields.Many2one("shopify.backend", required=True, index=True, ondelete="restrict")
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
@@ -98,6 +101,14 @@ class ShopifySyncJob(models.Model):
     res_model = fields.Char(string="Odoo model", readonly=True)
     res_id = fields.Many2oneReference(string="Odoo record ID", model_field="res_model", readonly=True)
     cancel_reason = fields.Text(readonly=True)
+    # Statistics: one row per cause, mean time to done, retries.
+    cause = fields.Char(
+        compute="_compute_cause", store=True, index=True,
+        help="The error without its order number, ids or document numbers: one cause, one row.")
+    duration_hours = fields.Float(
+        string="Hours to done", compute="_compute_statistics", store=True, aggregator="avg",
+        help="From receipt to the final verdict (done or failed).")
+    retry_count = fields.Integer(string="Retries", compute="_compute_statistics", store=True, aggregator="sum")
 
     _webhook_unique = models.Constraint(
         "UNIQUE(backend_id, webhook_id)", "This webhook delivery is already recorded."
@@ -112,6 +123,18 @@ class ShopifySyncJob(models.Model):
     def _compute_display_name(self):
         for job in self:
             job.display_name = f"{job.topic} {job.shopify_ref or job.shopify_gid or ''}".strip()
+
+    @api.depends("error_message")
+    def _compute_cause(self):
+        for job in self:
+            job.cause = normalise_cause(job.error_message)
+
+    @api.depends("date_received", "date_done", "attempts")
+    def _compute_statistics(self):
+        for job in self:
+            done = job.date_done and job.date_received and job.date_done >= job.date_received
+            job.duration_hours = (job.date_done - job.date_received).total_seconds() / 3600 if done else 0.0
+            job.retry_count = max(job.attempts - 1, 0)
 
     @api.depends("state", "queue_job_id.state")
     def _compute_status(self):
@@ -467,6 +490,8 @@ class ShopifySyncJob(models.Model):
 
     def action_open_queue_job(self):
         self.ensure_one()
+        if not self.env.user.has_group("base.group_system"):
+            raise AccessError(self.env._("Only administrators open the queue job behind a sync job."))
         return {
             "type": "ir.actions.act_window",
             "res_model": "queue.job",

@@ -16,5 +16,6 @@ from . import test_readme
 from . import test_stock
 from . import test_real_orders
 from . import test_order_corpus
+from . import test_operations
 from . import test_payouts
 from . import test_books
