@@ -23,8 +23,8 @@ from ..lib.gid import to_gid
 from ..lib.registry import register
 
 # Contact fields that identify a person; cleared on redaction.
-PERSONAL_FIELDS = ["email", "phone", "mobile", "street", "street2", "city", "zip", "vat", "website", "comment",
-                   "ref", "function", "title", "state_id", "country_id"]
+PERSONAL_FIELDS = ["email", "phone", "street", "street2", "city", "zip", "vat", "website", "comment",
+                   "ref", "function", "state_id", "country_id"]
 # Child contacts the order import creates (handlers/partners.py): only those go with the customer.
 ADDRESS_TYPES = ("delivery", "invoice")
 # Jobs erased per transaction by shop/redact: a large store's log is not one long transaction.
