@@ -483,7 +483,7 @@ class ShopifySyncJob(models.Model):
         if not terms:
             return self.browse()
         domain = [("backend_id", "=", backend.id)] + ["|"] * (len(terms) - 1) + terms
-        id_pattern = re.compile(r"(?<!\d)(%s)(?!\d)" % "|".join(map(re.escape, ids))) if ids else None
+        id_pattern = re.compile(r"(?<![\d.])(%s)(?!\.?\d)" % "|".join(map(re.escape, ids))) if ids else None
         lowered = [token.lower() for token in tokens]
 
         def mentions(job):

@@ -123,3 +123,38 @@ class TestHostileInput(ShopifyHttpCase):
             _logger.info("hostile input violation: %s", violation)
         self.assertGreaterEqual(tried, min(examples, 10))
         self.assertEqual(violations, [])
+
+
+@tagged("post_install", "-at_install")
+class TestHostileIntake(ShopifyHttpCase):
+    """Bodies the hostile suite found answered with HTTP 500 on main: each is now stored and classified."""
+
+    def post(self, topic, body):
+        response = self.url_open("/shopify/webhook", data=body, headers=webhook_headers(body, topic), timeout=60)
+        answer = response.json() if response.headers.get("Content-Type", "").startswith("application/json") else {}
+        return response.status_code, self.env["shopify.sync.job"].sudo().browse(answer.get("job"))
+
+    def test_nesting_deeper_than_python_parses_is_a_stored_data_failure(self):
+        body = b'{"id": 1, "title": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        with mute_logger(*QUIET_LOGGERS):
+            status, job = self.post("products/update", body)
+        self.assertEqual(status, 400)
+        self.assertEqual((job.state, job.failure_category), ("failed", "data"))
+
+    def test_nul_character_in_a_reference_is_stored(self):
+        body = json.dumps({"id": 4242, "name": "#1001\u0000", "email": "a@b.example"}).encode()
+        with mute_logger(*QUIET_LOGGERS):
+            status, job = self.post("orders/create", body)
+        self.assertEqual(status, 200)
+        self.assertIn("#1001", job.shopify_ref)
+        self.assertEqual(job.state, "queued")
+
+    def test_privacy_request_of_the_wrong_shape_is_stored_then_fails_as_data(self):
+        body = json.dumps({"shop_id": 1, "customer": "ann@example.com"}).encode()
+        with mute_logger(*QUIET_LOGGERS):
+            status, job = self.post("customers/redact", body)
+            self.assertEqual(status, 200)
+            Job.load(self.env, job.queue_job_id.uuid).perform()
+        job.invalidate_recordset()
+        self.assertEqual((job.state, job.failure_category), ("failed", "data"))
+        self.assertIn("names no customer", job.error_message)
