@@ -469,9 +469,6 @@ class ShopifySyncJob(models.Model):
         except ValueError:
             return None
 
-    def _redact_payload(self, reason):
-        self.write({"payload": f"[redacted: {reason}]", "payload_redacted": True})
-
     # -- privacy -----------------------------------------------------------------------------
 
     @api.model
