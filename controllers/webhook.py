@@ -40,7 +40,7 @@ class ShopifyWebhookController(http.Controller):
             return _answer(400, error="missing X-Shopify-Topic")
         try:
             payload = json.loads(raw_body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
             payload = None
         job, created = env["shopify.sync.job"]._intake_webhook(backend, headers, raw_body, payload)
         if payload is None:

@@ -34,7 +34,7 @@ def _product_resolver(env, backend, candidates):
         product = Binding._record_for(backend, variant_gid) if variant_gid else None
         if not product and sku:
             product = candidates.filtered(lambda p: p.default_code == sku)[:1] or \
-                Product.search([("default_code", "=", sku)], limit=1)
+                Product.search([("default_code", "=", sku), ("company_id", "in", [False, backend.company_id.id])], limit=1)
         return product or Product
 
     return resolve

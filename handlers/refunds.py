@@ -72,7 +72,8 @@ class RefundImporter:
             product = self.bindings._record_for(self.backend, line.variant_gid) if line.variant_gid else None
             if not product and line.sku:
                 product = self.sale.order_line.product_id.filtered(lambda p, sku=line.sku: p.default_code == sku)[:1]
-                product = product or Product.search([("default_code", "=", line.sku)], limit=1)
+                product = product or Product.search([("default_code", "=", line.sku),
+                                                     ("company_id", "in", [False, self.sale.company_id.id])], limit=1)
             if not product:
                 by_name = self.sale.order_line.filtered(lambda l, t=line.title: l.name == t).product_id
                 product = by_name if len(by_name) == 1 else None

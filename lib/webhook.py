@@ -5,6 +5,7 @@ import hashlib
 import hmac
 
 MAX_BODY_BYTES = 5 * 1024 * 1024  # Shopify order payloads stay far below this
+MAX_HEADER_CHARS = 255  # Shopify's ids and topics are short; longer values would not fit an index row
 
 
 def compute_hmac(secret, body):
@@ -25,12 +26,17 @@ def normalize_shop_domain(domain):
 
 def read_headers(headers):
     """The Shopify headers we keep, in one dict with stable keys."""
+
+    def get(name):
+        value = headers.get(name)
+        return value[:MAX_HEADER_CHARS].replace("\x00", "") if value else value
+
     return {
-        "topic": (headers.get("X-Shopify-Topic") or "").strip().lower(),
-        "shop_domain": normalize_shop_domain(headers.get("X-Shopify-Shop-Domain")),
-        "hmac": headers.get("X-Shopify-Hmac-Sha256"),
-        "api_version": headers.get("X-Shopify-API-Version"),
-        "webhook_id": headers.get("X-Shopify-Webhook-Id"),
-        "event_id": headers.get("X-Shopify-Event-Id"),
-        "triggered_at": headers.get("X-Shopify-Triggered-At"),
+        "topic": (get("X-Shopify-Topic") or "").strip().lower(),
+        "shop_domain": normalize_shop_domain(get("X-Shopify-Shop-Domain")),
+        "hmac": get("X-Shopify-Hmac-Sha256"),
+        "api_version": get("X-Shopify-API-Version"),
+        "webhook_id": get("X-Shopify-Webhook-Id"),
+        "event_id": get("X-Shopify-Event-Id"),
+        "triggered_at": get("X-Shopify-Triggered-At"),
     }

@@ -1,3 +1,4 @@
+import hashlib
 import json
 import logging
 import re
@@ -8,7 +9,7 @@ from decimal import Decimal
 import psycopg2
 
 from odoo import SUPERUSER_ID, api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, escape_psql
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -41,16 +42,23 @@ _FRACTION_RE = re.compile(r"(\.\d{6})\d+")
 _CLASSIFIED = {}
 
 
+def _storable(text):
+    """Text PostgreSQL accepts: no NUL character, no lone surrogate (both legal in JSON)."""
+    if not isinstance(text, str):
+        return text
+    return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+
+
 def parse_shopify_datetime(value):
     """Shopify timestamp (ISO 8601, up to nanoseconds, any offset) -> naive UTC datetime."""
     if not value:
         return False
     try:
         parsed = datetime.fromisoformat(_FRACTION_RE.sub(r"\1", value.replace("Z", "+00:00")))
-    except ValueError:
+        if parsed.tzinfo:
+            parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved across midnight
         return False
-    if parsed.tzinfo:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
     return parsed
 
 
@@ -81,6 +89,8 @@ class ShopifySyncJob(models.Model):
     triggered_at = fields.Datetime(readonly=True)
     payload = fields.Text(readonly=True, help="Raw body as Shopify sent it (or the outbound request).")
     payload_redacted = fields.Boolean(readonly=True)
+    body_digest = fields.Char(readonly=True, help="SHA-256 of the body as received: the same body posted "
+                              "again under another webhook id is a replay (Shopify signs the body only).")
     state = fields.Selection(STATES, required=True, default="queued", index=True, readonly=True)
     # A job is "running" while its queue.job is started. That is only known outside the job's
     # own transaction, so it is derived from the queue job rather than stored.
@@ -164,7 +174,7 @@ class ShopifySyncJob(models.Model):
         if row:
             return self.browse(row[0]), False
         topic = headers["topic"]
-        gid, ref = references.describe(topic, payload)
+        gid, ref = self._describe_safely(topic, payload)
         job_id = self._insert_delivery({
             "backend_id": backend.id,
             "company_id": backend.company_id.id,
@@ -178,7 +188,8 @@ class ShopifySyncJob(models.Model):
             "event_id": headers["event_id"],
             "api_version": headers["api_version"],
             "triggered_at": parse_shopify_datetime(headers["triggered_at"]) or None,
-            "payload": raw_body.decode("utf-8", errors="replace"),
+            "payload": _storable(raw_body.decode("utf-8", errors="replace")),
+            "body_digest": hashlib.sha256(raw_body).hexdigest(),
             "attempts": 0,
             "payload_redacted": False,
         })
@@ -198,6 +209,16 @@ class ShopifySyncJob(models.Model):
         else:
             job._enqueue()
         return job, True
+
+    @api.model
+    def _describe_safely(self, topic, payload):
+        """(gid, reference) for the job list; a body of unexpected shape just has none (the handler
+        reports what is wrong with it)."""
+        try:
+            gid, ref = references.describe(topic, payload)
+        except (AttributeError, TypeError, ValueError, KeyError):
+            return None, None
+        return _storable(gid), _storable(ref)
 
     @api.model
     def _intake_pulled(self, backend, order, workflow):
@@ -509,5 +530,49 @@ class ShopifySyncJob(models.Model):
         except ValueError:
             return None
 
-    def _redact_payload(self, reason):
-        self.write({"payload": f"[redacted: {reason}]", "payload_redacted": True})
+    # -- privacy -----------------------------------------------------------------------------
+
+    @api.model
+    def _jobs_mentioning(self, backend, tokens, ids):
+        """Jobs of ``backend`` whose payload, reference or messages contain one of ``tokens``
+        (literally, any case) or one of the numeric ``ids`` as a whole number."""
+        fields_searched = ("payload", "shopify_ref", "shopify_gid", "warning_message", "error_message")
+        terms = [(name, "ilike", escape_psql(term)) for term in list(tokens) + list(ids) for name in fields_searched]
+        if not terms:
+            return self.browse()
+        domain = [("backend_id", "=", backend.id)] + ["|"] * (len(terms) - 1) + terms
+        id_pattern = re.compile(r"(?<![\d.])(%s)(?!\.?\d)" % "|".join(map(re.escape, ids))) if ids else None
+        lowered = [token.lower() for token in tokens]
+
+        def mentions(job):
+            text = "\n".join(job[name] or "" for name in fields_searched)
+            return any(token in text.lower() for token in lowered) or bool(id_pattern and id_pattern.search(text))
+
+        return self.search(domain).filtered(mentions)
+
+    def _data_request_attachments(self):
+        return self.env["ir.attachment"].sudo().search([
+            ("res_model", "=", self._name), ("res_id", "in", self.filtered(
+                lambda j: j.topic == "customers/data_request").ids)])
+
+    def _redact_personal_data(self, reason, tokens=(), label="[redacted]"):
+        """Erase the payload and scrub ``tokens`` from the job's texts and its queue job's."""
+        pattern = re.compile("|".join(map(re.escape, tokens)), re.IGNORECASE) if tokens else None
+
+        def scrub(text):
+            return pattern.sub("[redacted]", text) if pattern and text else text
+
+        for job in self:
+            job.write({
+                "payload": f"[redacted: {reason}]", "payload_redacted": True,
+                "shopify_ref": label if job.topic.startswith("customers/") else scrub(job.shopify_ref),
+                **{name: scrub(job[name]) for name in ("warning_message", "error_message", "result_summary",
+                                                       "cancel_reason")},
+            })
+            if job.res_model == "ir.attachment" and not self.env["ir.attachment"].browse(job.res_id).exists():
+                job.write({"res_model": False, "res_id": False})
+            queue_job = job.queue_job_id.sudo()
+            queue_job = queue_job.with_context(tracking_disable=True, _job_edit_sentinel=queue_job.EDIT_SENTINEL)
+            if queue_job:
+                queue_job.write({name: scrub(queue_job[name]) for name in ("name", "exc_message", "exc_info", "result")}
+                                | ({"name": f"Shopify {job.topic} {label}"} if job.topic.startswith("customers/") else {}))

@@ -5,6 +5,7 @@ from . import test_backend
 from . import test_webhook_intake
 from . import test_sync_jobs
 from . import test_compliance
+from . import test_privacy
 from . import test_security
 from . import test_orders
 from . import test_order_concurrency
@@ -19,3 +20,4 @@ from . import test_order_corpus
 from . import test_operations
 from . import test_payouts
 from . import test_books
+from . import test_hostile_input

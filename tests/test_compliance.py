@@ -25,6 +25,9 @@ class TestCompliance(ShopifyCase):
 
     def test_customers_redact_anonymises_contact_and_erases_payloads(self):
         order_id = self.redact["orders_to_redact"][0]
+        # The shipping address goes with the customer because an imported order uses it.
+        order = self.env["sale.order"].create({"partner_id": self.partner.id, "partner_shipping_id": self.address.id})
+        self.env["shopify.binding"]._bind(self.backend, to_gid("Order", order_id), order)
         order_job, _ = self.intake("orders/create", {
             "id": order_id, "name": "#1001", "email": self.redact["customer"]["email"]})
         other_job, _ = self.intake("orders/create", {"id": 1, "name": "#9999", "email": "someone@else.com"})
@@ -43,6 +46,7 @@ class TestCompliance(ShopifyCase):
         self.assertFalse(other_job.payload_redacted)
         self.assertIn("someone@else.com", other_job.payload)
         self.assertIn("2 contact(s) anonymised, 1 job payload(s) erased", job.result_summary)
+        self.assertEqual(order.partner_id, self.partner, "the order stays, on the anonymised contact")
 
     def test_customers_data_request_exports_what_we_hold(self):
         request = webhook_example("customers/data_request")
@@ -60,6 +64,7 @@ class TestCompliance(ShopifyCase):
 
     def test_shop_redact_erases_payloads_and_credentials(self):
         kept, _ = self.intake("orders/create", {"id": 2, "name": "#1002", "email": "x@y.z"})
+        self.standin.access_token = "revoked"  # Shopify refuses the token once the app is gone
         job, _ = self.intake("shop/redact", webhook_example("shop/redact"))
         self.assertEqual(job.workflow, "connection")
         self.assertEqual(self.perform(job), "done")

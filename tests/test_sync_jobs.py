@@ -20,6 +20,7 @@ class TestSyncJobs(ShopifyCase):
         outbound = self.env["shopify.sync.job"]._create_outbound(self.backend, "inventory", "inventory/export")
         outbound._enqueue()
         self.assertEqual(outbound.state, "queued")
+        self.standin.access_token = "revoked"  # Shopify refuses the token once the app is gone
         job, created = self.intake("app/uninstalled", webhook_example("app/uninstalled"))
         self.assertTrue(created)
         self.assertEqual(self.perform(job), "done")
