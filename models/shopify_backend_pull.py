@@ -29,9 +29,12 @@ class ShopifyBackendPull(models.Model):
                                 *self._in_service_domain()])
         Job = self.env["shopify.sync.job"].sudo()
         for backend in backends:
-            # One catch-up at a time per store: a slow one is not stacked behind another.
+            # One catch-up at a time per store: a slow one is not stacked behind another. A store
+            # in error whose last catch-up failed already shows its problem: no new failed job every
+            # 15 minutes; once it is connected again, the next run covers the gap from the mark.
+            waiting = ["queued", "failed"] if backend.state == "error" else ["queued"]
             if Job.search_count([("backend_id", "=", backend.id), ("topic", "=", "orders/catch_up"),
-                                 ("state", "=", "queued")], limit=1):
+                                 ("state", "in", waiting)], limit=1):
                 continue
             since = (backend.order_catch_up_at or now - timedelta(days=1)) - CATCH_UP_OVERLAP
             start_pull(backend, "orders/catch_up", since, now)

@@ -555,6 +555,10 @@ class ShopifySyncJob(models.Model):
             ("res_model", "=", self._name), ("res_id", "in", self.filtered(
                 lambda j: j.topic == "customers/data_request").ids)])
 
+    def _redact_payload(self, reason):
+        """Drop the payloads (the job row, its verdict and its Odoo record stay)."""
+        self.write({"payload": f"[redacted: {reason}]", "payload_redacted": True})
+
     def _redact_personal_data(self, reason, tokens=(), label="[redacted]"):
         """Erase the payload and scrub ``tokens`` from the job's texts and its queue job's."""
         pattern = re.compile("|".join(map(re.escape, tokens)), re.IGNORECASE) if tokens else None

@@ -153,8 +153,15 @@ class TestTokenRenewal(CredentialsMixin, ShopifyCase):
         self.assertTrue(backend.connection_retry_at)
         # The crons keep running for a store in error.
         self.env["shopify.backend"]._cron_catch_up_orders()
-        self.assertTrue(self.env["shopify.sync.job"].search_count([
-            ("backend_id", "=", backend.id), ("topic", "=", "orders/catch_up")]))
+        catch_ups = self.env["shopify.sync.job"].search([
+            ("backend_id", "=", backend.id), ("topic", "=", "orders/catch_up")])
+        self.assertEqual(len(catch_ups), 1)
+        # It meets the refused credentials and fails; later runs do not pile up failed catch-ups.
+        self.assertTrue(self.perform(catch_ups).startswith("failed"))
+        self.env["shopify.backend"]._cron_catch_up_orders()
+        self.env["shopify.backend"]._cron_catch_up_orders()
+        self.assertEqual(self.env["shopify.sync.job"].search_count([
+            ("backend_id", "=", backend.id), ("topic", "=", "orders/catch_up")]), 1)
         # Before the backoff has passed, nothing is tried; after, the same failure is counted on the
         # same job instead of a new failed job every hour.
         grants_refused = self.cc_standin.token_grants
@@ -175,6 +182,10 @@ class TestTokenRenewal(CredentialsMixin, ShopifyCase):
         self.assertEqual(backend.state, "connected")
         self.assertEqual(backend.connection_failures, 0)
         self.assertEqual(failed.state, "done", "the connection failure is resolved, not left to triage")
+        # Connected again: the catch-up runs again and covers the gap.
+        self.env["shopify.backend"]._cron_catch_up_orders()
+        self.assertEqual(self.env["shopify.sync.job"].search_count([
+            ("backend_id", "=", backend.id), ("topic", "=", "orders/catch_up")]), 2)
 
     def test_retry_on_the_connection_failure_checks_again(self):
         backend = self.cc_backend
