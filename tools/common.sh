@@ -2,12 +2,16 @@
 # Everything here works on a machine with Odoo 19 importable as `odoo` and PostgreSQL installed.
 
 ADDON_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The environment tools/setup.sh made (.venv) when there is one, else the python3 on PATH.
+if [ -z "${PYTHON:-}" ] && [ -x "${VENV:-$ADDON_DIR/.venv}/bin/python" ]; then
+  PYTHON="${VENV:-$ADDON_DIR/.venv}/bin/python"
+fi
 PYTHON="${PYTHON:-python3}"
 
 die() { echo "shopify_sync: $*" >&2; exit 2; }
 
 require_odoo() {
-  "$PYTHON" - <<'PY' 2>/dev/null || die "Odoo 19 is not importable as 'odoo' by $PYTHON: install Odoo 19.0 (Community) for this Python first, then run this again."
+  "$PYTHON" - <<'PY' 2>/dev/null || die "Odoo 19 is not importable as 'odoo' by $PYTHON: run 'bash tools/setup.sh' (or 'ODOO_SRC=/path/to/odoo-19.0 bash tools/setup.sh') first, then this again."
 import odoo.release as r
 assert r.version_info[0] == 19, r.version
 PY
