@@ -55,7 +55,7 @@ install_python_requirements() {
 # clone is called, and build an addons path with Odoo's own addons and queue_job's.
 prepare_addons_path() {
   LINK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/shopify_sync_addons.XXXXXX")
-  ln -s "$ADDON_DIR" "$LINK_DIR/shopify_sync"
+  [ -n "${ADDON_FROM_WHEEL:-}" ] || ln -s "$ADDON_DIR" "$LINK_DIR/shopify_sync"
   ADDONS_PATH=$("$PYTHON" - "$LINK_DIR" <<'PY'
 import os, sys
 import odoo.addons
@@ -74,6 +74,32 @@ print(",".join(seen))
 PY
 )
   export ADDONS_PATH LINK_DIR
+}
+
+# The addon as pip users get it (SHOPIFY_SYNC_FROM_WHEEL=1, CI): build its wheel, install it with
+# --no-deps (Odoo is not on PyPI) into a scratch venv that also sees $PYTHON's packages (Odoo,
+# queue_job, libraries), and switch PYTHON to that venv. prepare_addons_path then leaves the
+# checkout out: Odoo can only find shopify_sync in the venv's odoo/addons.
+install_addon_from_wheel() {
+  WHEEL_ENV=$(mktemp -d "${TMPDIR:-/tmp}/shopify_sync_wheel_env.XXXXXX")
+  bash "$ADDON_DIR/tools/build_wheel.sh" "$WHEEL_ENV/dist" >/dev/null
+  "$PYTHON" -m venv "$WHEEL_ENV/venv" || die "could not create a virtual environment with $PYTHON."
+  local parent_sites site
+  parent_sites=$("$PYTHON" -c 'import site; print(repr(site.getsitepackages()))')
+  site=$("$WHEEL_ENV/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  echo "import site; [site.addsitedir(d) for d in $parent_sites]" >"$site/shopify_sync_parent_env.pth"
+  "$WHEEL_ENV/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps "$WHEEL_ENV"/dist/*.whl \
+    || die "pip could not install the wheel $(ls "$WHEEL_ENV"/dist)."
+  PYTHON=$WHEEL_ENV/venv/bin/python
+  "$PYTHON" - "$WHEEL_ENV/venv" <<'PY' || die "the installed wheel is not where Odoo looks for addons."
+import importlib.metadata, importlib.util, os, sys
+spec = importlib.util.find_spec("odoo.addons.shopify_sync")
+assert spec and spec.origin.startswith(sys.argv[1] + os.sep), spec
+print("shopify_sync %s from its wheel: %s" % (
+    importlib.metadata.version("odoo-addon-shopify_sync"), os.path.dirname(spec.origin)))
+PY
+  ADDON_FROM_WHEEL=1
+  export PYTHON ADDON_FROM_WHEEL WHEEL_ENV
 }
 
 free_port() {

@@ -4,6 +4,8 @@
 #   TEST_TAGS=/shopify_sync:TestWebhookIntake bash tools/run_tests.sh   # one class
 #   TEMPLATE_DB=shopify_sync_deps bash tools/run_tests.sh  # start from a copy of a database that
 #       already has the dependencies installed (make it once with tools/make_template_db.sh)
+#   SHOPIFY_SYNC_FROM_WHEEL=1 bash tools/run_tests.sh  # (CI) test the addon installed from its wheel
+#       into a scratch venv beside Odoo, not the checkout
 # Exits non-zero on any failure; prints "shopify_sync: N passed, N failed" last.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -12,11 +14,12 @@ require_odoo
 ensure_postgres
 install_python_requirements
 bash "$ADDON_DIR/tools/fetch_shopify_reference.sh" >/dev/null
+[ -z "${SHOPIFY_SYNC_FROM_WHEEL:-}" ] || install_addon_from_wheel
 prepare_addons_path
 
 DB="shopify_sync_test_$$"
 LOG=$(mktemp "${TMPDIR:-/tmp}/shopify_sync_test.XXXXXX.log")
-cleanup() { dropdb --if-exists "$DB" >/dev/null 2>&1 || true; rm -rf "$LINK_DIR"; }
+cleanup() { dropdb --if-exists "$DB" >/dev/null 2>&1 || true; rm -rf "$LINK_DIR" "${WHEEL_ENV:-}"; }
 trap cleanup EXIT
 
 if [ -n "${TEMPLATE_DB:-}" ]; then
