@@ -87,7 +87,7 @@ install_addon_from_wheel() {
   local parent_sites site
   parent_sites=$("$PYTHON" -c 'import site; print(repr(site.getsitepackages()))')
   site=$("$WHEEL_ENV/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-  echo "import site; [site.addsitedir(d) for d in $parent_sites]" >"$site/shopify_sync_parent_env.pth"
+  echo "import site; list(map(site.addsitedir, $parent_sites))" >"$site/shopify_sync_parent_env.pth"
   "$WHEEL_ENV/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps "$WHEEL_ENV"/dist/*.whl \
     || die "pip could not install the wheel $(ls "$WHEEL_ENV"/dist)."
   PYTHON=$WHEEL_ENV/venv/bin/python
