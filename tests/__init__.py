@@ -15,3 +15,4 @@ from . import test_refunds_fulfillments
 from . import test_readme
 from . import test_stock
 from . import test_i18n
+from . import test_setup_script

@@ -56,7 +56,7 @@ elif [ -z "${SETUP_STEP:-}" ] && "$BASE_PYTHON" -c 'import odoo.release as r; as
 elif is_odoo19_tree "$ODOO_DIR" || download_odoo; then
   ODOO_SRC=$ODOO_DIR
 else
-  die "cannot download Odoo 19.0 (no network access to $ODOO_GIT_URL or $ODOO_ARCHIVE_URL): connect this machine to the internet, or point ODOO_SRC at an Odoo 19.0 source tree: ODOO_SRC=/path/to/odoo-19.0 bash tools/setup.sh"
+  die "cannot download Odoo 19.0 from $ODOO_GIT_URL or $ODOO_ARCHIVE_URL (no network access?): connect this machine to the internet, or point ODOO_SRC at an Odoo 19.0 source tree: ODOO_SRC=/path/to/odoo-19.0 bash tools/setup.sh"
 fi
 if [ "${SETUP_STEP:-}" = odoo ]; then
   echo "$ODOO_SRC"; exit 0
