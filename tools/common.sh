@@ -52,10 +52,20 @@ install_python_requirements() {
 }
 
 # Odoo's module name is the folder name: expose the checkout as `shopify_sync` whatever the
-# clone is called, and build an addons path with Odoo's own addons and queue_job's.
+# clone is called, and build an addons path with Odoo's own addons and queue_job's. The module
+# folder links the checkout's entries one by one, leaving out hidden ones (.venv and .odoo from
+# tools/setup.sh, .git) and build output: Odoo's translation export reads every .py file under a
+# module's folder, and would otherwise take a virtual environment's terms for the module's.
 prepare_addons_path() {
   LINK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/shopify_sync_addons.XXXXXX")
-  [ -n "${ADDON_FROM_WHEEL:-}" ] || ln -s "$ADDON_DIR" "$LINK_DIR/shopify_sync"
+  if [ -z "${ADDON_FROM_WHEEL:-}" ]; then
+    mkdir "$LINK_DIR/shopify_sync"
+    local entry
+    for entry in "$ADDON_DIR"/*; do
+      case "${entry##*/}" in build|dist) continue ;; esac
+      ln -s "$entry" "$LINK_DIR/shopify_sync/"
+    done
+  fi
   ADDONS_PATH=$("$PYTHON" - "$LINK_DIR" <<'PY'
 import os, sys
 import odoo.addons
