@@ -69,7 +69,7 @@ prepare_addons_path() {
   ADDONS_PATH=$("$PYTHON" - "$LINK_DIR" <<'PY'
 import os, sys
 import odoo.addons
-paths = [sys.argv[1]]
+paths = [sys.argv[1]] if os.listdir(sys.argv[1]) else []  # empty when the module comes from its wheel
 for path in list(odoo.addons.__path__):
     paths.append(path)
     sibling = os.path.join(os.path.dirname(os.path.dirname(path)), "addons")

@@ -35,7 +35,9 @@ if [ "${TEST_RUNNER:-odoo}" = pytest ]; then
   "$PYTHON" -m odoo server -d "$DB" --addons-path="$ADDONS_PATH" -i shopify_sync --stop-after-init --no-http \
     --workers=0 --max-cron-threads=0 --log-level=warn --without-demo=1 || die "installing shopify_sync in $DB failed."
   CONF="$LINK_DIR/odoo.conf"
-  printf '[options]\naddons_path = %s\ndb_name = %s\nwithout_demo = True\nhttp_interface = 127.0.0.1\n' \
+  # No cron threads, as with Odoo's runner (--max-cron-threads=0): pytest-odoo's HTTP server
+  # would otherwise start them, and queue_job's crons race the tests that commit queue_job rows.
+  printf '[options]\naddons_path = %s\ndb_name = %s\nwithout_demo = True\nhttp_interface = 127.0.0.1\nworkers = 0\nmax_cron_threads = 0\n' \
     "$ADDONS_PATH" "$DB" >"$CONF"
   if [ -n "${ADDON_FROM_WHEEL:-}" ]; then
     TESTS_DIR=$("$PYTHON" -c 'import importlib.util, os
