@@ -5,6 +5,12 @@
     "version": "19.0.1.0.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",
+    "development_status": "Beta",
+    "maintainers": ["shopify-sync"],
+    "images": [
+        "static/description/demo_failed_jobs.png",
+        "static/description/demo_sync_jobs.png",
+    ],
     "author": "shopify_sync developers",
     "website": "https://github.com/shopify-sync/shopify_sync",
     "depends": ["queue_job", "sale_stock", "account"],

@@ -21,3 +21,5 @@ from . import test_operations
 from . import test_payouts
 from . import test_books
 from . import test_hostile_input
+from . import test_i18n
+from . import test_setup_script

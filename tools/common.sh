@@ -2,12 +2,16 @@
 # Everything here works on a machine with Odoo 19 importable as `odoo` and PostgreSQL installed.
 
 ADDON_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The environment tools/setup.sh made (.venv) when there is one, else the python3 on PATH.
+if [ -z "${PYTHON:-}" ] && [ -x "${VENV:-$ADDON_DIR/.venv}/bin/python" ]; then
+  PYTHON="${VENV:-$ADDON_DIR/.venv}/bin/python"
+fi
 PYTHON="${PYTHON:-python3}"
 
 die() { echo "shopify_sync: $*" >&2; exit 2; }
 
 require_odoo() {
-  "$PYTHON" - <<'PY' 2>/dev/null || die "Odoo 19 is not importable as 'odoo' by $PYTHON: install Odoo 19.0 (Community) for this Python first, then run this again."
+  "$PYTHON" - <<'PY' 2>/dev/null || die "Odoo 19 is not importable as 'odoo' by $PYTHON: run 'bash tools/setup.sh' (or 'ODOO_SRC=/path/to/odoo-19.0 bash tools/setup.sh') first, then this again."
 import odoo.release as r
 assert r.version_info[0] == 19, r.version
 PY
@@ -48,14 +52,24 @@ install_python_requirements() {
 }
 
 # Odoo's module name is the folder name: expose the checkout as `shopify_sync` whatever the
-# clone is called, and build an addons path with Odoo's own addons and queue_job's.
+# clone is called, and build an addons path with Odoo's own addons and queue_job's. The module
+# folder links the checkout's entries one by one, leaving out hidden ones (.venv and .odoo from
+# tools/setup.sh, .git) and build output: Odoo's translation export reads every .py file under a
+# module's folder, and would otherwise take a virtual environment's terms for the module's.
 prepare_addons_path() {
   LINK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/shopify_sync_addons.XXXXXX")
-  ln -s "$ADDON_DIR" "$LINK_DIR/shopify_sync"
+  if [ -z "${ADDON_FROM_WHEEL:-}" ]; then
+    mkdir "$LINK_DIR/shopify_sync"
+    local entry
+    for entry in "$ADDON_DIR"/*; do
+      case "${entry##*/}" in build|dist) continue ;; esac
+      ln -s "$entry" "$LINK_DIR/shopify_sync/"
+    done
+  fi
   ADDONS_PATH=$("$PYTHON" - "$LINK_DIR" <<'PY'
 import os, sys
 import odoo.addons
-paths = [sys.argv[1]]
+paths = [sys.argv[1]] if os.listdir(sys.argv[1]) else []  # empty when the module comes from its wheel
 for path in list(odoo.addons.__path__):
     paths.append(path)
     sibling = os.path.join(os.path.dirname(os.path.dirname(path)), "addons")
@@ -70,6 +84,32 @@ print(",".join(seen))
 PY
 )
   export ADDONS_PATH LINK_DIR
+}
+
+# The addon as pip users get it (SHOPIFY_SYNC_FROM_WHEEL=1, CI): build its wheel, install it with
+# --no-deps (Odoo is not on PyPI) into a scratch venv that also sees $PYTHON's packages (Odoo,
+# queue_job, libraries), and switch PYTHON to that venv. prepare_addons_path then leaves the
+# checkout out: Odoo can only find shopify_sync in the venv's odoo/addons.
+install_addon_from_wheel() {
+  WHEEL_ENV=$(mktemp -d "${TMPDIR:-/tmp}/shopify_sync_wheel_env.XXXXXX")
+  bash "$ADDON_DIR/tools/build_wheel.sh" "$WHEEL_ENV/dist" >/dev/null
+  "$PYTHON" -m venv "$WHEEL_ENV/venv" || die "could not create a virtual environment with $PYTHON."
+  local parent_sites site
+  parent_sites=$("$PYTHON" -c 'import site; print(repr(site.getsitepackages()))')
+  site=$("$WHEEL_ENV/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  echo "import site; list(map(site.addsitedir, $parent_sites))" >"$site/shopify_sync_parent_env.pth"
+  "$WHEEL_ENV/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps "$WHEEL_ENV"/dist/*.whl \
+    || die "pip could not install the wheel $(ls "$WHEEL_ENV"/dist)."
+  PYTHON=$WHEEL_ENV/venv/bin/python
+  "$PYTHON" - "$WHEEL_ENV/venv" <<'PY' || die "the installed wheel is not where Odoo looks for addons."
+import importlib.metadata, importlib.util, os, sys
+spec = importlib.util.find_spec("odoo.addons.shopify_sync")
+assert spec and spec.origin.startswith(sys.argv[1] + os.sep), spec
+print("shopify_sync %s from its wheel: %s" % (
+    importlib.metadata.version("odoo-addon-shopify_sync"), os.path.dirname(spec.origin)))
+PY
+  ADDON_FROM_WHEEL=1
+  export PYTHON ADDON_FROM_WHEEL WHEEL_ENV
 }
 
 free_port() {
