@@ -18,3 +18,4 @@ from . import product_category
 from . import stock_quant
 from . import shopify_payout
 from . import shopify_backend_payouts
+from . import shopify_backend_intake
