@@ -246,12 +246,16 @@ class ShopifySyncJob(models.Model):
             )
         else:
             query = SQL("%s RETURNING id", insert)
+        # cr.savepoint() without its own round trip: SAVEPOINT travels with the INSERT.
         try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(query, log_exceptions=False)
-                row = self.env.cr.fetchone()
-        except psycopg2.errors.SerializationFailure:
-            return None
+            self.env.cr.execute(SQL("SAVEPOINT shopify_sync_intake; %s", query), log_exceptions=False)
+            row = self.env.cr.fetchone()
+        except psycopg2.Error as err:
+            self.env.cr.execute("ROLLBACK TO SAVEPOINT shopify_sync_intake; RELEASE SAVEPOINT shopify_sync_intake")
+            if isinstance(err, psycopg2.errors.SerializationFailure):
+                return None
+            raise
+        self.env.cr.execute("RELEASE SAVEPOINT shopify_sync_intake")
         return row[0] if row else None
 
     def _new_queue_job_values(self, values):
