@@ -281,9 +281,10 @@ class ShopifySyncJob(models.Model):
         """The job as queue_job runs it: as the superuser (a webhook's public user and an accountant's
         Retry get the same rights), in the store's company, without mail tracking of the queue.job
         record (the sync job is the audit trail, and intake is the hot path)."""
-        return self.with_user(SUPERUSER_ID).with_context(
-            tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True,
-            company_id=values["company_id"])
+        context = {"tracking_disable": True, "mail_create_nolog": True, "mail_create_nosubscribe": True}
+        if values.get("company_id"):
+            context["company_id"] = values["company_id"]  # read by queue_job's Job, not stored with it
+        return self.with_user(SUPERUSER_ID).with_context(**context)
 
     @api.model
     def _delay_options(self, values):
