@@ -6,7 +6,9 @@
 Bodies are realistic orders/create payloads (3 lines, a few KB), signed like Shopify signs them.
 A fraction of deliveries is sent twice with the same X-Shopify-Webhook-Id, as Shopify's
 at-least-once delivery does; they must be answered 200 and must not become second jobs.
-The last line is JSON, for scripts.
+With --health-url, the same client first fires as many GETs at Odoo's no-op route (/web/health)
+with the same concurrency: on a shared machine only figures measured side by side compare, so the
+ratio webhook/health is the figure to read. The last line is JSON, for scripts.
 """
 
 import argparse
@@ -65,6 +67,7 @@ def main():
     parser.add_argument("--duplicates", type=float, default=0.1, help="fraction re-sent with the same webhook id")
     parser.add_argument("--topic", default="orders/create")
     parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--health-url", help="also measure this no-op route (GET), same client, same run")
     args = parser.parse_args()
 
     def delivery(number):
@@ -84,17 +87,16 @@ def main():
     random.shuffle(batch)
 
     local = threading.local()
-    url = urlsplit(args.url)
 
     def send(item):
         # http.client with one keep-alive connection per thread: the client must cost the
         # shared CPU as little as possible, or it measures itself.
+        method, target, body, headers = item
         connection = getattr(local, "connection", None)
         if connection is None:
-            connection = local.connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
-        body, headers = item
+            connection = local.connection = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
         start = time.perf_counter()
-        connection.request("POST", url.path, body=body, headers=headers)
+        connection.request(method, target.path, body=body, headers=headers)
         response = connection.getresponse()
         response.read()
         if response.getheader("Connection", "").lower() == "close":
@@ -102,33 +104,50 @@ def main():
             local.connection = None
         return response.status, (time.perf_counter() - start) * 1000
 
-    with ThreadPoolExecutor(args.concurrency) as pool:
-        list(pool.map(send, warmup))
+    def fire(pool, items, warm):
+        list(pool.map(send, warm))
         started = time.perf_counter()
-        results = list(pool.map(send, batch))
+        results = list(pool.map(send, items))
         wall = time.perf_counter() - started
+        latencies = sorted(ms for _status, ms in results)
+        statuses = {}
+        for status, _ms in results:
+            statuses[status] = statuses.get(status, 0) + 1
 
-    latencies = sorted(ms for _status, ms in results)
-    statuses = {}
-    for status, _ms in results:
-        statuses[status] = statuses.get(status, 0) + 1
-    accepted = statuses.get(200, 0)
+        def pct(p):
+            return latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))]
 
-    def pct(p):
-        return latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))]
+        return {
+            "sent": len(items), "statuses": statuses, "accepted": statuses.get(200, 0),
+            "wall_s": round(wall, 2), "accepted_per_s": round(statuses.get(200, 0) / wall, 1),
+            "p50_ms": round(pct(50), 1), "p90_ms": round(pct(90), 1), "p99_ms": round(pct(99), 1),
+            "max_ms": round(latencies[-1], 1), "mean_ms": round(statistics.mean(latencies), 1),
+        }
 
-    figures = {
-        "sent": len(batch), "unique_deliveries": args.n + args.warmup, "redeliveries": len(resent),
-        "accepted": accepted, "statuses": statuses, "concurrency": args.concurrency,
-        "wall_s": round(wall, 2), "accepted_per_s": round(accepted / wall, 1),
-        "p50_ms": round(pct(50), 1), "p90_ms": round(pct(90), 1), "p99_ms": round(pct(99), 1),
-        "max_ms": round(latencies[-1], 1), "mean_ms": round(statistics.mean(latencies), 1),
-        "body_bytes": len(unique[0][0]),
-    }
-    print(f"sent {figures['sent']} ({len(resent)} redeliveries), accepted {accepted}, statuses {statuses}")
+    url = urlsplit(args.url)
+    webhooks = [("POST", url, body, headers) for body, headers in batch]
+    with ThreadPoolExecutor(args.concurrency) as pool:
+        health = None
+        if args.health_url:
+            probe = ("GET", urlsplit(args.health_url), None, {})
+            health = fire(pool, [probe] * len(batch), [probe] * args.warmup)
+        figures = fire(pool, webhooks, [("POST", url, body, headers) for body, headers in warmup])
+    accepted = figures["accepted"]
+    figures.update({
+        "unique_deliveries": args.n + args.warmup, "redeliveries": len(resent),
+        "concurrency": args.concurrency, "body_bytes": len(unique[0][0]),
+    })
+    print(f"sent {figures['sent']} ({len(resent)} redeliveries), accepted {accepted}, statuses {figures['statuses']}")
     print(f"wall {figures['wall_s']} s, {figures['accepted_per_s']} accepted/s at concurrency {args.concurrency}")
     print(f"latency ms: p50 {figures['p50_ms']}  p90 {figures['p90_ms']}  p99 {figures['p99_ms']}  "
           f"max {figures['max_ms']}")
+    if health:
+        figures["health"] = health
+        figures["ratio_throughput"] = round(figures["accepted_per_s"] / health["accepted_per_s"], 2)
+        figures["ratio_p99"] = round(figures["p99_ms"] / health["p99_ms"], 2)
+        print(f"/web/health same client, same run: {health['accepted_per_s']} req/s, p50 {health['p50_ms']}  "
+              f"p99 {health['p99_ms']} ms")
+        print(f"webhook/health: throughput ratio {figures['ratio_throughput']}, p99 ratio {figures['ratio_p99']}")
     print(json.dumps(figures))
     return 0 if accepted == len(batch) else 1
 

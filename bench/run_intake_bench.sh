@@ -2,10 +2,13 @@
 # Webhook intake benchmark: install the addon in a throw-away database, run Odoo on loopback
 # (prefork, WORKERS workers, no queue runner: intake only), fire N signed webhooks, then count the
 # stored jobs: every unique delivery must be exactly one sync job and one queue job.
-#   N=2000 CONCURRENCY=8 WORKERS=4 bash bench/run_intake_bench.sh
+# Each of the RUNS rounds first fires as many GETs at Odoo's no-op /web/health with the same client:
+# the machine may be shared, so the webhook/health ratio is the figure that compares. SQL queries per
+# request come from Odoo's own request log (load-independent).
+#   N=2000 CONCURRENCY=8 WORKERS=4 RUNS=3 [TEMPLATE_DB=shopify_sync_deps] bash bench/run_intake_bench.sh
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../tools/common.sh"
-N=${N:-2000}; CONCURRENCY=${CONCURRENCY:-8}; WORKERS=${WORKERS:-4}; TOPIC=${TOPIC:-orders/create}
+N=${N:-2000}; CONCURRENCY=${CONCURRENCY:-8}; WORKERS=${WORKERS:-4}; TOPIC=${TOPIC:-orders/create}; RUNS=${RUNS:-3}
 require_odoo
 ensure_postgres
 install_python_requirements
@@ -24,6 +27,8 @@ cleanup() {
 trap cleanup EXIT
 
 echo "Installing shopify_sync in $DB ..."
+# TEMPLATE_DB (as for tools/run_tests.sh): start from a copy of a database with the dependencies installed.
+[ -n "${TEMPLATE_DB:-}" ] && { createdb -T "$TEMPLATE_DB" "$DB" || die "could not copy the template database $TEMPLATE_DB."; }
 "$PYTHON" -m odoo server -d "$DB" --addons-path="$ADDONS_PATH" -i shopify_sync --stop-after-init \
   --without-demo=1 --log-level=warn --http-port="$PORT" >"$LOG" 2>&1
 "$PYTHON" -m odoo shell -d "$DB" --addons-path="$ADDONS_PATH" --log-level=warn --no-http >>"$LOG" 2>&1 <<PY
@@ -33,15 +38,40 @@ env.cr.commit()
 PY
 "$PYTHON" -c "import gevent" 2>/dev/null || "$PYTHON" -m pip install -q gevent  # Odoo's own prefork requirement
 "$PYTHON" "$ADDON_DIR/tools/odoo_run.py" server -d "$DB" --db-filter="^${DB}\$" --addons-path="$ADDONS_PATH" --workers="$WORKERS" \
-  --max-cron-threads=0 --http-interface=127.0.0.1 --http-port="$PORT" --log-level=warn >>"$LOG" 2>&1 &
+  --max-cron-threads=0 --http-interface=127.0.0.1 --http-port="$PORT" --log-level=warn \
+  --log-handler=werkzeug:INFO >>"$LOG" 2>&1 &
 ODOO_PID=$!
 for _ in $(seq 1 60); do
   curl -sf "http://127.0.0.1:$PORT/web/health" >/dev/null 2>&1 && break; sleep 1
 done
-echo "Odoo up on 127.0.0.1:$PORT ($WORKERS workers, $(nproc) cores); firing $N webhooks at concurrency $CONCURRENCY"
-"$PYTHON" "$ADDON_DIR/bench/bench_webhook_intake.py" --url "http://127.0.0.1:$PORT/shopify/webhook" \
-  --shop "$SHOP" --secret "$SECRET" -n "$N" --concurrency "$CONCURRENCY" --topic "$TOPIC" | tee "$LOG.out"
-expected=$(tail -n1 "$LOG.out" | "$PYTHON" -c "import json,sys; print(json.load(sys.stdin)['unique_deliveries'])")
+echo "Odoo up on 127.0.0.1:$PORT ($WORKERS workers, $(nproc) cores); $RUNS runs of $N webhooks at concurrency $CONCURRENCY"
+expected=0
+: >"$LOG.ratios"
+for run in $(seq 1 "$RUNS"); do
+  echo "-- run $run/$RUNS"
+  "$PYTHON" "$ADDON_DIR/bench/bench_webhook_intake.py" --url "http://127.0.0.1:$PORT/shopify/webhook" \
+    --health-url "http://127.0.0.1:$PORT/web/health" \
+    --shop "$SHOP" --secret "$SECRET" -n "$N" --concurrency "$CONCURRENCY" --topic "$TOPIC" | tee "$LOG.out"
+  tail -n1 "$LOG.out" >>"$LOG.ratios"
+  expected=$((expected + $(tail -n1 "$LOG.out" | "$PYTHON" -c "import json,sys; print(json.load(sys.stdin)['unique_deliveries'])")))
+done
+# Odoo's request log line ends with: <queries> <query seconds> <other seconds>.
+"$PYTHON" - "$LOG" "$LOG.ratios" <<'PY'
+import json, re, statistics, sys
+counts = {}
+for line in open(sys.argv[1], errors="replace"):
+    found = re.search(r'"(GET|POST) (\S+) HTTP/[\d.]+" (\d+) \S+ (\d+) [\d.]+ [\d.]+', line)
+    if found:
+        counts.setdefault((found[2], found[3]), []).append(int(found[4]))
+for (path, status), values in sorted(counts.items()):
+    print(f"SQL queries per request {path} {status}: median {statistics.median(values):g}, "
+          f"max {max(values)} over {len(values)} requests")
+runs = [json.loads(line) for line in open(sys.argv[2])]
+throughput = [run["ratio_throughput"] for run in runs]
+p99 = [run["ratio_p99"] for run in runs]
+print(f"webhook/health over {len(runs)} runs: throughput ratio {throughput} (median {statistics.median(throughput)}), "
+      f"p99 ratio {p99} (median {statistics.median(p99)})")
+PY
 read -r jobs distinct qjobs < <(psql -d "$DB" -tAF' ' -c "SELECT count(*), count(DISTINCT webhook_id), (SELECT count(*) FROM queue_job WHERE model_name = 'shopify.sync.job') FROM shopify_sync_job WHERE direction = 'in'")
 echo "rows: $jobs sync jobs, $distinct distinct webhook ids, $qjobs queue jobs, for $expected unique deliveries"
 if [ "$jobs" = "$expected" ] && [ "$distinct" = "$expected" ] && [ "$qjobs" = "$expected" ]; then

@@ -31,9 +31,10 @@ class ShopifyWebhookController(http.Controller):
 
         headers = read_headers(httprequest.headers)
         env = request.env(user=SUPERUSER_ID, su=True)
-        backend = env["shopify.backend"].search([("shop_domain", "=", headers["shop_domain"])], limit=1)
+        # Cached per worker (models/shopify_backend_intake.py): no query on the hot path.
+        known = env["shopify.backend"]._webhook_intake_key(headers["shop_domain"])
         # Unknown shop and bad signature look the same from outside: nothing stored, 401.
-        if not backend or not verify_hmac(backend._get_webhook_secret(), raw_body, headers["hmac"]):
+        if not known or not verify_hmac(known[1], raw_body, headers["hmac"]):
             _logger.warning("Refused Shopify webhook for %r (unknown shop or bad HMAC)", headers["shop_domain"])
             return _answer(401, error="unauthorized")
         if not headers["topic"]:
@@ -42,6 +43,7 @@ class ShopifyWebhookController(http.Controller):
             payload = json.loads(raw_body)
         except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
             payload = None
+        backend = env["shopify.backend"].browse(known[0])
         job, created = env["shopify.sync.job"]._intake_webhook(backend, headers, raw_body, payload)
         if payload is None:
             return _answer(400, error="body is not JSON", job=job.id)

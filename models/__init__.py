@@ -27,3 +27,4 @@ from . import shopify_backend_payouts
 from . import shopify_backend_books
 from . import account_payment
 from . import sale_order_books
+from . import shopify_backend_intake

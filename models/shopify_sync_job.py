@@ -14,6 +14,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import RedirectWarning
+from odoo.addons.queue_job.job import Job
 
 from ..lib import errors, order_graphql, references, registry
 from ..lib.causes import normalise_cause
@@ -33,6 +34,12 @@ TRANSIENT_PG_ERRORS = (
     psycopg2.errors.LockNotAvailable,
     psycopg2.errors.UniqueViolation,
 )
+# A database conflict (two jobs reserving the same products, binding the same Shopify id) clears as
+# soon as the other transaction ends: retry within seconds, with jitter so the two jobs do not meet
+# again, instead of the transient back-off meant for Shopify outages (10 s, then 60 s, ...). The
+# window widens with each attempt of the same job; queue_job draws the delay within it.
+CONFLICT_RETRY_STEP_SECONDS = 3
+CONFLICT_RETRY_MAX_SECONDS = 30
 # Transient retries before a job is parked as failed (see the retry pattern in data/queue_job_data.xml:
 # about 4 hours of trying, enough to ride out a Black Friday throttle or a Shopify incident).
 TRANSIENT_MAX_RETRIES = 20
@@ -47,6 +54,21 @@ def _storable(text):
     if not isinstance(text, str):
         return text
     return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+
+
+def database_conflict(err):
+    """The database conflict behind ``err`` (itself, or the error it was raised from), or None."""
+    seen = 0
+    while err is not None and seen < 5:
+        if isinstance(err, TRANSIENT_PG_ERRORS):
+            return err
+        err, seen = err.__cause__ or err.__context__, seen + 1
+    return None
+
+
+def conflict_retry_seconds(attempts):
+    """(min, max) seconds for queue_job to draw the next try from (``retry_pattern`` style range)."""
+    return (1, max(2, min(CONFLICT_RETRY_STEP_SECONDS * max(attempts, 1), CONFLICT_RETRY_MAX_SECONDS)))
 
 
 def parse_shopify_datetime(value):
@@ -165,19 +187,23 @@ class ShopifySyncJob(models.Model):
         # A redelivery is found by a plain read first: the INSERT's conflict check would wait for
         # a worker that holds the first delivery's row (a running job) to commit, and Shopify
         # gives up after 5 s. The INSERT ... ON CONFLICT still settles two new deliveries racing.
+        # The same round trip reserves the new job's id (its queue job is built before the INSERT)
+        # and reads the store's company.
         self.env.cr.execute(
-            "SELECT id FROM shopify_sync_job WHERE backend_id = %s AND (webhook_id = %s OR "
-            "(topic = %s AND event_id = %s)) LIMIT 1",
-            [backend.id, headers["webhook_id"], headers["topic"], headers["event_id"]],
+            "SELECT (SELECT id FROM shopify_sync_job WHERE backend_id = %s AND (webhook_id = %s OR "
+            "(topic = %s AND event_id = %s)) LIMIT 1), nextval('shopify_sync_job_id_seq'), "
+            "(SELECT company_id FROM shopify_backend WHERE id = %s)",
+            [backend.id, headers["webhook_id"], headers["topic"], headers["event_id"], backend.id],
         )
-        row = self.env.cr.fetchone()
-        if row:
-            return self.browse(row[0]), False
+        existing_id, new_id, company_id = self.env.cr.fetchone()
+        if existing_id:
+            return self.browse(existing_id), False
         topic = headers["topic"]
         gid, ref = self._describe_safely(topic, payload)
-        job_id = self._insert_delivery({
+        values = {
+            "id": new_id,
             "backend_id": backend.id,
-            "company_id": backend.company_id.id,
+            "company_id": company_id,
             "workflow": workflow or registry.workflow_for(topic),
             "direction": "in",
             "state": "queued",
@@ -192,22 +218,23 @@ class ShopifySyncJob(models.Model):
             "body_digest": hashlib.sha256(raw_body).hexdigest(),
             "attempts": 0,
             "payload_redacted": False,
-        })
+        }
+        runnable = payload is not None and registry.handler_for(topic)
+        queue_job_values = self.browse(new_id)._new_queue_job_values(values) if runnable else None
+        job_id = self._insert_delivery(values, queue_job_values)
         if not job_id:
             return self._find_delivery(backend, headers), False
         job = self.browse(job_id)
         if payload is None:
             job._mark_failed(errors.DATA, "The webhook body is not valid JSON.",
                              "Nothing to fix in Odoo: Shopify sent a malformed body. Cancel the job.")
-        elif not registry.handler_for(topic):
+        elif not runnable:
             job._mark_failed(
                 errors.CONFIGURATION,
                 f"No handler for topic {topic}.",
                 "This version of shopify_sync does not process this topic. Remove the subscription "
                 "in Shopify, or upgrade the addon and press Retry.",
             )
-        else:
-            job._enqueue()
         return job, True
 
     @api.model
@@ -235,27 +262,88 @@ class ShopifySyncJob(models.Model):
         return self._intake_webhook(backend, headers, order_graphql.dumps(order).encode(), order, workflow=workflow)
 
     @api.model
-    def _insert_delivery(self, values):
+    def _insert_delivery(self, values, queue_job_values=None):
         """INSERT ... ON CONFLICT DO NOTHING: the database, not a prior SELECT, decides which of two
         simultaneous deliveries wins, without an error. In REPEATABLE READ a conflicting row
         committed after our snapshot raises a serialization failure instead; that is the same
-        verdict ("already recorded"). Returns the new id, or None for a duplicate."""
+        verdict ("already recorded"). Returns the new id, or None for a duplicate.
+
+        With ``queue_job_values`` (see ``_new_queue_job_values``) the same statement creates the
+        job's queue job, only when the delivery row was inserted: one round trip, no second write
+        of ``queue_job_id``, and queue_job's trigger notifies the job runner at commit."""
         now = fields.Datetime.now()
         values = dict(values, create_uid=self.env.uid, write_uid=self.env.uid, create_date=now,
                       write_date=now, date_received=now)
+        if queue_job_values:
+            values["queue_job_id"] = SQL("nextval('queue_job_id_seq')")
         columns = list(values)
-        query = SQL(
-            "INSERT INTO shopify_sync_job (%s) VALUES %s ON CONFLICT DO NOTHING RETURNING id",
+        insert = SQL(
+            "INSERT INTO shopify_sync_job (%s) VALUES (%s) ON CONFLICT DO NOTHING",
             SQL(", ").join(SQL.identifier(column) for column in columns),
-            tuple(values[column] for column in columns),
+            SQL(", ").join(value if isinstance(value, SQL) else SQL("%s", value) for value in values.values()),
         )
+        if queue_job_values:
+            queue_columns = list(queue_job_values)
+            query = SQL(
+                "WITH delivery AS (%s RETURNING id, queue_job_id) "
+                "INSERT INTO queue_job (id, %s) SELECT delivery.queue_job_id, %s FROM delivery "
+                "RETURNING (SELECT id FROM delivery)",
+                insert,
+                SQL(", ").join(SQL.identifier(column) for column in queue_columns),
+                SQL(", ").join(SQL("%s", queue_job_values[column]) for column in queue_columns),
+            )
+        else:
+            query = SQL("%s RETURNING id", insert)
+        # cr.savepoint() without its own round trip: SAVEPOINT travels with the INSERT.
         try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(query, log_exceptions=False)
-                row = self.env.cr.fetchone()
-        except psycopg2.errors.SerializationFailure:
-            return None
+            self.env.cr.execute(SQL("SAVEPOINT shopify_sync_intake; %s", query), log_exceptions=False)
+            row = self.env.cr.fetchone()
+        except psycopg2.Error as err:
+            self.env.cr.execute("ROLLBACK TO SAVEPOINT shopify_sync_intake; RELEASE SAVEPOINT shopify_sync_intake")
+            if isinstance(err, psycopg2.errors.SerializationFailure):
+                return None
+            raise
+        self.env.cr.execute("RELEASE SAVEPOINT shopify_sync_intake")
         return row[0] if row else None
+
+    def _new_queue_job_values(self, values):
+        """Column values of the queue job of a sync job not stored yet (``values``: its own).
+
+        queue_job's Job builds them exactly as ``with_delay`` would (uuid, serialized records,
+        function, channel, identity key); only the ORM create is left out, whose identity-key
+        search cannot find anything for an id that was just reserved."""
+        self.ensure_one()
+        job = self._delayable_for(values)
+        queued = Job(getattr(job, f"_job_run_{values['workflow']}"), **self._delay_options(values))
+        QueueJob = self.env["queue.job"]
+        store = queued._store_values(create=True)
+        if QueueJob._log_access:
+            store.update(create_uid=self.env.uid, write_uid=self.env.uid,
+                         create_date=queued.date_created, write_date=queued.date_created)
+        return {
+            name: QueueJob._fields[name].convert_to_column_insert(value, QueueJob)
+            for name, value in store.items() if QueueJob._fields[name].column_type
+        }
+
+    def _delayable_for(self, values):
+        """The job as queue_job runs it: as the superuser (a webhook's public user and an accountant's
+        Retry get the same rights), in the store's company, without mail tracking of the queue.job
+        record (the sync job is the audit trail, and intake is the hot path)."""
+        context = {"tracking_disable": True, "mail_create_nolog": True, "mail_create_nosubscribe": True}
+        if values.get("company_id"):
+            context["company_id"] = values["company_id"]  # read by queue_job's Job, not stored with it
+        return self.with_user(SUPERUSER_ID).with_context(**context)
+
+    @api.model
+    def _delay_options(self, values):
+        """The identity key makes a double-clicked Retry enqueue once."""
+        description = f"Shopify {values['topic']} {values.get('shopify_ref') or values.get('shopify_gid') or ''}"
+        return {
+            "channel": registry.WORKFLOW_CHANNEL[values["workflow"]],
+            "identity_key": f"shopify.sync.job:{values['id']}",
+            "max_retries": TRANSIENT_MAX_RETRIES,
+            "description": description.strip(),
+        }
 
     @api.model
     def _find_delivery(self, backend, headers):
@@ -289,25 +377,13 @@ class ShopifySyncJob(models.Model):
     # -- queueing ----------------------------------------------------------------------------
 
     def _enqueue(self):
-        """Hand each job to queue_job on its workflow's channel.
-
-        The identity key makes a double-clicked Retry enqueue once. Jobs run as the superuser so a webhook (public
-        user) or an accountant's Retry get the same rights. Mail tracking of the queue.job record
-        is skipped: the sync job is the audit trail, and intake is the hot path.
-        """
+        """Hand each job to queue_job on its workflow's channel (Retry, outbound and follow-up jobs;
+        webhook intake creates the queue job in its INSERT, see ``_insert_delivery``)."""
         for job in self:
-            method = f"_job_run_{job.workflow}"
-            delayed = (
-                job.with_user(SUPERUSER_ID)
-                .with_context(tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True)
-                .with_delay(
-                    channel=registry.WORKFLOW_CHANNEL[job.workflow],
-                    identity_key=f"shopify.sync.job:{job.id}",
-                    max_retries=TRANSIENT_MAX_RETRIES,
-                    description=f"Shopify {job.topic} {job.shopify_ref or job.shopify_gid or ''}".strip(),
-                )
-            )
-            queued = getattr(delayed, method)()
+            values = {"id": job.id, "workflow": job.workflow, "topic": job.topic, "shopify_ref": job.shopify_ref,
+                      "shopify_gid": job.shopify_gid, "company_id": job.company_id.id}
+            delayed = job._delayable_for(values).with_delay(**self._delay_options(values))
+            queued = getattr(delayed, f"_job_run_{job.workflow}")()
             # with_delay returns the new Job, or the queue.job already pending under this identity.
             record = queued.db_record() if hasattr(queued, "db_record") else queued
             job.write({"state": "queued", "queue_job_id": record.id})
@@ -370,10 +446,11 @@ class ShopifySyncJob(models.Model):
         try:
             with job.env.cr.savepoint():
                 record = handler.function(job)
-        except errors.TransientError as err:
+        except (errors.TransientError, *TRANSIENT_PG_ERRORS) as err:
+            if database_conflict(err):
+                raise RetryableJobError(f"Database conflict, retrying shortly: {err}",
+                                        seconds=conflict_retry_seconds(job.attempts)) from err
             raise RetryableJobError(str(err), seconds=err.retry_after and int(err.retry_after) + 1) from err
-        except TRANSIENT_PG_ERRORS as err:
-            raise RetryableJobError(f"Database conflict, retrying: {err}") from err
         except Exception as err:  # noqa: BLE001 - every failure must end classified and visible
             job.env.invalidate_all()
             category, message, fix = self._classify(err)
