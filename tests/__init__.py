@@ -21,3 +21,4 @@ from . import test_operations
 from . import test_payouts
 from . import test_books
 from . import test_hostile_input
+from . import test_pulled_shapes
