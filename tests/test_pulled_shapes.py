@@ -55,6 +55,7 @@ class TestPulledOrderShapes(ShopifyCase):
     def pull(self, payload, mode="paginated"):
         """Shopify holds the order (no webhook came); a backfill reads it and its job imports it."""
         self.shop.add(payload)
+        self.standin.bulk_running_polls = 0  # the bulk result is ready at the first poll
         self.env["shopify.sync.order.backfill"].create({
             "backend_id": self.backend.id, "date_from": datetime(2026, 11, 1), "mode": mode}).action_start()
         while queued := self.jobs(topic="orders/backfill", state="queued"):
