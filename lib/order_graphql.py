@@ -76,7 +76,8 @@ def _line_item(node):
     variant = node.get("variant") or {}
     return {
         "id": numeric_id(node.get("id")), "admin_graphql_api_id": node.get("id"),
-        "variant_id": numeric_id(variant.get("id")), "name": node.get("name"), "title": node.get("title"),
+        "variant_id": numeric_id(variant.get("id")), "product_id": numeric_id((node.get("product") or {}).get("id")),
+        "gift_card": bool(node.get("isGiftCard")), "name": node.get("name"), "title": node.get("title"),
         "sku": node.get("sku") or "", "quantity": node.get("quantity"),
         "current_quantity": node.get("currentQuantity"), "taxable": node.get("taxable"),
         "requires_shipping": node.get("requiresShipping"),
@@ -117,6 +118,15 @@ def _transaction(node, order_gid):
     }
 
 
+def _company(entity):
+    """B2B: a ``PurchasingCompany`` -> the webhook's ``company`` ({id, location_id}); a plain
+    customer purchase (``Customer``, or nothing) has none."""
+    if not (entity and entity.get("company")):
+        return None
+    return {"id": numeric_id(entity["company"].get("id")),
+            "location_id": numeric_id((entity.get("location") or {}).get("id"))}
+
+
 def rest_order(node, line_items=None, shipping_lines=None):
     """REST-shaped order dict. ``line_items``/``shipping_lines`` (GraphQL nodes) replace the
     node's own connections: a bulk result delivers them as separate lines, and a long order is
@@ -136,6 +146,10 @@ def rest_order(node, line_items=None, shipping_lines=None):
         "taxes_included": bool(node.get("taxesIncluded")),
         "financial_status": status.lower() if status else None,
         "payment_gateway_names": list(node.get("paymentGatewayNames") or []),
+        # Routing as the webhook gives it: "pos" sales leave from their location's warehouse.
+        "source_name": node.get("sourceName"),
+        "location_id": numeric_id((node.get("retailLocation") or {}).get("id")),
+        "company": _company(node.get("purchasingEntity")),
         "customer": {
             "id": numeric_id(customer.get("id")), "admin_graphql_api_id": customer.get("id"),
             "email": customer.get("email"), "first_name": customer.get("firstName"),

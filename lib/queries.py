@@ -53,7 +53,9 @@ ALL["VARIANT_BARCODES"] = VARIANT_BARCODES
 
 # -- Orders pulled from Shopify (backfill and missed-webhook catch-up) -------------------------
 # One field list for the paginated query and the bulk query, so both give the order converter
-# (lib/order_graphql.py) the same shape. A connection (lineItems, shippingLines) comes as separate
+# (lib/order_graphql.py) the same shape, including what routes an order as its webhook does: the
+# source ("pos"), the retail location of a POS sale, the B2B company and its location, and which
+# lines are gift cards or custom items (no product). A connection (lineItems, shippingLines) comes as separate
 # JSONL lines in a bulk result; the paginated query bounds it with `first`.
 
 _MONEY = "shopMoney { amount currencyCode } presentmentMoney { amount currencyCode }"
@@ -68,6 +70,9 @@ def _order_fields(line_items_args="", shipping_lines_args="", line_items_page=""
     return f"""
     id legacyResourceId name email phone note createdAt processedAt updatedAt cancelledAt test
     currencyCode presentmentCurrencyCode taxesIncluded displayFinancialStatus paymentGatewayNames
+    sourceName
+    retailLocation {{ id }}
+    purchasingEntity {{ ... on PurchasingCompany {{ company {{ id }} location {{ id }} }} }}
     customer {{ id email firstName lastName phone }}
     billingAddress {{ {_ADDRESS} }}
     shippingAddress {{ {_ADDRESS} }}
@@ -81,8 +86,9 @@ def _order_fields(line_items_args="", shipping_lines_args="", line_items_page=""
     transactions {{ {_TRANSACTION_FIELDS} }}
     lineItems{line_items_args} {{
       {line_items_page}edges {{ node {{
-        id name title sku quantity currentQuantity taxable requiresShipping
+        id name title sku quantity currentQuantity taxable requiresShipping isGiftCard
         variant {{ id }}
+        product {{ id }}
         originalUnitPriceSet {{ {_MONEY} }}
         taxLines {{ {_TAX_LINES} }}
         discountAllocations {{ allocatedAmountSet {{ {_MONEY} }} }}

@@ -114,10 +114,21 @@ def _gql_taxes(tax_lines):
     return [{"title": t["title"], "rate": t["rate"], "priceSet": _bag(t["price_set"])} for t in tax_lines]
 
 
+def _gql_purchasing_entity(payload):
+    """``Order.purchasingEntity``: the company of a B2B order, else the customer (or nothing)."""
+    company = payload.get("company")
+    if company:
+        return {"__typename": "PurchasingCompany",
+                "company": {"id": f"gid://shopify/Company/{company['id']}"},
+                "location": {"id": f"gid://shopify/CompanyLocation/{company['location_id']}"}}
+    customer = payload.get("customer")
+    return customer and {"__typename": "Customer", "id": f"gid://shopify/Customer/{customer['id']}"}
+
+
 def _gql_address(address):
     return address and {
-        "firstName": address.get("first_name"), "lastName": address.get("last_name"), "company": None,
-        "address1": address.get("address1"), "address2": None, "city": address.get("city"),
+        "firstName": address.get("first_name"), "lastName": address.get("last_name"), "company": address.get("company"),
+        "address1": address.get("address1"), "address2": address.get("address2"), "city": address.get("city"),
         "zip": address.get("zip"), "province": address.get("province"), "provinceCode": address.get("province_code"),
         "country": address.get("country"), "countryCodeV2": address.get("country_code"), "phone": address.get("phone"),
     }
@@ -135,6 +146,10 @@ def graphql_order(payload):
         "presentmentCurrencyCode": payload["presentment_currency"], "taxesIncluded": payload["taxes_included"],
         "displayFinancialStatus": payload["financial_status"].upper(),
         "paymentGatewayNames": payload["payment_gateway_names"],
+        "sourceName": payload.get("source_name"),
+        "retailLocation": {"id": f"gid://shopify/Location/{payload['location_id']}"}
+        if payload.get("location_id") else None,
+        "purchasingEntity": _gql_purchasing_entity(payload),
         "customer": customer and {"id": f"gid://shopify/Customer/{customer['id']}", "email": customer.get("email"),
                                   "firstName": customer.get("first_name"), "lastName": customer.get("last_name"),
                                   "phone": customer.get("phone")},
@@ -150,17 +165,22 @@ def graphql_order(payload):
         "transactions": payload.get("transactions_graphql", []),
         "lineItems": [{
             "id": item["admin_graphql_api_id"], "name": item["name"], "title": item["title"], "sku": item["sku"],
-            "quantity": item["quantity"], "currentQuantity": item["current_quantity"], "taxable": item["taxable"],
+            "quantity": item["quantity"], "currentQuantity": item.get("current_quantity", item["quantity"]),
+            "taxable": item["taxable"],
             "requiresShipping": True,
             "variant": {"id": f"gid://shopify/ProductVariant/{item['variant_id']}"} if item.get("variant_id") else None,
+            "product": {"id": f"gid://shopify/Product/{item['product_id']}"} if item.get("product_id") else None,
+            "isGiftCard": bool(item.get("gift_card")),
             "originalUnitPriceSet": _bag(item["price_set"]),
             "taxLines": _gql_taxes(item["tax_lines"]),
             "discountAllocations": [{"allocatedAmountSet": _bag(a["amount_set"])} for a in item["discount_allocations"]],
-            "duties": [],
+            "duties": [{"id": f"gid://shopify/Duty/{duty['id']}", "price": _bag(duty["price_set"]),
+                        "taxLines": _gql_taxes(duty.get("tax_lines") or [])} for duty in item.get("duties") or []],
         } for item in payload["line_items"]],
         "shippingLines": [{
             "id": f"gid://shopify/ShippingLine/{ship['id']}", "title": ship["title"], "isRemoved": False,
             "originalPriceSet": _bag(ship["price_set"]), "taxLines": _gql_taxes(ship["tax_lines"]),
-            "discountAllocations": [],
+            "discountAllocations": [{"allocatedAmountSet": _bag(a["amount_set"])}
+                                    for a in ship.get("discount_allocations") or []],
         } for ship in payload["shipping_lines"]],
     }
