@@ -32,19 +32,24 @@ elif step == "match":
     env["shopify.backend"]._cron_import_payouts()  # noqa: F821 - the daily action: import again, then match
     env.cr.commit()  # noqa: F821
     clearing = backend.payout_clearing_account_id
-    paid_out = payout.line_ids.payment_id.move_id.line_ids.filtered(lambda l: l.account_id == clearing) \
-        | payout.move_id.line_ids.filtered(lambda l: l.account_id == clearing)
+    Line = env["account.move.line"]  # noqa: F821
+    moves = payout.line_ids.payment_id.move_id | payout.move_id  # the orders' payments and the payout entry
+    paid_out = moves.line_ids.filtered(lambda item: item.account_id == clearing)
+    everything = Line.search([("account_id", "=", clearing.id), ("parent_state", "=", "posted")])
     cents = Decimal("0.01")
 
     def money(value):
         return Decimal(str(value)).quantize(cents)
+
+    def total(lines):  # Decimal per line: no float sums of amounts
+        return sum((money(balance) for balance in lines.mapped("balance")), Decimal("0.00"))
 
     st_line = payout.bank_statement_line_id
     print(f"demo: payout {payout.name} {payout.status} {payout.date}: gross {money(payout.gross_amount)}, "
           f"fees {money(payout.fee_amount)}, net {money(payout.net_amount)} {payout.currency_id.name}, "
           f"{len(payout.line_ids)} transactions, entry {payout.move_id.name} ({payout.move_id.state})")
     print(f"demo: clearing account {clearing.code} balance for the paid-out orders: "
-          f"{money(sum(paid_out.mapped('balance')))} (account total {money(sum(env['account.move.line'].search([('account_id', '=', clearing.id), ('parent_state', '=', 'posted')]).mapped('balance')))}); "  # noqa: F821
+          f"{total(paid_out)} (account total {total(everything)}); "
           f"charges and refunds reconciled: {payout.reconciled} ({payout.open_line_count} open)")
     print(f"demo: bank statement line '{st_line.payment_ref}' {money(st_line.amount)} on {st_line.date} "
           f"matched: {bool(st_line.is_reconciled)}; drift: {payout.drift or 'none'}")

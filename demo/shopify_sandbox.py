@@ -196,7 +196,8 @@ def main():
     for order in charged:
         tx = card_transaction(order, 1, "sale", order["total_price"])
         status = post_webhook(args.odoo, args.secret, "order_transactions/create", tx)
-        print(f"sandbox: order_transactions/create {order['name']:6} card sale {tx['amount']}: HTTP {status}", flush=True)
+        print(f"sandbox: order_transactions/create {order['name']:6} card sale {tx['amount']}: HTTP {status}",
+              flush=True)
         paid.append((order, tx, card_fee(tx["amount"])))
         time.sleep(0.5)
     orders = {}
