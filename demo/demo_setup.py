@@ -46,12 +46,40 @@ backend = env["shopify.backend"].create({  # noqa: F821
 env["shopify.tax.map"].create({"backend_id": backend.id, "name": "CA State Tax", "rate_percent": 7.25,  # noqa: F821
                                "tax_id": ca_tax.id})
 # The books: an invoice per charged order, a payment per Shopify transaction (card money to the
-# bank journal, gift card redemptions against the gift card liability).
+# Shopify Payments journal, gift card redemptions against the gift card liability).
 Journal = env["account.journal"]  # noqa: F821
+Account = env["account.account"]  # noqa: F821
 bank = Journal.search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
 gift_cards = Journal.create({"name": "Shopify gift cards", "code": "SGC", "type": "bank", "company_id": company.id})
+
+
+def account(code, name, kind, reconcile=False):
+    return Account.create({"code": code, "name": name, "account_type": kind, "reconcile": reconcile,
+                           "company_ids": [company.id]})
+
+
+# Payouts (README "Payouts (Shopify Payments)"): card payments wait on a clearing account until
+# Shopify pays them out; the Shopify Payments journal's outstanding accounts are that account.
+clearing = account("101710", "Shopify Payments clearing", "asset_current", reconcile=True)
+shopify_payments = Journal.create({"name": "Shopify Payments", "code": "SHPAY", "type": "bank",
+                                   "company_id": company.id})
+(shopify_payments.inbound_payment_method_line_ids
+ | shopify_payments.outbound_payment_method_line_ids).payment_account_id = clearing
+backend.write({
+    "sync_payouts": True,
+    "payout_journal_id": Journal.create({"name": "Shopify payouts", "code": "SHPO", "type": "general",
+                                         "company_id": company.id}).id,
+    "payout_bank_journal_id": bank.id,
+    "payout_clearing_account_id": clearing.id,
+    "payout_transit_account_id": account("101720", "Shopify payouts in transit", "asset_current", True).id,
+    "payout_fee_account_id": account("616100", "Shopify Payments fees", "expense").id,
+    "payout_adjustment_account_id": account("616200", "Shopify adjustments", "expense").id,
+    "payout_reserve_account_id": account("101730", "Shopify reserved funds", "asset_current").id,
+    "payout_dispute_account_id": account("616300", "Chargebacks", "expense").id,
+    "payout_currency_account_id": account("616400", "Payout currency difference", "expense").id,
+})
 backend.create_invoice = True
-for gateway, journal in (("shopify_payments", bank), ("gift_card", gift_cards)):
+for gateway, journal in (("shopify_payments", shopify_payments), ("gift_card", gift_cards)):
     env["shopify.gateway.map"].create({"backend_id": backend.id, "gateway": gateway,  # noqa: F821
                                        "journal_id": journal.id})
 env.cr.commit()  # noqa: F821

@@ -4,7 +4,8 @@ Chromium, e.g. Debian's ``chromium`` package: no browser download).
     python3 demo/screenshots.py --url http://127.0.0.1:8069 --out static/description \
         failed_jobs=shopify_sync.action_sync_job_failed sale_orders=sale.action_orders
 
-Each NAME=XMLID opens that window action as admin and saves NAME.png.
+Each NAME=XMLID opens that window action as admin and saves NAME.png; XMLID/ID opens that record's
+form, and NAME@HEIGHT takes that shot with a taller window (e.g. a form with its lines).
 """
 
 import argparse
@@ -36,6 +37,8 @@ def main():
         page.wait_for_selector(".o_main_navbar", timeout=60000)
         for shot in args.shots:
             name, action = shot.split("=", 1)
+            name, _sep, height = name.partition("@")
+            page.set_viewport_size({"width": 1440, "height": int(height or 560)})
             page.goto(f"{args.url}/odoo/action-{action}")
             page.wait_for_selector(".o_list_renderer, .o_kanban_renderer, .o_form_renderer, .o_graph_renderer, "
                                    ".o_pivot", timeout=30000)

@@ -8,8 +8,10 @@ published Admin schema) with a demo catalogue, and the test suite's order builde
 (tests/order_payloads.py: Shopify's own arithmetic) for the webhook bodies. Among the orders:
 one with a SKU Odoo does not know, one with a tax that has no mapping, one delivered twice
 (the second copy must not make a second job), and one paid by gift card and card, then partly
-refunded (its transactions and refund as Shopify sends them). It keeps answering GraphQL until
-stopped.
+refunded (its transactions and refund as Shopify sends them). The card payments of the orders
+that import and the refund go out in one paid Shopify Payments payout (fees 2.9% + 0.30 per
+charge), answered as ``shopifyPaymentsAccount`` like the tests' ledger. It keeps answering GraphQL
+until stopped.
 """
 
 import argparse
@@ -20,16 +22,17 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))  # plain modules, no Odoo import
 
 from order_payloads import _round, _set, order_payload  # noqa: E402
-from shopify_standin import ShopifyStandIn, sign_webhook  # noqa: E402
+from shopify_standin import PaymentsLedger, ShopifyStandIn, sign_webhook  # noqa: E402
 
 SHOP_DOMAIN = "demo-store.myshopify.com"
 ACCESS_TOKEN = "shpat_demo_sandbox"
+PAYOUT_TRACE_ID = "DEMO-PAYOUT-1125"  # the reference the bank prints on the deposit
 
 # The demo catalogue: variant id -> (SKU, barcode, title, price). demo/demo_setup.py creates the
 # same products in Odoo, except GHOST-1, which "someone added in Shopify only".
@@ -71,6 +74,32 @@ def demo_orders(start):
     yield "guest checkout, no e-mail", order_payload(n + 5, lines=[line(41002)], customer=None)
 
 
+def card_transaction(order, n, kind, amount, processed_at=None):
+    """A Shopify Payments (or other gateway's) order transaction as order_transactions/create sends it."""
+    tx_id = order["id"] * 10 + n
+    when = processed_at or order["processed_at"]
+    return {"id": tx_id, "admin_graphql_api_id": f"gid://shopify/OrderTransaction/{tx_id}",
+            "order_id": order["id"], "kind": kind, "gateway": "shopify_payments", "status": "success",
+            "amount": amount, "currency": "USD", "processed_at": when, "created_at": when, "test": False}
+
+
+def card_fee(amount):
+    """Shopify Payments' US online rate: 2.9% + 0.30 per charge, to the cent."""
+    return (Decimal(amount) * Decimal("0.029") + Decimal("0.30")).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def demo_payout(ledger, paid):
+    """One PAID payout of ``paid``: (order, transaction, fee) charges and refunds, issued the day
+    after the refund, with the bank reference Odoo matches the deposit by."""
+    balance = []
+    for order, tx, fee in paid:
+        kind = "REFUND" if tx["kind"] == "refund" else "CHARGE"
+        amount = Decimal(tx["amount"]) * (-1 if kind == "REFUND" else 1)
+        balance.append(ledger.transaction(kind, amount, fee, order=(order["id"], order["name"]),
+                                          order_transaction_id=tx["id"], date="2026-11-25T15:00:00Z"))
+    return ledger.payout(balance, status="PAID", issued_at="2026-11-26T09:00:00Z", external_trace_id=PAYOUT_TRACE_ID)
+
+
 def split_payment_stream(number):
     """(topic, payload, label): an order paid 20.00 by gift card and the rest by card (authorised,
     then captured), then one mug refunded to the card."""
@@ -79,11 +108,7 @@ def split_payment_stream(number):
     rest = f"{Decimal(order['total_price']) - 20}"
 
     def transaction(n, kind, amount, gateway):
-        tx_id = order["id"] * 10 + n
-        return {"id": tx_id, "admin_graphql_api_id": f"gid://shopify/OrderTransaction/{tx_id}",
-                "order_id": order["id"], "kind": kind, "gateway": gateway, "status": "success",
-                "amount": amount, "currency": "USD", "processed_at": order["processed_at"],
-                "created_at": order["processed_at"], "test": False}
+        return dict(card_transaction(order, n, kind, amount), gateway=gateway)
 
     item = order["line_items"][0]  # two mugs: one goes back, with its tax
     subtotal = Decimal(item["price"])
@@ -131,7 +156,8 @@ def start_store(port):
     store.shop["myshopifyDomain"] = SHOP_DOMAIN
     store.granted_scopes = ["read_orders", "read_customers", "read_products", "read_inventory", "write_inventory",
                             "read_locations", "read_merchant_managed_fulfillment_orders",
-                            "write_merchant_managed_fulfillment_orders"]
+                            "write_merchant_managed_fulfillment_orders", "read_shopify_payments_payouts",
+                            "read_shopify_payments_disputes"]
     barcodes = {f"gid://shopify/ProductVariant/{vid}": spec for vid, spec in CATALOGUE.items()}
     store.root["nodes"] = lambda _info, ids: [
         {"__typename": "ProductVariant", "id": gid, "sku": barcodes[gid][0], "barcode": barcodes[gid][1]}
@@ -149,23 +175,47 @@ def main():
     args = parser.parse_args()
 
     store = start_store(args.port)
+    ledger = PaymentsLedger(store, currency="USD")
     print(f"sandbox: Shopify Admin API for {SHOP_DOMAIN} on {store.base_url} (token {ACCESS_TOKEN})", flush=True)
     sent = None
+    charged = []  # orders that import: Shopify Payments charged their total
     for label, payload in demo_orders(args.first_number):
         webhook_id = str(uuid.uuid4())
         status = post_webhook(args.odoo, args.secret, "orders/create", payload, webhook_id)
         print(f"sandbox: orders/create {payload['name']:6} {label}: HTTP {status}", flush=True)
         if sent is None:
             sent = (payload, webhook_id)
+        if "fails" not in label:
+            charged.append(payload)
         time.sleep(args.interval)
     # Shopify retries a delivery it thinks failed: same X-Shopify-Webhook-Id, same body.
     payload, webhook_id = sent
     status = post_webhook(args.odoo, args.secret, "orders/create", payload, webhook_id)
     print(f"sandbox: orders/create {payload['name']:6} delivered again (same webhook id): HTTP {status}", flush=True)
+    paid = []  # (order, card transaction, fee) that the payout pays out
+    for order in charged:
+        tx = card_transaction(order, 1, "sale", order["total_price"])
+        status = post_webhook(args.odoo, args.secret, "order_transactions/create", tx)
+        print(f"sandbox: order_transactions/create {order['name']:6} card sale {tx['amount']}: HTTP {status}",
+              flush=True)
+        paid.append((order, tx, card_fee(tx["amount"])))
+        time.sleep(0.5)
+    orders = {}
     for topic, payload, label in split_payment_stream(args.first_number + 6):
         status = post_webhook(args.odoo, args.secret, topic, payload)
         print(f"sandbox: {topic} {label}: HTTP {status}", flush=True)
+        if topic == "orders/create":
+            orders[payload["id"]] = payload
+        card = payload.get("transactions", [payload]) if topic != "orders/create" else []
+        for tx in card:
+            if tx.get("gateway") == "shopify_payments" and tx.get("kind") in ("sale", "capture", "refund"):
+                # A refund gives its fee back only in part in Shopify; the demo keeps it simple: none.
+                fee = card_fee(tx["amount"]) if tx["kind"] != "refund" else Decimal("0.00")
+                paid.append((orders[tx["order_id"]], tx, fee))
         time.sleep(args.interval)
+    payout = demo_payout(ledger, paid)
+    print(f"sandbox: Shopify Payments payout {payout['legacyResourceId']} PAID on 2026-11-26: {len(paid)} "
+          f"transactions, net {payout['net']['amount']} USD, bank reference {PAYOUT_TRACE_ID}", flush=True)
     print("sandbox: all orders sent; still answering the Admin API (Ctrl-C to stop)", flush=True)
     try:
         while True:

@@ -8,6 +8,8 @@
 #   DEMO_EXIT_AFTER=1 DEMO_FIX_AND_RETRY=1 bash tools/run_demo.sh   # ... then fix both and Retry
 #   DEMO_KEEP_DB=1 ...                         # reuse the demo database instead of recreating it
 #   DEMO_SCREENSHOTS=static/description ...    # with DEMO_EXIT_AFTER: the README's screenshots
+# With DEMO_EXIT_AFTER the demo ends with the accountant's side: the sandbox's Shopify Payments
+# payout imported, booked, reconciled and matched to its bank deposit (demo/demo_payout.py).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -123,3 +125,14 @@ if [ -n "${DEMO_FIX_AND_RETRY:-}" ]; then
   jobs_summary
   screenshots demo_sync_jobs=shopify_sync.action_sync_job demo_sale_orders=sale.action_orders
 fi
+# The payout of the orders' card payments: import, let the runner book it, then the bank deposit.
+payout_step() {
+  DEMO_PAYOUT_STEP="$1" "$PYTHON" -m odoo shell -c "$RUN_DIR/odoo.conf" --no-http <"$ADDON_DIR/demo/demo_payout.py" \
+    2>>"$RUN_DIR/odoo.log" | grep '^demo:'
+}
+payout_step import
+sleep 2
+wait_for_queue
+payout_step match
+payout_id=$(command psql -d "$DB" -tAc "SELECT id FROM shopify_sync_payout ORDER BY id LIMIT 1")
+[ -z "$payout_id" ] || screenshots "demo_payout@820=shopify_sync.action_payouts/$payout_id"
