@@ -22,6 +22,7 @@ from ..lib.errors import ConfigurationError, DataError
 from ..lib.gid import payload_gid, to_gid
 from ..lib.registry import register
 from ..models.stock_picking import FROM_SHOPIFY
+from . import delivery
 
 OPEN_STATUSES = ("OPEN", "IN_PROGRESS")
 
@@ -81,12 +82,17 @@ class FulfillmentExporter:
         resolve = _product_resolver(self.env, self.backend, picking.move_ids.product_id)
         self.line_products = {}  # Shopify LineItem gid -> product
         fo_lines = []  # (fulfillment order, its line item, product)
+        nodes = [item for fo in order["fulfillmentOrders"]["nodes"] for item in fo["lineItems"]["nodes"]]
+        bundles = self.env["shopify.sync.bundle"]._for_variants(
+            self.backend, [(item.get("variant") or {}).get("id") for item in nodes])
         for fo in order["fulfillmentOrders"]["nodes"]:
             for item in fo["lineItems"]["nodes"]:
                 variant = (item.get("variant") or {}).get("id")
-                product = resolve(variant, item.get("sku") or item["lineItem"].get("sku"))
+                bundle = bundles.get(variant)
+                product = bundle.product_id if bundle else resolve(variant, item.get("sku") or item["lineItem"].get("sku"))
                 self.line_products[item["lineItem"]["id"]] = product
                 fo_lines.append((fo, item, product))
+        wanted = _as_bundles(wanted, bundles.values())
         adopted = self._adopt_lost(wanted)
         if adopted:
             return picking
@@ -194,6 +200,22 @@ class FulfillmentExporter:
             "or move the fulfilment order in Shopify, then Retry.")
 
 
+def _as_bundles(wanted, bundles):
+    """Components the picking shipped -> whole bundles of the order (what Shopify fulfils), and the rest."""
+    wanted = dict(wanted)
+    for bundle in bundles:
+        parts = [(line.product_id, line.quantity) for line in bundle.line_ids]
+        if not parts:
+            continue
+        count = min(int(wanted.get(product, 0) // quantity) for product, quantity in parts)
+        if count <= 0:
+            continue
+        for product, quantity in parts:
+            wanted[product] -= int(round(count * quantity))
+        wanted[bundle.product_id] = wanted.get(bundle.product_id, 0) + count
+    return {product: qty for product, qty in wanted.items() if qty}
+
+
 class FulfillmentImporter:
     def __init__(self, job):
         self.job = job
@@ -220,14 +242,21 @@ class FulfillmentImporter:
         order_gid = to_gid("Order", payload.get("order_id")) if payload.get("order_id") else None
         sale = self.bindings._record_for(backend, order_gid) if order_gid else None
         if not sale:
-            raise DataError(f"Fulfilment {name} is for Shopify order {payload.get('order_id')}, which never synced "
-                            "to Odoo.", fix="Import the order first, then press Retry.")
+            delivery.wait_for_order(self.job, order_gid, f"Fulfilment {name}")
         pending = sale.picking_ids.filtered(
             lambda p: p.picking_type_code == "outgoing" and p.state not in ("done", "cancel", "draft"))
         resolve = _product_resolver(self.env, backend, pending.move_ids.product_id)
         wanted = defaultdict(Decimal)
-        for item in payload.get("line_items") or []:
+        items = payload.get("line_items") or []
+        bundles = self.env["shopify.sync.bundle"]._for_variants(
+            backend, [to_gid("ProductVariant", item["variant_id"]) for item in items if item.get("variant_id")])
+        for item in items:
             variant = to_gid("ProductVariant", item["variant_id"]) if item.get("variant_id") else None
+            if variant in bundles:  # a bundle ships as its components
+                for component in bundles[variant].line_ids:
+                    wanted[component.product_id] += Decimal(str(item.get("quantity") or 0)) * \
+                        Decimal(str(component.quantity))
+                continue
             product = resolve(variant, item.get("sku"))
             if not product:
                 raise DataError(f"Fulfilment {name}: no Odoo product for '{item.get('name')}' (SKU "
@@ -237,6 +266,13 @@ class FulfillmentImporter:
             location = self.env["shopify.sync.location"]._stock_location_for(backend, payload["location_id"])
             pending = pending.sorted(lambda p: not (p.location_id.parent_path or "").startswith(location.parent_path))
         picking = next((p for p in pending if set(wanted) & set(p.move_ids.product_id)), None)
+        waiting = {product: qty for product, qty in wanted.items()
+                   if qty > Decimal(str(sum(pending.move_ids.filtered(
+                       lambda m, p=product: m.product_id == p and m.state not in ("done", "cancel")
+                   ).mapped("product_uom_qty"))))}
+        if waiting:
+            # More than Odoo has to deliver: an edit adding these goods may still be queued.
+            delivery.wait_for_order_update(self.job, sale, payload.get("created_at"), f"Fulfilment {name}")
         if not picking:
             raise DataError(f"Fulfilment {name} of {sale.name}: no delivery waiting for these goods in Odoo.",
                             fix="Check the deliveries of the sale order; validate by hand and Ignore, or Retry.")

@@ -16,3 +16,4 @@ from . import shopify_sync_stock_state
 from . import shopify_backend_stock
 from . import product_category
 from . import stock_quant
+from . import sale_order

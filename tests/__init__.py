@@ -14,3 +14,4 @@ from . import test_catalog
 from . import test_refunds_fulfillments
 from . import test_readme
 from . import test_stock
+from . import test_lifecycle
