@@ -21,7 +21,8 @@ _line_ids = itertools.count(6_100_000_001)
 _fulfillment_ids = itertools.count(6_500_000_001)
 
 # Catalogue of the simulated store: variant id -> (sku, price).
-CATALOG = {8101: ("LAMP-1", "49.95"), 8102: ("MUG-1", "12.50"), 8103: ("VASE-1", "20.00")}
+CATALOG = {8101: ("LAMP-1", "49.95"), 8102: ("MUG-1", "12.50"), 8103: ("VASE-1", "20.00"),
+           8104: ("KIT-1", "30.00")}  # KIT-1: a bundle in tests (1 lamp + 2 mugs)
 
 
 class Line:

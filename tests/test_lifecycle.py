@@ -15,7 +15,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..handlers import delivery
 from .order_simulator import CA, SimulatedOrder
-from .test_refunds_fulfillments import BooksAndStockCase
+from .test_refunds_fulfillments import BooksAndStockCase, TestFulfillments
 
 SKUS = ("LAMP-1", "MUG-1", "VASE-1")
 
@@ -247,6 +247,73 @@ class TestLifecycleRegressions(LifecycleCase):
         self.play((topic, payload))
         self.assertFalse(sale.shopify_sync_customer_note)
         self.assertNotIn("leave at the door", str(sale.note or ""))
+
+
+@tagged("post_install", "-at_install")
+class TestBundleLifecycle(LifecycleCase):
+    """A bundle variant (KIT-1 = 1 lamp + 2 mugs) sells as a service line and ships as its components."""
+
+    # The Shopify side of fulfilments, as TestFulfillments answers it.
+    shopify_order = TestFulfillments.shopify_order
+    _answer_order = TestFulfillments._answer_order
+    _fulfillment_create = TestFulfillments._fulfillment_create
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.kit = cls.env["product.product"].create({"name": "Kit", "default_code": "KIT-1", "type": "service",
+                                                     "invoice_policy": "order", "taxes_id": False})
+        cls.env["shopify.sync.bundle"].create({
+            "name": "Kit", "backend_id": cls.backend.id, "shopify_variant_gid": "gid://shopify/ProductVariant/8104",
+            "product_id": cls.kit.id,
+            "line_ids": [(0, 0, {"product_id": cls.lamp.id, "quantity": 1}),
+                         (0, 0, {"product_id": cls.mug.id, "quantity": 2})]})
+
+    def setUp(self):
+        super().setUp()
+        self.shopify_orders, self.created = {}, []
+        self.standin.root["order"] = self._answer_order
+        self.standin.root["fulfillmentCreate"] = self._fulfillment_create
+
+    def on_hand_wh1(self):
+        return (self.on_hand(self.lamp, self.wh1), self.on_hand(self.mug, self.wh1))
+
+    def test_bundle_refund_with_return_restocks_its_components(self):
+        lamps, mugs = self.on_hand_wh1()
+        sim = SimulatedOrder(7101, [(8104, 2)])
+        self.play(sim.create())
+        self.play(sim.fulfil({0: 2}))
+        self.assertEqual(self.on_hand_wh1(), (lamps - 2, mugs - 4))
+        self.play(sim.refund([(0, 1, "return", 11)]), sim.updated())
+        self.assertEqual(self.on_hand_wh1(), (lamps - 1, mugs - 2), "the returned kit's parts are back in stock")
+        self.assertFalse(self.jobs(state="failed"))
+
+    def test_bundle_cancel_refund_takes_its_components_off_the_delivery(self):
+        sim = SimulatedOrder(7102, [(8104, 2)])
+        self.play(sim.create())
+        self.play(sim.refund([(0, 1, "cancel", 11)]), sim.updated())
+        sale = self.sale_of(sim)
+        pending = sale.picking_ids.move_ids.filtered(lambda m: m.state not in ("done", "cancel"))
+        self.assertEqual({m.product_id: m.product_uom_qty for m in pending}, {self.lamp: 1.0, self.mug: 2.0})
+
+    def test_bundle_order_delivered_in_odoo_is_fulfilled_in_shopify(self):
+        self.backend.import_fulfillments = False
+        sim = SimulatedOrder(7103, [(8104, 2), (8102, 1)])
+        topic, payload = sim.create()
+        self.play((topic, payload))
+        self.shopify_order(payload)
+        sale = self.sale_of(sim)
+        picking = self.deliver(sale)
+        export = self.env["shopify.sync.job"].search([("topic", "=", "fulfillments/export")])
+        self.assertEqual(len(export), 1)
+        self.perform(export)
+        self.assertEqual(export.state, "done", export.error_message)
+        self.assertEqual(len(self.created), 1)
+        shipped = sorted((node["lineItem"]["id"], node["quantity"])
+                         for node in self.created[0]["fulfillmentLineItems"]["nodes"])
+        self.assertEqual(shipped, sorted([(f"gid://shopify/LineItem/{sim.lines[0].id}", 2),
+                                          (f"gid://shopify/LineItem/{sim.lines[1].id}", 1)]))
+        self.assertEqual(picking.shopify_sync_fulfillment_gid, self.created[0]["id"])
 
 
 # -- random sequences ------------------------------------------------------------------------------
