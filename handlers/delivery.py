@@ -84,6 +84,17 @@ def _line_keys(sale):
     return result
 
 
+def sale_lines_by_key(sale):
+    """{Shopify line item GID: [(sale line, units per Shopify unit)]} of the lines remembered on ``sale``."""
+    result = {}
+    if not _state(sale)["lines"]:
+        return result
+    for line, (key, factor) in _line_keys(sale).items():
+        if not key.startswith("product:"):
+            result.setdefault(key, []).append((line, factor))
+    return result
+
+
 def _outgoing(line):
     return line.move_ids.filtered(
         lambda m: m.product_id == line.product_id and m.picking_code == "outgoing" and not m.origin_returned_move_id)

@@ -245,51 +245,74 @@ class FulfillmentImporter:
             delivery.wait_for_order(self.job, order_gid, f"Fulfilment {name}")
         pending = sale.picking_ids.filtered(
             lambda p: p.picking_type_code == "outgoing" and p.state not in ("done", "cancel", "draft"))
-        resolve = _product_resolver(self.env, backend, pending.move_ids.product_id)
-        wanted = defaultdict(Decimal)
-        items = payload.get("line_items") or []
-        bundles = self.env["shopify.sync.bundle"]._for_variants(
-            backend, [to_gid("ProductVariant", item["variant_id"]) for item in items if item.get("variant_id")])
-        for item in items:
-            variant = to_gid("ProductVariant", item["variant_id"]) if item.get("variant_id") else None
-            if variant in bundles:  # a bundle ships as its components
-                for component in bundles[variant].line_ids:
-                    wanted[component.product_id] += Decimal(str(item.get("quantity") or 0)) * \
-                        Decimal(str(component.quantity))
-                continue
-            product = resolve(variant, item.get("sku"))
-            if not product:
-                raise DataError(f"Fulfilment {name}: no Odoo product for '{item.get('name')}' (SKU "
-                                f"{item.get('sku') or 'none'}).", fix="Bind the variant, then Retry.")
-            wanted[product] += Decimal(str(item.get("quantity") or 0))
+        wanted = self._wanted(sale, pending, name)  # (product, sale line or None) -> units
         if payload.get("location_id"):
             location = self.env["shopify.sync.location"]._stock_location_for(backend, payload["location_id"])
             pending = pending.sorted(lambda p: not (p.location_id.parent_path or "").startswith(location.parent_path))
-        picking = next((p for p in pending if set(wanted) & set(p.move_ids.product_id)), None)
-        waiting = {product: qty for product, qty in wanted.items()
-                   if qty > Decimal(str(sum(pending.move_ids.filtered(
-                       lambda m, p=product: m.product_id == p and m.state not in ("done", "cancel")
-                   ).mapped("product_uom_qty"))))}
-        if waiting:
+        open_moves = pending.move_ids.filtered(lambda m: m.state not in ("done", "cancel"))
+
+        def moves_for(key, moves):
+            product, line = key
+            return moves.filtered(lambda m: m.product_id == product and (not line or m.sale_line_id == line))
+
+        if any(qty > Decimal(str(sum(moves_for(key, open_moves).mapped("product_uom_qty"))))
+               for key, qty in wanted.items()):
             # More than Odoo has to deliver: an edit adding these goods may still be queued.
             delivery.wait_for_order_update(self.job, sale, payload.get("created_at"), f"Fulfilment {name}")
+        picking = next((p for p in pending if any(moves_for(key, p.move_ids) for key in wanted)), None)
         if not picking:
             raise DataError(f"Fulfilment {name} of {sale.name}: no delivery waiting for these goods in Odoo.",
                             fix="Check the deliveries of the sale order; validate by hand and Ignore, or Retry.")
         for move in picking.move_ids.filtered(lambda m: m.state not in ("done", "cancel")):
-            take = min(wanted.get(move.product_id, Decimal(0)), Decimal(str(move.product_uom_qty)))
+            key = (move.product_id, move.sale_line_id)
+            key = key if wanted.get(key) else (move.product_id, self.env["sale.order.line"])
+            take = min(wanted.get(key, Decimal(0)), Decimal(str(move.product_uom_qty)))
             move.quantity = float(take)
             move.picked = bool(take)
             if take:
-                wanted[move.product_id] -= take
+                wanted[key] -= take
         self._write_tracking(picking)
         picking.with_context(**{FROM_SHOPIFY: True, "skip_backorder": True, "skip_sms": True}).button_validate()
-        left = [f"{qty.normalize()} x {product.display_name}" for product, qty in wanted.items() if qty]
+        left = [f"{qty.normalize()} x {product.display_name}" for (product, _line), qty in wanted.items() if qty]
         if left:
             self.job._add_warning(f"Fulfilment {name} has more than {picking.name} had to deliver: {', '.join(left)}.")
         self.bindings._bind(backend, gid, picking)
         self.job._mark_done(picking, summary=f"Fulfilment {name} delivered {picking.name}.")
         return picking
+
+    def _wanted(self, sale, pending, name):
+        """{(product, sale line): units} the fulfilment ships: each Shopify line on the sale line(s) it
+        became (a bundle: its components), or by product for orders imported before lines were kept."""
+        backend = self.backend
+        lines_by_key = delivery.sale_lines_by_key(sale)
+        resolve = _product_resolver(self.env, backend, pending.move_ids.product_id)
+        items = self.payload.get("line_items") or []
+        bundles = self.env["shopify.sync.bundle"]._for_variants(
+            backend, [to_gid("ProductVariant", item["variant_id"]) for item in items if item.get("variant_id")])
+        no_line = self.env["sale.order.line"]
+        wanted = defaultdict(Decimal)
+        for item in items:
+            quantity = Decimal(str(item.get("quantity") or 0))
+            line_gid = payload_gid("LineItem", item)
+            if line_gid in lines_by_key:
+                for sale_line, factor in lines_by_key[line_gid]:
+                    if sale_line.product_id.type == "consu":
+                        wanted[(sale_line.product_id, sale_line)] += quantity * factor
+                continue
+            if lines_by_key and line_gid:
+                # A line the sale order does not have yet: its orders/updated is still queued.
+                delivery.wait_for_order_update(self.job, sale, self.payload.get("created_at"), f"Fulfilment {name}")
+            variant = to_gid("ProductVariant", item["variant_id"]) if item.get("variant_id") else None
+            if variant in bundles:  # a bundle ships as its components
+                for component in bundles[variant].line_ids:
+                    wanted[(component.product_id, no_line)] += quantity * Decimal(str(component.quantity))
+                continue
+            product = resolve(variant, item.get("sku"))
+            if not product:
+                raise DataError(f"Fulfilment {name}: no Odoo product for '{item.get('name')}' (SKU "
+                                f"{item.get('sku') or 'none'}).", fix="Bind the variant, then Retry.")
+            wanted[(product, no_line)] += quantity
+        return wanted
 
     def _write_tracking(self, picking):
         payload = self.payload

@@ -83,6 +83,11 @@ class SimulatedOrder:
         self.events.append((topic, payload))
         return topic, payload
 
+    def describe(self):
+        return "Shopify lines: " + "; ".join(
+            f"{line.sku} ordered {line.ordered} removed {line.removed} fulfilled {line.fulfilled} refunds "
+            f"{[(units, restock) for _id, units, restock in line.refunds]}" for line in self.lines)
+
     # -- payloads ------------------------------------------------------------------------------
 
     def _base(self, updated_at):

@@ -378,7 +378,7 @@ class TestStockDriftAcrossChannels(StockCase):
 def random_step(sim, rng):
     """One Shopify action the order allows now, as [(topic, payload)] events in Shopify's order."""
     if sim.cancelled_at:
-        return [rng.choice(sim.events)] if sim.events else []
+        return "redeliver", [rng.choice(sim.events)]
     choices = ["updated", "add", "redeliver"]
     if any(line.fulfillable for line in sim.lines):
         choices += ["reduce", "fulfil", "fulfil", "refund_cancel", "refund_none"]
@@ -387,6 +387,10 @@ def random_step(sim, rng):
     if not any(line.fulfilled for line in sim.lines):
         choices.append("cancel")
     choice = rng.choice(choices)
+    return choice, _events_of(sim, rng, choice)
+
+
+def _events_of(sim, rng, choice):
     open_lines = [i for i, line in enumerate(sim.lines) if line.fulfillable]
     if choice == "updated":
         return [sim.updated()]
@@ -429,14 +433,14 @@ class SequenceRunner:
         sim = SimulatedOrder(number, [(rng.choice([8101, 8102, 8103]), rng.randint(1, 3))
                                       for _line in range(rng.randint(1, 2))])
         log = []
-        steps = [[sim.create()]] + [None] * (self.steps - 1)
+        steps = [("create", [sim.create()])] + [None] * (self.steps - 1)
         self.sequences += 1
-        for n, events in enumerate(steps):
-            events = events or random_step(sim, rng)
+        for n, step in enumerate(steps):
+            choice, events = step or random_step(sim, rng)
+            log.append(f"{choice}[{', '.join(topic for topic, _payload in events)}]")
             for topic, payload in events:
                 case.send((topic, payload))
                 self.events += 1
-                log.append(topic)
             if rng.random() < 0.5:
                 case.drain(rng)
                 drained = True
@@ -448,12 +452,12 @@ class SequenceRunner:
                 drained = not case.queued()
             wrong = case.violations(sim, baseline, drained)
             if wrong:
-                self.failures.append((n + 1, seed, list(log), wrong))
+                self.failures.append((n + 1, seed, list(log), wrong + [sim.describe()]))
                 return False
         case.drain(rng)
         wrong = case.violations(sim, baseline, drained=True)
         if wrong:
-            self.failures.append((len(steps), seed, list(log), wrong))
+            self.failures.append((len(steps), seed, list(log), wrong + [sim.describe()]))
             return False
         return True
 
