@@ -68,6 +68,7 @@ class SimulatedOrder:
                                      "first_name": "Life", "last_name": f"Cycle{number}"}
         self.clock = datetime(2026, 11, 23, 15, 0, 0)
         self.cancelled_at = None
+        self.shipping_refunded = False
         self.events = []  # (topic, payload)
         self.restocked = {}  # (sku, Shopify location id) -> units back in stock by refunds
 
@@ -128,8 +129,8 @@ class SimulatedOrder:
     def create(self):
         return self._send("orders/create", self.order_payload(self._tick()))
 
-    def updated(self):
-        return self._send("orders/updated", self.order_payload(self._tick()))
+    def updated(self, topic="orders/updated"):
+        return self._send(topic, self.order_payload(self._tick()))
 
     def edit_add(self, variant_id, quantity=1):
         self.lines.append(Line(variant_id, quantity))
@@ -167,6 +168,9 @@ class SimulatedOrder:
             {"index": index, "quantity": units, "restock_type": restock, "location_id": location}
             for index, units, restock, location in specs], shipping=shipping)
         payload["created_at"] = payload["processed_at"] = self._tick()
+        if shipping:
+            assert not self.shipping_refunded
+            self.shipping_refunded = True
         for index, units, restock, location in specs:
             line = self.lines[index]
             assert units <= (line.current - max(0, line.fulfilled - line.returned) if restock == "cancel"

@@ -379,7 +379,9 @@ def random_step(sim, rng):
     """One Shopify action the order allows now, as [(topic, payload)] events in Shopify's order."""
     if sim.cancelled_at:
         return "redeliver", [rng.choice(sim.events)]
-    choices = ["updated", "add", "redeliver"]
+    choices = ["updated", "paid", "add", "redeliver"]
+    if not sim.shipping_refunded:
+        choices.append("refund_shipping")
     if any(line.fulfillable for line in sim.lines):
         choices += ["reduce", "fulfil", "fulfil", "refund_cancel", "refund_none"]
     if any(line.fulfilled - line.returned > 0 for line in sim.lines):
@@ -394,6 +396,10 @@ def _events_of(sim, rng, choice):
     open_lines = [i for i, line in enumerate(sim.lines) if line.fulfillable]
     if choice == "updated":
         return [sim.updated()]
+    if choice == "paid":
+        return [sim.updated("orders/paid")]
+    if choice == "refund_shipping":
+        return [sim.refund([], shipping="full"), sim.updated()]
     if choice == "add":
         return [sim.edit_add(rng.choice([8101, 8102, 8103]), rng.randint(1, 2))]
     if choice == "redeliver":
