@@ -138,9 +138,9 @@ class OrderImporter:
         return sale
 
     def _update_confirmed(self, sale):
-        """A confirmed order nothing was delivered or invoiced from follows Shopify's edit: lines are
-        updated in place (a removed line goes to quantity 0, as Odoo requires once confirmed), and
-        the pending delivery follows the quantities through sale_stock."""
+        """A confirmed order not invoiced follows Shopify's edit: lines are updated in place (a removed
+        line goes to quantity 0, as Odoo requires once confirmed); the pending delivery is then set
+        by delivery.sync_pending_delivery (README "Order lifecycle")."""
         current = list(sale.order_line.filtered(lambda l: not l.display_type).sorted("id"))
         commands, kept = [], []
         line_values = self._line_values()
