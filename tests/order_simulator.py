@@ -22,7 +22,8 @@ _fulfillment_ids = itertools.count(6_500_000_001)
 
 # Catalogue of the simulated store: variant id -> (sku, price).
 CATALOG = {8101: ("LAMP-1", "49.95"), 8102: ("MUG-1", "12.50"), 8103: ("VASE-1", "20.00"),
-           8104: ("KIT-1", "30.00")}  # KIT-1: a bundle in tests (1 lamp + 2 mugs)
+           8104: ("KIT-1", "30.00")}
+BUNDLES = {"KIT-1": {"LAMP-1": 1, "MUG-1": 2}}  # KIT-1 is a bundle in the tests: it ships as its parts
 
 
 class Line:
@@ -177,8 +178,9 @@ class SimulatedOrder:
                              else max(0, line.fulfilled - line.returned) if restock in SHIPPED else line.current)
             line.refunds.append((payload["id"], units, restock))
             if restock in SHIPPED:
-                key = (line.sku, location)
-                self.restocked[key] = self.restocked.get(key, 0) + units
+                for sku, per in BUNDLES.get(line.sku, {line.sku: 1}).items():
+                    key = (sku, location)
+                    self.restocked[key] = self.restocked.get(key, 0) + units * per
         return self._send("refunds/create", payload)
 
     def cancel(self):
@@ -188,12 +190,14 @@ class SimulatedOrder:
     # -- what Odoo must hold -------------------------------------------------------------------
 
     def expected(self):
-        """{sku: dict(sold, current, fulfilled, pending)} summed over the lines of each product."""
+        """{sku: dict(sold, current, fulfilled, pending)} of the goods that ship, summed over the
+        lines (a bundle line counts as its parts)."""
         result = {}
         for line in self.lines:
-            row = result.setdefault(line.sku, {"sold": 0, "current": 0, "fulfilled": 0, "pending": 0})
-            row["sold"] += line.sold
-            row["current"] += line.current
-            row["fulfilled"] += line.fulfilled
-            row["pending"] += line.fulfillable if not self.cancelled_at else 0
+            for sku, per in BUNDLES.get(line.sku, {line.sku: 1}).items():
+                row = result.setdefault(sku, {"sold": 0, "current": 0, "fulfilled": 0, "pending": 0})
+                row["sold"] += line.sold * per
+                row["current"] += line.current * per
+                row["fulfilled"] += line.fulfilled * per
+                row["pending"] += line.fulfillable * per if not self.cancelled_at else 0
         return result

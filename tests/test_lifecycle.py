@@ -35,6 +35,14 @@ class LifecycleCase(BooksAndStockCase):
             Quant._update_available_quantity(product, cls.wh1.lot_stock_id, 100)
         cls.backend.write({"import_fulfillments": True, "create_invoice": False})
         cls.products = {"LAMP-1": cls.lamp, "MUG-1": cls.mug, "VASE-1": cls.vase}
+        # KIT-1 (variant 8104): a bundle of 1 lamp + 2 mugs, sold as a service line (order_simulator.BUNDLES).
+        cls.kit = cls.env["product.product"].create({"name": "Kit", "default_code": "KIT-1", "type": "service",
+                                                     "invoice_policy": "order", "taxes_id": False})
+        cls.env["shopify.sync.bundle"].create({
+            "name": "Kit", "backend_id": cls.backend.id, "shopify_variant_gid": "gid://shopify/ProductVariant/8104",
+            "product_id": cls.kit.id,
+            "line_ids": [(0, 0, {"product_id": cls.lamp.id, "quantity": 1}),
+                         (0, 0, {"product_id": cls.mug.id, "quantity": 2})]})
 
     # -- events and jobs -----------------------------------------------------------------------
 
@@ -261,17 +269,6 @@ class TestBundleLifecycle(LifecycleCase):
     _answer_order = TestFulfillments._answer_order
     _fulfillment_create = TestFulfillments._fulfillment_create
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.kit = cls.env["product.product"].create({"name": "Kit", "default_code": "KIT-1", "type": "service",
-                                                     "invoice_policy": "order", "taxes_id": False})
-        cls.env["shopify.sync.bundle"].create({
-            "name": "Kit", "backend_id": cls.backend.id, "shopify_variant_gid": "gid://shopify/ProductVariant/8104",
-            "product_id": cls.kit.id,
-            "line_ids": [(0, 0, {"product_id": cls.lamp.id, "quantity": 1}),
-                         (0, 0, {"product_id": cls.mug.id, "quantity": 2})]})
-
     def setUp(self):
         super().setUp()
         self.shopify_orders, self.created = {}, []
@@ -401,7 +398,7 @@ def _events_of(sim, rng, choice):
     if choice == "refund_shipping":
         return [sim.refund([], shipping="full"), sim.updated()]
     if choice == "add":
-        return [sim.edit_add(rng.choice([8101, 8102, 8103]), rng.randint(1, 2))]
+        return [sim.edit_add(rng.choice([8101, 8102, 8103, 8104]), rng.randint(1, 2))]
     if choice == "redeliver":
         return [rng.choice(sim.events)]
     if choice == "reduce":
@@ -436,7 +433,7 @@ class SequenceRunner:
     def run(self, seed, number):
         case, rng = self.case, random.Random(seed)
         baseline = case.stock()
-        sim = SimulatedOrder(number, [(rng.choice([8101, 8102, 8103]), rng.randint(1, 3))
+        sim = SimulatedOrder(number, [(rng.choice([8101, 8102, 8103, 8104]), rng.randint(1, 3))
                                       for _line in range(rng.randint(1, 2))])
         log = []
         steps = [("create", [sim.create()])] + [None] * (self.steps - 1)
