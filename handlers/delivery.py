@@ -4,7 +4,7 @@ Per Shopify line (see README "Order lifecycle"):
 
     sold      = ordered - removed by edits          -> the sale line quantity (invoicing, credit notes)
     current   = sold - refunded (any restock type)  -> Shopify's current_quantity
-    kept      = delivered in Odoo - returned by refunds
+    kept      = delivered in Odoo - returned by refunds (below 0 while a return's shipment is queued)
     pending   = max(0, current - kept)               -> the open delivery moves of the sale line
 
 Refunds are remembered on the sale order (``shopify_sync_state``) per Shopify line item and refund, from both the
@@ -117,7 +117,9 @@ def line_figures(sale):
         pending = Decimal(str(sum(moves.filtered(lambda m: m.state not in ("done", "cancel")).mapped("product_uom_qty"))))
         sold = Decimal(str(line.product_uom_qty))
         current = sold - refunded
-        kept = max(ZERO, delivered - returned)
+        # Returned units were shipped: a return Odoo learns of before the fulfilment that shipped
+        # them leaves them to deliver (kept goes below 0 until that fulfilment arrives).
+        kept = delivered - returned
         figures[line] = {"sold": sold, "current": current, "delivered": delivered, "kept": kept,
                          "pending": pending, "target": max(ZERO, current - kept)}
     return figures
@@ -181,6 +183,14 @@ def wait_for_order_update(job, sale, event_time, what):
                              f"for the order's update (attempt {_retries(job) + 1} of {ORDER_WAIT_RETRIES}).")
     raise DataError(f"{what} is about lines {sale.name} does not have.",
                     fix="Check the sale order against the order in Shopify, correct it, then Retry; or Ignore.")
+
+
+def wait_for_shipment(job, what):
+    """A return of goods Odoo has not delivered yet: their fulfilment may still be queued. Wait
+    (bounded), then go on: the refund reports what it could not take back."""
+    if _retries(job) < ORDER_WAIT_RETRIES:
+        raise TransientError(f"{what} returns goods Odoo has not delivered yet: waiting for their fulfilment "
+                             f"(attempt {_retries(job) + 1} of {ORDER_WAIT_RETRIES}).")
 
 
 def wait_for_order(job, order_gid, what):

@@ -53,6 +53,7 @@ class RefundImporter:
                      for index, line in enumerate(refund.lines)}
         if None in self.keys.values():
             delivery.wait_for_order_update(self.job, sale, refund.created_at, self.label)
+        self._wait_for_shipment(products)
         credit_note = self._credit_note(products)
         self._restock(products)
         record = credit_note or self.sale
@@ -237,6 +238,20 @@ class RefundImporter:
                         f"{self.label}: {left.normalize()} x {product.display_name} to restock was not delivered "
                         f"from {sale.name}: nothing came back into stock for it.")
         delivery.sync_pending_delivery(sale)
+
+    def _wait_for_shipment(self, products):
+        """Goods returned that Odoo has not delivered yet: with Shopify fulfilments imported, the
+        fulfilment that shipped them may still be queued on its channel."""
+        if not self.backend.import_fulfillments:
+            return
+        for index, line in enumerate(self.refund.lines):
+            if line.restock_type not in delivery.SHIPPED_RESTOCK or not line.quantity:
+                continue
+            for product, quantity in self._goods(products[index], line.quantity):
+                delivered = self._delivery_moves(product).filtered(lambda m: m.state == "done")
+                returned = sum(m.quantity for m in delivered.returned_move_ids if m.state == "done")
+                if product.is_storable and Decimal(str(sum(delivered.mapped("quantity")) - returned)) < quantity:
+                    delivery.wait_for_shipment(self.job, self.label)
 
     def _goods(self, product, quantity):
         """[(product, quantity)] that physically move for ``quantity`` of ``product``: a bundle's components."""

@@ -243,6 +243,19 @@ class TestLifecycleRegressions(LifecycleCase):
         self.drain()
         self.assert_lifecycle(sim, baseline)
 
+    def test_return_refund_before_the_fulfilment_it_returns_waits_for_it(self):
+        # Found by the soak (seed 1047): create -> fulfil -> refund (return), the refund applied first.
+        baseline = self.stock()
+        sim = SimulatedOrder(7010, [(8102, 2)])
+        self.play(sim.create())
+        fulfilment = self.send(sim.fulfil({0: 2}))
+        refund = self.send(sim.refund([(0, 1, "return", 11)]))
+        self.assertFalse(self.attempt(refund), "the return waits for the shipment it returns")
+        self.play(sim.updated())
+        self.assertTrue(self.attempt(fulfilment))
+        self.assertTrue(self.attempt(refund))
+        self.assert_lifecycle(sim, baseline)
+
     def test_customer_note_goes_to_the_chatter_not_the_terms(self):
         self.env.company.invoice_terms = "Company terms"
         sim = SimulatedOrder(7009, [(8101, 1)])
