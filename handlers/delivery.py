@@ -47,6 +47,11 @@ def remember_lines(sale, line_keys):
     sale.shopify_sync_state = state
 
 
+def remembered_keys(sale):
+    """{sale line id: key} of the lines remembered on ``sale``."""
+    return {int(line_id): key for line_id, (key, _factor) in _state(sale)["lines"].items()}
+
+
 def line_key(sale, line_item_gid, product):
     """The key refunds of a Shopify line are kept under on ``sale`` (None: a line it does not have yet)."""
     keys = {key for key, _factor in _state(sale)["lines"].values()}

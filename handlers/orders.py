@@ -144,8 +144,15 @@ class OrderImporter:
         current = list(sale.order_line.filtered(lambda l: not l.display_type).sorted("id"))
         commands, kept = [], []
         line_values = self._line_values()
-        for values in line_values:
-            match = next((line for line in current if line.product_id.id == values["product_id"]), None)
+        remembered = delivery.remembered_keys(sale)
+        for values, (key, _factor) in zip(line_values, self.line_keys):
+            # The sale line this Shopify line became; by product only for lines imported before that
+            # was remembered (a bundle part and a line of the same product must not swap).
+            stored = key or f"product:{values['product_id']}"
+            match = next((line for line in current if line.product_id.id == values["product_id"]
+                          and remembered.get(line.id) == stored), None) or \
+                next((line for line in current if line.product_id.id == values["product_id"]
+                      and line.id not in remembered), None)
             if match:
                 current.remove(match)
                 commands.append((1, match.id, values))

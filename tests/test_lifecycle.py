@@ -309,6 +309,15 @@ class TestBundleLifecycle(LifecycleCase):
         pending = sale.picking_ids.move_ids.filtered(lambda m: m.state not in ("done", "cancel"))
         self.assertEqual({m.product_id: m.product_uom_qty for m in pending}, {self.lamp: 1.0, self.mug: 2.0})
 
+    def test_edit_adding_a_product_that_is_also_a_bundle_part_gets_its_own_line(self):
+        # Found by the soak (seed 1061): a kit (2 mugs each) delivered, then an edit adds 1 mug.
+        baseline = self.stock()
+        sim = SimulatedOrder(7104, [(8104, 2)])
+        self.play(sim.create())
+        self.play(sim.fulfil({0: 2}))
+        self.play(sim.edit_add(8102, 1))
+        self.assert_lifecycle(sim, baseline)
+
     def test_bundle_order_delivered_in_odoo_is_fulfilled_in_shopify(self):
         self.backend.import_fulfillments = False
         sim = SimulatedOrder(7103, [(8104, 2), (8102, 1)])
