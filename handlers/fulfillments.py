@@ -22,6 +22,7 @@ from ..lib.errors import ConfigurationError, DataError
 from ..lib.gid import payload_gid, to_gid
 from ..lib.registry import register
 from ..models.stock_picking import FROM_SHOPIFY
+from . import delivery
 
 OPEN_STATUSES = ("OPEN", "IN_PROGRESS")
 
@@ -81,12 +82,17 @@ class FulfillmentExporter:
         resolve = _product_resolver(self.env, self.backend, picking.move_ids.product_id)
         self.line_products = {}  # Shopify LineItem gid -> product
         fo_lines = []  # (fulfillment order, its line item, product)
+        nodes = [item for fo in order["fulfillmentOrders"]["nodes"] for item in fo["lineItems"]["nodes"]]
+        bundles = self.env["shopify.sync.bundle"]._for_variants(
+            self.backend, [(item.get("variant") or {}).get("id") for item in nodes])
         for fo in order["fulfillmentOrders"]["nodes"]:
             for item in fo["lineItems"]["nodes"]:
                 variant = (item.get("variant") or {}).get("id")
-                product = resolve(variant, item.get("sku") or item["lineItem"].get("sku"))
+                bundle = bundles.get(variant)
+                product = bundle.product_id if bundle else resolve(variant, item.get("sku") or item["lineItem"].get("sku"))
                 self.line_products[item["lineItem"]["id"]] = product
                 fo_lines.append((fo, item, product))
+        wanted = _as_bundles(wanted, bundles.values())
         adopted = self._adopt_lost(wanted)
         if adopted:
             return picking
@@ -194,6 +200,22 @@ class FulfillmentExporter:
             "or move the fulfilment order in Shopify, then Retry.")
 
 
+def _as_bundles(wanted, bundles):
+    """Components the picking shipped -> whole bundles of the order (what Shopify fulfils), and the rest."""
+    wanted = dict(wanted)
+    for bundle in bundles:
+        parts = [(line.product_id, line.quantity) for line in bundle.line_ids]
+        if not parts:
+            continue
+        count = min(int(wanted.get(product, 0) // quantity) for product, quantity in parts)
+        if count <= 0:
+            continue
+        for product, quantity in parts:
+            wanted[product] -= int(round(count * quantity))
+        wanted[bundle.product_id] = wanted.get(bundle.product_id, 0) + count
+    return {product: qty for product, qty in wanted.items() if qty}
+
+
 class FulfillmentImporter:
     def __init__(self, job):
         self.job = job
@@ -220,40 +242,77 @@ class FulfillmentImporter:
         order_gid = to_gid("Order", payload.get("order_id")) if payload.get("order_id") else None
         sale = self.bindings._record_for(backend, order_gid) if order_gid else None
         if not sale:
-            raise DataError(f"Fulfilment {name} is for Shopify order {payload.get('order_id')}, which never synced "
-                            "to Odoo.", fix="Import the order first, then press Retry.")
+            delivery.wait_for_order(self.job, order_gid, f"Fulfilment {name}")
         pending = sale.picking_ids.filtered(
             lambda p: p.picking_type_code == "outgoing" and p.state not in ("done", "cancel", "draft"))
-        resolve = _product_resolver(self.env, backend, pending.move_ids.product_id)
-        wanted = defaultdict(Decimal)
-        for item in payload.get("line_items") or []:
-            variant = to_gid("ProductVariant", item["variant_id"]) if item.get("variant_id") else None
-            product = resolve(variant, item.get("sku"))
-            if not product:
-                raise DataError(f"Fulfilment {name}: no Odoo product for '{item.get('name')}' (SKU "
-                                f"{item.get('sku') or 'none'}).", fix="Bind the variant, then Retry.")
-            wanted[product] += Decimal(str(item.get("quantity") or 0))
+        wanted = self._wanted(sale, pending, name)  # (product, sale line or None) -> units
         if payload.get("location_id"):
             location = self.env["shopify.sync.location"]._stock_location_for(backend, payload["location_id"])
             pending = pending.sorted(lambda p: not (p.location_id.parent_path or "").startswith(location.parent_path))
-        picking = next((p for p in pending if set(wanted) & set(p.move_ids.product_id)), None)
+        open_moves = pending.move_ids.filtered(lambda m: m.state not in ("done", "cancel"))
+
+        def moves_for(key, moves):
+            product, line = key
+            return moves.filtered(lambda m: m.product_id == product and (not line or m.sale_line_id == line))
+
+        if any(qty > Decimal(str(sum(moves_for(key, open_moves).mapped("product_uom_qty"))))
+               for key, qty in wanted.items()):
+            # More than Odoo has to deliver: an edit adding these goods may still be queued.
+            delivery.wait_for_order_update(self.job, sale, payload.get("created_at"), f"Fulfilment {name}")
+        picking = next((p for p in pending if any(moves_for(key, p.move_ids) for key in wanted)), None)
         if not picking:
             raise DataError(f"Fulfilment {name} of {sale.name}: no delivery waiting for these goods in Odoo.",
                             fix="Check the deliveries of the sale order; validate by hand and Ignore, or Retry.")
         for move in picking.move_ids.filtered(lambda m: m.state not in ("done", "cancel")):
-            take = min(wanted.get(move.product_id, Decimal(0)), Decimal(str(move.product_uom_qty)))
+            key = (move.product_id, move.sale_line_id)
+            key = key if wanted.get(key) else (move.product_id, self.env["sale.order.line"])
+            take = min(wanted.get(key, Decimal(0)), Decimal(str(move.product_uom_qty)))
             move.quantity = float(take)
             move.picked = bool(take)
             if take:
-                wanted[move.product_id] -= take
+                wanted[key] -= take
         self._write_tracking(picking)
         picking.with_context(**{FROM_SHOPIFY: True, "skip_backorder": True, "skip_sms": True}).button_validate()
-        left = [f"{qty.normalize()} x {product.display_name}" for product, qty in wanted.items() if qty]
+        left = [f"{qty.normalize()} x {product.display_name}" for (product, _line), qty in wanted.items() if qty]
         if left:
             self.job._add_warning(f"Fulfilment {name} has more than {picking.name} had to deliver: {', '.join(left)}.")
         self.bindings._bind(backend, gid, picking)
         self.job._mark_done(picking, summary=f"Fulfilment {name} delivered {picking.name}.")
         return picking
+
+    def _wanted(self, sale, pending, name):
+        """{(product, sale line): units} the fulfilment ships: each Shopify line on the sale line(s) it
+        became (a bundle: its components), or by product for orders imported before lines were kept."""
+        backend = self.backend
+        lines_by_key = delivery.sale_lines_by_key(sale)
+        resolve = _product_resolver(self.env, backend, pending.move_ids.product_id)
+        items = self.payload.get("line_items") or []
+        bundles = self.env["shopify.sync.bundle"]._for_variants(
+            backend, [to_gid("ProductVariant", item["variant_id"]) for item in items if item.get("variant_id")])
+        no_line = self.env["sale.order.line"]
+        wanted = defaultdict(Decimal)
+        for item in items:
+            quantity = Decimal(str(item.get("quantity") or 0))
+            line_gid = payload_gid("LineItem", item)
+            if line_gid in lines_by_key:
+                for sale_line, factor in lines_by_key[line_gid]:
+                    if sale_line.product_id.type == "consu":
+                        wanted[(sale_line.product_id, sale_line)] += quantity * factor
+                continue
+            if lines_by_key and line_gid:
+                # A line the sale order does not have yet: its orders/updated is still queued.
+                delivery.wait_for_order_update(self.job, sale, self.payload.get("created_at"), f"Fulfilment {name}")
+            variant = to_gid("ProductVariant", item["variant_id"]) if item.get("variant_id") else None
+            if variant in bundles:  # a bundle ships as its components
+                for component in bundles[variant].line_ids:
+                    wanted[(component.product_id, no_line)] += quantity * Decimal(str(component.quantity))
+                continue
+            product = resolve(variant, item.get("sku"))
+            if not product:
+                raise DataError(f"Fulfilment {name}: no Odoo product for '{item.get('name')}' (SKU "
+                                f"{item.get('sku') or 'none'}).", fix="Bind the variant, then Retry.")
+            wanted[(product, no_line)] += quantity
+        return wanted
 
     def _write_tracking(self, picking):
         payload = self.payload

@@ -272,6 +272,76 @@ def push_drift(job):
     return product
 
 
+# Cross-channel ordering: Shopify takes a sale off 'available' at checkout, Odoo when the order job (on
+# the orders channel) reserves it. A level compared in between is not drift.
+ORDER_TOPICS = ("orders/create", "orders/updated", "orders/paid", "orders/cancelled")
+SKIPPED_ORDER_DAYS = 60  # skipped orders (test, unpaid) older than this are taken as closed
+LEVEL_WAIT_RETRIES = 10  # about 11 minutes on the inventory channel's retry pattern
+
+
+def _order_units(payload, variants, sku):
+    """Units of the product an order payload still has to ship (Shopify's fulfillable quantity)."""
+    if payload.get("cancelled_at"):
+        return 0
+    units = 0
+    for item in payload.get("line_items") or []:
+        variant = gid.to_gid("ProductVariant", item["variant_id"]) if item.get("variant_id") else None
+        if variant in variants or (sku and not variant and item.get("sku") == sku):
+            quantity = item.get("fulfillable_quantity")
+            units += int(quantity if quantity is not None else item.get("current_quantity", item.get("quantity") or 0))
+    return units
+
+
+def unapplied_order_units(env, backend, product):
+    """(queued, skipped): units of ``product`` Shopify holds for orders Odoo has not reserved: order jobs
+    still queued (their order's latest queued version, minus what Odoo already has pending for that
+    order), and open orders Odoo skipped on purpose (test orders, unpaid orders under 'import only
+    paid'), which Shopify counts and Odoo never will."""
+    Binding = env["shopify.binding"].sudo()
+    variants = set(Binding.search([("backend_id", "=", backend.id), ("res_model", "=", "product.product"),
+                                   ("res_id", "=", product.id), ("resource_type", "=", "ProductVariant")]
+                                  ).mapped("shopify_gid"))
+    bundle_parents = env["shopify.sync.bundle"].sudo().search(
+        [("backend_id", "=", backend.id), ("line_ids.product_id", "=", product.id)])
+    Job = env["shopify.sync.job"].sudo()
+    since = fields.Datetime.subtract(fields.Datetime.now(), days=SKIPPED_ORDER_DAYS)
+    jobs = Job.search([("backend_id", "=", backend.id), ("direction", "=", "in"), ("topic", "in", ORDER_TOPICS),
+                       "|", ("state", "=", "queued"),
+                       "&", "&", ("state", "=", "done"), ("res_id", "=", False), ("create_date", ">=", since)],
+                      order="id")
+    newest = {}  # order gid -> (state, payload): a queued version wins over a skipped one, then the newest
+    for job in jobs:
+        if not job.shopify_gid:
+            continue
+        payload = job._payload_json() or {}
+        previous = newest.get(job.shopify_gid)
+        if previous and previous[0] == "queued" and job.state != "queued":
+            continue
+        if previous and previous[0] == job.state and \
+                (payload.get("updated_at") or "") < (previous[1].get("updated_at") or ""):
+            continue
+        newest[job.shopify_gid] = (job.state, payload)
+    queued = skipped = 0
+    for order_gid, (state, payload) in newest.items():
+        units = _order_units(payload, variants, product.default_code)
+        for bundle in bundle_parents:
+            per = next(line.quantity for line in bundle.line_ids if line.product_id == product)
+            units += int(_order_units(payload, {bundle.shopify_variant_gid}, None) * per)
+        if not units:
+            continue
+        sale = Binding._record_for(backend, order_gid)
+        if state == "queued":
+            held = 0
+            if sale:
+                held = sum(sale.order_line.move_ids.filtered(
+                    lambda m: m.product_id == product and m.state not in ("done", "cancel")
+                    and m.picking_code == "outgoing").mapped("product_uom_qty"))
+            queued += max(0, units - int(held))
+        elif not sale:
+            skipped += units
+    return queued, skipped
+
+
 @register("inventory_levels/update", "inventory")
 def inventory_level_update(job):
     """Shopify's quantity changed. Odoo owns stock: agree, or record the drift (never touch Odoo stock)."""
@@ -308,6 +378,17 @@ def inventory_level_update(job):
     if shopify_qty == odoo_qty:
         job._mark_done(product, summary=f"Shopify agrees with Odoo: {odoo_qty} at {row.name}.")
         return product
+    queued, skipped = unapplied_order_units(env, backend, product) if name == "available" else (0, 0)
+    if (queued or skipped) and shopify_qty == odoo_qty - queued - skipped:
+        job._mark_done(product, summary=(
+            f"Shopify {shopify_qty}, Odoo {odoo_qty} at {row.name}: the difference is held by orders "
+            f"({queued} units in order jobs not applied yet, {skipped} in orders Odoo does not import)."))
+        return product
+    retries = job.queue_job_id.retry if job.queue_job_id else LEVEL_WAIT_RETRIES
+    if queued and retries < LEVEL_WAIT_RETRIES:
+        raise errors.TransientError(
+            f"{product.display_name}: {queued} units are in order jobs not applied yet; comparing again once "
+            f"they are (attempt {retries + 1} of {LEVEL_WAIT_RETRIES}).")
     pending = env["shopify.sync.stock.dirty"].sudo().search_count(
         [("backend_id", "=", backend.id), ("product_id", "=", product.id)])
     if pending:
@@ -389,21 +470,25 @@ class Reconciler:
                               "shopify_qty": shopify_qty, "odoo_qty": odoo_qty})
         return lines, counts
 
+    def level(self, line):
+        """The level row of a compared line, with what Shopify and Odoo hold (the compare base)."""
+        Level = self.env["shopify.sync.stock.level"].sudo()
+        level = Level.search([("backend_id", "=", self.backend.id),
+                              ("inventory_item_gid", "=", line["inventory_item_gid"]),
+                              ("location_map_id", "=", line["location_map_id"])])
+        values = {"shopify_qty": line["shopify_qty"] or 0, "shopify_qty_known": line["shopify_qty"] is not None,
+                  "odoo_qty": line["odoo_qty"]}
+        if level:
+            level.write(values)
+            return level
+        return Level.create(dict(values, backend_id=self.backend.id, product_id=line["product_id"],
+                                 inventory_item_gid=line["inventory_item_gid"],
+                                 location_map_id=line["location_map_id"]))
+
     def push(self, lines):
         """Make Odoo's figures win: remember what Shopify holds (the compare base) and export."""
-        Level = self.env["shopify.sync.stock.level"].sudo()
         for line in lines:
-            level = Level.search([("backend_id", "=", self.backend.id),
-                                  ("inventory_item_gid", "=", line["inventory_item_gid"]),
-                                  ("location_map_id", "=", line["location_map_id"])])
-            values = {"shopify_qty": line["shopify_qty"] or 0, "shopify_qty_known": line["shopify_qty"] is not None,
-                      "odoo_qty": line["odoo_qty"]}
-            if level:
-                level.write(values)
-            else:
-                Level.create(dict(values, backend_id=self.backend.id, product_id=line["product_id"],
-                                  inventory_item_gid=line["inventory_item_gid"],
-                                  location_map_id=line["location_map_id"]))
+            self.level(line)
         product_ids = sorted({line["product_id"] for line in lines})
         if not product_ids:
             return None
@@ -418,9 +503,26 @@ def summary_of(counts, calls):
 
 @register("inventory/reconcile", "inventory", webhook=False)
 def reconcile_stock(job):
-    reconciler = Reconciler(job.backend_id)
+    backend = job.backend_id
+    reconciler = Reconciler(backend)
     lines, counts = reconciler.compare()
     summary = summary_of(counts, reconciler.calls)
+    if backend.stock_drift_policy == "flag":
+        # The store's drift policy holds for the nightly run too: differences wait for a person,
+        # except those that orders explain (not applied yet, or not imported on purpose).
+        flagged, explained = [], 0
+        for line in [l for l in lines if l["shopify_qty"] is not None]:
+            product = job.env["product.product"].browse(line["product_id"])
+            queued, skipped = unapplied_order_units(job.env, backend, product)
+            if backend.stock_quantity_name == "available" and \
+                    line["shopify_qty"] == line["odoo_qty"] - queued - skipped:
+                explained += 1
+                continue
+            flagged.append(record_drift(job.env, backend, reconciler.level(line), line["shopify_qty"],
+                                        line["odoo_qty"], source=f"reconciliation job {job.id}"))
+        lines = [l for l in lines if l["shopify_qty"] is None]  # not stocked there in Shopify yet: export
+        summary += (f" {len(flagged)} differences flagged for review (drift policy), {explained} explained "
+                    "by orders.")
     if lines:
         export = reconciler.push(lines)
         summary += f" Odoo's figures are pushed by export job {export.id}."

@@ -6,6 +6,7 @@ lacks (variant barcodes, cached). Replays and out-of-order deliveries are harmle
 changes nothing. Totals are checked to the cent against Shopify's before anything is kept.
 """
 
+import copy
 import threading
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from ..lib.order_mapping import CENT, amount, parse_order
 from ..lib.transaction_mapping import parse_transaction
 from ..lib.registry import register
 from ..models.shopify_sync_job import parse_shopify_datetime
+from . import delivery
 from .partners import PartnerResolver
 from .products import ProductMatcher
 from .transactions import PaymentBook, books_on, company_date, reconcile_order
@@ -51,6 +53,7 @@ class OrderImporter:
         self.order = parse_order(self.payload, self.backend.order_currency_mode)
         self.bindings = self.env["shopify.binding"]
         self.bundles = {}  # line index -> shopify.sync.bundle, filled by _products
+        self.line_keys = []  # (Shopify line item GID, units per Shopify unit) of each _line_values entry
 
     # -- entry point -------------------------------------------------------------------------
 
@@ -73,9 +76,11 @@ class OrderImporter:
         else:
             sale = self._create()
         self.bindings._bind(backend, order.gid, sale, updated_at=updated_at)
+        self._customer_note(sale)
         if order.cancelled_at:
             self._cancel(sale)
         else:
+            self._follow_lifecycle(sale)
             self._books(sale)
         return sale
 
@@ -96,12 +101,26 @@ class OrderImporter:
             )
             self.job.write({"res_model": sale._name, "res_id": sale.id})
 
+    def _follow_lifecycle(self, sale):
+        """Refunds the payload lists, then the pending delivery (handlers/delivery.py)."""
+        if not self.line_keys:
+            return  # an order left as it was (cancelled in Odoo): nothing to follow
+        products = self._products_by_index
+        delivery.remember_refunds(sale, [
+            (delivery.line_key(sale, line.gid, products.get(index)), refund.refund_gid, refund.quantity,
+             refund.restock_type)
+            for index, line in enumerate(self.order.lines) if line.kind == "product" and index in products
+            for refund in line.refunds])
+        delivery.sync_pending_delivery(sale)
+
     # -- create / update ---------------------------------------------------------------------
 
     def _create(self):
         values = self._order_values()
-        values["order_line"] = [(0, 0, line) for line in self._line_values()]
+        line_values = self._line_values()
+        values["order_line"] = [(0, 0, line) for line in line_values]
         sale = self.env["sale.order"].create(values)
+        self._remember(sale, sale.order_line.filtered(lambda l: not l.display_type).sorted("id"))
         self._settle_totals(sale)
         if self.backend.auto_confirm and not self.order.cancelled_at:
             sale.action_confirm()
@@ -115,20 +134,26 @@ class OrderImporter:
             # must not wipe the mapped taxes of the new lines.
             sale.write(self._order_values())
             sale.write({"order_line": [(0, 0, line) for line in self._line_values()]})
+            self._remember(sale, sale.order_line.filtered(lambda l: not l.display_type).sorted("id"))
             self._settle_totals(sale)
             if self.backend.auto_confirm and not self.order.cancelled_at:
                 sale.action_confirm()
             return sale
         if sale.state == "cancel":
             return sale
-        if not sale.picking_ids.filtered(lambda p: p.state == "done") and \
-                not sale.invoice_ids.filtered(lambda m: m.state == "posted"):
+        if not sale.invoice_ids.filtered(lambda m: m.state == "posted"):
+            # Quantities below what was delivered are refused by sale_stock (a data error naming it).
             return self._update_confirmed(sale)
-        expected = self._line_signature(self._line_values())
-        current = self._line_signature([{
-            "product_id": line.product_id.id, "product_uom_qty": line.product_uom_qty,
-            "price_unit": line.price_unit,
-        } for line in sale.order_line if not line.display_type])
+        # Invoiced: the invoice stands for these lines; an edit is for a person (credit note, new invoice).
+        line_values = self._line_values()
+        expected = self._line_signature(self._shopify_signature(line_values))
+        stored = (sale.shopify_sync_state or {}).get("signature")
+        if stored is not None:
+            current = self._line_signature(stored)
+        else:  # imported before signatures were kept: the lines as Odoo holds them
+            current = self._line_signature([(line.product_id.id, line.product_uom_qty)
+                                            for line in sale.order_line if not line.display_type])
+            expected = self._line_signature([row[:2] for row in self._shopify_signature(line_values)])
         if expected != current:
             added = sorted(expected - current)
             removed = sorted(current - expected)
@@ -137,16 +162,26 @@ class OrderImporter:
                 f"Lines in Shopify only: {added}; lines in Odoo only: {removed}.",
                 fix="Adjust the confirmed sale order by hand (or cancel and Retry), then Retry or Ignore.",
             )
+        if not (sale.shopify_sync_state or {}).get("lines"):
+            self._remember(sale, self._lines_by_product(sale, line_values))
         return sale
 
     def _update_confirmed(self, sale):
-        """A confirmed order nothing was delivered or invoiced from follows Shopify's edit: lines are
-        updated in place (a removed line goes to quantity 0, as Odoo requires once confirmed), and
-        the pending delivery follows the quantities through sale_stock."""
+        """A confirmed order not invoiced follows Shopify's edit: lines are updated in place (a removed
+        line goes to quantity 0, as Odoo requires once confirmed); the pending delivery is then set
+        by delivery.sync_pending_delivery (README "Order lifecycle")."""
         current = list(sale.order_line.filtered(lambda l: not l.display_type).sorted("id"))
         commands, kept = [], []
-        for values in self._line_values():
-            match = next((line for line in current if line.product_id.id == values["product_id"]), None)
+        line_values = self._line_values()
+        remembered = delivery.remembered_keys(sale)
+        for values, (key, _factor) in zip(line_values, self.line_keys):
+            # The sale line this Shopify line became; by product only for lines imported before that
+            # was remembered (a bundle part and a line of the same product must not swap).
+            stored = key or f"product:{values['product_id']}"
+            match = next((line for line in current if line.product_id.id == values["product_id"]
+                          and remembered.get(line.id) == stored), None) or \
+                next((line for line in current if line.product_id.id == values["product_id"]
+                      and line.id not in remembered), None)
             if match:
                 current.remove(match)
                 commands.append((1, match.id, values))
@@ -155,14 +190,39 @@ class OrderImporter:
             kept.append(match)
         commands += [(1, line.id, {"product_uom_qty": 0.0}) for line in current]
         before = set(sale.order_line.ids)
-        sale.write({"order_line": commands})
+        # No procurement from the quantities: delivery.sync_pending_delivery sets the moves, net of refunds.
+        sale.with_context(skip_procurement=True).write({"order_line": commands})
         created = iter(sale.order_line.filtered(lambda l: l.id not in before).sorted("id"))
-        self._settle_totals(sale, [line or next(created) for line in kept])
+        sale_lines = [line or next(created) for line in kept]
+        self._remember(sale, sale_lines)
+        self._settle_totals(sale, sale_lines)
         return sale
+
+    def _remember(self, sale, sale_lines):
+        """Which Shopify line each sale line stands for, and the signature of the lines applied."""
+        delivery.remember_lines(sale, dict(zip(sale_lines, self.line_keys)))
+        state = copy.deepcopy(sale.shopify_sync_state or {})
+        state["signature"] = self._shopify_signature(self._last_line_values)
+        sale.shopify_sync_state = state
+
+    def _lines_by_product(self, sale, line_values):
+        lines = list(sale.order_line.filtered(lambda l: not l.display_type).sorted("id"))
+        result = []
+        for values in line_values:
+            match = next((line for line in lines if line.product_id.id == values["product_id"]), None)
+            if match:
+                lines.remove(match)
+            result.append(match)
+        return [line for line in result if line]
+
+    def _shopify_signature(self, line_values):
+        """Shopify's view of the lines (product, quantity, price), before _settle_totals re-prices
+        discounted lines: what an edit in Shopify changes, and nothing Odoo rewrote."""
+        return [[values["product_id"], values["product_uom_qty"], values["price_unit"]] for values in line_values]
 
     @staticmethod
     def _line_signature(lines):
-        return {(line["product_id"], round(line["product_uom_qty"], 4), round(line["price_unit"], 2)) for line in lines}
+        return {(row[0], round(row[1], 4)) + tuple(round(value, 2) for value in row[2:]) for row in lines}
 
     def _order_values(self):
         order, backend = self.order, self.backend
@@ -176,7 +236,6 @@ class OrderImporter:
             "company_id": self.company.id,
             "date_order": parse_shopify_datetime(self.payload.get("processed_at") or self.payload.get("created_at"))
             or fields.Datetime.now(),
-            "note": order.note or False,
         }
         if backend.order_prefix:
             values["name"] = f"{backend.order_prefix}{order.name.lstrip('#')}"
@@ -224,7 +283,7 @@ class OrderImporter:
     # -- lines -------------------------------------------------------------------------------
 
     def _line_values(self):
-        products = self._products()
+        products = self._products_by_index = self._products()
         taxes = self._taxes()
         service = {
             "shipping": self.backend.shipping_product_id,
@@ -233,7 +292,7 @@ class OrderImporter:
             "fee": self.backend.fee_product_id,
             "gift_card": self.backend.gift_card_product_id,
         }
-        values = []
+        values, self.line_keys = [], []
         for index, line in enumerate(self.order.lines):
             product = products.get(index) or service.get(line.kind)
             if not product:
@@ -249,7 +308,9 @@ class OrderImporter:
                 "discount": float(discount),
                 "tax_ids": [(6, 0, taxes[index].ids)],
             })
+            self.line_keys.append((line.gid if line.kind == "product" else None, Decimal(1)))
         values += self._bundle_component_values()
+        self._last_line_values = values
         return values
 
     def _bundle_component_values(self):
@@ -268,6 +329,7 @@ class OrderImporter:
                     "discount": 0.0,
                     "tax_ids": [(6, 0, [])],
                 })
+                self.line_keys.append((line.gid, Decimal(str(component.quantity))))
         return values
 
     def _products(self):
@@ -487,6 +549,17 @@ class OrderImporter:
                 f"(Shopify's cash rounding): the difference it leaves between {invoice.name} and its cash payment "
                 "is not written off automatically; write it off on the company's cash rounding account.")
         return invoice
+
+    def _customer_note(self, sale):
+        """The shopper's note, where Odoo users read it: the chatter (and a read-only field). Never
+        sale.order.note, which holds the company's terms and conditions printed on documents."""
+        note = (self.order.note or "").strip()
+        if note == (sale.shopify_sync_customer_note or ""):
+            return
+        sale.shopify_sync_customer_note = note or False
+        body = f"Customer note from Shopify ({self.order.name}): {note}" if note else \
+            f"The customer note was removed in Shopify ({self.order.name})."
+        sale.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
 
     def _cancel(self, sale):
         if sale.state == "cancel":

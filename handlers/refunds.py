@@ -23,6 +23,7 @@ from ..lib.order_mapping import CENT, ZERO
 from ..lib.refund_mapping import parse_refund
 from ..lib.registry import register
 from ..models.stock_picking import FROM_SHOPIFY
+from . import delivery
 from .orders import odoo_amount
 from .transactions import PaymentBook, books_on, company_date, reconcile_order
 
@@ -45,13 +46,14 @@ class RefundImporter:
             return done
         sale = self.bindings._record_for(backend, refund.order_gid) if refund.order_gid else None
         if not sale:
-            raise DataError(
-                f"{self.label} is for Shopify order {(refund.order_gid or '?').rsplit('/', 1)[-1]}, which never "
-                "synced to Odoo: there is no sale order to refund.",
-                fix="Import the order first (its orders/create job, or a historical import), then press Retry.",
-            )
+            delivery.wait_for_order(self.job, refund.order_gid, self.label)
         self.sale = sale.with_company(sale.company_id)
         products = self._products()
+        self.keys = {index: delivery.line_key(self.sale, line.line_item_gid, products[index])
+                     for index, line in enumerate(refund.lines)}
+        if None in self.keys.values():
+            delivery.wait_for_order_update(self.job, sale, refund.created_at, self.label)
+        self._wait_for_shipment(products)
         credit_note = self._credit_note(products)
         self._restock(products)
         record = credit_note or self.sale
@@ -68,8 +70,12 @@ class RefundImporter:
         sale order line with that title."""
         Product = self.env["product.product"]
         found, missing = {}, []
+        bundles = self.env["shopify.sync.bundle"]._for_variants(
+            self.backend, [line.variant_gid for line in self.refund.lines])
         for index, line in enumerate(self.refund.lines):
-            product = self.bindings._record_for(self.backend, line.variant_gid) if line.variant_gid else None
+            bundle = bundles.get(line.variant_gid)
+            product = bundle.product_id if bundle else None
+            product = product or (self.bindings._record_for(self.backend, line.variant_gid) if line.variant_gid else None)
             if not product and line.sku:
                 product = self.sale.order_line.product_id.filtered(lambda p, sku=line.sku: p.default_code == sku)[:1]
                 product = product or Product.search([("default_code", "=", line.sku),
@@ -222,43 +228,50 @@ class RefundImporter:
     # -- stock -------------------------------------------------------------------------------
 
     def _restock(self, products):
-        for index, line in enumerate(self.refund.lines):
-            if not line.restocks or not line.quantity:
+        """Goods shipped and sent back (``return``) come back through a return picking; every refunded
+        unit leaves what the order still has to deliver (handlers/delivery.py), whichever of this event
+        and the order's ``orders/updated`` comes first."""
+        refund, sale = self.refund, self.sale
+        delivery.remember_refunds(sale, [
+            (self.keys[index], refund.gid, line.quantity, line.restock_type)
+            for index, line in enumerate(refund.lines) if line.quantity])
+        for index, line in enumerate(refund.lines):
+            if line.restock_type not in delivery.SHIPPED_RESTOCK or not line.quantity:
                 continue
-            product = products[index]
-            if not product.is_storable:
-                continue
-            quantity = line.quantity
-            if line.restock_type == "cancel":
-                left = self._reduce_delivery(product, quantity)
-                left = self._return(product, left, line) if left else left
-            else:
+            for product, quantity in self._goods(products[index], line.quantity):
+                if not product.is_storable:
+                    continue
                 left = self._return(product, quantity, line)
-                left = self._reduce_delivery(product, left) if left else left
-            if left:
-                self.job._add_warning(f"{self.label}: {left.normalize()} x {product.display_name} to restock was "
-                                      f"neither delivered nor waiting for delivery on {self.sale.name}; stock unchanged.")
+                if left:
+                    self.job._add_warning(
+                        f"{self.label}: {left.normalize()} x {product.display_name} to restock was not delivered "
+                        f"from {sale.name}: nothing came back into stock for it.")
+        delivery.sync_pending_delivery(sale)
+
+    def _wait_for_shipment(self, products):
+        """Goods returned that Odoo has not delivered yet: with Shopify fulfilments imported, the
+        fulfilment that shipped them may still be queued on its channel."""
+        if not self.backend.import_fulfillments:
+            return
+        for index, line in enumerate(self.refund.lines):
+            if line.restock_type not in delivery.SHIPPED_RESTOCK or not line.quantity:
+                continue
+            for product, quantity in self._goods(products[index], line.quantity):
+                delivered = self._delivery_moves(product).filtered(lambda m: m.state == "done")
+                returned = sum(m.quantity for m in delivered.returned_move_ids if m.state == "done")
+                if product.is_storable and Decimal(str(sum(delivered.mapped("quantity")) - returned)) < quantity:
+                    delivery.wait_for_shipment(self.job, self.label)
+
+    def _goods(self, product, quantity):
+        """[(product, quantity)] that physically move for ``quantity`` of ``product``: a bundle's components."""
+        bundle = self.env["shopify.sync.bundle"]._by_sale_product(self.backend, [product.id]).get(product.id)
+        if not bundle:
+            return [(product, quantity)]
+        return [(line.product_id, quantity * Decimal(str(line.quantity))) for line in bundle.line_ids]
 
     def _delivery_moves(self, product):
         return self.sale.order_line.move_ids.filtered(
             lambda m: m.product_id == product and m.picking_code == "outgoing")
-
-    def _reduce_delivery(self, product, quantity):
-        """Take ``quantity`` off the deliveries still to do; return what could not be."""
-        left = quantity
-        for move in self._delivery_moves(product).filtered(lambda m: m.state not in ("done", "cancel")):
-            if left <= ZERO:
-                break
-            pending = Decimal(str(move.product_uom_qty))
-            take = min(left, pending)
-            if take == pending:
-                move._action_cancel()
-            else:
-                move._do_unreserve()
-                move.product_uom_qty = float(pending - take)
-                move._action_assign()
-            left -= take
-        return left
 
     def _return(self, product, quantity, line):
         """Return picking from the customer for what was delivered; return what could not be."""

@@ -48,7 +48,7 @@ class TaxLine:
 class OrderLine:
     kind: str  # product, gift_card, shipping, tip, duty, fee
     title: str
-    quantity: Decimal
+    quantity: Decimal  # sold: ordered minus removed by edits (refunded units stay: credit notes carry them)
     unit_price: Decimal
     discount: Decimal = ZERO  # money, all discount allocations on the line
     taxes: list = field(default_factory=list)
@@ -57,6 +57,8 @@ class OrderLine:
     variant_gid: str = None
     product_gid: str = None
     sku: str = None
+    ordered: Decimal = None  # Shopify's ``quantity``: ordered, removed and refunded units included
+    refunds: list = field(default_factory=list)  # LineRefund of the refunds the payload lists
 
     @property
     def gross(self):
@@ -69,6 +71,13 @@ class OrderLine:
     @property
     def tax_amount(self):
         return sum((t.amount for t in self.taxes), ZERO)
+
+
+@dataclass
+class LineRefund:
+    refund_gid: str
+    quantity: Decimal
+    restock_type: str  # no_restock, cancel, return, legacy_restock
 
 
 @dataclass
@@ -122,6 +131,32 @@ def _discount(obj, currency_mode):
     return sum((amount(a, "amount", currency_mode) for a in obj.get("discount_allocations") or []), ZERO)
 
 
+def _refunds_by_line(payload):
+    """{line item gid: [LineRefund]} of the refunds an order payload lists."""
+    result = {}
+    for refund in payload.get("refunds") or []:
+        refund_gid = payload_gid("Refund", refund)
+        for item in refund.get("refund_line_items") or []:
+            line_item = item.get("line_item") or {}
+            line_gid = to_gid("LineItem", line_item.get("admin_graphql_api_id") or item.get("line_item_id"))
+            result.setdefault(line_gid, []).append(LineRefund(
+                refund_gid, Decimal(str(item.get("quantity") or 0)), item.get("restock_type") or "no_restock"))
+    return result
+
+
+def current_quantity(item, refunds):
+    """Units sold on a line: Shopify's ``current_quantity`` (ordered minus refunded and removed) plus the
+    refunded units the payload lists, i.e. ordered minus removed by order edits. Without
+    ``current_quantity``, or without the ``refunds`` list that tells refunded from removed units
+    (GraphQL pulls), Shopify's ``quantity``."""
+    ordered = Decimal(str(item.get("quantity") or 0))
+    current = item.get("current_quantity")
+    if current is None or refunds is None:
+        return ordered
+    refunded = sum((refund.quantity for refund in refunds.get(payload_gid("LineItem", item), [])), ZERO)
+    return min(ordered, Decimal(str(current)) + refunded)
+
+
 def _tip(payload, lines, currency_mode):
     """The tip in the requested money. Webhooks give ``total_tip_received`` in shop money only
     (pulled orders carry both); in the customer's money the tip is then what Shopify's total
@@ -140,11 +175,14 @@ def _tip(payload, lines, currency_mode):
 def parse_order(payload, currency_mode="shop"):
     """Parse an ``orders/*`` webhook body (REST resource shape)."""
     lines = []
+    refunds = _refunds_by_line(payload) if "refunds" in payload else None
     for item in payload.get("line_items") or []:
         lines.append(OrderLine(
             kind="gift_card" if item.get("gift_card") else "product",  # a gift card sold is a debt, not goods
             title=item.get("name") or item.get("title") or "",
-            quantity=Decimal(str(item.get("quantity") or 0)),
+            quantity=current_quantity(item, refunds),
+            ordered=Decimal(str(item.get("quantity") or 0)),
+            refunds=(refunds or {}).get(payload_gid("LineItem", item), []),
             unit_price=amount(item, "price", currency_mode),
             discount=_discount(item, currency_mode),
             taxes=_taxes(item, currency_mode),

@@ -28,3 +28,4 @@ from . import shopify_backend_books
 from . import account_payment
 from . import sale_order_books
 from . import shopify_backend_intake
+from . import sale_order

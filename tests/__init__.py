@@ -26,3 +26,4 @@ from . import test_hostile_input
 from . import test_i18n
 from . import test_setup_script
 from . import test_pulled_shapes
+from . import test_lifecycle

@@ -1,0 +1,217 @@
+"""What a Shopify order still has to deliver, kept equal to Shopify after any event.
+
+Per Shopify line (see README "Order lifecycle"):
+
+    sold      = ordered - removed by edits          -> the sale line quantity (invoicing, credit notes)
+    current   = sold - refunded (any restock type)  -> Shopify's current_quantity
+    kept      = delivered in Odoo - returned by refunds (below 0 while a return's shipment is queued)
+    pending   = max(0, current - kept)               -> the open delivery moves of the sale line
+
+Refunds are remembered on the sale order (``shopify_sync_state``) per Shopify line item and refund, from both the
+refunds/create event and the ``refunds`` list of every order payload: whichever arrives first
+counts a refund once, so an ``orders/updated`` before or after its ``refunds/create`` gives the same
+pending delivery. Quantities written by the importer never launch sale_stock's procurement
+(``skip_procurement``): that would put back on the delivery what a refund cancelled. The moves are
+set here instead, and only by the difference.
+"""
+
+import copy
+from decimal import Decimal
+
+from ..lib.errors import DataError, TransientError
+from ..models.shopify_sync_job import parse_shopify_datetime
+
+ZERO = Decimal(0)
+SHIPPED_RESTOCK = ("return", "legacy_restock")
+
+
+def _state(sale):
+    """A copy: the cached value must not be changed in place, or Odoo sees nothing to write."""
+    state = copy.deepcopy(sale.shopify_sync_state or {})
+    state.setdefault("lines", {})
+    state.setdefault("refunds", {})
+    return state
+
+
+def product_key(product):
+    """Key of a sale line imported before lines were remembered: its product."""
+    return f"product:{product.id}"
+
+
+def remember_lines(sale, line_keys):
+    """``line_keys``: {sale line: (Shopify line item GID, units per Shopify unit)}: the Shopify line
+    each sale line stands for (a bundle component stands for its bundle's line)."""
+    state = _state(sale)
+    state["lines"] = {str(line.id): [key or product_key(line.product_id), str(factor)]
+                      for line, (key, factor) in line_keys.items()}
+    sale.shopify_sync_state = state
+
+
+def remembered_keys(sale):
+    """{sale line id: key} of the lines remembered on ``sale``."""
+    return {int(line_id): key for line_id, (key, _factor) in _state(sale)["lines"].items()}
+
+
+def line_key(sale, line_item_gid, product):
+    """The key refunds of a Shopify line are kept under on ``sale`` (None: a line it does not have yet)."""
+    keys = {key for key, _factor in _state(sale)["lines"].values()}
+    if line_item_gid in keys:
+        return line_item_gid
+    if not keys or product_key(product) in keys or not line_item_gid:
+        return product_key(product)
+    return None
+
+
+def remember_refunds(sale, refunds):
+    """``refunds``: [(line key, refund GID, units, restock type)]. A refund line already known (from
+    the refund event or from an order payload) is not counted twice."""
+    state = _state(sale)
+    new = {}
+    for key, refund_gid, quantity, restock_type in refunds:
+        known = state["refunds"].setdefault(key, {})
+        if refund_gid in known:
+            continue
+        units = Decimal(new[(key, refund_gid)][0]) + quantity if (key, refund_gid) in new else quantity
+        new[(key, refund_gid)] = [str(units), restock_type]
+    for (key, refund_gid), value in new.items():
+        state["refunds"][key][refund_gid] = value
+    if new:
+        sale.shopify_sync_state = state
+    return bool(new)
+
+
+def _line_keys(sale):
+    keys = _state(sale)["lines"]
+    result = {}
+    for line in sale.order_line.filtered(lambda l: not l.display_type):
+        key, factor = keys.get(str(line.id), (product_key(line.product_id), "1"))
+        result[line] = (key, Decimal(factor))
+    return result
+
+
+def sale_lines_by_key(sale):
+    """{Shopify line item GID: [(sale line, units per Shopify unit)]} of the lines remembered on ``sale``."""
+    result = {}
+    if not _state(sale)["lines"]:
+        return result
+    for line, (key, factor) in _line_keys(sale).items():
+        if not key.startswith("product:"):
+            result.setdefault(key, []).append((line, factor))
+    return result
+
+
+def _outgoing(line):
+    return line.move_ids.filtered(
+        lambda m: m.product_id == line.product_id and m.picking_code == "outgoing" and not m.origin_returned_move_id)
+
+
+def line_figures(sale):
+    """{sale line: dict(sold, current, kept, pending, target)} in product units, for goods lines."""
+    refunds = _state(sale)["refunds"]
+    figures = {}
+    for line, (key, factor) in _line_keys(sale).items():
+        if line.product_id.type != "consu":
+            continue
+        refunded = returned = ZERO
+        for quantity, restock_type in refunds.get(str(key), {}).values():
+            refunded += Decimal(quantity) * factor
+            if restock_type in SHIPPED_RESTOCK:
+                returned += Decimal(quantity) * factor
+        moves = _outgoing(line)
+        delivered = Decimal(str(sum(moves.filtered(lambda m: m.state == "done").mapped("quantity"))))
+        pending = Decimal(str(sum(moves.filtered(lambda m: m.state not in ("done", "cancel")).mapped("product_uom_qty"))))
+        sold = Decimal(str(line.product_uom_qty))
+        current = sold - refunded
+        # Returned units were shipped: a return Odoo learns of before the fulfilment that shipped
+        # them leaves them to deliver (kept goes below 0 until that fulfilment arrives).
+        kept = delivered - returned
+        figures[line] = {"sold": sold, "current": current, "delivered": delivered, "kept": kept,
+                         "pending": pending, "target": max(ZERO, current - kept)}
+    return figures
+
+
+def sync_pending_delivery(sale):
+    """Set the open delivery moves of every goods line to ``current - kept``."""
+    if sale.state != "sale":
+        return
+    procurements = []
+    for line, figure in line_figures(sale).items():
+        difference = figure["target"] - figure["pending"]
+        if difference < ZERO:
+            _reduce(line, -difference)
+        elif difference > ZERO:
+            line = line.with_company(line.company_id)
+            procurements += line._create_procurements(
+                float(difference), line.product_uom_id, line._prepare_procurement_values())
+    if procurements:
+        sale.env["stock.rule"].run(procurements)
+        sale.picking_ids.filtered(lambda p: p.state not in ("cancel", "done")).action_confirm()
+
+
+def _reduce(line, quantity):
+    """Take ``quantity`` off the line's open delivery moves, newest first."""
+    left = quantity
+    for move in _outgoing(line).filtered(lambda m: m.state not in ("done", "cancel")).sorted("id", reverse=True):
+        if left <= ZERO:
+            break
+        pending = Decimal(str(move.product_uom_qty))
+        take = min(left, pending)
+        if take == pending:
+            move._action_cancel()
+        else:
+            move._do_unreserve()
+            move.product_uom_qty = float(pending - take)
+            move._action_assign()
+        left -= take
+
+
+# Refunds and fulfilments run on their own channels and may come before their order, still queued on
+# the orders channel. They wait for it as transient failures (queue_job's retry pattern:
+# 4 x 10 s, then every minute, then 5 min: about 11 minutes for 10 attempts), then fail as data.
+ORDER_WAIT_RETRIES = 10
+
+
+def _retries(job):
+    return job.queue_job_id.retry if job.queue_job_id else ORDER_WAIT_RETRIES
+
+
+def wait_for_order_update(job, sale, event_time, what):
+    """An event about lines the sale order does not have yet: wait while the order version applied is
+    older than the event (its orders/updated is still queued), else fail as data."""
+    binding = job.env["shopify.binding"].search(
+        [("backend_id", "=", job.backend_id.id), ("res_model", "=", "sale.order"), ("res_id", "=", sale.id),
+         ("resource_type", "=", "Order")], limit=1)
+    happened = parse_shopify_datetime(event_time)
+    behind = not binding.shopify_updated_at or not happened or binding.shopify_updated_at < happened
+    if behind and _retries(job) < ORDER_WAIT_RETRIES:
+        raise TransientError(f"{what} is about lines of {sale.name} that Odoo has not received yet: waiting "
+                             f"for the order's update (attempt {_retries(job) + 1} of {ORDER_WAIT_RETRIES}).")
+    raise DataError(f"{what} is about lines {sale.name} does not have.",
+                    fix="Check the sale order against the order in Shopify, correct it, then Retry; or Ignore.")
+
+
+def wait_for_shipment(job, what):
+    """A return of goods Odoo has not delivered yet: their fulfilment may still be queued. Wait
+    (bounded), then go on: the refund reports what it could not take back."""
+    if _retries(job) < ORDER_WAIT_RETRIES:
+        raise TransientError(f"{what} returns goods Odoo has not delivered yet: waiting for their fulfilment "
+                             f"(attempt {_retries(job) + 1} of {ORDER_WAIT_RETRIES}).")
+
+
+def wait_for_order(job, order_gid, what):
+    """Raise the error for an event whose order is not in Odoo: wait (transient) while the order may
+    still come, fail (data, naming the order) once it will not."""
+    number = (order_gid or "?").rsplit("/", 1)[-1]
+    order_jobs = job.search([("backend_id", "=", job.backend_id.id), ("shopify_gid", "=", order_gid),
+                             ("topic", "=like", "orders/%")]) if order_gid else job.browse()
+    failed = order_jobs.filtered(lambda j: j.state == "failed")
+    earlier = _retries(job)
+    if order_gid and not failed and earlier < ORDER_WAIT_RETRIES:
+        raise TransientError(f"{what} is waiting for Shopify order {number}, not imported yet "
+                             f"(attempt {earlier + 1} of {ORDER_WAIT_RETRIES}).")
+    if failed:
+        raise DataError(f"{what} is for Shopify order {number}, whose import failed (job {failed[:1].id}: "
+                        f"{failed[:1].error_message or ''}).",
+                        fix="Fix and Retry that order job first, then press Retry here.")
+    raise DataError(f"{what} is for Shopify order {number}, which never synced to Odoo: there is no sale order.",
+                    fix="Import the order first (its orders/create job, or a historical import), then press Retry.")

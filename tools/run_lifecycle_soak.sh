@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Play many random Shopify order lifecycles (tests/test_lifecycle.py, TestLifecycleSequences) on real
+# Odoo + PostgreSQL and print: sequences run, events applied, invariant violations (must be 0) and the
+# shortest failing sequence when there is one.
+#   bash tools/run_lifecycle_soak.sh            # 300 sequences
+#   N=1000 SEED=5000 STEPS=8 bash tools/run_lifecycle_soak.sh
+#   TEMPLATE_DB=shopify_sync_deps bash tools/run_lifecycle_soak.sh   # faster start (see run_tests.sh)
+# Exits non-zero when an invariant was violated.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+LOG=$(mktemp "${TMPDIR:-/tmp}/shopify_sync_soak.XXXXXX.log")
+export LIFECYCLE_SEQUENCES="${N:-300}" LIFECYCLE_SEED="${SEED:-1000}" LIFECYCLE_STEPS="${STEPS:-6}"
+start=$(date +%s)
+set +e
+TEST_TAGS=/shopify_sync:TestLifecycleSequences bash "$HERE/run_tests.sh" >"$LOG" 2>&1
+rc=$?
+set -e
+echo "seeds ${LIFECYCLE_SEED}..$((LIFECYCLE_SEED + LIFECYCLE_SEQUENCES - 1)), ${LIFECYCLE_STEPS} steps each, $(( $(date +%s) - start )) s"
+if ! sed -n '/^LIFECYCLE SOAK$/,/^LIFECYCLE END$/p' "$LOG" | grep -v '^LIFECYCLE'; then
+  echo "no soak report: see $LOG"
+  exit 1
+fi
+[ "$rc" -eq 0 ] || echo "full log: $LOG"
+exit "$rc"
