@@ -54,7 +54,9 @@ class TestIntakeFastPath(ShopifyHttpCase):
         # A Retry of the same sync job through with_delay keeps the same identity: one queue job.
         job._enqueue()
         self.assertEqual(job.queue_job_id, queue_job)
-        # The worker loads and runs it like any queue job.
+        # The worker loads and runs it like any queue job (Shopify refuses the token once the app
+        # is gone: app/uninstalled acts only then).
+        self.standin.access_token = "revoked"
         self.assertEqual(Job.load(self.env, queue_job.uuid).perform(), "done")
         job.invalidate_recordset()
         self.assertEqual(job.state, "done")
