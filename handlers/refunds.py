@@ -92,8 +92,16 @@ class RefundImporter:
                             fix="Bind the variant or give the product that internal reference, then Retry.")
         return found
 
-    def _sale_line(self, product):
-        return self.sale.order_line.filtered(lambda l: l.product_id == product and not l.display_type)[:1]
+    def _sale_line(self, product, line_item_gid=None):
+        """The sale line a refund line takes its taxes from: the one of its Shopify line; else the
+        first priced line of that product (a bundle's part, at 0 without tax, never stands for a
+        line sold on its own)."""
+        if line_item_gid:
+            for sale_line, _factor in delivery.sale_lines_by_key(self.sale).get(line_item_gid, []):
+                if sale_line.product_id == product:
+                    return sale_line
+        lines = self.sale.order_line.filtered(lambda l: l.product_id == product and not l.display_type)
+        return (lines.filtered(lambda l: l.price_unit or l.tax_ids) or lines)[:1]
 
     # -- credit note -------------------------------------------------------------------------
 
@@ -145,7 +153,7 @@ class RefundImporter:
             if not line.subtotal and not line.tax:
                 continue  # restock-only line, no money
             product = products[index]
-            sale_line = self._sale_line(product)
+            sale_line = self._sale_line(product, line.line_item_gid)
             values = dict(self._priced(line.title or product.display_name, line.quantity, line.unit_price,
                                        line.subtotal),
                           product_id=product.id, tax_ids=[(6, 0, sale_line.tax_ids.ids)])

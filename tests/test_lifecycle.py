@@ -318,6 +318,27 @@ class TestBundleLifecycle(LifecycleCase):
         self.play(sim.edit_add(8102, 1))
         self.assert_lifecycle(sim, baseline)
 
+    def test_refund_of_a_plain_line_whose_product_is_also_a_bundle_part_keeps_its_tax(self):
+        # Found by the soak (seed 1297): the credit line took its taxes from the kit's mug line
+        # (price 0, no tax) instead of the refunded mug line, and the refund failed on its tax.
+        # The mug line comes after the kit's mug part: an edit added it (before the books were on:
+        # an invoiced order is not edited by the addon).
+        sim = SimulatedOrder(7105, [(8104, 1)])
+        self.play(sim.create())
+        self.play(sim.edit_add(8102, 1))
+        self.backend.create_invoice = True
+        self.play(sim.updated())
+        sale = self.sale_of(sim)
+        self.assertTrue(sale.invoice_ids, "precondition: the order is invoiced")
+        refund = sim.refund([(1, 1, "cancel", 11)])
+        job = self.send(refund)
+        self.attempt(job)
+        self.assertEqual(job.state, "done", job.error_message)
+        credit = self.env["shopify.binding"]._record_for(self.backend, refund[1]["admin_graphql_api_id"])
+        self.assertEqual(len(credit), 1)
+        self.assertEqual(str(credit.amount_total), refund[1]["transactions"][0]["amount"])
+        self.assertTrue(credit.amount_tax)
+
     def test_bundle_order_delivered_in_odoo_is_fulfilled_in_shopify(self):
         self.backend.import_fulfillments = False
         sim = SimulatedOrder(7103, [(8104, 2), (8102, 1)])
