@@ -28,8 +28,10 @@ def parse_args(default_n):
 
 def odoo_registry(args):
     from odoo.tools import config
+
     config.parse_config(["-d", args.db, "--addons-path", args.addons_path, "--log-level", "warn"])
     from odoo.modules.registry import Registry
+
     return Registry(args.db)
 
 
@@ -48,5 +50,7 @@ def costs(standin, requests):
     """(cost in the stand-in's simple model, requested cost by Shopify's published rules)."""
     schema = load_admin_schema(standin.api_version)
     documents = [(parse(r["json"]["query"]), r["json"].get("variables")) for r in requests]
-    return (sum(query_cost(document) for document, _variables in documents),
-            sum(shopify_requested_cost(schema, document, variables) for document, variables in documents))
+    return (
+        sum(query_cost(document) for document, _variables in documents),
+        sum(shopify_requested_cost(schema, document, variables) for document, variables in documents),
+    )

@@ -4,11 +4,24 @@ failed jobs."""
 
 backend = env["shopify.backend"].search([("shop_domain", "=", "demo-store.myshopify.com")])  # noqa: F821
 company = backend.company_id
-env["product.product"].create({"name": "Limited tote bag", "default_code": "GHOST-1",  # noqa: F821
-                               "type": "consu", "is_storable": True, "taxes_id": False})
+env["product.product"].create(
+    {
+        "name": "Limited tote bag",
+        "default_code": "GHOST-1",  # noqa: F821
+        "type": "consu",
+        "is_storable": True,
+        "taxes_id": False,
+    }
+)
 ny_tax = env["account.tax"].search([("name", "=", "NY State Tax 4%"), ("company_id", "=", company.id)])  # noqa: F821
-env["shopify.tax.map"].create({"backend_id": backend.id, "name": "NY State Tax", "rate_percent": 4.0,  # noqa: F821
-                               "tax_id": ny_tax.id})
+env["shopify.tax.map"].create(
+    {
+        "backend_id": backend.id,
+        "name": "NY State Tax",
+        "rate_percent": 4.0,  # noqa: F821
+        "tax_id": ny_tax.id,
+    }
+)
 failed = env["shopify.sync.job"].search([("backend_id", "=", backend.id), ("state", "=", "failed")])  # noqa: F821
 failed.action_retry()
 env.cr.commit()  # noqa: F821

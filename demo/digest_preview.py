@@ -12,5 +12,7 @@ for mail in mails:
 path = os.environ.get("DEMO_DIGEST_HTML")
 if path and mails:
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write('<html><body style="font-family: sans-serif; max-width: 900px; margin: 16px;">'
-                     f"<p><b>Subject:</b> {mails[0].subject}</p>{mails[0].body_html}</body></html>")
+        handle.write(
+            '<html><body style="font-family: sans-serif; max-width: 900px; margin: 16px;">'
+            f"<p><b>Subject:</b> {mails[0].subject}</p>{mails[0].body_html}</body></html>"
+        )

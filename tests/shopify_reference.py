@@ -16,9 +16,7 @@ WEBHOOK_EXAMPLES_VERSION = "2026-07"  # newest version the example package docum
 def reference_dir():
     path = os.environ.get("SHOPIFY_SYNC_REFERENCE") or os.path.expanduser("~/.cache/shopify_sync/reference")
     if not all(os.path.isdir(os.path.join(path, sub)) for sub in ("admin_schema", "webhooks/metadatas")):
-        raise RuntimeError(
-            f"Shopify reference material is missing in {path}: run tools/fetch_shopify_reference.sh"
-        )
+        raise RuntimeError(f"Shopify reference material is missing in {path}: run tools/fetch_shopify_reference.sh")
     return path
 
 

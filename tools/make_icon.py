@@ -1,4 +1,5 @@
 """Draw static/description/icon.png: a shopping bag with a two-arrow sync circle (original art)."""
+
 import math
 import sys
 
