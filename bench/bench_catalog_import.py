@@ -23,7 +23,8 @@ from catalog_fake import gql_product, gql_variant, serve_catalog
 def main():
     args = parse_args(default_n=5000)
     registry = odoo_registry(args)
-    from odoo import api, SUPERUSER_ID
+    from odoo import SUPERUSER_ID, api
+
     from odoo.addons.queue_job.job import Job
 
     standin = standard_plan_standin()
@@ -69,7 +70,7 @@ def main():
                     0,
                     {
                         "attribute_id": size.id,
-                        "value_ids": [(6, 0, size.value_ids.filtered(lambda v: v.name in values).ids)],
+                        "value_ids": [(6, 0, size.value_ids.filtered(lambda v, values=values: v.name in values).ids)],
                     },
                 )
             ]
@@ -79,6 +80,7 @@ def main():
             for variant, node in zip(
                 template.product_variant_ids.sorted(lambda p: p.product_template_attribute_value_ids.name or ""),
                 product["variants"]["nodes"],
+                strict=False,
             ):
                 variant.default_code = node["sku"]
         backend_id = backend.id

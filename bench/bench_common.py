@@ -10,7 +10,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))  # stand-in and fakes: no Odoo imports
 
 from graphql import parse  # noqa: E402
-
 from shopify_reference import load_admin_schema  # noqa: E402
 from shopify_standin import ShopifyStandIn, query_cost, shopify_requested_cost  # noqa: E402
 

@@ -46,11 +46,12 @@ def main():
     parser.add_argument("-n", type=int, default=500)
     args = parser.parse_args()
 
-    from odoo import api, SUPERUSER_ID
+    from odoo import SUPERUSER_ID, api
     from odoo.tools import config
 
     config.parse_config(["-d", args.db, "--addons-path", args.addons_path, "--log-level", "warn"])
     from odoo.modules.registry import Registry
+
     from odoo.addons.queue_job.job import Job
     from odoo.addons.shopify_sync.lib.webhook import read_headers
 

@@ -27,7 +27,8 @@ SHOPIFY_MUTATION_COST = 10
 def main():
     args = parse_args(default_n=5000)
     registry = odoo_registry(args)
-    from odoo import api, SUPERUSER_ID
+    from odoo import SUPERUSER_ID, api
+
     from odoo.addons.queue_job.job import Job
 
     standin = standard_plan_standin()
@@ -55,7 +56,7 @@ def main():
                 "api_base_url": standin.base_url,
             }
         )
-        for gid, location in zip(LOCATIONS, odoo_locations):
+        for gid, location in zip(LOCATIONS, odoo_locations, strict=False):
             env["shopify.sync.location"].create(
                 {"backend_id": backend.id, "name": location.name, "shopify_gid": gid, "location_id": location.id}
             )
@@ -83,7 +84,7 @@ def main():
                 for location in odoo_locations
             ]
         )
-        backend_id, product_ids, location_ids = backend.id, products.ids, [l.id for l in odoo_locations]
+        backend_id, product_ids, location_ids = backend.id, products.ids, [ln.id for ln in odoo_locations]
     print(f"setup: {args.n} variants x {len(LOCATIONS)} locations in {time.perf_counter() - started:.1f}s")
 
     def run_export(label, prepare):

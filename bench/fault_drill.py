@@ -285,6 +285,7 @@ def victim(args):
     """The worker that is killed: run the job, hold the transaction open, wait for the signal."""
     registry = odoo_registry(args.db, args.addons_path)  # first: it sets the addons path
     from odoo import SUPERUSER_ID, api
+
     from odoo.addons.queue_job.job import Job
 
     cr = registry.cursor()

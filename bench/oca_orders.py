@@ -41,7 +41,7 @@ def order_node(payload):
     currency = payload["currency"]
     zero = _money("0", currency)
     code = (payload["discount_codes"] or [{"code": ""}])[0]["code"]
-    for item, line in zip(payload["line_items"], node["lineItems"]):
+    for item, line in zip(payload["line_items"], node["lineItems"], strict=False):
         discount = sum((Decimal(a["amount"]) for a in item["discount_allocations"]), Decimal(0))
         net = Decimal(item["price"]) * item["quantity"] - discount
         line.update(

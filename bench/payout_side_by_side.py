@@ -18,8 +18,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ADDON = os.path.dirname(HERE)
 sys.path[:0] = [ADDON, os.path.join(ADDON, "tests")]
 
-from lib import payout_mapping as ours  # noqa: E402
 from shopify_standin import PaymentsLedger  # noqa: E402
+
+from lib import payout_mapping as ours  # noqa: E402
 
 DEFAULT_OCA = "/tmp/oca/x/odoo/addons/shopify_connector_account/lib/payout.py"
 

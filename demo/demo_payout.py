@@ -13,36 +13,36 @@ import os
 from datetime import date
 from decimal import Decimal
 
-backend = env["shopify.backend"].search([("shop_domain", "=", "demo-store.myshopify.com")])  # noqa: F821
+backend = env["shopify.backend"].search([("shop_domain", "=", "demo-store.myshopify.com")])
 step = os.environ.get("DEMO_PAYOUT_STEP")
 if step == "import":
     env["shopify.sync.payout.import"].create(
-        {  # noqa: F821
+        {
             "backend_id": backend.id,
             "date_from": date(2026, 11, 1),
             "date_to": date(2026, 11, 30),
         }
     ).action_start()
-    env.cr.commit()  # noqa: F821
+    env.cr.commit()
     print("demo: payout import for 2026-11-01 to 2026-11-30 queued")
 elif step == "match":
-    payout = env["shopify.sync.payout"].search([("backend_id", "=", backend.id)], limit=1)  # noqa: F821
+    payout = env["shopify.sync.payout"].search([("backend_id", "=", backend.id)], limit=1)
     if not payout.move_id:
-        jobs = env["shopify.sync.job"].search([("backend_id", "=", backend.id), ("workflow", "=", "payout")])  # noqa: F821
+        jobs = env["shopify.sync.job"].search([("backend_id", "=", backend.id), ("workflow", "=", "payout")])
         print(f"demo: payout not booked: {[(j.topic, j.state, j.error_message) for j in jobs]}")
         raise SystemExit(1)
     env["account.bank.statement.line"].create(
-        {  # noqa: F821
+        {
             "journal_id": backend.payout_bank_journal_id.id,
             "date": date(2026, 11, 27),
             "amount": payout.net_amount,
             "payment_ref": f"SHOPIFY PAYOUT {payout.reference}",
         }
     )
-    env["shopify.backend"]._cron_import_payouts()  # noqa: F821 - the daily action: import again, then match
-    env.cr.commit()  # noqa: F821
+    env["shopify.backend"]._cron_import_payouts()  # the daily action: import again, then match
+    env.cr.commit()
     clearing = backend.payout_clearing_account_id
-    Line = env["account.move.line"]  # noqa: F821
+    Line = env["account.move.line"]
     moves = payout.line_ids.payment_id.move_id | payout.move_id  # the orders' payments and the payout entry
     paid_out = moves.line_ids.filtered(lambda item: item.account_id == clearing)
     everything = Line.search([("account_id", "=", clearing.id), ("parent_state", "=", "posted")])

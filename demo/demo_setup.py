@@ -5,22 +5,22 @@ for California only, so the New York order shows what a missing mapping looks li
 
 import os
 
-company = env.company  # noqa: F821 - provided by odoo shell
-us = env.ref("base.us")  # noqa: F821
+company = env.company  # provided by odoo shell
+us = env.ref("base.us")
 company.write(
     {
         "name": "Demo Shop Inc",
         "country_id": us.id,
-        "currency_id": env.ref("base.USD").id,  # noqa: F821
+        "currency_id": env.ref("base.USD").id,
         "tax_calculation_rounding_method": "round_per_line",
     }
 )
-Tax = env["account.tax"]  # noqa: F821
+Tax = env["account.tax"]
 group = env["account.tax.group"].search([("company_id", "=", company.id)], limit=1) or env["account.tax.group"].create(
     {"name": "Sales tax", "company_id": company.id}
-)  # noqa: F821
+)
 # Sales tax collected is owed to the state: the chart's "Tax Received" account, not revenue.
-tax_received = env["account.account"].search([("code", "=", "251000")], limit=1)  # noqa: F821
+tax_received = env["account.account"].search([("code", "=", "251000")], limit=1)
 repartition = [(0, 0, {"repartition_type": "base"}), (0, 0, {"repartition_type": "tax", "account_id": tax_received.id})]
 ca_tax = Tax.create(
     {
@@ -47,7 +47,7 @@ Tax.create(
     }
 )
 
-Product = env["product.product"]  # noqa: F821
+Product = env["product.product"]
 for sku, barcode, name, price in [
     ("MUG-BLUE", "4006381333931", "Blue mug", 14.90),
     ("TEE-M", "4006381333948", "T-shirt M", 24.00),
@@ -67,7 +67,7 @@ for sku, barcode, name, price in [
     )
 
 backend = env["shopify.backend"].create(
-    {  # noqa: F821
+    {
         "name": "Demo Store",
         "shop_domain": "demo-store.myshopify.com",
         "auth_mode": "legacy_token",
@@ -83,14 +83,14 @@ env["shopify.tax.map"].create(
     {
         "backend_id": backend.id,
         "name": "CA State Tax",
-        "rate_percent": 7.25,  # noqa: F821
+        "rate_percent": 7.25,
         "tax_id": ca_tax.id,
     }
 )
 # The books: an invoice per charged order, a payment per Shopify transaction (card money to the
 # Shopify Payments journal, gift card redemptions against the gift card liability).
-Journal = env["account.journal"]  # noqa: F821
-Account = env["account.account"]  # noqa: F821
+Journal = env["account.journal"]
+Account = env["account.account"]
 bank = Journal.search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
 gift_cards = Journal.create({"name": "Shopify gift cards", "code": "SGC", "type": "bank", "company_id": company.id})
 
@@ -131,9 +131,9 @@ for gateway, journal in (("shopify_payments", shopify_payments), ("gift_card", g
     env["shopify.gateway.map"].create(
         {
             "backend_id": backend.id,
-            "gateway": gateway,  # noqa: F821
+            "gateway": gateway,
             "journal_id": journal.id,
         }
     )
-env.cr.commit()  # noqa: F821
+env.cr.commit()
 print(f"demo: store {backend.name} configured (id {backend.id})")

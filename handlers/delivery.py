@@ -84,7 +84,7 @@ def remember_refunds(sale, refunds):
 def _line_keys(sale):
     keys = _state(sale)["lines"]
     result = {}
-    for line in sale.order_line.filtered(lambda l: not l.display_type):
+    for line in sale.order_line.filtered(lambda ln: not ln.display_type):
         key, factor = keys.get(str(line.id), (product_key(line.product_id), "1"))
         result[line] = (key, Decimal(factor))
     return result

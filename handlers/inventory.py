@@ -496,7 +496,8 @@ def inventory_level_update(job):
     raise errors.DataError(
         message,
         fix="If Shopify is right, correct Odoo's stock with an inventory adjustment (it is then exported). "
-        "If Odoo is right, set the store's drift policy to overwrite or use Inventory > Reconcile to push Odoo's figures.",
+        "If Odoo is right, set the store's drift policy to overwrite "
+        "or use Inventory > Reconcile to push Odoo's figures.",
     )
 
 
@@ -626,7 +627,7 @@ def reconcile_stock(job):
         # The store's drift policy holds for the nightly run too: differences wait for a person,
         # except those that orders explain (not applied yet, or not imported on purpose).
         flagged, explained = [], 0
-        for line in [l for l in lines if l["shopify_qty"] is not None]:
+        for line in [ln for ln in lines if ln["shopify_qty"] is not None]:
             product = job.env["product.product"].browse(line["product_id"])
             queued, skipped = unapplied_order_units(job.env, backend, product)
             if (
@@ -645,16 +646,16 @@ def reconcile_stock(job):
                     source=f"reconciliation job {job.id}",
                 )
             )
-        lines = [l for l in lines if l["shopify_qty"] is None]  # not stocked there in Shopify yet: export
+        lines = [ln for ln in lines if ln["shopify_qty"] is None]  # not stocked there in Shopify yet: export
         summary += f" {len(flagged)} differences flagged for review (drift policy), {explained} explained by orders."
     if lines:
         export = reconciler.push(lines)
         summary += f" Odoo's figures are pushed by export job {export.id}."
         job._add_warning(
             "; ".join(
-                f"{job.env['product.product'].browse(l['product_id']).display_name}: Shopify {l['shopify_qty']}, "
-                f"Odoo {l['odoo_qty']}"
-                for l in lines[:50]
+                f"{job.env['product.product'].browse(ln['product_id']).display_name}: Shopify {ln['shopify_qty']}, "
+                f"Odoo {ln['odoo_qty']}"
+                for ln in lines[:50]
             )
             + (" ..." if len(lines) > 50 else "")
         )

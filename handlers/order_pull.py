@@ -19,8 +19,8 @@ from odoo import fields
 from ..lib import order_graphql, queries
 from ..lib.errors import ConfigurationError, DataError
 from ..lib.registry import register
-from . import bulk
 from ..models.shopify_sync_job import parse_shopify_datetime
+from . import bulk
 
 BULK_THRESHOLD = 2000  # orders in the window above which "auto" mode uses a bulk operation
 CATCH_UP_OVERLAP = timedelta(minutes=15)  # re-read a margin: Shopify's updated_at and our clock differ

@@ -17,8 +17,8 @@ from odoo import fields
 from ..lib import queries
 from ..lib.errors import ConfigurationError, DataError, TransientError
 from ..lib.order_mapping import CENT, amount, parse_order
-from ..lib.transaction_mapping import parse_transaction
 from ..lib.registry import register
+from ..lib.transaction_mapping import parse_transaction
 from ..models.shopify_sync_job import parse_shopify_datetime
 from . import delivery
 from .partners import PartnerResolver
@@ -131,7 +131,7 @@ class OrderImporter:
         line_values = self._line_values()
         values["order_line"] = [(0, 0, line) for line in line_values]
         sale = self.env["sale.order"].create(values)
-        self._remember(sale, sale.order_line.filtered(lambda l: not l.display_type).sorted("id"))
+        self._remember(sale, sale.order_line.filtered(lambda ln: not ln.display_type).sorted("id"))
         self._settle_totals(sale)
         if self.backend.auto_confirm and not self.order.cancelled_at:
             sale.action_confirm()
@@ -145,7 +145,7 @@ class OrderImporter:
             # must not wipe the mapped taxes of the new lines.
             sale.write(self._order_values())
             sale.write({"order_line": [(0, 0, line) for line in self._line_values()]})
-            self._remember(sale, sale.order_line.filtered(lambda l: not l.display_type).sorted("id"))
+            self._remember(sale, sale.order_line.filtered(lambda ln: not ln.display_type).sorted("id"))
             self._settle_totals(sale)
             if self.backend.auto_confirm and not self.order.cancelled_at:
                 sale.action_confirm()
@@ -182,11 +182,11 @@ class OrderImporter:
         """A confirmed order not invoiced follows Shopify's edit: lines are updated in place (a removed
         line goes to quantity 0, as Odoo requires once confirmed); the pending delivery is then set
         by delivery.sync_pending_delivery (README "Order lifecycle")."""
-        current = list(sale.order_line.filtered(lambda l: not l.display_type).sorted("id"))
+        current = list(sale.order_line.filtered(lambda ln: not ln.display_type).sorted("id"))
         commands, kept = [], []
         line_values = self._line_values()
         remembered = delivery.remembered_keys(sale)
-        for values, (key, _factor) in zip(line_values, self.line_keys):
+        for values, (key, _factor) in zip(line_values, self.line_keys, strict=False):
             # The sale line this Shopify line became; by product only for lines imported before that
             # was remembered (a bundle part and a line of the same product must not swap).
             stored = key or f"product:{values['product_id']}"
@@ -211,7 +211,7 @@ class OrderImporter:
         before = set(sale.order_line.ids)
         # No procurement from the quantities: delivery.sync_pending_delivery sets the moves, net of refunds.
         sale.with_context(skip_procurement=True).write({"order_line": commands})
-        created = iter(sale.order_line.filtered(lambda l: l.id not in before).sorted("id"))
+        created = iter(sale.order_line.filtered(lambda ln: ln.id not in before).sorted("id"))
         sale_lines = [line or next(created) for line in kept]
         self._remember(sale, sale_lines)
         self._settle_totals(sale, sale_lines)
@@ -219,13 +219,13 @@ class OrderImporter:
 
     def _remember(self, sale, sale_lines):
         """Which Shopify line each sale line stands for, and the signature of the lines applied."""
-        delivery.remember_lines(sale, dict(zip(sale_lines, self.line_keys)))
+        delivery.remember_lines(sale, dict(zip(sale_lines, self.line_keys, strict=False)))
         state = copy.deepcopy(sale.shopify_sync_state or {})
         state["signature"] = self._shopify_signature(self._last_line_values)
         sale.shopify_sync_state = state
 
     def _lines_by_product(self, sale, line_values):
-        lines = list(sale.order_line.filtered(lambda l: not l.display_type).sorted("id"))
+        lines = list(sale.order_line.filtered(lambda ln: not ln.display_type).sorted("id"))
         result = []
         for values in line_values:
             match = next((line for line in lines if line.product_id.id == values["product_id"]), None)
@@ -455,7 +455,8 @@ class OrderImporter:
                     continue
                 if row.tax_id.price_include != self.order.taxes_included:
                     raise ConfigurationError(
-                        f"Order {self.order.name} has prices {'including' if self.order.taxes_included else 'excluding'}"
+                        f"Order {self.order.name} has prices "
+                        f"{'including' if self.order.taxes_included else 'excluding'}"
                         f" tax, but tax '{row.tax_id.name}' mapped from '{tax_line.title}' is "
                         f"{'tax-included' if row.tax_id.price_include else 'tax-excluded'}.",
                         fix="Map this Shopify tax to an Odoo tax with the matching 'Included in price' setting.",
@@ -483,8 +484,8 @@ class OrderImporter:
         order is refused with both figures, and the savepoint drops everything written.
         """
         if self._totals_mismatch(sale):
-            lines = sale_lines or sale.order_line.filtered(lambda l: not l.display_type).sorted("id")
-            for sale_line, line in zip(lines, self.order.lines):
+            lines = sale_lines or sale.order_line.filtered(lambda ln: not ln.display_type).sorted("id")
+            for sale_line, line in zip(lines, self.order.lines, strict=False):
                 if not line.discount or not line.quantity:
                     continue
                 net_unit = line.net / line.quantity
@@ -556,7 +557,7 @@ class OrderImporter:
         sale.shopify_invoiced_as_charged = True
         invoice = sale._create_invoices()
         gift_cards = invoice.invoice_line_ids.filtered(
-            lambda l: l.product_id and l.product_id == self.backend.gift_card_product_id
+            lambda ln: ln.product_id and ln.product_id == self.backend.gift_card_product_id
         )
         if gift_cards:
             # A gift card sold is owed to its holder until redeemed: a liability, not revenue.

@@ -343,7 +343,7 @@ def _create_entry(payout):
         }
     )
     move.action_post()
-    for target, move_line in zip(targets, move.line_ids.sorted("id")):
+    for target, move_line in zip(targets, move.line_ids.sorted("id"), strict=False):
         if target:
             target.move_line_id = move_line
     return move

@@ -242,7 +242,7 @@ class CatalogImporter:
         Value = self.env["product.attribute.value"]
         found = Value
         for name in names:
-            found |= attribute.value_ids.filtered(lambda v: v.name.strip().lower() == name.strip().lower())[
+            found |= attribute.value_ids.filtered(lambda v, name=name: v.name.strip().lower() == name.strip().lower())[
                 :1
             ] or Value.create({"attribute_id": attribute.id, "name": name})
         return found

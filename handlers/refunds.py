@@ -90,7 +90,7 @@ class RefundImporter:
                     [("default_code", "=", line.sku), ("company_id", "in", [False, self.sale.company_id.id])], limit=1
                 )
             if not product:
-                by_name = self.sale.order_line.filtered(lambda l, t=line.title: l.name == t).product_id
+                by_name = self.sale.order_line.filtered(lambda ln, t=line.title: ln.name == t).product_id
                 product = by_name if len(by_name) == 1 else None
             if not product:
                 missing.append(f"'{line.title}' (SKU {line.sku or 'none'})")
@@ -111,8 +111,8 @@ class RefundImporter:
             for sale_line, _factor in delivery.sale_lines_by_key(self.sale).get(line_item_gid, []):
                 if sale_line.product_id == product:
                     return sale_line
-        lines = self.sale.order_line.filtered(lambda l: l.product_id == product and not l.display_type)
-        return (lines.filtered(lambda l: l.price_unit or l.tax_ids) or lines)[:1]
+        lines = self.sale.order_line.filtered(lambda ln: ln.product_id == product and not ln.display_type)
+        return (lines.filtered(lambda ln: ln.price_unit or ln.tax_ids) or lines)[:1]
 
     # -- credit note -------------------------------------------------------------------------
 

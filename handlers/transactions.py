@@ -137,8 +137,8 @@ def reconcile_order(env, sale):
 
     def open_lines(moves):
         return moves.line_ids.filtered(
-            lambda l: (
-                l.account_id.account_type == "asset_receivable" and not l.reconciled and l.parent_state == "posted"
+            lambda ln: (
+                ln.account_id.account_type == "asset_receivable" and not ln.reconciled and ln.parent_state == "posted"
             )
         )
 
@@ -147,8 +147,8 @@ def reconcile_order(env, sale):
     for owed, paid in ((invoices, inbound), (credit_notes, outbound), (invoices | credit_notes, inbound | outbound)):
         lines = open_lines(owed | paid)
         for account in lines.account_id:
-            same = lines.filtered(lambda l, a=account: l.account_id == a)
-            if same.filtered(lambda l: l.balance > 0) and same.filtered(lambda l: l.balance < 0):
+            same = lines.filtered(lambda ln, a=account: ln.account_id == a)
+            if same.filtered(lambda ln: ln.balance > 0) and same.filtered(lambda ln: ln.balance < 0):
                 same.reconcile()
 
 

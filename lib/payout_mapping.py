@@ -155,7 +155,8 @@ def expand_retried(transactions, failed_payouts):
         if failed is None:
             raise DataError(
                 f"Balance transaction {tx.gid} returns failed payout {tx.source_id}, which is not in Odoo.",
-                fix="Import payouts from the failed payout's date (Shopify Sync > Payouts > Import payouts), then Retry.",
+                fix="Import payouts from the failed payout's date "
+                "(Shopify Sync > Payouts > Import payouts), then Retry.",
             )
         net, inner = failed
         if net != tx.amount - tx.fee:

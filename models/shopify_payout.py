@@ -199,7 +199,9 @@ class ShopifySyncPayout(models.Model):
             backend = payout.backend_id
             journal = backend.payout_bank_journal_id
             transit = payout.move_id.line_ids.filtered(
-                lambda line: line.account_id == backend.payout_transit_account_id and not line.reconciled
+                lambda line, backend=backend: (
+                    line.account_id == backend.payout_transit_account_id and not line.reconciled
+                )
             )[:1]
             if journal and transit and transit.currency_id == (journal.currency_id or journal.company_id.currency_id):
                 todo[payout] = (journal, transit)
@@ -219,7 +221,9 @@ class ShopifySyncPayout(models.Model):
         matched = self.browse()
         for payout in todo:  # first pass: the reference is on the statement line
             tokens = [t for t in (payout.reference, payout.legacy_id) if t]
-            found = candidates(payout).filtered(lambda st: any(t in (st.payment_ref or "") for t in tokens))[:1]
+            found = candidates(payout).filtered(
+                lambda st, tokens=tokens: any(t in (st.payment_ref or "") for t in tokens)
+            )[:1]
             if found:
                 payout._reconcile_with_statement_line(found, todo[payout][1])
                 matched |= payout

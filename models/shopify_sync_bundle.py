@@ -79,7 +79,7 @@ class ShopifySyncBundle(models.Model):
         The export job links the bundle to its Shopify inventory item when that is not known yet.
         A sale product that stopped being a bundle is exported too (it then publishes 0)."""
         for backend in self.backend_id:
-            products = self.filtered(lambda b: b.backend_id == backend).product_id
+            products = self.filtered(lambda b, backend=backend: b.backend_id == backend).product_id
             if extra_products:
                 products |= extra_products
             backend._mark_stock_dirty(products.ids, unbound_ok=True)

@@ -121,7 +121,7 @@ class ShopifySyncCatalogDrift(models.Model):
                             message="Archived in Odoo but still active in Shopify.",
                         )
                     )
-        for key, variants in by_sku.items():
+        for _sku, variants in by_sku.items():
             if len(variants) > 1:
                 rows += [
                     dict(

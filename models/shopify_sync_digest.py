@@ -28,7 +28,7 @@ class ShopifySyncDigest(models.AbstractModel):
         for company in backends.company_id:
             if not self._digest_due(company, now):
                 continue
-            company_backends = backends.filtered(lambda b: b.company_id == company)
+            company_backends = backends.filtered(lambda b, company=company: b.company_id == company)
             for backend in company_backends.filtered_domain(backends._in_service_domain()):
                 try:
                     backend._check_webhook_subscriptions()

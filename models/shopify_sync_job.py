@@ -9,11 +9,10 @@ from decimal import Decimal
 import psycopg2
 
 from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import AccessError, RedirectWarning, UserError, ValidationError
 from odoo.tools import SQL, escape_psql
-from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.exceptions import RedirectWarning
 from odoo.addons.queue_job.job import Job
 
 from ..lib import errors, order_graphql, references, registry

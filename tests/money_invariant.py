@@ -89,7 +89,9 @@ class MoneyInvariantMixin:
     def journal_items(self, sale):
         """(move, account code and name, debit, credit, date) of every posted entry of the order."""
         moves = sale.invoice_ids | self.order_credit_notes(sale) | self.order_payments(sale).move_id
-        lines = moves.filtered(lambda m: m.state == "posted").line_ids.sorted(lambda l: (l.date, l.move_id.id, l.id))
+        lines = moves.filtered(lambda m: m.state == "posted").line_ids.sorted(
+            lambda ln: (ln.date, ln.move_id.id, ln.id)
+        )
         return [
             (
                 line.move_id.name,

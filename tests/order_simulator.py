@@ -119,7 +119,7 @@ class SimulatedOrder:
             ],
             shipping={"price": self.shipping, "taxes": CA},
         )
-        for line, item in zip(self.lines, payload["line_items"]):
+        for line, item in zip(self.lines, payload["line_items"], strict=False):
             item.update(id=line.id, admin_graphql_api_id=f"gid://shopify/LineItem/{line.id}")
         return payload
 
@@ -131,7 +131,7 @@ class SimulatedOrder:
     def order_payload(self, updated_at):
         payload = self._base(updated_at)
         refunds = {}
-        for line, item in zip(self.lines, payload["line_items"]):
+        for line, item in zip(self.lines, payload["line_items"], strict=False):
             item.update(
                 quantity=line.ordered,
                 current_quantity=line.current,

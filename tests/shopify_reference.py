@@ -20,7 +20,7 @@ def reference_dir():
     return path
 
 
-@functools.lru_cache(maxsize=None)  # building a schema takes about a second; do it once per version
+@functools.cache  # building a schema takes about a second; do it once per version
 def load_admin_schema(api_version):
     """Shopify's Admin GraphQL schema for ``2026-10`` etc.; FileNotFoundError for unknown versions."""
     path = os.path.join(reference_dir(), "admin_schema", f"admin_{api_version}.json.gz")

@@ -124,7 +124,7 @@ def query_cost(document):
 MAX_QUERY_COST = 1000  # Shopify refuses a single query whose requested cost is above this
 
 
-def shopify_requested_cost(schema, document, variables=None, operation_name=None):
+def shopify_requested_cost(schema, document, variables=None, operation_name=None):  # noqa: C901 - mirrors Shopify's cost rules one by one
     """Requested cost by Shopify's published rules, used only to refuse what Shopify refuses
     (MAX_COST_EXCEEDED): scalars and enums 0, objects 1, interfaces and unions the most expensive
     fragment, connections 2 + first (or last) x the cost of one node, ``nodes(ids:)`` the number of

@@ -246,9 +246,9 @@ class TestBooks(BooksCase):
         liability = self.backend.gift_card_account_id
         self.assertEqual(liability.account_type, "liability_current")
         invoice = sale.invoice_ids
-        gift_line = invoice.invoice_line_ids.filtered(lambda l: l.product_id == self.backend.gift_card_product_id)
+        gift_line = invoice.invoice_line_ids.filtered(lambda ln: ln.product_id == self.backend.gift_card_product_id)
         self.assertEqual((gift_line.account_id, odoo_amount(gift_line.credit)), (liability, Decimal("50.00")))
-        revenue = invoice.line_ids.filtered(lambda l: l.account_id.internal_group == "income")
+        revenue = invoice.line_ids.filtered(lambda ln: ln.account_id.internal_group == "income")
         self.assertEqual(odoo_amount(sum(revenue.mapped("credit"))), Decimal("10.00"), "only the lamp is revenue")
 
         spent = order_payload(4202, lines=[{"variant_id": 8101, "sku": "LAMP-1", "price": "50.00"}])
@@ -258,7 +258,7 @@ class TestBooks(BooksCase):
         self.pay(redemption)
         payment_lines = self.payment_of(redemption).move_id.line_ids
         self.assertEqual(
-            odoo_amount(payment_lines.filtered(lambda l: l.account_id == liability).debit),
+            odoo_amount(payment_lines.filtered(lambda ln: ln.account_id == liability).debit),
             Decimal("50.00"),
             "the redemption settles the liability, not the bank",
         )
@@ -336,7 +336,7 @@ class TestBooks(BooksCase):
         self.assertIn("never invoiced", job.warning_message)
         payments = self.order_payments(sale)
         self.assertEqual(sorted(payments.mapped("payment_type")), ["inbound", "outbound"])
-        lines = payments.move_id.line_ids.filtered(lambda l: l.account_id.account_type == "asset_receivable")
+        lines = payments.move_id.line_ids.filtered(lambda ln: ln.account_id.account_type == "asset_receivable")
         self.assertTrue(all(lines.mapped("reconciled")), "the money in and back settle each other")
 
     # -- item 5: invoice what Shopify charged, never undo the sale order -----------------------
@@ -506,7 +506,7 @@ class TestBooks(BooksCase):
         )
         _job, sale = self.import_order(order)
         self.assertEqual(sale.currency_id, eur)
-        tip_line = sale.order_line.filtered(lambda l: l.product_id == self.backend.tip_product_id)
+        tip_line = sale.order_line.filtered(lambda ln: ln.product_id == self.backend.tip_product_id)
         self.assertEqual(odoo_amount(tip_line.price_total), Decimal("10.00"))
         self.assertEqual(odoo_amount(sale.invoice_ids.amount_total), Decimal("70.00"))
 

@@ -566,11 +566,11 @@ class TestBundleOrders(ShopifyCase):
         self.assertEqual(orders_handler.odoo_amount(sale.amount_total), Decimal(payload["total_price"]))
         self.assertEqual(orders_handler.odoo_amount(sale.amount_tax), Decimal(payload["total_tax"]))
         lines = sale.order_line
-        box_line = lines.filtered(lambda l: l.product_id == self.box)
+        box_line = lines.filtered(lambda ln: ln.product_id == self.box)
         self.assertEqual((box_line.product_uom_qty, box_line.price_unit), (2, 29.99))
-        components = lines.filtered(lambda l: l.price_unit == 0 and l.product_id in self.mug | self.cap)
+        components = lines.filtered(lambda ln: ln.price_unit == 0 and ln.product_id in self.mug | self.cap)
         self.assertEqual(
-            sorted((l.product_id.name, l.product_uom_qty) for l in components), [("Cap", 2.0), ("Mug", 4.0)]
+            sorted((ln.product_id.name, ln.product_uom_qty) for ln in components), [("Cap", 2.0), ("Mug", 4.0)]
         )
         moves = sale.picking_ids.move_ids
         self.assertEqual(sum(moves.filtered(lambda m: m.product_id == self.mug).mapped("product_uom_qty")), 5.0)

@@ -2,7 +2,8 @@
 
 from odoo.tests import BaseCase
 
-from ..lib import client as client_module, errors, queries
+from ..lib import client as client_module
+from ..lib import errors, queries
 from ..lib.client import ShopifyClient, fetch_client_credentials_token
 from .shopify_standin import ShopifyStandIn
 

@@ -1,9 +1,9 @@
 """Every GraphQL document the addon sends must be valid for Shopify's published Admin schema, so a
 misspelt field fails here and not in a merchant's store."""
 
-from odoo.tests import BaseCase
-
 from graphql import parse
+
+from odoo.tests import BaseCase
 
 from ..handlers import inventory, products
 from ..lib import queries, registry

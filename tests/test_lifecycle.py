@@ -14,10 +14,10 @@ from odoo.tests import tagged
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..handlers import delivery
-from .order_simulator import CA, SimulatedOrder
 from .order_payloads import order_payload
-from .test_refunds_fulfillments import BooksAndStockCase, TestFulfillments
+from .order_simulator import CA, SimulatedOrder
 from .stock_fake import LOC_A
+from .test_refunds_fulfillments import BooksAndStockCase, TestFulfillments
 from .test_stock import StockCase
 
 SKUS = ("LAMP-1", "MUG-1", "VASE-1")
@@ -178,7 +178,7 @@ class TestLifecycleRegressions(LifecycleCase):
         self.play(sim.create())
         self.play(sim.refund([(1, 1, "cancel", 11)]), sim.updated())
         sale = self.sale_of(sim)
-        mug = sale.order_line.filtered(lambda l: l.product_id == self.mug)
+        mug = sale.order_line.filtered(lambda ln: ln.product_id == self.mug)
         pending = mug.move_ids.filtered(lambda m: m.state not in ("done", "cancel"))
         self.assertEqual(sum(pending.mapped("product_uom_qty")), 2.0, "the refunded mug is proposed again")
         self.assert_lifecycle(sim, baseline)
@@ -200,7 +200,7 @@ class TestLifecycleRegressions(LifecycleCase):
         self.play(sim.edit_reduce(1, 3))
         sale = self.sale_of(sim)
         self.assertEqual(
-            sorted(sale.order_line.filtered(lambda l: l.product_id.is_storable).mapped("product_uom_qty")), [0.0, 1.0]
+            sorted(sale.order_line.filtered(lambda ln: ln.product_id.is_storable).mapped("product_uom_qty")), [0.0, 1.0]
         )
         self.assertEqual(str(sale.amount_total), sim.events[-1][1]["total_price"])
         self.assert_lifecycle(sim, baseline)
@@ -216,7 +216,7 @@ class TestLifecycleRegressions(LifecycleCase):
                 {"variant_id": 8101, "sku": "LAMP-1", "price": "50.04", "quantity": 2, "discount": "6.26", "taxes": CA}
             ],
         )
-        lamp = sale.order_line.filtered(lambda l: l.product_id == self.lamp)
+        lamp = sale.order_line.filtered(lambda ln: ln.product_id == self.lamp)
         self.assertEqual(lamp.price_unit, 46.91, "precondition: the line was re-priced")
         self.assertTrue(sale.invoice_ids)
         job = self.run_webhook("orders/updated", dict(payload, updated_at="2026-11-23T12:00:00-05:00"))

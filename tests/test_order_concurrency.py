@@ -4,8 +4,8 @@ company, store and order numbers, so it touches nothing the other tests look at.
 
 import json
 import threading
-from decimal import Decimal
 import uuid
+from decimal import Decimal
 
 from odoo import SUPERUSER_ID, api
 from odoo.orm.environments import Transaction

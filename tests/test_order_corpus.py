@@ -130,25 +130,26 @@ class TestOrderCorpus(ShopifyCase):
             if not ship.get("is_removed"):
                 price = mode_amount(ship, "price", mode)
                 expected.append(("shipping", price, price - allocations(ship, mode)))
-        lines = sale.order_line.filtered(lambda l: not l.display_type).sorted("id")
+        lines = sale.order_line.filtered(lambda ln: not ln.display_type).sorted("id")
         tip = Decimal(body.get("total_tip_received") or "0")
-        self.assertEqual(len(lines), len(expected) + (1 if tip else 0), [l.name for l in lines])
+        self.assertEqual(len(lines), len(expected) + (1 if tip else 0), [ln.name for ln in lines])
         included = body.get("taxes_included")
         odoo = orders_handler.odoo_amount
-        for line, (kind, _gross, net) in zip(lines, expected):
+        for line, (kind, _gross, net) in zip(lines, expected, strict=False):
             self.assertEqual(odoo(line.price_total if included else line.price_subtotal), net, f"{kind} {line.name}")
         gross = sum((g for kind, g, _n in expected if kind in ("item", "shipping")), Decimal(0))
         net = sum((n for kind, _g, n in expected if kind in ("item", "shipping")), Decimal(0))
         self.assertEqual(gross - net, mode_amount(body, "total_discounts", mode), "discounts")
-        shipping = sale.order_line.filtered(lambda l: l.product_id == self.backend.shipping_product_id)
+        shipping = sale.order_line.filtered(lambda ln: ln.product_id == self.backend.shipping_product_id)
         self.assertEqual(
-            sum((odoo(l.price_total if included else l.price_subtotal) for l in shipping), Decimal(0)),
+            sum((odoo(ln.price_total if included else ln.price_subtotal) for ln in shipping), Decimal(0)),
             sum((n for kind, _g, n in expected if kind == "shipping"), Decimal(0)),
             "shipping",
         )
         for line, item in zip(
-            lines.filtered(lambda l: l.product_id == self.backend.custom_item_product_id),
+            lines.filtered(lambda ln: ln.product_id == self.backend.custom_item_product_id),
             [i for i in body["line_items"] if not (i.get("variant_id") or i.get("product_id") or i.get("sku"))],
+            strict=False,
         ):
             self.assertEqual(line.name, item["name"])
 

@@ -166,7 +166,7 @@ class TestOrderPull(ShopifyCase):
         ):
             self.assertEqual(getattr(graph, name), getattr(webhook, name), name)
         self.assertEqual(len(graph.lines), len(webhook.lines))
-        for mine, theirs in zip(graph.lines, webhook.lines):
+        for mine, theirs in zip(graph.lines, webhook.lines, strict=True):
             for name in ("kind", "quantity", "unit_price", "discount", "variant_gid", "sku", "tax_amount"):
                 self.assertEqual(getattr(mine, name), getattr(theirs, name), name)
             self.assertEqual(
@@ -231,7 +231,7 @@ class TestOrderPull(ShopifyCase):
         job = self.jobs(topic="orders/updated", shopify_ref="#5499")
         self.perform(job)
         sale = self.sale_order(long_order)
-        self.assertEqual(len(sale.order_line.filtered(lambda l: l.product_id.default_code == "MUG-1")), 35)
+        self.assertEqual(len(sale.order_line.filtered(lambda ln: ln.product_id.default_code == "MUG-1")), 35)
         self.assertEqual(odoo_amount(sale.amount_total), Decimal(long_order["total_price"]))
 
     def test_bulk_backfill_polls_then_reads_the_file(self):

@@ -133,7 +133,7 @@ class TestOrderImport(ShopifyCase):
         self.assertEqual(products[:3], self.bound | self.mug | self.cap)
         self.assertIn(self.backend.shipping_product_id, products)
         self.assertIn(self.backend.tip_product_id, products)
-        line = sale.order_line.filtered(lambda l: l.product_id == self.bound)
+        line = sale.order_line.filtered(lambda ln: ln.product_id == self.bound)
         self.assertEqual(line.tax_ids, self.tax_ca | self.tax_county)
         self.assertEqual(orders_handler.odoo_amount(line.price_subtotal), Decimal("54.00"))  # 3 x 19.99 - 5.97
         self.assertEqual(self.standin.operations().count("VariantBarcodes"), 1)
@@ -149,10 +149,13 @@ class TestOrderImport(ShopifyCase):
             shipping={"price": "9.00"},
         )
         duty, fee = Decimal("6.35"), Decimal("1.50")
-        money = lambda value: {
-            "shop_money": {"amount": str(value), "currency_code": "USD"},  # noqa: E731
-            "presentment_money": {"amount": str(value), "currency_code": "USD"},
-        }
+
+        def money(value):
+            return {
+                "shop_money": {"amount": str(value), "currency_code": "USD"},
+                "presentment_money": {"amount": str(value), "currency_code": "USD"},
+            }
+
         payload["line_items"][0]["duties"] = [
             {
                 "id": 7001,

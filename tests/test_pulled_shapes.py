@@ -131,7 +131,7 @@ class TestPulledOrderShapes(ShopifyCase):
                             kind,
                         )
                     self.assertEqual(len(graph.lines), len(webhook.lines))
-                    for mine, theirs in zip(graph.lines, webhook.lines):
+                    for mine, theirs in zip(graph.lines, webhook.lines, strict=True):
                         if mode == "presentment" and mine.kind == "tip":
                             continue  # the stand-in's order gives the tip in shop money only, as webhooks do
                         for field in LINE_FIELDS:
@@ -219,9 +219,11 @@ class TestPulledOrderShapes(ShopifyCase):
         _job, sale = self.pull(payload)
         custom = self.env.ref("shopify_sync.product_custom_item")
         self.assertEqual(
-            sale.order_line.filtered(lambda l: l.product_id == custom).mapped("name"), ["Engraving service"]
+            sale.order_line.filtered(lambda ln: ln.product_id == custom).mapped("name"), ["Engraving service"]
         )
         self.assertEqual(
-            sale.order_line.filtered(lambda l: l.product_id == self.backend.gift_card_product_id).mapped("price_unit"),
+            sale.order_line.filtered(lambda ln: ln.product_id == self.backend.gift_card_product_id).mapped(
+                "price_unit"
+            ),
             [25.0],
         )

@@ -94,7 +94,7 @@ class TestRealOrderShapes(ShopifyCase):
         card["tax_lines"] = [zero_tax_line("CA State Tax", 7.25)]
         self.assertEqual(payload["total_tax"], "1.45")
         sale = self.assert_exact(self.import_payload(payload), payload)
-        line = sale.order_line.filtered(lambda l: l.product_id == self.card)
+        line = sale.order_line.filtered(lambda ln: ln.product_id == self.card)
         self.assertFalse(line.tax_ids, "Shopify charged no tax on the non-taxable item")
 
     def test_non_taxable_item_on_tax_included_store_with_only_shipping_taxed(self):
@@ -108,7 +108,7 @@ class TestRealOrderShapes(ShopifyCase):
         payload["line_items"][0]["tax_lines"] = [zero_tax_line("VAT", 20)]
         self.assertEqual(payload["total_tax"], "1.00")
         sale = self.assert_exact(self.import_payload(payload), payload)
-        shipping = sale.order_line.filtered(lambda l: l.product_id == self.backend.shipping_product_id)
+        shipping = sale.order_line.filtered(lambda ln: ln.product_id == self.backend.shipping_product_id)
         self.assertEqual(shipping.tax_ids, self.tax_vat)
 
     def test_tax_exempt_customer_with_zero_tax_lines_imports_exact(self):
@@ -172,7 +172,7 @@ class TestRealOrderShapes(ShopifyCase):
             self.assertIsNone(item["variant_id"])
         sale = self.assert_exact(self.import_payload(payload), payload)
         custom = self.env.ref("shopify_sync.product_custom_item")
-        lines = sale.order_line.filtered(lambda l: l.product_id == custom).sorted("id")
+        lines = sale.order_line.filtered(lambda ln: ln.product_id == custom).sorted("id")
         self.assertEqual(lines.mapped("name"), ["Engraving service", "Rush fee"])
         self.assertEqual(lines[0].tax_ids, self.tax_ca)
         self.assertFalse(lines[1].tax_ids)
@@ -400,7 +400,7 @@ class TestRealOrderShapes(ShopifyCase):
         self.assertEqual(
             (company.name, company.is_company, company.company_id), ("Ortiz Supply LLC", True, self.company)
         )
-        for sale, buyer in zip(orders, ("ana@ortiz.example", "ben@ortiz.example")):
+        for sale, buyer in zip(orders, ("ana@ortiz.example", "ben@ortiz.example"), strict=False):
             self.assertEqual(sale.partner_id.email, buyer)
             self.assertEqual(sale.partner_id.commercial_partner_id, company)
             self.assertEqual(sale.partner_shipping_id.parent_id, company)

@@ -206,7 +206,9 @@ class TestRefunds(BooksAndStockCase):
         self.assertEqual(job.state, "done", job.error_message)
         move = self.credit_note_of(refund)
         self.assert_credit_note(move, expected)
-        adjustment = move.invoice_line_ids.filtered(lambda l: l.product_id == self.backend.refund_adjustment_product_id)
+        adjustment = move.invoice_line_ids.filtered(
+            lambda ln: ln.product_id == self.backend.refund_adjustment_product_id
+        )
         self.assertEqual(odoo_amount(adjustment.price_subtotal), Decimal("-5.00"))
         self.assertIn("Restocking fee", adjustment.name)
 
@@ -232,7 +234,7 @@ class TestRefunds(BooksAndStockCase):
         self.assertEqual(self.on_hand(self.mug, self.wh1), 10)
         self.assertFalse(self.env["stock.picking"].search([("return_id", "=", picking.id)]))
         # The order, invoiced later, bills what Shopify sold; with the credit note that nets to what it kept.
-        self.assertEqual(sale.order_line.filtered(lambda l: l.product_id == self.mug).qty_to_invoice, 3)
+        self.assertEqual(sale.order_line.filtered(lambda ln: ln.product_id == self.mug).qty_to_invoice, 3)
 
     def test_refund_of_an_order_not_synced_waits_then_completes(self):
         order = order_payload(3006, lines=[{"variant_id": 8101, "sku": "LAMP-1", "price": "10.00", "taxes": CA}])

@@ -154,7 +154,7 @@ class TestStockExport(StockCase):
         )
 
     def test_many_moves_coalesce_into_one_job_and_one_call_with_the_latest_value(self):
-        for step in range(10):
+        for _step in range(10):
             self.add_stock(self.mug, 1)
             self.add_stock(self.cap, 2, self.popup)
             self.env.cr.flush()  # ten separate commits
@@ -329,7 +329,7 @@ class TestBundleStock(StockCase):
         self.assertNotIn("BundleVariantItems", self.standin.operations(), "linked once, not on every export")
 
         # Three mugs per bundle from now on: the bundle's figure follows its recipe.
-        bundle.line_ids.filtered(lambda l: l.product_id == self.mug).quantity = 3
+        bundle.line_ids.filtered(lambda ln: ln.product_id == self.mug).quantity = 3
         self.export()
         self.assertEqual(self.shopify.qty(self.BUNDLE_ITEM, LOC_A), 3)
         # Pointed at another Shopify variant: relinked to that variant's inventory item.
@@ -448,7 +448,7 @@ class TestStockDrift(StockCase):
         wizard.action_compare()
         self.assertEqual(wizard.checked_count, 4)
         self.assertEqual((wizard.drift_count, wizard.missing_count), (1, 1))
-        mug_line = wizard.line_ids.filtered(lambda l: l.product_id == self.mug)
+        mug_line = wizard.line_ids.filtered(lambda ln: ln.product_id == self.mug)
         self.assertEqual((mug_line.shopify_qty, mug_line.odoo_qty), (13, 10))
         wizard.action_push()
         self.export()

@@ -59,13 +59,13 @@ class ShopifyStockReconcile(models.TransientModel):
         self._check_rights()
         lines = [
             {
-                "product_id": l.product_id.id,
-                "location_map_id": l.location_map_id.id,
-                "inventory_item_gid": l.inventory_item_gid,
-                "shopify_qty": l.shopify_qty if l.shopify_known else None,
-                "odoo_qty": l.odoo_qty,
+                "product_id": ln.product_id.id,
+                "location_map_id": ln.location_map_id.id,
+                "inventory_item_gid": ln.inventory_item_gid,
+                "shopify_qty": ln.shopify_qty if ln.shopify_known else None,
+                "odoo_qty": ln.odoo_qty,
             }
-            for l in self.line_ids
+            for ln in self.line_ids
         ]
         export = Reconciler(self.backend_id.sudo()).push(lines)
         self.write(

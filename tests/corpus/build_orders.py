@@ -341,7 +341,8 @@ def bodies():
                     "allocations": ["3.00"],
                     "taxes": CA,
                 },
-                # order-level 10.00 fixed, allocated across the lines pro rata (4.44 + 5.56), plus 15 % across (1.80 + 2.25)
+                # order-level 10.00 fixed, allocated across the lines pro rata (4.44 + 5.56),
+                # plus 15 % across (1.80 + 2.25)
                 {
                     "title": "Tee",
                     "sku": "CORP-TEE",
