@@ -9,6 +9,7 @@ plan's bucket (1000 points, 50 restored per second). Printed per mode: Shopify c
 answers, jobs, variants bound, wall time, and the longest single job (what holds one worker and
 one transaction).
 """
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
 
 import json
 import time

@@ -9,6 +9,7 @@ as a queue worker commits each job. Printed: orders/s, SQL queries per order, Sh
 per order (counted by a Shopify stand-in on loopback), the ratios to plain ORM and to OCA, and what
 that means for a 10,000-order backlog with 2 workers.
 """
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
 
 import argparse
 import json

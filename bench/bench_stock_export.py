@@ -9,6 +9,7 @@ dict. Printed, for the first full export and for the change export: Shopify call
 per call, GraphQL cost spent (the stand-in's cost, computed from the schema), THROTTLED answers,
 wall time; and the change export's end-to-end time from the stock moves to Shopify.
 """
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
 
 import json
 import time

@@ -10,6 +10,7 @@ With --health-url, the same client first fires as many GETs at Odoo's no-op rout
 with the same concurrency: on a shared machine only figures measured side by side compare, so the
 ratio webhook/health is the figure to read. The last line is JSON, for scripts.
 """
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
 
 import argparse
 import base64

@@ -21,6 +21,7 @@ them, with a Shopify stand-in on loopback:
 Printed: deliveries sent, unique deliveries, sync jobs, sale orders, duplicates (must be 0), losses
 (must be 0). Exit status 1 when either is not 0.
 """
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
 
 import argparse
 import json

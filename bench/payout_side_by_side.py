@@ -7,6 +7,7 @@ and account it gives each transaction follow its ``_transaction_route`` with eve
 
     python3 bench/payout_side_by_side.py [path/to/shopify_connector_account/lib/payout.py]
 """
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
 
 import importlib.util
 import os

@@ -1,6 +1,7 @@
 """What the newcomer does by hand in the demo, scripted for DEMO_FIX_AND_RETRY=1 (run through
 ``odoo shell``): add the missing product and the missing tax mapping, then press Retry on the
 failed jobs."""
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
 
 backend = env["shopify.backend"].search([("shop_domain", "=", "demo-store.myshopify.com")])
 company = backend.company_id

@@ -8,6 +8,7 @@
   matches it, and the figures are printed: what the clearing account still holds for the paid-out
   orders and how the payout is matched.
 """
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
 
 import os
 from datetime import date

@@ -7,6 +7,7 @@ Chromium, e.g. Debian's ``chromium`` package: no browser download).
 Each NAME=XMLID opens that window action as admin and saves NAME.png; XMLID/ID opens that record's
 form, and NAME@HEIGHT takes that shot with a taller window (e.g. a form with its lines).
 """
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
 
 import argparse
 import os

@@ -34,10 +34,10 @@ def normalize_phone(job, phone, country_code):
         return False
     try:
         number = phonenumbers.parse(phone, (country_code or "").upper() or None)
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     except phonenumbers.NumberParseException:
-        pass
+        number = None  # not a number at all: kept as given, with the warning below
+    if number is not None and phonenumbers.is_valid_number(number):
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     job._add_warning(f"Phone '{phone}' kept as given: not a valid number for {country_code or 'any country'}.")
     return phone
 

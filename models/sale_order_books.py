@@ -25,7 +25,7 @@ class SaleOrderLine(models.Model):
 
     @api.depends("order_id.shopify_invoiced_as_charged")
     def _compute_qty_to_invoice(self):
-        super()._compute_qty_to_invoice()
+        result = super()._compute_qty_to_invoice()
         for line in self:
             if (
                 line.order_id.shopify_invoiced_as_charged
@@ -34,3 +34,4 @@ class SaleOrderLine(models.Model):
                 and line.product_id.type != "combo"
             ):
                 line.qty_to_invoice = line.product_uom_qty - line.qty_invoiced
+        return result

@@ -161,7 +161,7 @@ class SimulatedOrder:
 
     # -- events --------------------------------------------------------------------------------
 
-    def create(self):
+    def create(self):  # pylint: disable=method-required-super  # Shopify's orders/create event, not a model
         return self._send("orders/create", self.order_payload(self._tick()))
 
     def updated(self, topic="orders/updated"):

@@ -4,6 +4,7 @@ name does not start with ``test_``); run it directly::
 
     bash tools/fetch_shopify_reference.sh && python3 tests/standin_selfcheck.py
 """
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
 
 import os
 import sys

@@ -577,5 +577,6 @@ class TestLifecycleSequences(LifecycleCase):
             finally:
                 savepoint.close(rollback=True)  # each sequence starts from the same database
                 self.env.invalidate_all()
-        print(f"LIFECYCLE SOAK\n{runner.report()}\nLIFECYCLE END", flush=True)
+        # stdout on purpose: tools/run_lifecycle_soak.sh reads the report between these markers
+        print(f"LIFECYCLE SOAK\n{runner.report()}\nLIFECYCLE END", flush=True)  # pylint: disable=print-used
         self.assertFalse(runner.failures, runner.report())

@@ -24,8 +24,9 @@ class TokenFaultStandIn(ShopifyStandIn):
     """The stand-in whose token endpoint can answer as Shopify does when it is busy or down."""
 
     def reset(self):
-        super().reset()
+        result = super().reset()
         self.token_faults = collections.deque()
+        return result
 
     def queue_token_fault(self, status, retry_after=None, count=1):
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}

@@ -7,6 +7,7 @@ separately in each currency (prices and allocations converted, then tax computed
 discounted amount, rounded half-up to the cent), so every figure is one Shopify could send. The
 ``refused_*`` bodies are then made to disagree with themselves on purpose. Not imported by Odoo.
 """
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
 
 import json
 import os
