@@ -1,7 +1,6 @@
 {
     "name": "Shopify Sync",
-    "summary": "Shopify orders, stock and accounting in Odoo, every event a visible, "
-    "classified, retryable job",
+    "summary": "Shopify orders, stock and accounting in Odoo, every event a visible, classified, retryable job",
     "version": "19.0.1.0.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",

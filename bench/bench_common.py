@@ -10,7 +10,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))  # stand-in and fakes: no Odoo imports
 
 from graphql import parse  # noqa: E402
-
 from shopify_reference import load_admin_schema  # noqa: E402
 from shopify_standin import ShopifyStandIn, query_cost, shopify_requested_cost  # noqa: E402
 
@@ -28,8 +27,10 @@ def parse_args(default_n):
 
 def odoo_registry(args):
     from odoo.tools import config
+
     config.parse_config(["-d", args.db, "--addons-path", args.addons_path, "--log-level", "warn"])
     from odoo.modules.registry import Registry
+
     return Registry(args.db)
 
 
@@ -48,5 +49,7 @@ def costs(standin, requests):
     """(cost in the stand-in's simple model, requested cost by Shopify's published rules)."""
     schema = load_admin_schema(standin.api_version)
     documents = [(parse(r["json"]["query"]), r["json"].get("variables")) for r in requests]
-    return (sum(query_cost(document) for document, _variables in documents),
-            sum(shopify_requested_cost(schema, document, variables) for document, variables in documents))
+    return (
+        sum(query_cost(document) for document, _variables in documents),
+        sum(shopify_requested_cost(schema, document, variables) for document, variables in documents),
+    )

@@ -9,6 +9,7 @@ as a queue worker commits each job. Printed: orders/s, SQL queries per order, Sh
 per order (counted by a Shopify stand-in on loopback), the ratios to plain ORM and to OCA, and what
 that means for a 10,000-order backlog with 2 workers.
 """
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
 
 import argparse
 import json
@@ -26,11 +27,16 @@ from shopify_standin import ShopifyStandIn  # noqa: E402
 
 # Variant ids as every real order line carries them (each connector binds or matches them).
 LINES = [
-    {"sku": "BENCH-A", "variant_id": 7000000001, "price": "19.99", "quantity": 2, "discount": "2.00",
-     "taxes": [("CA State Tax", 7.25)]},
+    {
+        "sku": "BENCH-A",
+        "variant_id": 7000000001,
+        "price": "19.99",
+        "quantity": 2,
+        "discount": "2.00",
+        "taxes": [("CA State Tax", 7.25)],
+    },
     {"sku": "BENCH-B", "variant_id": 7000000002, "price": "5.49", "quantity": 1, "taxes": [("CA State Tax", 7.25)]},
-    {"sku": "BENCH-C", "variant_id": 7000000003, "price": "120.00", "quantity": 1,
-     "taxes": [("CA State Tax", 7.25)]},
+    {"sku": "BENCH-C", "variant_id": 7000000003, "price": "120.00", "quantity": 1, "taxes": [("CA State Tax", 7.25)]},
 ]
 
 
@@ -41,10 +47,12 @@ def main():
     parser.add_argument("-n", type=int, default=500)
     args = parser.parse_args()
 
-    from odoo import api, SUPERUSER_ID
+    from odoo import SUPERUSER_ID, api
     from odoo.tools import config
+
     config.parse_config(["-d", args.db, "--addons-path", args.addons_path, "--log-level", "warn"])
     from odoo.modules.registry import Registry
+
     from odoo.addons.queue_job.job import Job
     from odoo.addons.shopify_sync.lib.webhook import read_headers
 
@@ -52,7 +60,8 @@ def main():
     standin = ShopifyStandIn(access_token="shpat_bench").start()
     # Our barcode lookup (product_match includes barcode): the bench variants have none.
     standin.root["nodes"] = lambda _info, ids: [
-        {"__typename": "ProductVariant", "id": gid, "sku": None, "barcode": None} for gid in ids]
+        {"__typename": "ProductVariant", "id": gid, "sku": None, "barcode": None} for gid in ids
+    ]
     oca_nodes = {}  # order gid -> GraphQL order, answered to OCA's order query
     standin.root["order"] = lambda _info, id: oca_nodes.get(id)
     oca_instance_id = None
@@ -67,34 +76,59 @@ def main():
             return standin_execute(schema, body)
         finally:
             standin_seconds[0] += time.perf_counter() - started
+
     standin._execute = timed_execute
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         company = env.company
         company.tax_calculation_rounding_method = "round_per_line"
-        tax = env["account.tax"].create({"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale",
-                                         "company_id": company.id})
+        tax = env["account.tax"].create(
+            {"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale", "company_id": company.id}
+        )
         products = {}
         for spec in LINES:
             # company set: OCA's product bindings require the product in the instance's company
-            products[spec["sku"]] = env["product.product"].create({
-                "name": spec["sku"], "default_code": spec["sku"], "type": "consu", "is_storable": True,
-                "company_id": company.id, "taxes_id": [(6, 0, tax.ids)]}).id
-        backend = env["shopify.backend"].create({
-            "name": "Bench", "shop_domain": f"bench-{uuid.uuid4().hex[:6]}.myshopify.com",
-            "auth_mode": "legacy_token", "access_token": "shpat_bench", "webhook_secret": "s",
-            "api_base_url": standin.base_url, "product_match": "binding_sku_barcode"})
-        env["shopify.tax.map"].create({"backend_id": backend.id, "name": "CA State Tax", "rate_percent": 7.25,
-                                       "tax_id": tax.id})
+            products[spec["sku"]] = (
+                env["product.product"]
+                .create(
+                    {
+                        "name": spec["sku"],
+                        "default_code": spec["sku"],
+                        "type": "consu",
+                        "is_storable": True,
+                        "company_id": company.id,
+                        "taxes_id": [(6, 0, tax.ids)],
+                    }
+                )
+                .id
+            )
+        backend = env["shopify.backend"].create(
+            {
+                "name": "Bench",
+                "shop_domain": f"bench-{uuid.uuid4().hex[:6]}.myshopify.com",
+                "auth_mode": "legacy_token",
+                "access_token": "shpat_bench",
+                "webhook_secret": "s",
+                "api_base_url": standin.base_url,
+                "product_match": "binding_sku_barcode",
+            }
+        )
+        env["shopify.tax.map"].create(
+            {"backend_id": backend.id, "name": "CA State Tax", "rate_percent": 7.25, "tax_id": tax.id}
+        )
         backend_id, tax_id = backend.id, tax.id
         oca = oca_orders.installed(env)
         if oca:
             oca_instance_id = oca_orders.setup(
-                env, standin, {spec["sku"]: (products[spec["sku"]], spec["variant_id"]) for spec in LINES},
-                tax, "shpat_bench")
+                env,
+                standin,
+                {spec["sku"]: (products[spec["sku"]], spec["variant_id"]) for spec in LINES},
+                tax,
+                "shpat_bench",
+            )
 
     payloads = [order_payloads.order_payload(100000 + i, lines=LINES) for i in range(2 * args.n)]
-    plain_payloads, shopify_payloads = payloads[:args.n], payloads[args.n:]
+    plain_payloads, shopify_payloads = payloads[: args.n], payloads[args.n :]
 
     def run(label, payloads, one):
         calls_before, standin_before = len(standin.requests_log), standin_seconds[0]
@@ -108,30 +142,55 @@ def main():
                 queries += cr.sql_log_count - before
         wall = time.perf_counter() - started
         calls = len(standin.requests_log) - calls_before
-        return {"label": label, "orders": len(payloads), "wall_s": round(wall, 2),
-                "orders_per_s": round(len(payloads) / wall, 1), "ms_per_order": round(wall / len(payloads) * 1000, 1),
-                "queries_per_order": round(queries / len(payloads), 1),
-                "api_calls_per_order": round(calls / len(payloads), 3),
-                "standin_ms_per_order": round((standin_seconds[0] - standin_before) / len(payloads) * 1000, 1)}
+        return {
+            "label": label,
+            "orders": len(payloads),
+            "wall_s": round(wall, 2),
+            "orders_per_s": round(len(payloads) / wall, 1),
+            "ms_per_order": round(wall / len(payloads) * 1000, 1),
+            "queries_per_order": round(queries / len(payloads), 1),
+            "api_calls_per_order": round(calls / len(payloads), 3),
+            "standin_ms_per_order": round((standin_seconds[0] - standin_before) / len(payloads) * 1000, 1),
+        }
 
     def plain(env, payload):
         """What any integration must do at least: a customer, a 3-line order, confirm."""
         customer = payload["customer"]
-        partner = env["res.partner"].create({"name": f"{customer['first_name']} {customer['last_name']}",
-                                             "email": customer["email"]})
-        order = env["sale.order"].create({
-            "partner_id": partner.id, "client_order_ref": payload["name"],
-            "order_line": [(0, 0, {"product_id": products[item["sku"]], "product_uom_qty": item["quantity"],
-                                   "price_unit": float(item["price"]), "tax_ids": [(6, 0, [tax_id])]})
-                           for item in payload["line_items"]],
-        })
+        partner = env["res.partner"].create(
+            {"name": f"{customer['first_name']} {customer['last_name']}", "email": customer["email"]}
+        )
+        order = env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "client_order_ref": payload["name"],
+                "order_line": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": products[item["sku"]],
+                            "product_uom_qty": item["quantity"],
+                            "price_unit": float(item["price"]),
+                            "tax_ids": [(6, 0, [tax_id])],
+                        },
+                    )
+                    for item in payload["line_items"]
+                ],
+            }
+        )
         order.action_confirm()
 
     def through_handler(env, payload):
         """Webhook intake (job + queue job), then the worker's run of that queue job."""
         body = json.dumps(payload).encode()
-        headers = read_headers({"X-Shopify-Topic": "orders/create", "X-Shopify-Shop-Domain": "x",
-                                "X-Shopify-Webhook-Id": str(uuid.uuid4()), "X-Shopify-Event-Id": str(uuid.uuid4())})
+        headers = read_headers(
+            {
+                "X-Shopify-Topic": "orders/create",
+                "X-Shopify-Shop-Domain": "x",
+                "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+                "X-Shopify-Event-Id": str(uuid.uuid4()),
+            }
+        )
         backend = env["shopify.backend"].browse(backend_id)
         job, _created = env["shopify.sync.job"]._intake_webhook(backend, headers, body, payload)
         Job.load(env, job.queue_job_id.uuid).perform()
@@ -163,40 +222,64 @@ def main():
     ratio = handler_figures["ms_per_order"] / plain_figures["ms_per_order"]
     backlog_min = 10000 / (handler_figures["orders_per_s"] * 2) / 60
     for figures in filter(None, (plain_figures, handler_figures, oca_figures)):
-        print(f"{figures['label']:<28} {figures['orders']} orders  {figures['orders_per_s']:>6} orders/s  "
-              f"{figures['ms_per_order']:>6} ms/order  {figures['queries_per_order']:>6} SQL queries/order  "
-              f"{figures['api_calls_per_order']:.3f} Shopify API calls/order "
-              f"({figures['standin_ms_per_order']} ms/order of it answering them in the stand-in)")
-    print("Shopify API calls are answered by a stand-in on loopback, inside the measured time: a real Shopify "
-          "round trip adds network latency to every call counted above (and its server time replaces the "
-          "stand-in's).")
+        print(
+            f"{figures['label']:<28} {figures['orders']} orders  {figures['orders_per_s']:>6} orders/s  "
+            f"{figures['ms_per_order']:>6} ms/order  {figures['queries_per_order']:>6} SQL queries/order  "
+            f"{figures['api_calls_per_order']:.3f} Shopify API calls/order "
+            f"({figures['standin_ms_per_order']} ms/order of it answering them in the stand-in)"
+        )
+    print(
+        "Shopify API calls are answered by a stand-in on loopback, inside the measured time: a real Shopify "
+        "round trip adds network latency to every call counted above (and its server time replaces the "
+        "stand-in's)."
+    )
     print(f"cost ratio handler / plain ORM: {ratio:.2f}x (target <= 1.5x)")
     summary = {"plain": plain_figures, "handler": handler_figures, "ratio": round(ratio, 2)}
     if oca:
         oca_ratio = handler_figures["ms_per_order"] / oca_figures["ms_per_order"]
         with registry.cursor() as cr:
             differing, missing, unconfirmed = oca_orders.totals_differing(
-                api.Environment(cr, SUPERUSER_ID, {}), oca_instance_id, shopify_payloads)
-        print(f"cost ratio handler / OCA shopify_connector: {oca_ratio:.2f}x (target < 1x); "
-              f"OCA / plain ORM: {oca_figures['ms_per_order'] / plain_figures['ms_per_order']:.2f}x")
-        print(f"OCA orders whose amount_total differs from Shopify's total: {differing} of {args.n} "
-              f"({missing} not imported, {unconfirmed} not confirmed)")
-        print("Measured for OCA: its order job (_job_import_order_from_api: GraphQL read + import), called "
-              "directly; its webhook intake and queue jobs are not included (ours are). It uses its guest "
-              "customer (customers are its own sync), where ours and plain ORM create a partner per order. "
-              "Its client's endpoint is pointed at the stand-in in this process (it has no URL setting).")
-        print(f"OCA's order query costs {oca_query_cost} points by Shopify's published rules, over the "
-              f"1,000-point single-query limit that Shopify enforces; the stand-in lifted the limit for it here.")
-        summary.update({"oca": oca_figures, "ratio_oca": round(oca_ratio, 2), "oca_totals_differing": differing,
-                        "oca_query_cost_by_shopify_rules": oca_query_cost,
-                        "oca_not_imported": missing, "oca_not_confirmed": unconfirmed})
+                api.Environment(cr, SUPERUSER_ID, {}), oca_instance_id, shopify_payloads
+            )
+        print(
+            f"cost ratio handler / OCA shopify_connector: {oca_ratio:.2f}x (target < 1x); "
+            f"OCA / plain ORM: {oca_figures['ms_per_order'] / plain_figures['ms_per_order']:.2f}x"
+        )
+        print(
+            f"OCA orders whose amount_total differs from Shopify's total: {differing} of {args.n} "
+            f"({missing} not imported, {unconfirmed} not confirmed)"
+        )
+        print(
+            "Measured for OCA: its order job (_job_import_order_from_api: GraphQL read + import), called "
+            "directly; its webhook intake and queue jobs are not included (ours are). It uses its guest "
+            "customer (customers are its own sync), where ours and plain ORM create a partner per order. "
+            "Its client's endpoint is pointed at the stand-in in this process (it has no URL setting)."
+        )
+        print(
+            f"OCA's order query costs {oca_query_cost} points by Shopify's published rules, over the "
+            f"1,000-point single-query limit that Shopify enforces; the stand-in lifted the limit for it here."
+        )
+        summary.update(
+            {
+                "oca": oca_figures,
+                "ratio_oca": round(oca_ratio, 2),
+                "oca_totals_differing": differing,
+                "oca_query_cost_by_shopify_rules": oca_query_cost,
+                "oca_not_imported": missing,
+                "oca_not_confirmed": unconfirmed,
+            }
+        )
     elif oca_orders.importable():
-        print("OCA shopify_connector comparison skipped: importable but not installed in this database "
-              "(bench/run_order_bench.sh installs it)")
+        print(
+            "OCA shopify_connector comparison skipped: importable but not installed in this database "
+            "(bench/run_order_bench.sh installs it)"
+        )
     else:
         print(f"OCA shopify_connector comparison skipped: not installed; to enable: {oca_orders.HOW_TO_ENABLE}")
-    print(f"10,000-order backlog with 2 workers: ~{backlog_min:.0f} min if the 2 cores scale "
-          f"(target < 30 min); one worker: ~{10000 / handler_figures['orders_per_s'] / 60:.0f} min")
+    print(
+        f"10,000-order backlog with 2 workers: ~{backlog_min:.0f} min if the 2 cores scale "
+        f"(target < 30 min); one worker: ~{10000 / handler_figures['orders_per_s'] / 60:.0f} min"
+    )
     print(json.dumps(summary))
 
 

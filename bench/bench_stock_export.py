@@ -9,12 +9,14 @@ dict. Printed, for the first full export and for the change export: Shopify call
 per call, GraphQL cost spent (the stand-in's cost, computed from the schema), THROTTLED answers,
 wall time; and the change export's end-to-end time from the stock moves to Shopify.
 """
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
 
 import json
 import time
 import uuid
 
 from bench_common import STANDARD_MAX, STANDARD_RESTORE, costs, odoo_registry, parse_args, standard_plan_standin
+
 # (bench_common puts tests/ on the path: the stand-in and the fakes live there.)
 from stock_fake import FakeShopifyInventory
 
@@ -26,7 +28,8 @@ SHOPIFY_MUTATION_COST = 10
 def main():
     args = parse_args(default_n=5000)
     registry = odoo_registry(args)
-    from odoo import api, SUPERUSER_ID
+    from odoo import SUPERUSER_ID, api
+
     from odoo.addons.queue_job.job import Job
 
     standin = standard_plan_standin()
@@ -39,27 +42,50 @@ def main():
         env = api.Environment(cr, SUPERUSER_ID, {})
         warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
         odoo_locations = [warehouse.lot_stock_id] + [
-            env["stock.location"].create({"name": f"Shop {i}", "usage": "internal",
-                                          "location_id": warehouse.view_location_id.id}) for i in (2, 3)]
-        backend = env["shopify.backend"].create({
-            "name": "Bench", "shop_domain": f"bench-{uuid.uuid4().hex[:6]}.myshopify.com",
-            "auth_mode": "legacy_token", "access_token": "shpat_bench", "webhook_secret": "s",
-            "api_base_url": standin.base_url})
-        for gid, location in zip(LOCATIONS, odoo_locations):
-            env["shopify.sync.location"].create({"backend_id": backend.id, "name": location.name,
-                                                 "shopify_gid": gid, "location_id": location.id})
-        products = env["product.product"].create([
-            {"name": f"Variant {i}", "default_code": f"BENCH-{i}", "is_storable": True} for i in range(args.n)])
-        env["shopify.binding"].create([
-            {"backend_id": backend.id, "shopify_gid": f"gid://shopify/{kind}/{base + i}", "resource_type": kind,
-             "res_model": "product.product", "res_id": product.id}
-            for i, product in enumerate(products)
-            for kind, base in (("ProductVariant", 10_000_000), ("InventoryItem", 20_000_000))])
+            env["stock.location"].create(
+                {"name": f"Shop {i}", "usage": "internal", "location_id": warehouse.view_location_id.id}
+            )
+            for i in (2, 3)
+        ]
+        backend = env["shopify.backend"].create(
+            {
+                "name": "Bench",
+                "shop_domain": f"bench-{uuid.uuid4().hex[:6]}.myshopify.com",
+                "auth_mode": "legacy_token",
+                "access_token": "shpat_bench",
+                "webhook_secret": "s",
+                "api_base_url": standin.base_url,
+            }
+        )
+        for gid, location in zip(LOCATIONS, odoo_locations, strict=False):
+            env["shopify.sync.location"].create(
+                {"backend_id": backend.id, "name": location.name, "shopify_gid": gid, "location_id": location.id}
+            )
+        products = env["product.product"].create(
+            [{"name": f"Variant {i}", "default_code": f"BENCH-{i}", "is_storable": True} for i in range(args.n)]
+        )
+        env["shopify.binding"].create(
+            [
+                {
+                    "backend_id": backend.id,
+                    "shopify_gid": f"gid://shopify/{kind}/{base + i}",
+                    "resource_type": kind,
+                    "res_model": "product.product",
+                    "res_id": product.id,
+                }
+                for i, product in enumerate(products)
+                for kind, base in (("ProductVariant", 10_000_000), ("InventoryItem", 20_000_000))
+            ]
+        )
         # Opening stock straight into quants (no moves): the first export is started by hand.
-        env["stock.quant"].create([
-            {"product_id": product.id, "location_id": location.id, "quantity": 20 + i % 7}
-            for i, product in enumerate(products) for location in odoo_locations])
-        backend_id, product_ids, location_ids = backend.id, products.ids, [l.id for l in odoo_locations]
+        env["stock.quant"].create(
+            [
+                {"product_id": product.id, "location_id": location.id, "quantity": 20 + i % 7}
+                for i, product in enumerate(products)
+                for location in odoo_locations
+            ]
+        )
+        backend_id, product_ids, location_ids = backend.id, products.ids, [ln.id for ln in odoo_locations]
     print(f"setup: {args.n} variants x {len(LOCATIONS)} locations in {time.perf_counter() - started:.1f}s")
 
     def run_export(label, prepare):
@@ -71,8 +97,9 @@ def main():
         started = time.perf_counter()
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            jobs = env["shopify.sync.job"].search([("backend_id", "=", backend_id),
-                                                   ("topic", "=", "inventory/export"), ("state", "=", "queued")])
+            jobs = env["shopify.sync.job"].search(
+                [("backend_id", "=", backend_id), ("topic", "=", "inventory/export"), ("state", "=", "queued")]
+            )
             assert len(jobs) == 1, f"{len(jobs)} export jobs pending, expected one"
             Job.load(env, jobs.queue_job_id.uuid).perform()
             jobs.invalidate_recordset()
@@ -85,18 +112,25 @@ def main():
         quantities = sum(len(r["json"]["variables"]["input"]["quantities"]) for r in mutations)
         cost, by_rules = costs(standin, requests)
         figures = {
-            "label": label, "calls": len(requests), "mutation_calls": len(mutations),
+            "label": label,
+            "calls": len(requests),
+            "mutation_calls": len(mutations),
             "quantities_sent": quantities,
             "item_locations_per_call": round(quantities / max(len(requests), 1), 1),
-            "standin_cost": cost, "shopify_mutation_cost_estimate": len(mutations) * SHOPIFY_MUTATION_COST,
+            "standin_cost": cost,
+            "shopify_mutation_cost_estimate": len(mutations) * SHOPIFY_MUTATION_COST,
             "shopify_requested_cost": by_rules,
-            "throttled": len(throttled), "wall_s": round(wall, 2), "summary": summary,
+            "throttled": len(throttled),
+            "wall_s": round(wall, 2),
+            "summary": summary,
         }
-        print(f"{label}: {figures['calls']} Shopify calls ({figures['mutation_calls']} inventorySetQuantities) for "
-              f"{quantities} item-locations = {figures['item_locations_per_call']} per call; GraphQL cost "
-              f"{cost} points (stand-in), {by_rules} requested by Shopify's rules "
-              f"(~{figures['shopify_mutation_cost_estimate']} of it for the mutations at 10 each); "
-              f"THROTTLED {len(throttled)}; wall {wall:.2f}s")
+        print(
+            f"{label}: {figures['calls']} Shopify calls ({figures['mutation_calls']} inventorySetQuantities) for "
+            f"{quantities} item-locations = {figures['item_locations_per_call']} per call; GraphQL cost "
+            f"{cost} points (stand-in), {by_rules} requested by Shopify's rules "
+            f"(~{figures['shopify_mutation_cost_estimate']} of it for the mutations at 10 each); "
+            f"THROTTLED {len(throttled)}; wall {wall:.2f}s"
+        )
         return figures
 
     def start_full(env):
@@ -120,12 +154,19 @@ def main():
     item_locations = args.n * len(LOCATIONS)
     ok_calls = change["calls"] <= item_locations / 100
     ok_budget = change["throttled"] == 0 and full["throttled"] == 0
-    print(f"target <= 1 call per 100 item-locations: {change['calls']} calls for {item_locations} -> "
-          f"{'met' if ok_calls else 'NOT met'}")
-    print(f"within the standard bucket ({STANDARD_MAX:.0f} points, {STANDARD_RESTORE:.0f}/s) without THROTTLED: "
-          f"{'yes' if ok_budget else 'NO'}")
-    expected = {(f"gid://shopify/InventoryItem/{20_000_000 + i}", gid): 20 + i % 7 - 1
-                for i in range(args.n) for gid in LOCATIONS}
+    print(
+        f"target <= 1 call per 100 item-locations: {change['calls']} calls for {item_locations} -> "
+        f"{'met' if ok_calls else 'NOT met'}"
+    )
+    print(
+        f"within the standard bucket ({STANDARD_MAX:.0f} points, {STANDARD_RESTORE:.0f}/s) without THROTTLED: "
+        f"{'yes' if ok_budget else 'NO'}"
+    )
+    expected = {
+        (f"gid://shopify/InventoryItem/{20_000_000 + i}", gid): 20 + i % 7 - 1
+        for i in range(args.n)
+        for gid in LOCATIONS
+    }
     wrong = sum(1 for key, qty in expected.items() if shopify.qty(*key) != qty)
     print(f"Shopify quantities wrong after export: {wrong}")
     print(json.dumps({"full": full, "change": change}))

@@ -10,6 +10,7 @@ With --health-url, the same client first fires as many GETs at Odoo's no-op rout
 with the same concurrency: on a shared machine only figures measured side by side compare, so the
 ratio webhook/health is the figure to read. The last line is JSON, for scripts.
 """
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
 
 import argparse
 import base64
@@ -32,25 +33,57 @@ def order_body(number):
     lines = []
     for n in range(3):
         price = f"{random.randint(500, 9999) / 100:.2f}"
-        lines.append({
-            "id": order_id * 10 + n, "admin_graphql_api_id": f"gid://shopify/LineItem/{order_id * 10 + n}",
-            "variant_id": 40_000 + n, "product_id": 30_000 + n, "sku": f"BENCH-{n}", "title": f"Bench product {n}",
-            "name": f"Bench product {n}", "quantity": random.randint(1, 3), "price": price,
-            "price_set": {"shop_money": {"amount": price, "currency_code": "USD"},
-                          "presentment_money": {"amount": price, "currency_code": "USD"}},
-            "tax_lines": [{"title": "CA State Tax", "rate": 0.0725, "price": "0.00"}], "discount_allocations": [],
-        })
-    return json.dumps({
-        "id": order_id, "admin_graphql_api_id": f"gid://shopify/Order/{order_id}", "name": f"#{number}",
-        "email": f"buyer{number}@example.com", "currency": "USD", "taxes_included": False,
-        "financial_status": "paid", "created_at": "2026-11-27T00:00:01-05:00",
-        "updated_at": "2026-11-27T00:00:01-05:00", "line_items": lines, "shipping_lines": [],
-        "customer": {"id": 9_000_000 + number, "email": f"buyer{number}@example.com", "first_name": "Bench",
-                     "last_name": str(number)},
-        "billing_address": {"address1": "1 Market St", "city": "San Francisco", "zip": "94105",
-                            "province_code": "CA", "country_code": "US"},
-        "total_price": "0.00", "subtotal_price": "0.00", "total_tax": "0.00", "note": "x" * 400,
-    }).encode()
+        lines.append(
+            {
+                "id": order_id * 10 + n,
+                "admin_graphql_api_id": f"gid://shopify/LineItem/{order_id * 10 + n}",
+                "variant_id": 40_000 + n,
+                "product_id": 30_000 + n,
+                "sku": f"BENCH-{n}",
+                "title": f"Bench product {n}",
+                "name": f"Bench product {n}",
+                "quantity": random.randint(1, 3),
+                "price": price,
+                "price_set": {
+                    "shop_money": {"amount": price, "currency_code": "USD"},
+                    "presentment_money": {"amount": price, "currency_code": "USD"},
+                },
+                "tax_lines": [{"title": "CA State Tax", "rate": 0.0725, "price": "0.00"}],
+                "discount_allocations": [],
+            }
+        )
+    return json.dumps(
+        {
+            "id": order_id,
+            "admin_graphql_api_id": f"gid://shopify/Order/{order_id}",
+            "name": f"#{number}",
+            "email": f"buyer{number}@example.com",
+            "currency": "USD",
+            "taxes_included": False,
+            "financial_status": "paid",
+            "created_at": "2026-11-27T00:00:01-05:00",
+            "updated_at": "2026-11-27T00:00:01-05:00",
+            "line_items": lines,
+            "shipping_lines": [],
+            "customer": {
+                "id": 9_000_000 + number,
+                "email": f"buyer{number}@example.com",
+                "first_name": "Bench",
+                "last_name": str(number),
+            },
+            "billing_address": {
+                "address1": "1 Market St",
+                "city": "San Francisco",
+                "zip": "94105",
+                "province_code": "CA",
+                "country_code": "US",
+            },
+            "total_price": "0.00",
+            "subtotal_price": "0.00",
+            "total_tax": "0.00",
+            "note": "x" * 400,
+        }
+    ).encode()
 
 
 def sign(secret, body):
@@ -73,10 +106,14 @@ def main():
     def delivery(number):
         body = order_body(number)
         return body, {
-            "Content-Type": "application/json", "X-Shopify-Topic": args.topic,
-            "X-Shopify-Hmac-Sha256": sign(args.secret, body), "X-Shopify-Shop-Domain": args.shop,
-            "X-Shopify-API-Version": "2026-10", "X-Shopify-Webhook-Id": str(uuid.uuid4()),
-            "X-Shopify-Event-Id": str(uuid.uuid4()), "X-Shopify-Triggered-At": "2026-11-27T05:00:01.000000000Z",
+            "Content-Type": "application/json",
+            "X-Shopify-Topic": args.topic,
+            "X-Shopify-Hmac-Sha256": sign(args.secret, body),
+            "X-Shopify-Shop-Domain": args.shop,
+            "X-Shopify-API-Version": "2026-10",
+            "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+            "X-Shopify-Event-Id": str(uuid.uuid4()),
+            "X-Shopify-Triggered-At": "2026-11-27T05:00:01.000000000Z",
         }
 
     # Signing is the sender's cost, not the receiver's: prepare everything before the clock starts.
@@ -118,10 +155,16 @@ def main():
             return latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))]
 
         return {
-            "sent": len(items), "statuses": statuses, "accepted": statuses.get(200, 0),
-            "wall_s": round(wall, 2), "accepted_per_s": round(statuses.get(200, 0) / wall, 1),
-            "p50_ms": round(pct(50), 1), "p90_ms": round(pct(90), 1), "p99_ms": round(pct(99), 1),
-            "max_ms": round(latencies[-1], 1), "mean_ms": round(statistics.mean(latencies), 1),
+            "sent": len(items),
+            "statuses": statuses,
+            "accepted": statuses.get(200, 0),
+            "wall_s": round(wall, 2),
+            "accepted_per_s": round(statuses.get(200, 0) / wall, 1),
+            "p50_ms": round(pct(50), 1),
+            "p90_ms": round(pct(90), 1),
+            "p99_ms": round(pct(99), 1),
+            "max_ms": round(latencies[-1], 1),
+            "mean_ms": round(statistics.mean(latencies), 1),
         }
 
     url = urlsplit(args.url)
@@ -133,20 +176,28 @@ def main():
             health = fire(pool, [probe] * len(batch), [probe] * args.warmup)
         figures = fire(pool, webhooks, [("POST", url, body, headers) for body, headers in warmup])
     accepted = figures["accepted"]
-    figures.update({
-        "unique_deliveries": args.n + args.warmup, "redeliveries": len(resent),
-        "concurrency": args.concurrency, "body_bytes": len(unique[0][0]),
-    })
+    figures.update(
+        {
+            "unique_deliveries": args.n + args.warmup,
+            "redeliveries": len(resent),
+            "concurrency": args.concurrency,
+            "body_bytes": len(unique[0][0]),
+        }
+    )
     print(f"sent {figures['sent']} ({len(resent)} redeliveries), accepted {accepted}, statuses {figures['statuses']}")
     print(f"wall {figures['wall_s']} s, {figures['accepted_per_s']} accepted/s at concurrency {args.concurrency}")
-    print(f"latency ms: p50 {figures['p50_ms']}  p90 {figures['p90_ms']}  p99 {figures['p99_ms']}  "
-          f"max {figures['max_ms']}")
+    print(
+        f"latency ms: p50 {figures['p50_ms']}  p90 {figures['p90_ms']}  p99 {figures['p99_ms']}  "
+        f"max {figures['max_ms']}"
+    )
     if health:
         figures["health"] = health
         figures["ratio_throughput"] = round(figures["accepted_per_s"] / health["accepted_per_s"], 2)
         figures["ratio_p99"] = round(figures["p99_ms"] / health["p99_ms"], 2)
-        print(f"/web/health same client, same run: {health['accepted_per_s']} req/s, p50 {health['p50_ms']}  "
-              f"p99 {health['p99_ms']} ms")
+        print(
+            f"/web/health same client, same run: {health['accepted_per_s']} req/s, p50 {health['p50_ms']}  "
+            f"p99 {health['p99_ms']} ms"
+        )
         print(f"webhook/health: throughput ratio {figures['ratio_throughput']}, p99 ratio {figures['ratio_p99']}")
     print(json.dumps(figures))
     return 0 if accepted == len(batch) else 1

@@ -21,6 +21,7 @@ them, with a Shopify stand-in on loopback:
 Printed: deliveries sent, unique deliveries, sync jobs, sale orders, duplicates (must be 0), losses
 (must be 0). Exit status 1 when either is not 0.
 """
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
 
 import argparse
 import json
@@ -48,29 +49,48 @@ CUT_ERRORS = ("OperationalError", "InterfaceError", "AdminShutdown", "InFailedSq
 
 def odoo_registry(db, addons_path):
     from odoo.tools import config
+
     config.parse_config(["-d", db, "--addons-path", addons_path, "--log-level", "critical"])
     from odoo.modules.registry import Registry
+
     return Registry(db)
 
 
 def setup(registry, standin):
     from odoo import SUPERUSER_ID, api
+
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         company = env.company
         company.tax_calculation_rounding_method = "round_per_line"
-        tax = env["account.tax"].create({"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale",
-                                         "company_id": company.id})
+        tax = env["account.tax"].create(
+            {"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale", "company_id": company.id}
+        )
         for spec in LINES:
-            env["product.product"].create({"name": spec["sku"], "default_code": spec["sku"], "type": "consu",
-                                           "is_storable": True, "company_id": company.id,
-                                           "taxes_id": [(6, 0, tax.ids)]})
-        backend = env["shopify.backend"].create({
-            "name": "Drill", "shop_domain": f"drill-{uuid.uuid4().hex[:6]}.myshopify.com",
-            "auth_mode": "legacy_token", "access_token": TOKEN, "webhook_secret": "s",
-            "api_base_url": standin.base_url, "product_match": "binding_sku_barcode"})
-        env["shopify.tax.map"].create({"backend_id": backend.id, "name": "CA State Tax", "rate_percent": 7.25,
-                                       "tax_id": tax.id})
+            env["product.product"].create(
+                {
+                    "name": spec["sku"],
+                    "default_code": spec["sku"],
+                    "type": "consu",
+                    "is_storable": True,
+                    "company_id": company.id,
+                    "taxes_id": [(6, 0, tax.ids)],
+                }
+            )
+        backend = env["shopify.backend"].create(
+            {
+                "name": "Drill",
+                "shop_domain": f"drill-{uuid.uuid4().hex[:6]}.myshopify.com",
+                "auth_mode": "legacy_token",
+                "access_token": TOKEN,
+                "webhook_secret": "s",
+                "api_base_url": standin.base_url,
+                "product_match": "binding_sku_barcode",
+            }
+        )
+        env["shopify.tax.map"].create(
+            {"backend_id": backend.id, "name": "CA State Tax", "rate_percent": 7.25, "tax_id": tax.id}
+        )
         return backend.id
 
 
@@ -86,6 +106,7 @@ class Drill:
 
     def env(self, cr):
         from odoo import SUPERUSER_ID, api
+
         return api.Environment(cr, SUPERUSER_ID, {})
 
     # -- deliveries --------------------------------------------------------------------------
@@ -93,11 +114,18 @@ class Drill:
     def deliver_once(self, topic, payload, webhook_id):
         """One HTTP delivery as the controller handles it: intake in its own transaction."""
         from odoo.addons.shopify_sync.lib.webhook import read_headers
+
         with self.lock:
             self.sent += 1
         body = json.dumps(payload).encode()
-        headers = read_headers({"X-Shopify-Topic": topic, "X-Shopify-Shop-Domain": "drill",
-                                "X-Shopify-Webhook-Id": webhook_id, "X-Shopify-Event-Id": webhook_id})
+        headers = read_headers(
+            {
+                "X-Shopify-Topic": topic,
+                "X-Shopify-Shop-Domain": "drill",
+                "X-Shopify-Webhook-Id": webhook_id,
+                "X-Shopify-Event-Id": webhook_id,
+            }
+        )
         with self.registry.cursor() as cr:
             env = self.env(cr)
             backend = env["shopify.backend"].browse(self.backend_id)
@@ -130,15 +158,18 @@ class Drill:
 
     def queued_jobs(self):
         with self.registry.cursor() as cr:
-            cr.execute("SELECT j.id, q.uuid, j.shopify_gid FROM shopify_sync_job j JOIN queue_job q "
-                       "ON q.id = j.queue_job_id WHERE j.backend_id = %s AND j.state = 'queued' ORDER BY j.id",
-                       [self.backend_id])
+            cr.execute(
+                "SELECT j.id, q.uuid, j.shopify_gid FROM shopify_sync_job j JOIN queue_job q "
+                "ON q.id = j.queue_job_id WHERE j.backend_id = %s AND j.state = 'queued' ORDER BY j.id",
+                [self.backend_id],
+            )
             return cr.fetchall()
 
     def perform(self, job_uuid):
         """A worker runs one queue job; sent back to the queue (transient or cut), it runs again."""
         from odoo.addons.queue_job.exception import RetryableJobError
         from odoo.addons.queue_job.job import Job
+
         last = None
         for _attempt in range(50):
             try:
@@ -174,7 +205,10 @@ class Drill:
         before its commit. Returns True when it was killed in that window."""
         victim = subprocess.Popen(
             [sys.executable, __file__, "--db", db, "--addons-path", addons_path, "--victim", job_uuid],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         line = victim.stdout.readline().strip()
         victim.send_signal(signal.SIGKILL)
         _out, err = victim.communicate()
@@ -190,8 +224,10 @@ class Drill:
             time.sleep(random.uniform(1.0, 2.0))
             try:
                 with self.registry.cursor() as cr:
-                    cr.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                    cr.execute(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
                     with self.lock:
                         self.cuts += 1
             except Exception:  # noqa: BLE001,S112 - its own connection may be the one just cut
@@ -201,34 +237,58 @@ class Drill:
 
     def figures(self, orders):
         with self.registry.cursor() as cr:
-            cr.execute("SELECT count(*), count(DISTINCT webhook_id), count(*) FILTER (WHERE state = 'done'), "
-                       "count(*) FILTER (WHERE state NOT IN ('done')) FROM shopify_sync_job "
-                       "WHERE backend_id = %s AND direction = 'in'", [self.backend_id])
+            cr.execute(
+                "SELECT count(*), count(DISTINCT webhook_id), count(*) FILTER (WHERE state = 'done'), "
+                "count(*) FILTER (WHERE state NOT IN ('done')) FROM shopify_sync_job "
+                "WHERE backend_id = %s AND direction = 'in'",
+                [self.backend_id],
+            )
             jobs, distinct_ids, done, not_done = cr.fetchone()
-            cr.execute("SELECT b.shopify_gid, count(*) FROM shopify_binding b WHERE b.backend_id = %s AND "
-                       "b.res_model = 'sale.order' GROUP BY 1", [self.backend_id])
+            cr.execute(
+                "SELECT b.shopify_gid, count(*) FROM shopify_binding b WHERE b.backend_id = %s AND "
+                "b.res_model = 'sale.order' GROUP BY 1",
+                [self.backend_id],
+            )
             bound = dict(cr.fetchall())
             refs = [p["name"] for p in orders]
-            cr.execute("SELECT client_order_ref, count(*) FROM sale_order WHERE client_order_ref = ANY(%s) "
-                       "GROUP BY 1", [refs])
+            cr.execute(
+                "SELECT client_order_ref, count(*) FROM sale_order WHERE client_order_ref = ANY(%s) GROUP BY 1", [refs]
+            )
             sale_orders = dict(cr.fetchall())
         expected_deliveries = 2 * len(orders)
-        duplicates = (jobs - distinct_ids) + sum(n - 1 for n in sale_orders.values() if n > 1) + \
-            sum(n - 1 for n in bound.values() if n > 1)
-        losses = (expected_deliveries - distinct_ids) + not_done + \
-            sum(1 for p in orders if p["name"] not in sale_orders) + \
-            sum(1 for p in orders if p["admin_graphql_api_id"] not in bound)
-        return {"orders": len(orders), "deliveries_sent": self.sent, "unique_deliveries": expected_deliveries,
-                "deliveries_unanswered_then_redelivered": self.unanswered, "sync_jobs": jobs,
-                "jobs_done": done, "job_reruns": self.job_reruns, "connection_cuts": self.cuts,
-                "sale_orders": sum(sale_orders.values()), "duplicates": duplicates, "losses": losses}
+        duplicates = (
+            (jobs - distinct_ids)
+            + sum(n - 1 for n in sale_orders.values() if n > 1)
+            + sum(n - 1 for n in bound.values() if n > 1)
+        )
+        losses = (
+            (expected_deliveries - distinct_ids)
+            + not_done
+            + sum(1 for p in orders if p["name"] not in sale_orders)
+            + sum(1 for p in orders if p["admin_graphql_api_id"] not in bound)
+        )
+        return {
+            "orders": len(orders),
+            "deliveries_sent": self.sent,
+            "unique_deliveries": expected_deliveries,
+            "deliveries_unanswered_then_redelivered": self.unanswered,
+            "sync_jobs": jobs,
+            "jobs_done": done,
+            "job_reruns": self.job_reruns,
+            "connection_cuts": self.cuts,
+            "sale_orders": sum(sale_orders.values()),
+            "duplicates": duplicates,
+            "losses": losses,
+        }
 
 
 def victim(args):
     """The worker that is killed: run the job, hold the transaction open, wait for the signal."""
     registry = odoo_registry(args.db, args.addons_path)  # first: it sets the addons path
     from odoo import SUPERUSER_ID, api
+
     from odoo.addons.queue_job.job import Job
+
     cr = registry.cursor()
     Job.load(api.Environment(cr, SUPERUSER_ID, {}), args.victim).perform()
     api.Environment(cr, SUPERUSER_ID, {}).flush_all()
@@ -249,11 +309,12 @@ def main():
     registry = odoo_registry(args.db, args.addons_path)
     standin = ShopifyStandIn(access_token=TOKEN).start()
     standin.root["nodes"] = lambda _info, ids: [
-        {"__typename": "ProductVariant", "id": gid, "sku": None, "barcode": None} for gid in ids]
+        {"__typename": "ProductVariant", "id": gid, "sku": None, "barcode": None} for gid in ids
+    ]
     drill = Drill(registry, setup(registry, standin))
     started = time.perf_counter()
     orders = [order_payloads.order_payload(200000 + i, lines=LINES) for i in range(3 * args.n + 2)]
-    racing, killed, cut = orders[:args.n], orders[args.n:args.n + 2], orders[args.n + 2:]
+    racing, killed, cut = orders[: args.n], orders[args.n : args.n + 2], orders[args.n + 2 :]
 
     with ThreadPoolExecutor(8) as deliveries, ThreadPoolExecutor(2) as workers:
         # 1 and 2: racing redeliveries, then two workers on each order.
@@ -271,7 +332,7 @@ def main():
         cutter.start()
         try:
             for chunk in range(0, len(cut), 5):
-                drill.deliver_racing(cut[chunk:chunk + 5], deliveries)
+                drill.deliver_racing(cut[chunk : chunk + 5], deliveries)
                 drill.run_pairs(workers)
         finally:
             stop.set()
@@ -281,10 +342,14 @@ def main():
 
     figures = drill.figures(orders)
     figures.update(workers_killed_mid_job=kills, seconds=round(time.perf_counter() - started, 1))
-    print(f"deliveries sent: {figures['deliveries_sent']} ({figures['unique_deliveries']} unique, "
-          f"{figures['deliveries_unanswered_then_redelivered']} unanswered then redelivered)")
-    print(f"jobs: {figures['sync_jobs']} ({figures['jobs_done']} done, {figures['job_reruns']} reruns after a "
-          f"retry or a cut connection); workers killed mid-job: {kills}; connection cuts: {figures['connection_cuts']}")
+    print(
+        f"deliveries sent: {figures['deliveries_sent']} ({figures['unique_deliveries']} unique, "
+        f"{figures['deliveries_unanswered_then_redelivered']} unanswered then redelivered)"
+    )
+    print(
+        f"jobs: {figures['sync_jobs']} ({figures['jobs_done']} done, {figures['job_reruns']} reruns after a "
+        f"retry or a cut connection); workers killed mid-job: {kills}; connection cuts: {figures['connection_cuts']}"
+    )
     print(f"sale orders: {figures['sale_orders']} for {figures['orders']} Shopify orders")
     print(f"duplicates: {figures['duplicates']}")
     print(f"losses: {figures['losses']}")

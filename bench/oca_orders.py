@@ -17,6 +17,7 @@ CENT = Decimal("0.01")
 
 def importable():
     import importlib.util
+
     return importlib.util.find_spec(f"odoo.addons.{MODULE}") is not None
 
 
@@ -40,39 +41,66 @@ def order_node(payload):
     currency = payload["currency"]
     zero = _money("0", currency)
     code = (payload["discount_codes"] or [{"code": ""}])[0]["code"]
-    for item, line in zip(payload["line_items"], node["lineItems"]):
+    for item, line in zip(payload["line_items"], node["lineItems"], strict=False):
         discount = sum((Decimal(a["amount"]) for a in item["discount_allocations"]), Decimal(0))
         net = Decimal(item["price"]) * item["quantity"] - discount
-        line.update({
-            "refundableQuantity": item["current_quantity"], "isGiftCard": item["gift_card"],
-            "variant": {"id": f"gid://shopify/ProductVariant/{item['variant_id']}", "sku": item["sku"]},
-            "product": None,
-            "discountedUnitPriceAfterAllDiscountsSet": _money(net / item["quantity"], currency),
-            "discountedTotalSet": _money(net, currency),
-            "discountAllocations": [{
-                "allocatedAmountSet": allocation["allocatedAmountSet"],
-                "discountApplication": {"__typename": "DiscountCodeApplication", "code": code,
-                                        "targetType": "LINE_ITEM"},
-            } for allocation in line["discountAllocations"]],
-        })
+        line.update(
+            {
+                "refundableQuantity": item["current_quantity"],
+                "isGiftCard": item["gift_card"],
+                "variant": {"id": f"gid://shopify/ProductVariant/{item['variant_id']}", "sku": item["sku"]},
+                "product": None,
+                "discountedUnitPriceAfterAllDiscountsSet": _money(net / item["quantity"], currency),
+                "discountedTotalSet": _money(net, currency),
+                "discountAllocations": [
+                    {
+                        "allocatedAmountSet": allocation["allocatedAmountSet"],
+                        "discountApplication": {
+                            "__typename": "DiscountCodeApplication",
+                            "code": code,
+                            "targetType": "LINE_ITEM",
+                        },
+                    }
+                    for allocation in line["discountAllocations"]
+                ],
+            }
+        )
     for line in node["shippingLines"]:
         line.update({"code": line["title"], "currentDiscountedPriceSet": line["originalPriceSet"]})
-    node.update({
-        "number": payload["order_number"], "displayFulfillmentStatus": "UNFULFILLED",
-        "sourceName": "web", "sourceIdentifier": None, "retailLocation": None,
-        "totalCashRoundingAdjustment": {"paymentSet": zero, "refundSet": zero}, "tags": [],
-        "currentSubtotalPriceSet": node["subtotalPriceSet"], "currentTotalDiscountsSet": node["totalDiscountsSet"],
-        "currentShippingPriceSet": _money(payload["total_shipping_price_set"]["shop_money"]["amount"], currency),
-        "currentTotalTaxSet": node["totalTaxSet"], "currentTotalPriceSet": node["totalPriceSet"],
-        "risk": {"assessments": [], "recommendation": "ACCEPT"},
-        "lineItems": _connection(node["lineItems"]), "shippingLines": _connection(node["shippingLines"]),
-        "transactions": [{
-            "id": f"gid://shopify/OrderTransaction/{payload['id']}", "gateway": "shopify_payments",
-            "formattedGateway": "Shopify Payments", "kind": "SALE", "status": "SUCCESS",
-            "processedAt": payload["processed_at"], "amountSet": node["totalPriceSet"],
-        }] if payload["financial_status"] == "paid" else [],
-        "refunds": [], "returns": _connection([]),
-    })
+    node.update(
+        {
+            "number": payload["order_number"],
+            "displayFulfillmentStatus": "UNFULFILLED",
+            "sourceName": "web",
+            "sourceIdentifier": None,
+            "retailLocation": None,
+            "totalCashRoundingAdjustment": {"paymentSet": zero, "refundSet": zero},
+            "tags": [],
+            "currentSubtotalPriceSet": node["subtotalPriceSet"],
+            "currentTotalDiscountsSet": node["totalDiscountsSet"],
+            "currentShippingPriceSet": _money(payload["total_shipping_price_set"]["shop_money"]["amount"], currency),
+            "currentTotalTaxSet": node["totalTaxSet"],
+            "currentTotalPriceSet": node["totalPriceSet"],
+            "risk": {"assessments": [], "recommendation": "ACCEPT"},
+            "lineItems": _connection(node["lineItems"]),
+            "shippingLines": _connection(node["shippingLines"]),
+            "transactions": [
+                {
+                    "id": f"gid://shopify/OrderTransaction/{payload['id']}",
+                    "gateway": "shopify_payments",
+                    "formattedGateway": "Shopify Payments",
+                    "kind": "SALE",
+                    "status": "SUCCESS",
+                    "processedAt": payload["processed_at"],
+                    "amountSet": node["totalPriceSet"],
+                }
+            ]
+            if payload["financial_status"] == "paid"
+            else [],
+            "refunds": [],
+            "returns": _connection([]),
+        }
+    )
     return node
 
 
@@ -96,21 +124,48 @@ def setup(env, standin, products, tax, access_token, country_code="US"):
     the same tax (its tax mappings are keyed by Shopify's rate as a fraction and the country).
 
     ``products``: {sku: (product.product id, variant id)}. Returns the instance id."""
-    instance = env["shopify.instance"].create({
-        "name": "Bench OCA", "shop_url": "bench-oca.myshopify.com", "access_token": access_token,
-        "company_id": env.company.id, "order_confirmation_policy": "auto", "order_invoicing_policy": "manual",
-        "order_currency_policy": "shop"})
+    instance = env["shopify.instance"].create(
+        {
+            "name": "Bench OCA",
+            "shop_url": "bench-oca.myshopify.com",
+            "access_token": access_token,
+            "company_id": env.company.id,
+            "order_confirmation_policy": "auto",
+            "order_invoicing_policy": "manual",
+            "order_currency_policy": "shop",
+        }
+    )
     country = env["res.country"].search([("code", "=", country_code)], limit=1)
-    env["shopify.tax.mapping"].create({"instance_id": instance.id, "rate": str(tax.amount / 100),
-                                       "country_id": country.id, "price_included": False, "tax_id": tax.id})
+    env["shopify.tax.mapping"].create(
+        {
+            "instance_id": instance.id,
+            "rate": str(tax.amount / 100),
+            "country_id": country.id,
+            "price_included": False,
+            "tax_id": tax.id,
+        }
+    )
     for sku, (product_id, variant_id) in products.items():
         product = env["product.product"].browse(product_id)
-        template = env["shopify.product.template"].create({
-            "instance_id": instance.id, "shopify_id": f"gid://shopify/Product/{variant_id}",
-            "odoo_id": product.product_tmpl_id.id, "status": "ACTIVE", "state": "synced"})
-        env["shopify.product.variant"].create({
-            "instance_id": instance.id, "shopify_id": f"gid://shopify/ProductVariant/{variant_id}",
-            "template_binding_id": template.id, "odoo_id": product.id, "sku_snapshot": sku, "state": "synced"})
+        template = env["shopify.product.template"].create(
+            {
+                "instance_id": instance.id,
+                "shopify_id": f"gid://shopify/Product/{variant_id}",
+                "odoo_id": product.product_tmpl_id.id,
+                "status": "ACTIVE",
+                "state": "synced",
+            }
+        )
+        env["shopify.product.variant"].create(
+            {
+                "instance_id": instance.id,
+                "shopify_id": f"gid://shopify/ProductVariant/{variant_id}",
+                "template_binding_id": template.id,
+                "odoo_id": product.id,
+                "sku_snapshot": sku,
+                "state": "synced",
+            }
+        )
     point_client_at(standin)
     return instance.id
 
@@ -120,8 +175,9 @@ def import_order(env, instance_id, payload):
     (GraphQL ``order``), normalise it, build and confirm the sale order."""
     result = env["shopify.order"]._job_import_order_from_api(instance_id, payload["admin_graphql_api_id"])
     if not result:
-        binding = env["shopify.order"].search([("instance_id", "=", instance_id),
-                                               ("shopify_id", "=", payload["admin_graphql_api_id"])])
+        binding = env["shopify.order"].search(
+            [("instance_id", "=", instance_id), ("shopify_id", "=", payload["admin_graphql_api_id"])]
+        )
         raise SystemExit(f"OCA import of {payload['name']} failed: {binding.error_message or 'no binding'}")
 
 
@@ -129,8 +185,9 @@ def totals_differing(env, instance_id, payloads):
     """How many of ``payloads`` the connector imported with a sale order total other than Shopify's
     ``total_price`` (to the cent), how many have no synced sale order at all, and how many of those
     it has are not confirmed (ours and plain ORM confirm every paid order)."""
-    bindings = env["shopify.order"].search([("instance_id", "=", instance_id),
-                                            ("shopify_id", "in", [p["admin_graphql_api_id"] for p in payloads])])
+    bindings = env["shopify.order"].search(
+        [("instance_id", "=", instance_id), ("shopify_id", "in", [p["admin_graphql_api_id"] for p in payloads])]
+    )
     by_gid = {b.shopify_id: b for b in bindings}
     differing = missing = unconfirmed = 0
     for payload in payloads:

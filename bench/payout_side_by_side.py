@@ -7,6 +7,7 @@ and account it gives each transaction follow its ``_transaction_route`` with eve
 
     python3 bench/payout_side_by_side.py [path/to/shopify_connector_account/lib/payout.py]
 """
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
 
 import importlib.util
 import os
@@ -18,8 +19,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ADDON = os.path.dirname(HERE)
 sys.path[:0] = [ADDON, os.path.join(ADDON, "tests")]
 
-from lib import payout_mapping as ours  # noqa: E402
 from shopify_standin import PaymentsLedger  # noqa: E402
+
+from lib import payout_mapping as ours  # noqa: E402
 
 DEFAULT_OCA = "/tmp/oca/x/odoo/addons/shopify_connector_account/lib/payout.py"
 
@@ -33,21 +35,33 @@ def load_oca(path):
 
 def sample(ledger):
     """The test suite's 20-transaction payout, and a failed payout with the payout that returns it."""
+
     def charge(n, amount, fee):
-        return ledger.transaction("CHARGE", amount, fee, order=(2000 + n, f"#{2000 + n}"), order_transaction_id=9000 + n)
+        return ledger.transaction(
+            "CHARGE", amount, fee, order=(2000 + n, f"#{2000 + n}"), order_transaction_id=9000 + n
+        )
 
     txs = [charge(n, f"{100 + 7 * n}.{(13 * n) % 100:02d}", f"{3 + n % 4}.{(29 * n) % 100:02d}") for n in range(12)]
-    txs += [ledger.transaction("REFUND", f"-{amount}", order=(2100 + i, f"#{2100 + i}"), order_transaction_id=9100 + i)
-            for i, amount in enumerate(("24.50", "9.99", "130.00"))]
-    txs += [ledger.transaction("RESERVED_FUNDS", "-50.00"), ledger.transaction("RESERVED_FUNDS_REVERSAL", "20.00"),
-            ledger.transaction("SHIPPING_LABEL", "-7.45"), ledger.transaction("ADJUSTMENT", "2.10"),
-            ledger.transaction("DISPUTE_WITHDRAWAL", "-45.00", "15.00", order=(1999, "#1999"),
-                               source_type="DISPUTE", source_id=4242)]
+    txs += [
+        ledger.transaction("REFUND", f"-{amount}", order=(2100 + i, f"#{2100 + i}"), order_transaction_id=9100 + i)
+        for i, amount in enumerate(("24.50", "9.99", "130.00"))
+    ]
+    txs += [
+        ledger.transaction("RESERVED_FUNDS", "-50.00"),
+        ledger.transaction("RESERVED_FUNDS_REVERSAL", "20.00"),
+        ledger.transaction("SHIPPING_LABEL", "-7.45"),
+        ledger.transaction("ADJUSTMENT", "2.10"),
+        ledger.transaction(
+            "DISPUTE_WITHDRAWAL", "-45.00", "15.00", order=(1999, "#1999"), source_type="DISPUTE", source_id=4242
+        ),
+    ]
     mixed = ledger.payout(txs)
-    failed = ledger.payout([charge(50, "60.00", "2.04"), charge(51, "40.00", "1.46")], status="FAILED",
-                           issued_at="2026-11-10T09:00:00Z")
-    returned = ledger.transaction("TRANSFER_FAILURE", failed["net"]["amount"], source_type="TRANSFER",
-                                  source_id=failed["legacyResourceId"])
+    failed = ledger.payout(
+        [charge(50, "60.00", "2.04"), charge(51, "40.00", "1.46")], status="FAILED", issued_at="2026-11-10T09:00:00Z"
+    )
+    returned = ledger.transaction(
+        "TRANSFER_FAILURE", failed["net"]["amount"], source_type="TRANSFER", source_id=failed["legacyResourceId"]
+    )
     retry = ledger.payout([charge(52, "25.00", "1.03"), returned])
     return [("20 mixed transactions", mixed, None), ("retry of a failed payout", retry, failed)]
 
@@ -66,7 +80,8 @@ def oca_route(tx):
     if tx["order_id"]:
         return "clearing", "clearing"
     if source in {"ADJUSTMENT", "ADJUSTMENT_REVERSAL", "DISPUTE", "SYSTEM_ADJUSTMENT", "TRANSFER"} or (
-            "ADJUSTMENT" in kind or "CHARGEBACK" in kind):
+        "ADJUSTMENT" in kind or "CHARGEBACK" in kind
+    ):
         return "adjustment", "adjustments"
     return "clearing", None
 
@@ -79,8 +94,9 @@ def plan_oca(oca, ledger, payout):
         txs.append(tx)
     values = oca.normalize_payout(payout)
     try:
-        result = oca.plan_payout_entry(values, txs, {"payout": "bank", "fee": "fees", "fx_gain": "fx", "fx_loss": "fx"},
-                                       company_currency="USD")
+        result = oca.plan_payout_entry(
+            values, txs, {"payout": "bank", "fee": "fees", "fx_gain": "fx", "fx_loss": "fx"}, company_currency="USD"
+        )
     except oca.PayoutPlanningError as exc:
         return None, f"refused: {exc}"
     totals = defaultdict(Decimal)
@@ -89,8 +105,15 @@ def plan_oca(oca, ledger, payout):
     return totals, f"{len(result['lines'])} lines"
 
 
-ACCOUNT_NAMES = {"bank": "bank", "clearing": "clearing", "fee": "fees", "adjustment": "adjustments",
-                 "reserve": "reserved funds", "dispute": "chargebacks", "currency": "fx"}
+ACCOUNT_NAMES = {
+    "bank": "bank",
+    "clearing": "clearing",
+    "fee": "fees",
+    "adjustment": "adjustments",
+    "reserve": "reserved funds",
+    "dispute": "chargebacks",
+    "currency": "fx",
+}
 
 
 def plan_ours(ledger, payout, failed):
@@ -100,7 +123,9 @@ def plan_ours(ledger, payout, failed):
     failed_map = {}
     if failed:
         failed_map[failed["legacyResourceId"]] = (
-            Decimal(failed["net"]["amount"]), [ours.transaction_from_node(n) for n in nodes_of(ledger, failed)])
+            Decimal(failed["net"]["amount"]),
+            [ours.transaction_from_node(n) for n in nodes_of(ledger, failed)],
+        )
     txs = ours.expand_retried(txs, failed_map)
     lines = ours.plan_entry(net, txs, {route: route for route in ours.ACCOUNT_LABELS})
     totals = defaultdict(Decimal)
@@ -119,8 +144,10 @@ def main():
         print(f"{'account':<22}{'OCA':>12}{'shopify_sync':>14}")
         for account in sorted(set(theirs or {}) | set(mine)):
             their = (theirs or {}).get(account)
-            print(f"{account or '(no account)':<22}{str(their) if their is not None else '-':>12}"
-                  f"{str(mine.get(account, '-')):>14}")
+            print(
+                f"{account or '(no account)':<22}{str(their) if their is not None else '-':>12}"
+                f"{str(mine.get(account, '-')):>14}"
+            )
         print(f"{'entry':<22}{their_note:>12}{my_note:>14}")
 
 

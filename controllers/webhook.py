@@ -17,8 +17,9 @@ def _answer(status, **body):
 
 
 class ShopifyWebhookController(http.Controller):
-    @http.route("/shopify/webhook", type="http", auth="none", methods=["POST"], csrf=False,
-                save_session=False, readonly=False)
+    @http.route(
+        "/shopify/webhook", type="http", auth="none", methods=["POST"], csrf=False, save_session=False, readonly=False
+    )
     def receive_webhook(self, **_kwargs):
         httprequest = request.httprequest
         if (httprequest.content_length or 0) > MAX_BODY_BYTES:

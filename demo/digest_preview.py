@@ -1,5 +1,6 @@
 # Run with `odoo shell` on the demo database (after the stream): sends the daily digest now, as its
 # scheduled action would, and writes the e-mail body to $DEMO_DIGEST_HTML for a screenshot.
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
 import os
 
 env["ir.config_parameter"].set_param("web.base.url", os.environ.get("DEMO_ODOO_URL", "http://127.0.0.1:8069"))
@@ -12,5 +13,7 @@ for mail in mails:
 path = os.environ.get("DEMO_DIGEST_HTML")
 if path and mails:
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write('<html><body style="font-family: sans-serif; max-width: 900px; margin: 16px;">'
-                     f"<p><b>Subject:</b> {mails[0].subject}</p>{mails[0].body_html}</body></html>")
+        handle.write(
+            '<html><body style="font-family: sans-serif; max-width: 900px; margin: 16px;">'
+            f"<p><b>Subject:</b> {mails[0].subject}</p>{mails[0].body_html}</body></html>"
+        )

@@ -7,6 +7,7 @@ Chromium, e.g. Debian's ``chromium`` package: no browser download).
 Each NAME=XMLID opens that window action as admin and saves NAME.png; XMLID/ID opens that record's
 form, and NAME@HEIGHT takes that shot with a taller window (e.g. a form with its lines).
 """
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
 
 import argparse
 import os
@@ -40,8 +41,9 @@ def main():
             name, _sep, height = name.partition("@")
             page.set_viewport_size({"width": 1440, "height": int(height or 560)})
             page.goto(f"{args.url}/odoo/action-{action}")
-            page.wait_for_selector(".o_list_renderer, .o_kanban_renderer, .o_form_renderer, .o_graph_renderer, "
-                                   ".o_pivot", timeout=30000)
+            page.wait_for_selector(
+                ".o_list_renderer, .o_kanban_renderer, .o_form_renderer, .o_graph_renderer, .o_pivot", timeout=30000
+            )
             for header in page.query_selector_all(".o_group_header"):  # open grouped lists
                 header.click()
                 page.wait_for_timeout(300)

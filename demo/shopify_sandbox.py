@@ -13,6 +13,7 @@ that import and the refund go out in one paid Shopify Payments payout (fees 2.9%
 charge), answered as ``shopifyPaymentsAccount`` like the tests' ledger. It keeps answering GraphQL
 until stopped.
 """
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
 
 import argparse
 import json
@@ -47,29 +48,45 @@ CA = [("CA State Tax", 7.25)]
 NY = [("NY State Tax", 4)]
 
 
-def line(variant_id, quantity=1, discount=None, taxes=CA):
+def line(variant_id, quantity=1, discount=None, taxes=CA):  # pylint: disable=dangerous-default-value  # CA is never mutated
     sku, _barcode, title, price = CATALOGUE[variant_id]
-    spec = {"variant_id": variant_id, "sku": sku, "title": title, "price": price, "quantity": quantity,
-            "taxes": taxes}
+    spec = {"variant_id": variant_id, "sku": sku, "title": title, "price": price, "quantity": quantity, "taxes": taxes}
     if discount:
         spec["discount"] = discount
     return spec
 
 
-NEW_YORK = {"first_name": "Sam", "last_name": "Rivera", "address1": "350 5th Ave", "city": "New York",
-            "zip": "10118", "province_code": "NY", "province": "New York", "country_code": "US",
-            "country": "United States", "phone": "(212) 555-0199"}
+NEW_YORK = {
+    "first_name": "Sam",
+    "last_name": "Rivera",
+    "address1": "350 5th Ave",
+    "city": "New York",
+    "zip": "10118",
+    "province_code": "NY",
+    "province": "New York",
+    "country_code": "US",
+    "country": "United States",
+    "phone": "(212) 555-0199",
+}
 
 
 def demo_orders(start):
     """(label, payload) in the order they are sent."""
     n = start
-    yield "3 lines, a discount, shipping", order_payload(n, lines=[line(41001, 2), line(41002, 1, "4.00"), line(41003)],
-                                                         shipping={"price": "5.90", "taxes": CA})
+    yield (
+        "3 lines, a discount, shipping",
+        order_payload(
+            n, lines=[line(41001, 2), line(41002, 1, "4.00"), line(41003)], shipping={"price": "5.90", "taxes": CA}
+        ),
+    )
     yield "one line, a tip", order_payload(n + 1, lines=[line(41004)], tip="3.00")
     yield "unknown SKU GHOST-1 (fails: data)", order_payload(n + 2, lines=[line(41001), line(41099)])
-    yield "New York tax, not mapped (fails: configuration)", order_payload(
-        n + 3, lines=[line(41002, 2, taxes=NY)], billing=NEW_YORK, shipping={"price": "7.00", "taxes": NY})
+    yield (
+        "New York tax, not mapped (fails: configuration)",
+        order_payload(
+            n + 3, lines=[line(41002, 2, taxes=NY)], billing=NEW_YORK, shipping={"price": "7.00", "taxes": NY}
+        ),
+    )
     yield "2 lines", order_payload(n + 4, lines=[line(41003, 3), line(41001)], shipping={"price": "5.90", "taxes": CA})
     yield "guest checkout, no e-mail", order_payload(n + 5, lines=[line(41002)], customer=None)
 
@@ -78,9 +95,19 @@ def card_transaction(order, n, kind, amount, processed_at=None):
     """A Shopify Payments (or other gateway's) order transaction as order_transactions/create sends it."""
     tx_id = order["id"] * 10 + n
     when = processed_at or order["processed_at"]
-    return {"id": tx_id, "admin_graphql_api_id": f"gid://shopify/OrderTransaction/{tx_id}",
-            "order_id": order["id"], "kind": kind, "gateway": "shopify_payments", "status": "success",
-            "amount": amount, "currency": "USD", "processed_at": when, "created_at": when, "test": False}
+    return {
+        "id": tx_id,
+        "admin_graphql_api_id": f"gid://shopify/OrderTransaction/{tx_id}",
+        "order_id": order["id"],
+        "kind": kind,
+        "gateway": "shopify_payments",
+        "status": "success",
+        "amount": amount,
+        "currency": "USD",
+        "processed_at": when,
+        "created_at": when,
+        "test": False,
+    }
 
 
 def card_fee(amount):
@@ -95,8 +122,16 @@ def demo_payout(ledger, paid):
     for order, tx, fee in paid:
         kind = "REFUND" if tx["kind"] == "refund" else "CHARGE"
         amount = Decimal(tx["amount"]) * (-1 if kind == "REFUND" else 1)
-        balance.append(ledger.transaction(kind, amount, fee, order=(order["id"], order["name"]),
-                                          order_transaction_id=tx["id"], date="2026-11-25T15:00:00Z"))
+        balance.append(
+            ledger.transaction(
+                kind,
+                amount,
+                fee,
+                order=(order["id"], order["name"]),
+                order_transaction_id=tx["id"],
+                date="2026-11-25T15:00:00Z",
+            )
+        )
     return ledger.payout(balance, status="PAID", issued_at="2026-11-26T09:00:00Z", external_trace_id=PAYOUT_TRACE_ID)
 
 
@@ -115,35 +150,65 @@ def split_payment_stream(number):
     tax = sum((_round(subtotal * Decimal(str(t["rate"]))) for t in item["tax_lines"]), Decimal(0))
     refund_id = order["id"] * 10 + 9
     refund = {
-        "id": refund_id, "admin_graphql_api_id": f"gid://shopify/Refund/{refund_id}", "order_id": order["id"],
-        "created_at": "2026-11-25T10:00:00-05:00", "processed_at": "2026-11-25T10:00:00-05:00", "note": None,
-        "restock": False, "refund_shipping_lines": [], "order_adjustments": [], "duties": [],
-        "refund_line_items": [{"id": refund_id + 1, "line_item_id": item["id"], "line_item": item, "quantity": 1,
-                               "restock_type": "no_restock", "location_id": None,
-                               "subtotal": f"{subtotal}", "subtotal_set": _set(subtotal, "USD"),
-                               "total_tax": f"{tax}", "total_tax_set": _set(tax, "USD")}],
-        "transactions": [dict(transaction(4, "refund", f"{subtotal + tax}", "shopify_payments"),
-                              processed_at="2026-11-25T10:00:00-05:00")],
+        "id": refund_id,
+        "admin_graphql_api_id": f"gid://shopify/Refund/{refund_id}",
+        "order_id": order["id"],
+        "created_at": "2026-11-25T10:00:00-05:00",
+        "processed_at": "2026-11-25T10:00:00-05:00",
+        "note": None,
+        "restock": False,
+        "refund_shipping_lines": [],
+        "order_adjustments": [],
+        "duties": [],
+        "refund_line_items": [
+            {
+                "id": refund_id + 1,
+                "line_item_id": item["id"],
+                "line_item": item,
+                "quantity": 1,
+                "restock_type": "no_restock",
+                "location_id": None,
+                "subtotal": f"{subtotal}",
+                "subtotal_set": _set(subtotal, "USD"),
+                "total_tax": f"{tax}",
+                "total_tax_set": _set(tax, "USD"),
+            }
+        ],
+        "transactions": [
+            dict(
+                transaction(4, "refund", f"{subtotal + tax}", "shopify_payments"),
+                processed_at="2026-11-25T10:00:00-05:00",
+            )
+        ],
     }
     yield "orders/create", order, "gift card + card"
     yield "order_transactions/create", transaction(1, "sale", "20.00", "gift_card"), "gift card 20.00"
-    yield "order_transactions/create", transaction(2, "authorization", rest, "shopify_payments"), f"card authorised {rest}"
+    yield (
+        "order_transactions/create",
+        transaction(2, "authorization", rest, "shopify_payments"),
+        f"card authorised {rest}",
+    )
     yield "order_transactions/create", transaction(3, "capture", rest, "shopify_payments"), f"card captured {rest}"
     yield "refunds/create", refund, f"one mug refunded ({refund['transactions'][0]['amount']} to the card)"
 
 
 def post_webhook(odoo_url, secret, topic, payload, webhook_id=None):
     body = json.dumps(payload).encode()
-    request = urllib.request.Request(f"{odoo_url}/shopify/webhook", data=body, method="POST", headers={
-        "Content-Type": "application/json",
-        "X-Shopify-Topic": topic,
-        "X-Shopify-Hmac-Sha256": sign_webhook(secret, body),
-        "X-Shopify-Shop-Domain": SHOP_DOMAIN,
-        "X-Shopify-API-Version": "2026-10",
-        "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
-        "X-Shopify-Event-Id": str(uuid.uuid4()),
-        "X-Shopify-Triggered-At": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    })
+    request = urllib.request.Request(
+        f"{odoo_url}/shopify/webhook",
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Hmac-Sha256": sign_webhook(secret, body),
+            "X-Shopify-Shop-Domain": SHOP_DOMAIN,
+            "X-Shopify-API-Version": "2026-10",
+            "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
+            "X-Shopify-Event-Id": str(uuid.uuid4()),
+            "X-Shopify-Triggered-At": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        },
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status
@@ -154,14 +219,25 @@ def post_webhook(odoo_url, secret, topic, payload, webhook_id=None):
 def start_store(port):
     store = ShopifyStandIn(api_version="2026-10", access_token=ACCESS_TOKEN, shop_name="Demo Store")
     store.shop["myshopifyDomain"] = SHOP_DOMAIN
-    store.granted_scopes = ["read_orders", "read_customers", "read_products", "read_inventory", "write_inventory",
-                            "read_locations", "read_merchant_managed_fulfillment_orders",
-                            "write_merchant_managed_fulfillment_orders", "read_shopify_payments_payouts",
-                            "read_shopify_payments_disputes"]
+    store.granted_scopes = [
+        "read_orders",
+        "read_customers",
+        "read_products",
+        "read_inventory",
+        "write_inventory",
+        "read_locations",
+        "read_merchant_managed_fulfillment_orders",
+        "write_merchant_managed_fulfillment_orders",
+        "read_shopify_payments_payouts",
+        "read_shopify_payments_disputes",
+    ]
     barcodes = {f"gid://shopify/ProductVariant/{vid}": spec for vid, spec in CATALOGUE.items()}
     store.root["nodes"] = lambda _info, ids: [
         {"__typename": "ProductVariant", "id": gid, "sku": barcodes[gid][0], "barcode": barcodes[gid][1]}
-        if gid in barcodes else None for gid in ids]
+        if gid in barcodes
+        else None
+        for gid in ids
+    ]
     return store.start(port=port)
 
 
@@ -196,8 +272,9 @@ def main():
     for order in charged:
         tx = card_transaction(order, 1, "sale", order["total_price"])
         status = post_webhook(args.odoo, args.secret, "order_transactions/create", tx)
-        print(f"sandbox: order_transactions/create {order['name']:6} card sale {tx['amount']}: HTTP {status}",
-              flush=True)
+        print(
+            f"sandbox: order_transactions/create {order['name']:6} card sale {tx['amount']}: HTTP {status}", flush=True
+        )
         paid.append((order, tx, card_fee(tx["amount"])))
         time.sleep(0.5)
     orders = {}
@@ -214,8 +291,11 @@ def main():
                 paid.append((orders[tx["order_id"]], tx, fee))
         time.sleep(args.interval)
     payout = demo_payout(ledger, paid)
-    print(f"sandbox: Shopify Payments payout {payout['legacyResourceId']} PAID on 2026-11-26: {len(paid)} "
-          f"transactions, net {payout['net']['amount']} USD, bank reference {PAYOUT_TRACE_ID}", flush=True)
+    print(
+        f"sandbox: Shopify Payments payout {payout['legacyResourceId']} PAID on 2026-11-26: {len(paid)} "
+        f"transactions, net {payout['net']['amount']} USD, bank reference {PAYOUT_TRACE_ID}",
+        flush=True,
+    )
     print("sandbox: all orders sent; still answering the Admin API (Ctrl-C to stop)", flush=True)
     try:
         while True:

@@ -20,6 +20,8 @@ def app_uninstalled(job):
     if shopify_still_serves_app(job):
         refuse_unconfirmed(job)
     cancelled = job.backend_id._mark_disconnected()
-    job._mark_done(summary=f"Shopify refuses the store's credentials: backend disconnected; "
-                           f"{len(cancelled)} queued outbound job(s) cancelled.")
+    job._mark_done(
+        summary=f"Shopify refuses the store's credentials: backend disconnected; "
+        f"{len(cancelled)} queued outbound job(s) cancelled."
+    )
     return job.backend_id

@@ -34,7 +34,8 @@ def result_lines(job, client, operation_id, access_fix):
     if status in RUNNING:
         retries = job.queue_job_id.retry or 0
         raise TransientError(
-            f"Bulk operation {operation['id']} is {status.lower()} ({operation.get('objectCount') or 0} objects so far).",
+            f"Bulk operation {operation['id']} is {status.lower()} "
+            f"({operation.get('objectCount') or 0} objects so far).",
             retry_after=min(15 * (retries + 1), 600),
         )
     if status != "COMPLETED":

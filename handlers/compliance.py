@@ -23,8 +23,21 @@ from ..lib.gid import to_gid
 from ..lib.registry import register
 
 # Contact fields that identify a person; cleared on redaction.
-PERSONAL_FIELDS = ["email", "phone", "street", "street2", "city", "zip", "vat", "website", "comment",
-                   "ref", "function", "state_id", "country_id"]
+PERSONAL_FIELDS = [
+    "email",
+    "phone",
+    "street",
+    "street2",
+    "city",
+    "zip",
+    "vat",
+    "website",
+    "comment",
+    "ref",
+    "function",
+    "state_id",
+    "country_id",
+]
 # Child contacts the order import creates (handlers/partners.py): only those go with the customer.
 ADDRESS_TYPES = ("delivery", "invoice")
 # Jobs erased per transaction by shop/redact: a large store's log is not one long transaction.
@@ -33,16 +46,21 @@ SHOP_REDACT_BATCH = 500
 
 # -- who the customer is ---------------------------------------------------------------------
 
+
 def _protected_partners(env, partners):
     """Contacts that are never a shopper's to erase: Odoo users' and employees' own contacts,
     companies' contacts, and vendors (their bills are someone else's records)."""
-    protected = env["res.users"].with_context(active_test=False).search(
-        [("partner_id", "in", partners.ids)]).partner_id
-    protected |= env["res.company"].with_context(active_test=False).search(
-        [("partner_id", "in", partners.ids)]).partner_id
+    protected = env["res.users"].with_context(active_test=False).search([("partner_id", "in", partners.ids)]).partner_id
+    protected |= (
+        env["res.company"].with_context(active_test=False).search([("partner_id", "in", partners.ids)]).partner_id
+    )
     if "hr.employee" in env:
-        protected |= env["hr.employee"].with_context(active_test=False).search(
-            [("work_contact_id", "in", partners.ids)]).work_contact_id
+        protected |= (
+            env["hr.employee"]
+            .with_context(active_test=False)
+            .search([("work_contact_id", "in", partners.ids)])
+            .work_contact_id
+        )
     protected |= partners.filtered(lambda p: p.supplier_rank > 0 if "supplier_rank" in p._fields else False)
     return protected
 
@@ -56,9 +74,17 @@ def exact_email_customers(env, email, company):
     normalized = email_normalize(wanted)
     # email_normalized is indexed; the literal comparison below decides.
     domain = [("email_normalized", "=", normalized)] if normalized else [("email", "!=", False)]
-    candidates = env["res.partner"].with_context(active_test=False).search(domain + [
-        ("parent_id", "=", False), ("company_id", "in", [False, company.id]),
-    ])
+    candidates = (
+        env["res.partner"]
+        .with_context(active_test=False)
+        .search(
+            domain
+            + [
+                ("parent_id", "=", False),
+                ("company_id", "in", [False, company.id]),
+            ]
+        )
+    )
     matches = candidates.filtered(lambda p: (p.email or "").strip().lower() == wanted)
     return matches - _protected_partners(env, matches)
 
@@ -68,9 +94,16 @@ def _addresses_made_for(job, customers):
     if not customers:
         return customers
     env = job.env
-    order_ids = env["shopify.binding"].search([
-        ("backend_id", "=", job.backend_id.id), ("res_model", "=", "sale.order"),
-    ]).mapped("res_id")
+    order_ids = (
+        env["shopify.binding"]
+        .search(
+            [
+                ("backend_id", "=", job.backend_id.id),
+                ("res_model", "=", "sale.order"),
+            ]
+        )
+        .mapped("res_id")
+    )
     orders = env["sale.order"].search([("id", "in", order_ids), ("partner_id", "in", customers.ids)])
     used = orders.partner_shipping_id | orders.partner_invoice_id
     return used.filtered(lambda p: p.parent_id in customers and p.type in ADDRESS_TYPES)
@@ -85,8 +118,10 @@ def _customer_partners(job, customer):
         if record:
             protected = _protected_partners(env, record)
             if protected:
-                job._add_warning(f"Contact #{record.id} is an Odoo user's, employee's, company's or vendor's "
-                                 "contact: it was left as it is.")
+                job._add_warning(
+                    f"Contact #{record.id} is an Odoo user's, employee's, company's or vendor's "
+                    "contact: it was left as it is."
+                )
             partners |= record - protected
     if not partners and customer.get("email"):
         partners = exact_email_customers(env, customer["email"], job.backend_id.company_id)
@@ -98,6 +133,7 @@ def _order_ids(payload, key):
 
 
 # -- what to erase ---------------------------------------------------------------------------
+
 
 def _personal_tokens(customer, partners):
     """(tokens to look for in the logs, tokens to scrub there). Only e-mails and phones find jobs
@@ -123,13 +159,15 @@ def _erase_tracking(env, partners, label):
     if not partners:
         return 0
     Tracking = env["mail.tracking.value"].sudo()
-    own = Tracking.search([("mail_message_id.model", "=", "res.partner"),
-                           ("mail_message_id.res_id", "in", partners.ids)])
+    own = Tracking.search(
+        [("mail_message_id.model", "=", "res.partner"), ("mail_message_id.res_id", "in", partners.ids)]
+    )
     count = len(own)
     own.unlink()
     for side in ("old", "new"):
-        shown = Tracking.search([("field_id.relation", "=", "res.partner"),
-                                 (f"{side}_value_integer", "in", partners.ids)])
+        shown = Tracking.search(
+            [("field_id.relation", "=", "res.partner"), (f"{side}_value_integer", "in", partners.ids)]
+        )
         shown.write({f"{side}_value_char": label})
         count += len(shown)
     return count
@@ -140,8 +178,10 @@ def customers_redact(job):
     payload = job._payload_json()
     customer = (payload or {}).get("customer") if isinstance(payload, dict) else None
     if not isinstance(customer, dict) or not (customer.get("id") or customer.get("email")):
-        raise DataError("customers/redact names no customer id or e-mail.",
-                        fix="Nothing to erase: Shopify sent an incomplete request. Cancel the job.")
+        raise DataError(
+            "customers/redact names no customer id or e-mail.",
+            fix="Nothing to erase: Shopify sent an incomplete request. Cancel the job.",
+        )
     partners = _customer_partners(job, customer)
     search_tokens, tokens = _personal_tokens(customer, partners)
     label = f"Redacted Shopify customer {customer.get('id') or ''}".strip()
@@ -158,9 +198,12 @@ def customers_redact(job):
     tracked = _erase_tracking(job.env, partners, label)
     # Without tracking: the chatter would keep the erased values as "old value".
     partners.with_context(tracking_disable=True, mail_notrack=True).write(
-        dict({name: False for name in PERSONAL_FIELDS if name in partners._fields}, name=label))
-    job._mark_done(summary=f"{len(partners)} contact(s) anonymised, {len(jobs)} job payload(s) erased, "
-                           f"{len(attachments)} export(s) deleted, {tracked} tracked value(s) erased.")
+        dict({name: False for name in PERSONAL_FIELDS if name in partners._fields}, name=label)
+    )
+    job._mark_done(
+        summary=f"{len(partners)} contact(s) anonymised, {len(jobs)} job payload(s) erased, "
+        f"{len(attachments)} export(s) deleted, {tracked} tracked value(s) erased."
+    )
     return partners[:1]
 
 
@@ -170,8 +213,9 @@ def customers_data_request(job):
     payload = job._payload_json()
     customer = payload.get("customer") if isinstance(payload, dict) else None
     if not isinstance(customer, dict):
-        raise DataError("customers/data_request names no customer.",
-                        fix="Shopify sent an incomplete request. Cancel the job.")
+        raise DataError(
+            "customers/data_request names no customer.", fix="Shopify sent an incomplete request. Cancel the job."
+        )
     partners = _customer_partners(job, customer)
     orders = job.env["sale.order"]
     for order_id in _order_ids(payload, "orders_requested"):
@@ -179,20 +223,23 @@ def customers_data_request(job):
     export = {
         "shopify_customer": customer,
         "data_request_id": (payload.get("data_request") or {}).get("id")
-        if isinstance(payload.get("data_request"), dict) else None,
+        if isinstance(payload.get("data_request"), dict)
+        else None,
         "generated_at": fields.Datetime.to_string(fields.Datetime.now()),
-        "contacts": partners.read(["name", "email", "phone", "street", "street2", "city", "zip",
-                                   "country_id", "vat"]),
-        "sale_orders": orders.read(["name", "client_order_ref", "date_order", "amount_total",
-                                    "currency_id", "state"]) if orders else [],
+        "contacts": partners.read(["name", "email", "phone", "street", "street2", "city", "zip", "country_id", "vat"]),
+        "sale_orders": orders.read(["name", "client_order_ref", "date_order", "amount_total", "currency_id", "state"])
+        if orders
+        else [],
     }
-    attachment = job.env["ir.attachment"].create({
-        "name": f"shopify-data-request-{customer.get('id')}.json",
-        "raw": json.dumps(export, indent=2, default=str).encode(),
-        "mimetype": "application/json",
-        "res_model": job._name,
-        "res_id": job.id,
-    })
+    attachment = job.env["ir.attachment"].create(
+        {
+            "name": f"shopify-data-request-{customer.get('id')}.json",
+            "raw": json.dumps(export, indent=2, default=str).encode(),
+            "mimetype": "application/json",
+            "res_model": job._name,
+            "res_id": job.id,
+        }
+    )
     job._mark_done(
         attachment,
         summary=f"Export of {len(partners)} contact(s) and {len(orders)} order(s) attached "
@@ -203,19 +250,28 @@ def customers_data_request(job):
 
 # -- destructive topics: confirm, then act once ------------------------------------------------
 
+
 def applied_before(job):
     """The done job of the same store and topic with the same body, if any (a replay)."""
     if not job.body_digest:
         return job.browse()
-    return job.search([
-        ("backend_id", "=", job.backend_id.id), ("topic", "=", job.topic), ("id", "!=", job.id),
-        ("body_digest", "=", job.body_digest), ("state", "=", "done"),
-    ], limit=1)
+    return job.search(
+        [
+            ("backend_id", "=", job.backend_id.id),
+            ("topic", "=", job.topic),
+            ("id", "!=", job.id),
+            ("body_digest", "=", job.body_digest),
+            ("state", "=", "done"),
+        ],
+        limit=1,
+    )
 
 
 def record_replay(job, original):
-    job._mark_done(summary=f"Replay of job #{original.id} (same body, already applied on "
-                           f"{original.date_done}): nothing done again.")
+    job._mark_done(
+        summary=f"Replay of job #{original.id} (same body, already applied on "
+        f"{original.date_done}): nothing done again."
+    )
     return original
 
 
@@ -260,8 +316,9 @@ def shop_redact(job):
             return record_replay(job, original)
         if shopify_still_serves_app(job):
             refuse_unconfirmed(job)
-        backend.sudo().write({"access_token": False, "client_secret": False, "webhook_secret": False,
-                              "token_expires_at": False})
+        backend.sudo().write(
+            {"access_token": False, "client_secret": False, "webhook_secret": False, "token_expires_at": False}
+        )
     Job = job.env["shopify.sync.job"]
     domain = [("backend_id", "=", backend.id), ("payload_redacted", "=", False), ("id", "!=", job.id)]
     jobs = Job.search(domain, limit=SHOP_REDACT_BATCH, order="id")

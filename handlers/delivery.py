@@ -42,8 +42,9 @@ def remember_lines(sale, line_keys):
     """``line_keys``: {sale line: (Shopify line item GID, units per Shopify unit)}: the Shopify line
     each sale line stands for (a bundle component stands for its bundle's line)."""
     state = _state(sale)
-    state["lines"] = {str(line.id): [key or product_key(line.product_id), str(factor)]
-                      for line, (key, factor) in line_keys.items()}
+    state["lines"] = {
+        str(line.id): [key or product_key(line.product_id), str(factor)] for line, (key, factor) in line_keys.items()
+    }
     sale.shopify_sync_state = state
 
 
@@ -83,7 +84,7 @@ def remember_refunds(sale, refunds):
 def _line_keys(sale):
     keys = _state(sale)["lines"]
     result = {}
-    for line in sale.order_line.filtered(lambda l: not l.display_type):
+    for line in sale.order_line.filtered(lambda ln: not ln.display_type):
         key, factor = keys.get(str(line.id), (product_key(line.product_id), "1"))
         result[line] = (key, Decimal(factor))
     return result
@@ -102,7 +103,8 @@ def sale_lines_by_key(sale):
 
 def _outgoing(line):
     return line.move_ids.filtered(
-        lambda m: m.product_id == line.product_id and m.picking_code == "outgoing" and not m.origin_returned_move_id)
+        lambda m: m.product_id == line.product_id and m.picking_code == "outgoing" and not m.origin_returned_move_id
+    )
 
 
 def line_figures(sale):
@@ -119,14 +121,22 @@ def line_figures(sale):
                 returned += Decimal(quantity) * factor
         moves = _outgoing(line)
         delivered = Decimal(str(sum(moves.filtered(lambda m: m.state == "done").mapped("quantity"))))
-        pending = Decimal(str(sum(moves.filtered(lambda m: m.state not in ("done", "cancel")).mapped("product_uom_qty"))))
+        pending = Decimal(
+            str(sum(moves.filtered(lambda m: m.state not in ("done", "cancel")).mapped("product_uom_qty")))
+        )
         sold = Decimal(str(line.product_uom_qty))
         current = sold - refunded
         # Returned units were shipped: a return Odoo learns of before the fulfilment that shipped
         # them leaves them to deliver (kept goes below 0 until that fulfilment arrives).
         kept = delivered - returned
-        figures[line] = {"sold": sold, "current": current, "delivered": delivered, "kept": kept,
-                         "pending": pending, "target": max(ZERO, current - kept)}
+        figures[line] = {
+            "sold": sold,
+            "current": current,
+            "delivered": delivered,
+            "kept": kept,
+            "pending": pending,
+            "target": max(ZERO, current - kept),
+        }
     return figures
 
 
@@ -142,7 +152,8 @@ def sync_pending_delivery(sale):
         elif difference > ZERO:
             line = line.with_company(line.company_id)
             procurements += line._create_procurements(
-                float(difference), line.product_uom_id, line._prepare_procurement_values())
+                float(difference), line.product_uom_id, line._prepare_procurement_values()
+            )
     if procurements:
         sale.env["stock.rule"].run(procurements)
         sale.picking_ids.filtered(lambda p: p.state not in ("cancel", "done")).action_confirm()
@@ -179,39 +190,62 @@ def wait_for_order_update(job, sale, event_time, what):
     """An event about lines the sale order does not have yet: wait while the order version applied is
     older than the event (its orders/updated is still queued), else fail as data."""
     binding = job.env["shopify.binding"].search(
-        [("backend_id", "=", job.backend_id.id), ("res_model", "=", "sale.order"), ("res_id", "=", sale.id),
-         ("resource_type", "=", "Order")], limit=1)
+        [
+            ("backend_id", "=", job.backend_id.id),
+            ("res_model", "=", "sale.order"),
+            ("res_id", "=", sale.id),
+            ("resource_type", "=", "Order"),
+        ],
+        limit=1,
+    )
     happened = parse_shopify_datetime(event_time)
     behind = not binding.shopify_updated_at or not happened or binding.shopify_updated_at < happened
     if behind and _retries(job) < ORDER_WAIT_RETRIES:
-        raise TransientError(f"{what} is about lines of {sale.name} that Odoo has not received yet: waiting "
-                             f"for the order's update (attempt {_retries(job) + 1} of {ORDER_WAIT_RETRIES}).")
-    raise DataError(f"{what} is about lines {sale.name} does not have.",
-                    fix="Check the sale order against the order in Shopify, correct it, then Retry; or Ignore.")
+        raise TransientError(
+            f"{what} is about lines of {sale.name} that Odoo has not received yet: waiting "
+            f"for the order's update (attempt {_retries(job) + 1} of {ORDER_WAIT_RETRIES})."
+        )
+    raise DataError(
+        f"{what} is about lines {sale.name} does not have.",
+        fix="Check the sale order against the order in Shopify, correct it, then Retry; or Ignore.",
+    )
 
 
 def wait_for_shipment(job, what):
     """A return of goods Odoo has not delivered yet: their fulfilment may still be queued. Wait
     (bounded), then go on: the refund reports what it could not take back."""
     if _retries(job) < ORDER_WAIT_RETRIES:
-        raise TransientError(f"{what} returns goods Odoo has not delivered yet: waiting for their fulfilment "
-                             f"(attempt {_retries(job) + 1} of {ORDER_WAIT_RETRIES}).")
+        raise TransientError(
+            f"{what} returns goods Odoo has not delivered yet: waiting for their fulfilment "
+            f"(attempt {_retries(job) + 1} of {ORDER_WAIT_RETRIES})."
+        )
 
 
 def wait_for_order(job, order_gid, what):
     """Raise the error for an event whose order is not in Odoo: wait (transient) while the order may
     still come, fail (data, naming the order) once it will not."""
     number = (order_gid or "?").rsplit("/", 1)[-1]
-    order_jobs = job.search([("backend_id", "=", job.backend_id.id), ("shopify_gid", "=", order_gid),
-                             ("topic", "=like", "orders/%")]) if order_gid else job.browse()
+    order_jobs = (
+        job.search(
+            [("backend_id", "=", job.backend_id.id), ("shopify_gid", "=", order_gid), ("topic", "=like", "orders/%")]
+        )
+        if order_gid
+        else job.browse()
+    )
     failed = order_jobs.filtered(lambda j: j.state == "failed")
     earlier = _retries(job)
     if order_gid and not failed and earlier < ORDER_WAIT_RETRIES:
-        raise TransientError(f"{what} is waiting for Shopify order {number}, not imported yet "
-                             f"(attempt {earlier + 1} of {ORDER_WAIT_RETRIES}).")
+        raise TransientError(
+            f"{what} is waiting for Shopify order {number}, not imported yet "
+            f"(attempt {earlier + 1} of {ORDER_WAIT_RETRIES})."
+        )
     if failed:
-        raise DataError(f"{what} is for Shopify order {number}, whose import failed (job {failed[:1].id}: "
-                        f"{failed[:1].error_message or ''}).",
-                        fix="Fix and Retry that order job first, then press Retry here.")
-    raise DataError(f"{what} is for Shopify order {number}, which never synced to Odoo: there is no sale order.",
-                    fix="Import the order first (its orders/create job, or a historical import), then press Retry.")
+        raise DataError(
+            f"{what} is for Shopify order {number}, whose import failed (job {failed[:1].id}: "
+            f"{failed[:1].error_message or ''}).",
+            fix="Fix and Retry that order job first, then press Retry here.",
+        )
+    raise DataError(
+        f"{what} is for Shopify order {number}, which never synced to Odoo: there is no sale order.",
+        fix="Import the order first (its orders/create job, or a historical import), then press Retry.",
+    )

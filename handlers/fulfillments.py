@@ -34,8 +34,9 @@ def _product_resolver(env, backend, candidates):
     def resolve(variant_gid, sku):
         product = Binding._record_for(backend, variant_gid) if variant_gid else None
         if not product and sku:
-            product = candidates.filtered(lambda p: p.default_code == sku)[:1] or \
-                Product.search([("default_code", "=", sku), ("company_id", "in", [False, backend.company_id.id])], limit=1)
+            product = candidates.filtered(lambda p: p.default_code == sku)[:1] or Product.search(
+                [("default_code", "=", sku), ("company_id", "in", [False, backend.company_id.id])], limit=1
+            )
         return product or Product
 
     return resolve
@@ -50,8 +51,9 @@ class FulfillmentExporter:
 
     def run(self):
         if self.job.direction != "out":
-            raise DataError("fulfillments/export is an operation Odoo starts, not a Shopify webhook.",
-                            fix="Cancel this job.")
+            raise DataError(
+                "fulfillments/export is an operation Odoo starts, not a Shopify webhook.", fix="Cancel this job."
+            )
         payload = self.job._payload_json() or {}
         picking = self.env["stock.picking"].browse(payload.get("picking_id")).exists()
         if not picking:
@@ -65,15 +67,19 @@ class FulfillmentExporter:
         order_gid = picking._shopify_sync_order_binding().shopify_gid
         order = self.backend._get_client().execute(queries.ORDER_FULFILLMENT_ORDERS, {"id": order_gid})["order"]
         if not order:
-            raise DataError(f"Shopify has no order {order_gid} (delivery {picking.name}).",
-                            fix="The order was deleted in Shopify: fulfil by hand, then Ignore this job.")
+            raise DataError(
+                f"Shopify has no order {order_gid} (delivery {picking.name}).",
+                fix="The order was deleted in Shopify: fulfil by hand, then Ignore this job.",
+            )
         if order["fulfillmentOrders"]["pageInfo"]["hasNextPage"] or any(
-                fo["lineItems"]["pageInfo"]["hasNextPage"] for fo in order["fulfillmentOrders"]["nodes"]):
+            fo["lineItems"]["pageInfo"]["hasNextPage"] for fo in order["fulfillmentOrders"]["nodes"]
+        ):
             # Read in one request under Shopify's cost limit: 5 fulfilment orders of 50 lines.
             raise DataError(
                 f"Order {order['name']} has more than 5 fulfilment orders, or more than 50 lines in one; "
                 f"delivery {picking.name} is not sent to Shopify.",
-                fix="Mark the order fulfilled in Shopify by hand, then Ignore this job.")
+                fix="Mark the order fulfilled in Shopify by hand, then Ignore this job.",
+            )
         self.order = order
         wanted = self._wanted()
         if not wanted:
@@ -84,12 +90,15 @@ class FulfillmentExporter:
         fo_lines = []  # (fulfillment order, its line item, product)
         nodes = [item for fo in order["fulfillmentOrders"]["nodes"] for item in fo["lineItems"]["nodes"]]
         bundles = self.env["shopify.sync.bundle"]._for_variants(
-            self.backend, [(item.get("variant") or {}).get("id") for item in nodes])
+            self.backend, [(item.get("variant") or {}).get("id") for item in nodes]
+        )
         for fo in order["fulfillmentOrders"]["nodes"]:
             for item in fo["lineItems"]["nodes"]:
                 variant = (item.get("variant") or {}).get("id")
                 bundle = bundles.get(variant)
-                product = bundle.product_id if bundle else resolve(variant, item.get("sku") or item["lineItem"].get("sku"))
+                product = (
+                    bundle.product_id if bundle else resolve(variant, item.get("sku") or item["lineItem"].get("sku"))
+                )
                 self.line_products[item["lineItem"]["id"]] = product
                 fo_lines.append((fo, item, product))
         wanted = _as_bundles(wanted, bundles.values())
@@ -99,32 +108,42 @@ class FulfillmentExporter:
         selection = self._allocate(wanted, fo_lines)
         company, number, url = picking._shopify_sync_tracking()
         tracking = {key: value for key, value in (("company", company), ("number", number), ("url", url)) if value}
-        variables = {"fulfillment": {
-            "notifyCustomer": bool(self.backend.fulfillment_notify_customer),
-            "lineItemsByFulfillmentOrder": [
-                {"fulfillmentOrderId": fo_id,
-                 "fulfillmentOrderLineItems": [{"id": item_id, "quantity": qty} for item_id, qty in items.items()]}
-                for fo_id, items in selection.items()],
-        }}
+        variables = {
+            "fulfillment": {
+                "notifyCustomer": bool(self.backend.fulfillment_notify_customer),
+                "lineItemsByFulfillmentOrder": [
+                    {
+                        "fulfillmentOrderId": fo_id,
+                        "fulfillmentOrderLineItems": [
+                            {"id": item_id, "quantity": qty} for item_id, qty in items.items()
+                        ],
+                    }
+                    for fo_id, items in selection.items()
+                ],
+            }
+        }
         if tracking:
             variables["fulfillment"]["trackingInfo"] = tracking
         result = self.backend._get_client().execute(queries.FULFILLMENT_CREATE, variables)["fulfillmentCreate"]
         if result.get("userErrors"):
             messages = "; ".join(error["message"] for error in result["userErrors"])
-            raise DataError(f"Shopify refused the fulfilment of {picking.name} for {order['name']}: {messages}",
-                            fix="Check the order in Shopify (on hold, already fulfilled, cancelled), then Retry "
-                            "or Ignore.")
+            raise DataError(
+                f"Shopify refused the fulfilment of {picking.name} for {order['name']}: {messages}",
+                fix="Check the order in Shopify (on hold, already fulfilled, cancelled), then Retry or Ignore.",
+            )
         fulfillment = result["fulfillment"]
         self.bindings._bind(self.backend, fulfillment["id"], picking)
-        self.job._mark_done(picking, summary=f"{picking.name} -> Shopify fulfilment {fulfillment['name']} of "
-                                             f"{order['name']}.")
+        self.job._mark_done(
+            picking, summary=f"{picking.name} -> Shopify fulfilment {fulfillment['name']} of {order['name']}."
+        )
         return picking
 
     def _wanted(self):
         wanted = defaultdict(int)
         for move in self.picking.move_ids.filtered(lambda m: m.state == "done" and m.product_id.type == "consu"):
-            wanted[move.product_id] += int(round(move.product_uom._compute_quantity(move.quantity,
-                                                                                    move.product_id.uom_id)))
+            wanted[move.product_id] += int(
+                round(move.product_uom._compute_quantity(move.quantity, move.product_id.uom_id))
+            )
         return {product: qty for product, qty in wanted.items() if qty}
 
     def _adopt_lost(self, wanted):
@@ -140,16 +159,23 @@ class FulfillmentExporter:
             numbers = {info.get("number") for info in fulfillment.get("trackingInfo") or []}
             if dict(shipped) == wanted and (not number or number in numbers):
                 self.bindings._bind(self.backend, fulfillment["id"], self.picking)
-                self.job._mark_done(self.picking, summary=(
-                    f"{self.picking.name} was already fulfilled in Shopify as {fulfillment['name']} (an earlier "
-                    "attempt's answer was lost): bound to it, nothing created."))
+                self.job._mark_done(
+                    self.picking,
+                    summary=(
+                        f"{self.picking.name} was already fulfilled in Shopify as {fulfillment['name']} (an earlier "
+                        "attempt's answer was lost): bound to it, nothing created."
+                    ),
+                )
                 return True
         return False
 
     def _allocate(self, wanted, fo_lines):
         """{fulfillment order id: {line item id: quantity}} at one Shopify location."""
-        open_lines = [(fo, item, product) for fo, item, product in fo_lines
-                      if fo["status"] in OPEN_STATUSES and item["remainingQuantity"] > 0]
+        open_lines = [
+            (fo, item, product)
+            for fo, item, product in fo_lines
+            if fo["status"] in OPEN_STATUSES and item["remainingQuantity"] > 0
+        ]
         location = self._location(open_lines)
         selection, missing = defaultdict(dict), []
         for product, quantity in wanted.items():
@@ -169,7 +195,8 @@ class FulfillmentExporter:
                 f"{self.picking.name} shipped more than {self.order['name']} has left to fulfil in Shopify at "
                 f"that location: {', '.join(missing)}.",
                 fix="Check the order in Shopify (already fulfilled, refunded, or assigned to another location), "
-                "then Retry, or fulfil by hand and Ignore.")
+                "then Retry, or fulfil by hand and Ignore.",
+            )
         return selection
 
     def _location(self, open_lines):
@@ -178,11 +205,14 @@ class FulfillmentExporter:
         for fo, _item, _product in open_lines:
             locations[fo["assignedLocation"]["location"]["id"]] = fo["assignedLocation"].get("name")
         if not locations:
-            raise DataError(f"{self.order['name']} has nothing left to fulfil in Shopify ({self.picking.name}).",
-                            fix="It was fulfilled in Shopify already: Ignore this job.")
+            raise DataError(
+                f"{self.order['name']} has nothing left to fulfil in Shopify ({self.picking.name}).",
+                fix="It was fulfilled in Shopify already: Ignore this job.",
+            )
         source = self.picking.location_id
         rows = self.env["shopify.sync.location"].search(
-            [("backend_id", "=", self.backend.id), ("shopify_gid", "in", list(locations))])
+            [("backend_id", "=", self.backend.id), ("shopify_gid", "in", list(locations))]
+        )
         for row in rows:
             if row.location_id and (source.parent_path or "").startswith(row.location_id.parent_path):
                 return row.shopify_gid
@@ -190,14 +220,16 @@ class FulfillmentExporter:
             if row.warehouse_id and row.warehouse_id == source.warehouse_id:
                 return row.shopify_gid
         if len(locations) == 1 and not self.env["shopify.sync.location"].search_count(
-                [("backend_id", "=", self.backend.id)]):
+            [("backend_id", "=", self.backend.id)]
+        ):
             return next(iter(locations))  # a store that maps no location ships from its only one
         names = ", ".join(f"'{name or gid}' ({gid})" for gid, name in locations.items())
         raise ConfigurationError(
             f"{self.picking.name} shipped from {source.display_name}, which no Shopify location of "
             f"{self.order['name']} maps to (open at: {names}).",
             fix="Map the Shopify location to this warehouse under Shopify Sync > Configuration > Locations, "
-            "or move the fulfilment order in Shopify, then Retry.")
+            "or move the fulfilment order in Shopify, then Retry.",
+        )
 
 
 def _as_bundles(wanted, bundles):
@@ -244,7 +276,8 @@ class FulfillmentImporter:
         if not sale:
             delivery.wait_for_order(self.job, order_gid, f"Fulfilment {name}")
         pending = sale.picking_ids.filtered(
-            lambda p: p.picking_type_code == "outgoing" and p.state not in ("done", "cancel", "draft"))
+            lambda p: p.picking_type_code == "outgoing" and p.state not in ("done", "cancel", "draft")
+        )
         wanted = self._wanted(sale, pending, name)  # (product, sale line or None) -> units
         if payload.get("location_id"):
             location = self.env["shopify.sync.location"]._stock_location_for(backend, payload["location_id"])
@@ -255,14 +288,17 @@ class FulfillmentImporter:
             product, line = key
             return moves.filtered(lambda m: m.product_id == product and (not line or m.sale_line_id == line))
 
-        if any(qty > Decimal(str(sum(moves_for(key, open_moves).mapped("product_uom_qty"))))
-               for key, qty in wanted.items()):
+        if any(
+            qty > Decimal(str(sum(moves_for(key, open_moves).mapped("product_uom_qty")))) for key, qty in wanted.items()
+        ):
             # More than Odoo has to deliver: an edit adding these goods may still be queued.
             delivery.wait_for_order_update(self.job, sale, payload.get("created_at"), f"Fulfilment {name}")
         picking = next((p for p in pending if any(moves_for(key, p.move_ids) for key in wanted)), None)
         if not picking:
-            raise DataError(f"Fulfilment {name} of {sale.name}: no delivery waiting for these goods in Odoo.",
-                            fix="Check the deliveries of the sale order; validate by hand and Ignore, or Retry.")
+            raise DataError(
+                f"Fulfilment {name} of {sale.name}: no delivery waiting for these goods in Odoo.",
+                fix="Check the deliveries of the sale order; validate by hand and Ignore, or Retry.",
+            )
         for move in picking.move_ids.filtered(lambda m: m.state not in ("done", "cancel")):
             key = (move.product_id, move.sale_line_id)
             key = key if wanted.get(key) else (move.product_id, self.env["sale.order.line"])
@@ -288,7 +324,8 @@ class FulfillmentImporter:
         resolve = _product_resolver(self.env, backend, pending.move_ids.product_id)
         items = self.payload.get("line_items") or []
         bundles = self.env["shopify.sync.bundle"]._for_variants(
-            backend, [to_gid("ProductVariant", item["variant_id"]) for item in items if item.get("variant_id")])
+            backend, [to_gid("ProductVariant", item["variant_id"]) for item in items if item.get("variant_id")]
+        )
         no_line = self.env["sale.order.line"]
         wanted = defaultdict(Decimal)
         for item in items:
@@ -309,8 +346,10 @@ class FulfillmentImporter:
                 continue
             product = resolve(variant, item.get("sku"))
             if not product:
-                raise DataError(f"Fulfilment {name}: no Odoo product for '{item.get('name')}' (SKU "
-                                f"{item.get('sku') or 'none'}).", fix="Bind the variant, then Retry.")
+                raise DataError(
+                    f"Fulfilment {name}: no Odoo product for '{item.get('name')}' (SKU {item.get('sku') or 'none'}).",
+                    fix="Bind the variant, then Retry.",
+                )
             wanted[(product, no_line)] += quantity
         return wanted
 

@@ -55,14 +55,23 @@ class StockExporter:
         items = sorted({item for item, _row in pairs})
         found = {}
         for start in range(0, len(items), 1000):
-            rows = self.Level.search([("backend_id", "=", self.backend.id),
-                                      ("inventory_item_gid", "in", items[start:start + 1000])])
+            rows = self.Level.search(
+                [("backend_id", "=", self.backend.id), ("inventory_item_gid", "in", items[start : start + 1000])]
+            )
             found.update({(row.inventory_item_gid, row.location_map_id.id): row for row in rows})
         missing = [pair for pair in pairs if pair not in found]
         if missing:
-            created = self.Level.create([{
-                "backend_id": self.backend.id, "product_id": pairs[pair], "inventory_item_gid": pair[0],
-                "location_map_id": pair[1]} for pair in missing])
+            created = self.Level.create(
+                [
+                    {
+                        "backend_id": self.backend.id,
+                        "product_id": pairs[pair],
+                        "inventory_item_gid": pair[0],
+                        "location_map_id": pair[1],
+                    }
+                    for pair in missing
+                ]
+            )
             found.update({(row.inventory_item_gid, row.location_map_id.id): row for row in created})
         return found
 
@@ -90,7 +99,9 @@ class StockExporter:
         Odoo after their product was imported), so their availability is exported."""
         bundles = self.env["shopify.sync.bundle"].sudo()._by_sale_product(self.backend, product_ids)
         linked = self.backend._inventory_items(list(bundles))
-        unlinked = {bundle.shopify_variant_gid: bundle for product_id, bundle in bundles.items() if product_id not in linked}
+        unlinked = {
+            bundle.shopify_variant_gid: bundle for product_id, bundle in bundles.items() if product_id not in linked
+        }
         found = set()
         for chunk in batches(sorted(unlinked), TRACKED_PAGE):
             for node in self.execute(queries.BUNDLE_VARIANT_ITEMS, {"ids": chunk}).get("nodes") or []:
@@ -153,7 +164,9 @@ class StockExporter:
             rest_products = {by_key[key].product_id.id for key in rest}
             Dirty._clear(backend, {p: s for p, s in seen.items() if p in done_products - rest_products})
             follow = backend._ensure_export_job()
-            self.finish(sent, len(planned), seen, note=f"Paused ({err.message}); the rest continues in job {follow.id}.")
+            self.finish(
+                sent, len(planned), seen, note=f"Paused ({err.message}); the rest continues in job {follow.id}."
+            )
             return None
         Dirty._clear(backend, seen)
         self.finish(sent, len(planned), seen)
@@ -164,12 +177,14 @@ class StockExporter:
         if self.untracked:
             self.job._add_warning(
                 "Not tracked in Shopify, not exported (turn on 'Track quantity' on the variant in Shopify "
-                "if Odoo should manage it): " + ", ".join(self.untracked))
+                "if Odoo should manage it): " + ", ".join(self.untracked)
+            )
             lines.append(f"{len(self.untracked)} untracked items reported.")
         if self.missing:
             self.job._add_warning(
                 "Unknown to Shopify, not exported (the variant was deleted in Shopify: re-import the product "
-                "or remove its InventoryItem binding): " + ", ".join(self.missing))
+                "or remove its InventoryItem binding): " + ", ".join(self.missing)
+            )
             lines.append(f"{len(self.missing)} items unknown to Shopify reported.")
         if self.drift:
             self.job._add_warning("Changed in Shopify since the last export: " + "; ".join(self.drift))
@@ -181,8 +196,14 @@ class StockExporter:
     def send(self, batch, by_key, second_try=False):
         """One inventorySetQuantities call; a stale compare is re-read, recorded, and resent once."""
         name = self.backend.stock_quantity_name
-        variables = {"input": {"name": name, "reason": REASON, "quantities": batch,
-                               "referenceDocumentUri": f"gid://odoo-shopify-sync/SyncJob/{self.job.id}"}}
+        variables = {
+            "input": {
+                "name": name,
+                "reason": REASON,
+                "quantities": batch,
+                "referenceDocumentUri": f"gid://odoo-shopify-sync/SyncJob/{self.job.id}",
+            }
+        }
         variables["key"] = _idempotency_key(self.backend, variables["input"])
         answer = self.execute(queries.INVENTORY_SET_QUANTITIES, variables)["inventorySetQuantities"]
         stale, other = split_user_errors(answer.get("userErrors"), batch)
@@ -190,12 +211,14 @@ class StockExporter:
             raise errors.DataError(
                 "Shopify refused the stock update: " + "; ".join(other),
                 fix="Check the inventory items and locations named above in Shopify (deleted variant, "
-                "location not stocking the item), then Retry.")
+                "location not stocking the item), then Retry.",
+            )
         if not stale:
             now = fields.Datetime.now()
             for quantity in batch:
-                by_key[(quantity["inventoryItemId"], quantity["locationId"])].write({
-                    "shopify_qty": quantity["quantity"], "shopify_qty_known": True, "date_exported": now})
+                by_key[(quantity["inventoryItemId"], quantity["locationId"])].write(
+                    {"shopify_qty": quantity["quantity"], "shopify_qty_known": True, "date_exported": now}
+                )
             return
         if second_try:
             raise errors.TransientError("Shopify's quantities keep changing during the export; retrying later.")
@@ -210,11 +233,19 @@ class StockExporter:
                 level.write({"shopify_qty": now_in_shopify or 0, "shopify_qty_known": now_in_shopify is not None})
                 if now_in_shopify == quantity["quantity"]:
                     continue  # Shopify already holds our figure (an earlier attempt got through)
-                self.drift.append(f"{level.product_id.display_name} at {level.location_map_id.name}: Shopify "
-                                  f"{now_in_shopify}, expected {quantity['changeFromQuantity']}, Odoo {quantity['quantity']}")
+                self.drift.append(
+                    f"{level.product_id.display_name} at {level.location_map_id.name}: Shopify "
+                    f"{now_in_shopify}, expected {quantity['changeFromQuantity']}, Odoo {quantity['quantity']}"
+                )
                 if self.backend.stock_drift_policy == "flag":
-                    record_drift(self.env, self.backend, level, now_in_shopify, quantity["quantity"],
-                                 source=f"export job {self.job.id}")
+                    record_drift(
+                        self.env,
+                        self.backend,
+                        level,
+                        now_in_shopify,
+                        quantity["quantity"],
+                        source=f"export job {self.job.id}",
+                    )
                     continue
                 quantity = dict(quantity, changeFromQuantity=now_in_shopify)
             resend.append(quantity)
@@ -240,16 +271,26 @@ def record_drift(env, backend, level, shopify_qty, odoo_qty, source):
     """A failed (data) sync job that waits for a person: what differs, where, and the two ways out."""
     Job = env["shopify.sync.job"].sudo()
     job = Job._create_outbound(
-        backend, "inventory", "inventory/drift",
-        payload={"inventory_item_id": level.inventory_item_gid, "location_id": level.location_map_id.shopify_gid,
-                 "shopify": shopify_qty, "odoo": odoo_qty, "source": source},
-        ref=level.product_id.display_name, gid=level.inventory_item_gid)
+        backend,
+        "inventory",
+        "inventory/drift",
+        payload={
+            "inventory_item_id": level.inventory_item_gid,
+            "location_id": level.location_map_id.shopify_gid,
+            "shopify": shopify_qty,
+            "odoo": odoo_qty,
+            "source": source,
+        },
+        ref=level.product_id.display_name,
+        gid=level.inventory_item_gid,
+    )
     job._mark_failed(
         errors.DATA,
         f"Stock of {level.product_id.display_name} at {level.location_map_id.name} differs: Shopify "
         f"{shopify_qty}, Odoo {odoo_qty} (after safety buffer). Odoo stock was not changed.",
         "If Shopify is right, correct Odoo's stock with an inventory adjustment (it is then exported). "
-        "If Odoo is right, press Retry to push Odoo's figure to Shopify.")
+        "If Odoo is right, press Retry to push Odoo's figure to Shopify.",
+    )
     return job
 
 
@@ -264,8 +305,10 @@ def push_drift(job):
     payload = job._payload_json() or {}
     product = job.env["shopify.binding"]._record_for(job.backend_id, payload.get("inventory_item_id"))
     if not product:
-        raise errors.DataError(f"{payload.get('inventory_item_id')} is no longer bound to an Odoo product.",
-                               fix="Re-import the product, or cancel this job.")
+        raise errors.DataError(
+            f"{payload.get('inventory_item_id')} is no longer bound to an Odoo product.",
+            fix="Re-import the product, or cancel this job.",
+        )
     job.env["shopify.sync.stock.dirty"].sudo()._mark(job.backend_id, product.ids)
     export = job.backend_id._ensure_export_job()
     job._mark_done(product, summary=f"Odoo's figure will be pushed by export job {export.id}.")
@@ -298,17 +341,38 @@ def unapplied_order_units(env, backend, product):
     order), and open orders Odoo skipped on purpose (test orders, unpaid orders under 'import only
     paid'), which Shopify counts and Odoo never will."""
     Binding = env["shopify.binding"].sudo()
-    variants = set(Binding.search([("backend_id", "=", backend.id), ("res_model", "=", "product.product"),
-                                   ("res_id", "=", product.id), ("resource_type", "=", "ProductVariant")]
-                                  ).mapped("shopify_gid"))
-    bundle_parents = env["shopify.sync.bundle"].sudo().search(
-        [("backend_id", "=", backend.id), ("line_ids.product_id", "=", product.id)])
+    variants = set(
+        Binding.search(
+            [
+                ("backend_id", "=", backend.id),
+                ("res_model", "=", "product.product"),
+                ("res_id", "=", product.id),
+                ("resource_type", "=", "ProductVariant"),
+            ]
+        ).mapped("shopify_gid")
+    )
+    bundle_parents = (
+        env["shopify.sync.bundle"]
+        .sudo()
+        .search([("backend_id", "=", backend.id), ("line_ids.product_id", "=", product.id)])
+    )
     Job = env["shopify.sync.job"].sudo()
     since = fields.Datetime.subtract(fields.Datetime.now(), days=SKIPPED_ORDER_DAYS)
-    jobs = Job.search([("backend_id", "=", backend.id), ("direction", "=", "in"), ("topic", "in", ORDER_TOPICS),
-                       "|", ("state", "=", "queued"),
-                       "&", "&", ("state", "=", "done"), ("res_id", "=", False), ("create_date", ">=", since)],
-                      order="id")
+    jobs = Job.search(
+        [
+            ("backend_id", "=", backend.id),
+            ("direction", "=", "in"),
+            ("topic", "in", ORDER_TOPICS),
+            "|",
+            ("state", "=", "queued"),
+            "&",
+            "&",
+            ("state", "=", "done"),
+            ("res_id", "=", False),
+            ("create_date", ">=", since),
+        ],
+        order="id",
+    )
     newest = {}  # order gid -> (state, payload): a queued version wins over a skipped one, then the newest
     for job in jobs:
         if not job.shopify_gid:
@@ -317,8 +381,11 @@ def unapplied_order_units(env, backend, product):
         previous = newest.get(job.shopify_gid)
         if previous and previous[0] == "queued" and job.state != "queued":
             continue
-        if previous and previous[0] == job.state and \
-                (payload.get("updated_at") or "") < (previous[1].get("updated_at") or ""):
+        if (
+            previous
+            and previous[0] == job.state
+            and (payload.get("updated_at") or "") < (previous[1].get("updated_at") or "")
+        ):
             continue
         newest[job.shopify_gid] = (job.state, payload)
     queued = skipped = 0
@@ -333,9 +400,15 @@ def unapplied_order_units(env, backend, product):
         if state == "queued":
             held = 0
             if sale:
-                held = sum(sale.order_line.move_ids.filtered(
-                    lambda m: m.product_id == product and m.state not in ("done", "cancel")
-                    and m.picking_code == "outgoing").mapped("product_uom_qty"))
+                held = sum(
+                    sale.order_line.move_ids.filtered(
+                        lambda m: (
+                            m.product_id == product
+                            and m.state not in ("done", "cancel")
+                            and m.picking_code == "outgoing"
+                        )
+                    ).mapped("product_uom_qty")
+                )
             queued += max(0, units - int(held))
         elif not sale:
             skipped += units
@@ -369,34 +442,51 @@ def inventory_level_update(job):
         return product
     shopify_qty = int(shopify_qty)
     odoo_qty = backend._published_quantities(product, row)[(product.id, row.id)]
-    level = env["shopify.sync.stock.level"].sudo().search([
-        ("backend_id", "=", backend.id), ("inventory_item_gid", "=", item), ("location_map_id", "=", row.id)])
+    level = (
+        env["shopify.sync.stock.level"]
+        .sudo()
+        .search([("backend_id", "=", backend.id), ("inventory_item_gid", "=", item), ("location_map_id", "=", row.id)])
+    )
     if not level:
-        level = level.create({"backend_id": backend.id, "product_id": product.id, "inventory_item_gid": item,
-                              "location_map_id": row.id})
+        level = level.create(
+            {"backend_id": backend.id, "product_id": product.id, "inventory_item_gid": item, "location_map_id": row.id}
+        )
     level.write({"shopify_qty": shopify_qty, "shopify_qty_known": True, "odoo_qty": odoo_qty})
     if shopify_qty == odoo_qty:
         job._mark_done(product, summary=f"Shopify agrees with Odoo: {odoo_qty} at {row.name}.")
         return product
     queued, skipped = unapplied_order_units(env, backend, product) if name == "available" else (0, 0)
     if (queued or skipped) and shopify_qty == odoo_qty - queued - skipped:
-        job._mark_done(product, summary=(
-            f"Shopify {shopify_qty}, Odoo {odoo_qty} at {row.name}: the difference is held by orders "
-            f"({queued} units in order jobs not applied yet, {skipped} in orders Odoo does not import)."))
+        job._mark_done(
+            product,
+            summary=(
+                f"Shopify {shopify_qty}, Odoo {odoo_qty} at {row.name}: the difference is held by orders "
+                f"({queued} units in order jobs not applied yet, {skipped} in orders Odoo does not import)."
+            ),
+        )
         return product
     retries = job.queue_job_id.retry if job.queue_job_id else LEVEL_WAIT_RETRIES
     if queued and retries < LEVEL_WAIT_RETRIES:
         raise errors.TransientError(
             f"{product.display_name}: {queued} units are in order jobs not applied yet; comparing again once "
-            f"they are (attempt {retries + 1} of {LEVEL_WAIT_RETRIES}).")
-    pending = env["shopify.sync.stock.dirty"].sudo().search_count(
-        [("backend_id", "=", backend.id), ("product_id", "=", product.id)])
+            f"they are (attempt {retries + 1} of {LEVEL_WAIT_RETRIES})."
+        )
+    pending = (
+        env["shopify.sync.stock.dirty"]
+        .sudo()
+        .search_count([("backend_id", "=", backend.id), ("product_id", "=", product.id)])
+    )
     if pending:
-        job._mark_done(product, summary=f"Shopify {shopify_qty}, Odoo {odoo_qty} at {row.name}: an export "
-                                        "of Odoo's figure is already pending.")
+        job._mark_done(
+            product,
+            summary=f"Shopify {shopify_qty}, Odoo {odoo_qty} at {row.name}: an export "
+            "of Odoo's figure is already pending.",
+        )
         return product
-    message = (f"Stock of {product.display_name} at {row.name} was changed in Shopify: Shopify {shopify_qty}, "
-               f"Odoo {odoo_qty} (after safety buffer). Odoo stock was not changed.")
+    message = (
+        f"Stock of {product.display_name} at {row.name} was changed in Shopify: Shopify {shopify_qty}, "
+        f"Odoo {odoo_qty} (after safety buffer). Odoo stock was not changed."
+    )
     if backend.stock_drift_policy == "overwrite":
         env["shopify.sync.stock.dirty"].sudo()._mark(backend, product.ids)
         export = backend._ensure_export_job()
@@ -406,7 +496,9 @@ def inventory_level_update(job):
     raise errors.DataError(
         message,
         fix="If Shopify is right, correct Odoo's stock with an inventory adjustment (it is then exported). "
-        "If Odoo is right, set the store's drift policy to overwrite or use Inventory > Reconcile to push Odoo's figures.")
+        "If Odoo is right, set the store's drift policy to overwrite "
+        "or use Inventory > Reconcile to push Odoo's figures.",
+    )
 
 
 class Reconciler:
@@ -435,8 +527,9 @@ class Reconciler:
         for row in rows:
             after = None
             while True:
-                data = self.execute(queries.LOCATION_INVENTORY_LEVELS,
-                                    {"id": row.shopify_gid, "after": after, "names": [name]})
+                data = self.execute(
+                    queries.LOCATION_INVENTORY_LEVELS, {"id": row.shopify_gid, "after": after, "names": [name]}
+                )
                 connection = (data.get("location") or {}).get("inventoryLevels")
                 if not connection:
                     break
@@ -444,7 +537,8 @@ class Reconciler:
                     item = node["item"]["id"]
                     tracked[item] = node["item"]["tracked"]
                     shopify[(item, row.id)] = next(
-                        (q["quantity"] for q in node["quantities"] if q["name"] == name), None)
+                        (q["quantity"] for q in node["quantities"] if q["name"] == name), None
+                    )
                 if not connection["pageInfo"]["hasNextPage"]:
                     break
                 after = connection["pageInfo"]["endCursor"]
@@ -466,24 +560,44 @@ class Reconciler:
                     continue
                 else:
                     counts["drift"] += 1
-                lines.append({"product_id": product_id, "location_map_id": row.id, "inventory_item_gid": item,
-                              "shopify_qty": shopify_qty, "odoo_qty": odoo_qty})
+                lines.append(
+                    {
+                        "product_id": product_id,
+                        "location_map_id": row.id,
+                        "inventory_item_gid": item,
+                        "shopify_qty": shopify_qty,
+                        "odoo_qty": odoo_qty,
+                    }
+                )
         return lines, counts
 
     def level(self, line):
         """The level row of a compared line, with what Shopify and Odoo hold (the compare base)."""
         Level = self.env["shopify.sync.stock.level"].sudo()
-        level = Level.search([("backend_id", "=", self.backend.id),
-                              ("inventory_item_gid", "=", line["inventory_item_gid"]),
-                              ("location_map_id", "=", line["location_map_id"])])
-        values = {"shopify_qty": line["shopify_qty"] or 0, "shopify_qty_known": line["shopify_qty"] is not None,
-                  "odoo_qty": line["odoo_qty"]}
+        level = Level.search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("inventory_item_gid", "=", line["inventory_item_gid"]),
+                ("location_map_id", "=", line["location_map_id"]),
+            ]
+        )
+        values = {
+            "shopify_qty": line["shopify_qty"] or 0,
+            "shopify_qty_known": line["shopify_qty"] is not None,
+            "odoo_qty": line["odoo_qty"],
+        }
         if level:
             level.write(values)
             return level
-        return Level.create(dict(values, backend_id=self.backend.id, product_id=line["product_id"],
-                                 inventory_item_gid=line["inventory_item_gid"],
-                                 location_map_id=line["location_map_id"]))
+        return Level.create(
+            dict(
+                values,
+                backend_id=self.backend.id,
+                product_id=line["product_id"],
+                inventory_item_gid=line["inventory_item_gid"],
+                location_map_id=line["location_map_id"],
+            )
+        )
 
     def push(self, lines):
         """Make Odoo's figures win: remember what Shopify holds (the compare base) and export."""
@@ -497,8 +611,10 @@ class Reconciler:
 
 
 def summary_of(counts, calls):
-    return (f"{counts['checked']} item-locations checked in {calls} Shopify calls: {counts['drift']} differ, "
-            f"{counts['missing']} not stocked at the location in Shopify, {counts['untracked']} items not tracked.")
+    return (
+        f"{counts['checked']} item-locations checked in {calls} Shopify calls: {counts['drift']} differ, "
+        f"{counts['missing']} not stocked at the location in Shopify, {counts['untracked']} items not tracked."
+    )
 
 
 @register("inventory/reconcile", "inventory", webhook=False)
@@ -511,23 +627,37 @@ def reconcile_stock(job):
         # The store's drift policy holds for the nightly run too: differences wait for a person,
         # except those that orders explain (not applied yet, or not imported on purpose).
         flagged, explained = [], 0
-        for line in [l for l in lines if l["shopify_qty"] is not None]:
+        for line in [ln for ln in lines if ln["shopify_qty"] is not None]:
             product = job.env["product.product"].browse(line["product_id"])
             queued, skipped = unapplied_order_units(job.env, backend, product)
-            if backend.stock_quantity_name == "available" and \
-                    line["shopify_qty"] == line["odoo_qty"] - queued - skipped:
+            if (
+                backend.stock_quantity_name == "available"
+                and line["shopify_qty"] == line["odoo_qty"] - queued - skipped
+            ):
                 explained += 1
                 continue
-            flagged.append(record_drift(job.env, backend, reconciler.level(line), line["shopify_qty"],
-                                        line["odoo_qty"], source=f"reconciliation job {job.id}"))
-        lines = [l for l in lines if l["shopify_qty"] is None]  # not stocked there in Shopify yet: export
-        summary += (f" {len(flagged)} differences flagged for review (drift policy), {explained} explained "
-                    "by orders.")
+            flagged.append(
+                record_drift(
+                    job.env,
+                    backend,
+                    reconciler.level(line),
+                    line["shopify_qty"],
+                    line["odoo_qty"],
+                    source=f"reconciliation job {job.id}",
+                )
+            )
+        lines = [ln for ln in lines if ln["shopify_qty"] is None]  # not stocked there in Shopify yet: export
+        summary += f" {len(flagged)} differences flagged for review (drift policy), {explained} explained by orders."
     if lines:
         export = reconciler.push(lines)
         summary += f" Odoo's figures are pushed by export job {export.id}."
-        job._add_warning("; ".join(
-            f"{job.env['product.product'].browse(l['product_id']).display_name}: Shopify {l['shopify_qty']}, "
-            f"Odoo {l['odoo_qty']}" for l in lines[:50]) + (" ..." if len(lines) > 50 else ""))
+        job._add_warning(
+            "; ".join(
+                f"{job.env['product.product'].browse(ln['product_id']).display_name}: Shopify {ln['shopify_qty']}, "
+                f"Odoo {ln['odoo_qty']}"
+                for ln in lines[:50]
+            )
+            + (" ..." if len(lines) > 50 else "")
+        )
     job._mark_done(summary=summary)
     return None

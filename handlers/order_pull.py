@@ -19,8 +19,8 @@ from odoo import fields
 from ..lib import order_graphql, queries
 from ..lib.errors import ConfigurationError, DataError
 from ..lib.registry import register
-from . import bulk
 from ..models.shopify_sync_job import parse_shopify_datetime
+from . import bulk
 
 BULK_THRESHOLD = 2000  # orders in the window above which "auto" mode uses a bulk operation
 CATCH_UP_OVERLAP = timedelta(minutes=15)  # re-read a margin: Shopify's updated_at and our clock differ
@@ -73,8 +73,9 @@ class OrderPull:
         number = self.params.get("page", 1)
         summary = f"Page {number}: {queued} order(s) queued, {current} already up to date in Odoo."
         if orders["pageInfo"]["hasNextPage"]:
-            self._follow_up(dict(self.params, after=orders["pageInfo"]["endCursor"], page=number + 1),
-                            f"page {number + 1}")
+            self._follow_up(
+                dict(self.params, after=orders["pageInfo"]["endCursor"], page=number + 1), f"page {number + 1}"
+            )
         else:
             self._finished()
         self.job._mark_done(summary=summary)
@@ -102,9 +103,12 @@ class OrderPull:
 
     def _read_bulk(self):
         lines = bulk.result_lines(
-            self.job, self._client(), self.params["bulk_operation_id"],
+            self.job,
+            self._client(),
+            self.params["bulk_operation_id"],
             access_fix="Grant the app read_orders (and read_all_orders for orders older than 60 days), "
-            "then start the import again.")
+            "then start the import again.",
+        )
         queued = current = 0
         for order in order_graphql.orders_from_bulk_lines(lines):
             if self._is_current(order["admin_graphql_api_id"], order["updated_at"]):
@@ -130,7 +134,10 @@ class OrderPull:
 
     def _follow_up(self, params, label):
         follow = self.env["shopify.sync.job"]._create_outbound(
-            self.backend, self.job.workflow, self.job.topic, payload=params,
+            self.backend,
+            self.job.workflow,
+            self.job.topic,
+            payload=params,
             ref=f"{params.get('label') or self.job.topic} ({label})",
         )
         follow._enqueue()
@@ -146,8 +153,10 @@ class OrderPull:
 @register("orders/catch_up", "scheduled", webhook=False)
 def pull_orders(job):
     if not job.backend_id.sync_orders:
-        raise ConfigurationError(f"Order sync is off on store {job.backend_id.name}.",
-                                 fix="Enable Orders on the store's Workflows tab, then Retry.")
+        raise ConfigurationError(
+            f"Order sync is off on store {job.backend_id.name}.",
+            fix="Enable Orders on the store's Workflows tab, then Retry.",
+        )
     OrderPull(job).run()
 
 
@@ -157,8 +166,11 @@ def start_pull(backend, topic, since, until=None, mode="paginated"):
     workflow = "historical" if topic == "orders/backfill" else "scheduled"
     params = {"since": _iso(since), "until": _iso(until) if until else None, "mode": mode, "page": 1}
     params["label"] = f"{params['since'][:16]} to {params['until'][:16] if until else 'now'}"
-    job = backend.env["shopify.sync.job"].sudo()._create_outbound(
-        backend, workflow, topic, payload=params, ref=params["label"])
+    job = (
+        backend.env["shopify.sync.job"]
+        .sudo()
+        ._create_outbound(backend, workflow, topic, payload=params, ref=params["label"])
+    )
     job._enqueue()
     return job
 

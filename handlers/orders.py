@@ -17,8 +17,8 @@ from odoo import fields
 from ..lib import queries
 from ..lib.errors import ConfigurationError, DataError, TransientError
 from ..lib.order_mapping import CENT, amount, parse_order
-from ..lib.transaction_mapping import parse_transaction
 from ..lib.registry import register
+from ..lib.transaction_mapping import parse_transaction
 from ..models.shopify_sync_job import parse_shopify_datetime
 from . import delivery
 from .partners import PartnerResolver
@@ -68,8 +68,10 @@ class OrderImporter:
             self.job._mark_done(summary=f"Older than the version already applied to {existing.name}: nothing changed.")
             return existing
         if not existing and backend.import_only_paid and order.financial_status not in PAID_STATUSES:
-            self.job._mark_done(summary=f"Order {order.name} is {order.financial_status or 'unpaid'}: it is "
-                                        "imported when Shopify reports it paid.")
+            self.job._mark_done(
+                summary=f"Order {order.name} is {order.financial_status or 'unpaid'}: it is "
+                "imported when Shopify reports it paid."
+            )
             return None
         if existing:
             sale = self._update(existing)
@@ -106,11 +108,20 @@ class OrderImporter:
         if not self.line_keys:
             return  # an order left as it was (cancelled in Odoo): nothing to follow
         products = self._products_by_index
-        delivery.remember_refunds(sale, [
-            (delivery.line_key(sale, line.gid, products.get(index)), refund.refund_gid, refund.quantity,
-             refund.restock_type)
-            for index, line in enumerate(self.order.lines) if line.kind == "product" and index in products
-            for refund in line.refunds])
+        delivery.remember_refunds(
+            sale,
+            [
+                (
+                    delivery.line_key(sale, line.gid, products.get(index)),
+                    refund.refund_gid,
+                    refund.quantity,
+                    refund.restock_type,
+                )
+                for index, line in enumerate(self.order.lines)
+                if line.kind == "product" and index in products
+                for refund in line.refunds
+            ],
+        )
         delivery.sync_pending_delivery(sale)
 
     # -- create / update ---------------------------------------------------------------------
@@ -120,7 +131,7 @@ class OrderImporter:
         line_values = self._line_values()
         values["order_line"] = [(0, 0, line) for line in line_values]
         sale = self.env["sale.order"].create(values)
-        self._remember(sale, sale.order_line.filtered(lambda l: not l.display_type).sorted("id"))
+        self._remember(sale, sale.order_line.filtered(lambda ln: not ln.display_type).sorted("id"))
         self._settle_totals(sale)
         if self.backend.auto_confirm and not self.order.cancelled_at:
             sale.action_confirm()
@@ -134,7 +145,7 @@ class OrderImporter:
             # must not wipe the mapped taxes of the new lines.
             sale.write(self._order_values())
             sale.write({"order_line": [(0, 0, line) for line in self._line_values()]})
-            self._remember(sale, sale.order_line.filtered(lambda l: not l.display_type).sorted("id"))
+            self._remember(sale, sale.order_line.filtered(lambda ln: not ln.display_type).sorted("id"))
             self._settle_totals(sale)
             if self.backend.auto_confirm and not self.order.cancelled_at:
                 sale.action_confirm()
@@ -151,8 +162,9 @@ class OrderImporter:
         if stored is not None:
             current = self._line_signature(stored)
         else:  # imported before signatures were kept: the lines as Odoo holds them
-            current = self._line_signature([(line.product_id.id, line.product_uom_qty)
-                                            for line in sale.order_line if not line.display_type])
+            current = self._line_signature(
+                [(line.product_id.id, line.product_uom_qty) for line in sale.order_line if not line.display_type]
+            )
             expected = self._line_signature([row[:2] for row in self._shopify_signature(line_values)])
         if expected != current:
             added = sorted(expected - current)
@@ -170,18 +182,25 @@ class OrderImporter:
         """A confirmed order not invoiced follows Shopify's edit: lines are updated in place (a removed
         line goes to quantity 0, as Odoo requires once confirmed); the pending delivery is then set
         by delivery.sync_pending_delivery (README "Order lifecycle")."""
-        current = list(sale.order_line.filtered(lambda l: not l.display_type).sorted("id"))
+        current = list(sale.order_line.filtered(lambda ln: not ln.display_type).sorted("id"))
         commands, kept = [], []
         line_values = self._line_values()
         remembered = delivery.remembered_keys(sale)
-        for values, (key, _factor) in zip(line_values, self.line_keys):
+        for values, (key, _factor) in zip(line_values, self.line_keys, strict=False):
             # The sale line this Shopify line became; by product only for lines imported before that
             # was remembered (a bundle part and a line of the same product must not swap).
             stored = key or f"product:{values['product_id']}"
-            match = next((line for line in current if line.product_id.id == values["product_id"]
-                          and remembered.get(line.id) == stored), None) or \
-                next((line for line in current if line.product_id.id == values["product_id"]
-                      and line.id not in remembered), None)
+            match = next(
+                (
+                    line
+                    for line in current
+                    if line.product_id.id == values["product_id"] and remembered.get(line.id) == stored
+                ),
+                None,
+            ) or next(
+                (line for line in current if line.product_id.id == values["product_id"] and line.id not in remembered),
+                None,
+            )
             if match:
                 current.remove(match)
                 commands.append((1, match.id, values))
@@ -192,7 +211,7 @@ class OrderImporter:
         before = set(sale.order_line.ids)
         # No procurement from the quantities: delivery.sync_pending_delivery sets the moves, net of refunds.
         sale.with_context(skip_procurement=True).write({"order_line": commands})
-        created = iter(sale.order_line.filtered(lambda l: l.id not in before).sorted("id"))
+        created = iter(sale.order_line.filtered(lambda ln: ln.id not in before).sorted("id"))
         sale_lines = [line or next(created) for line in kept]
         self._remember(sale, sale_lines)
         self._settle_totals(sale, sale_lines)
@@ -200,13 +219,13 @@ class OrderImporter:
 
     def _remember(self, sale, sale_lines):
         """Which Shopify line each sale line stands for, and the signature of the lines applied."""
-        delivery.remember_lines(sale, dict(zip(sale_lines, self.line_keys)))
+        delivery.remember_lines(sale, dict(zip(sale_lines, self.line_keys, strict=False)))
         state = copy.deepcopy(sale.shopify_sync_state or {})
         state["signature"] = self._shopify_signature(self._last_line_values)
         sale.shopify_sync_state = state
 
     def _lines_by_product(self, sale, line_values):
-        lines = list(sale.order_line.filtered(lambda l: not l.display_type).sorted("id"))
+        lines = list(sale.order_line.filtered(lambda ln: not ln.display_type).sorted("id"))
         result = []
         for values in line_values:
             match = next((line for line in lines if line.product_id.id == values["product_id"]), None)
@@ -254,13 +273,15 @@ class OrderImporter:
         order = self.order
         if order.source_name == "pos" and order.location_gid:
             row = self.env["shopify.sync.location"].search(
-                [("backend_id", "=", self.backend.id), ("shopify_gid", "=", order.location_gid)], limit=1)
+                [("backend_id", "=", self.backend.id), ("shopify_gid", "=", order.location_gid)], limit=1
+            )
             warehouse = row.warehouse_id or row.location_id.warehouse_id
             if not warehouse:
                 raise ConfigurationError(
                     f"POS order {order.name} was sold at Shopify location {row.name or order.location_gid}, "
                     f"which has no Odoo warehouse on store {self.backend.name}.",
-                    fix="Map the location to a warehouse under Shopify Sync > Configuration > Locations, then Retry.")
+                    fix="Map the location to a warehouse under Shopify Sync > Configuration > Locations, then Retry.",
+                )
             return warehouse
         return self.backend.warehouse_id
 
@@ -298,16 +319,19 @@ class OrderImporter:
             if not product:
                 raise ConfigurationError(
                     f"Store {self.backend.name} has no {line.kind} product for '{line.title}'.",
-                    fix=f"Choose a {line.kind} product on the store's Orders tab, then Retry.")
+                    fix=f"Choose a {line.kind} product on the store's Orders tab, then Retry.",
+                )
             discount = (line.discount / line.gross * 100) if line.gross and line.discount else Decimal(0)
-            values.append({
-                "product_id": product.id,
-                "name": line.title if line.kind != "product" else (line.title or product.display_name),
-                "product_uom_qty": float(line.quantity),
-                "price_unit": float(line.unit_price),
-                "discount": float(discount),
-                "tax_ids": [(6, 0, taxes[index].ids)],
-            })
+            values.append(
+                {
+                    "product_id": product.id,
+                    "name": line.title if line.kind != "product" else (line.title or product.display_name),
+                    "product_uom_qty": float(line.quantity),
+                    "price_unit": float(line.unit_price),
+                    "discount": float(discount),
+                    "tax_ids": [(6, 0, taxes[index].ids)],
+                }
+            )
             self.line_keys.append((line.gid if line.kind == "product" else None, Decimal(1)))
         values += self._bundle_component_values()
         self._last_line_values = values
@@ -321,14 +345,16 @@ class OrderImporter:
         for index, bundle in sorted(self.bundles.items()):
             line = self.order.lines[index]
             for component in bundle.line_ids:
-                values.append({
-                    "product_id": component.product_id.id,
-                    "name": f"{component.product_id.display_name} (part of {line.title or bundle.name})",
-                    "product_uom_qty": float(line.quantity) * component.quantity,
-                    "price_unit": 0.0,
-                    "discount": 0.0,
-                    "tax_ids": [(6, 0, [])],
-                })
+                values.append(
+                    {
+                        "product_id": component.product_id.id,
+                        "name": f"{component.product_id.display_name} (part of {line.title or bundle.name})",
+                        "product_uom_qty": float(line.quantity) * component.quantity,
+                        "price_unit": 0.0,
+                        "discount": 0.0,
+                        "tax_ids": [(6, 0, [])],
+                    }
+                )
                 self.line_keys.append((line.gid, Decimal(str(component.quantity))))
         return values
 
@@ -345,7 +371,7 @@ class OrderImporter:
         bundles = self.env["shopify.sync.bundle"]._for_variants(self.backend, [line.variant_gid for _i, line in lines])
         methods = matcher.methods
         # The methods before 'barcode' in the store's order need no API call.
-        offline = methods[:methods.index("barcode")] if "barcode" in methods else methods
+        offline = methods[: methods.index("barcode")] if "barcode" in methods else methods
         for index, line in lines:
             bundle = bundles.get(line.variant_gid)
             if bundle:
@@ -360,8 +386,11 @@ class OrderImporter:
         asked = [line.variant_gid for _i, line in pending if line.variant_gid]
         barcodes = self._barcodes(asked) if asked and "barcode" in methods else {}
         for index, line in pending:
-            product = matcher.match(line.variant_gid, line.sku, barcodes.get(line.variant_gid)) \
-                if barcodes.get(line.variant_gid) else None
+            product = (
+                matcher.match(line.variant_gid, line.sku, barcodes.get(line.variant_gid))
+                if barcodes.get(line.variant_gid)
+                else None
+            )
             if not product and line.custom:
                 product = self._custom_item_product(line)
             if not product:
@@ -375,7 +404,8 @@ class OrderImporter:
         if missing:
             raise DataError(
                 f"Order {self.order.name}: {'; '.join(missing)} has no Odoo product."
-                if len(missing) == 1 else f"Order {self.order.name}: no Odoo product for {'; '.join(missing)}.",
+                if len(missing) == 1
+                else f"Order {self.order.name}: no Odoo product for {'; '.join(missing)}.",
                 fix="Create the product in Odoo with that internal reference (or barcode), or bind the "
                 "variant, then Retry.",
             )
@@ -387,7 +417,8 @@ class OrderImporter:
             raise ConfigurationError(
                 f"Order {self.order.name} has the custom item '{line.title}' (no product in Shopify), and store "
                 f"{self.backend.name} has no custom item product.",
-                fix="Choose a 'Custom item product' on the store's Orders tab, then Retry.")
+                fix="Choose a 'Custom item product' on the store's Orders tab, then Retry.",
+            )
         return product
 
     def _barcodes(self, variant_gids):
@@ -424,7 +455,8 @@ class OrderImporter:
                     continue
                 if row.tax_id.price_include != self.order.taxes_included:
                     raise ConfigurationError(
-                        f"Order {self.order.name} has prices {'including' if self.order.taxes_included else 'excluding'}"
+                        f"Order {self.order.name} has prices "
+                        f"{'including' if self.order.taxes_included else 'excluding'}"
                         f" tax, but tax '{row.tax_id.name}' mapped from '{tax_line.title}' is "
                         f"{'tax-included' if row.tax_id.price_include else 'tax-excluded'}.",
                         fix="Map this Shopify tax to an Odoo tax with the matching 'Included in price' setting.",
@@ -452,25 +484,29 @@ class OrderImporter:
         order is refused with both figures, and the savepoint drops everything written.
         """
         if self._totals_mismatch(sale):
-            lines = sale_lines or sale.order_line.filtered(lambda l: not l.display_type).sorted("id")
-            for sale_line, line in zip(lines, self.order.lines):
+            lines = sale_lines or sale.order_line.filtered(lambda ln: not ln.display_type).sorted("id")
+            for sale_line, line in zip(lines, self.order.lines, strict=False):
                 if not line.discount or not line.quantity:
                     continue
                 net_unit = line.net / line.quantity
                 if net_unit == net_unit.quantize(CENT):
-                    sale_line.write({
-                        "price_unit": float(net_unit),
-                        "discount": 0.0,
-                        "name": f"{sale_line.name} (Shopify discount {line.discount} on "
-                        f"{line.quantity.normalize()} x {line.unit_price})",
-                    })
+                    sale_line.write(
+                        {
+                            "price_unit": float(net_unit),
+                            "discount": 0.0,
+                            "name": f"{sale_line.name} (Shopify discount {line.discount} on "
+                            f"{line.quantity.normalize()} x {line.unit_price})",
+                        }
+                    )
         self._check_totals(sale)
 
     def _totals_mismatch(self, sale):
         order = self.order
         currency = sale.currency_id
-        return (odoo_amount(sale.amount_tax, currency), odoo_amount(sale.amount_total, currency)) != \
-            (order.total_tax, order.total_price)
+        return (odoo_amount(sale.amount_tax, currency), odoo_amount(sale.amount_total, currency)) != (
+            order.total_tax,
+            order.total_price,
+        )
 
     def _check_totals(self, sale):
         order = self.order
@@ -521,7 +557,8 @@ class OrderImporter:
         sale.shopify_invoiced_as_charged = True
         invoice = sale._create_invoices()
         gift_cards = invoice.invoice_line_ids.filtered(
-            lambda l: l.product_id and l.product_id == self.backend.gift_card_product_id)
+            lambda ln: ln.product_id and ln.product_id == self.backend.gift_card_product_id
+        )
         if gift_cards:
             # A gift card sold is owed to its holder until redeemed: a liability, not revenue.
             gift_cards.account_id = self.backend._gift_card_account()
@@ -532,22 +569,24 @@ class OrderImporter:
         total = odoo_amount(invoice.amount_total, invoice.currency_id)
         if total != order.total_price:
             raise DataError(
-                f"Invoice of {order.name} would be {total} but Shopify charged {order.total_price} "
-                f"({order.currency}).",
+                f"Invoice of {order.name} would be {total} but Shopify charged {order.total_price} ({order.currency}).",
                 fix="A line of the sale order was changed in Odoo: correct it to Shopify's order, then Retry; "
                 "or invoice by hand.",
             )
         summary = f"{sale.name}: {invoice.name} of {total} {order.currency}, dated {invoice.invoice_date}"
         if placed and invoice.date != placed:
-            summary += (f"; accounting date {invoice.date}: {placed} is in a period locked in Odoo, and Odoo's "
-                        "lock-date rules moved it")
+            summary += (
+                f"; accounting date {invoice.date}: {placed} is in a period locked in Odoo, and Odoo's "
+                "lock-date rules moved it"
+            )
         self.job.result_summary = summary + "."
         rounding = amount(self.payload, "total_cash_rounding_payment_adjustment", self.backend.order_currency_mode)
         if rounding:
             self.job._add_warning(
                 f"{order.name} was paid in cash with a rounding adjustment of {rounding} {order.currency} "
                 f"(Shopify's cash rounding): the difference it leaves between {invoice.name} and its cash payment "
-                "is not written off automatically; write it off on the company's cash rounding account.")
+                "is not written off automatically; write it off on the company's cash rounding account."
+            )
         return invoice
 
     def _customer_note(self, sale):
@@ -557,8 +596,11 @@ class OrderImporter:
         if note == (sale.shopify_sync_customer_note or ""):
             return
         sale.shopify_sync_customer_note = note or False
-        body = f"Customer note from Shopify ({self.order.name}): {note}" if note else \
-            f"The customer note was removed in Shopify ({self.order.name})."
+        body = (
+            f"Customer note from Shopify ({self.order.name}): {note}"
+            if note
+            else f"The customer note was removed in Shopify ({self.order.name})."
+        )
         sale.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
 
     def _cancel(self, sale):

@@ -22,8 +22,10 @@ RECIPIENT_FIELDS = ("name", "company_name", "phone")
 
 
 def _same_address(partner, values, fields=ADDRESS_FIELDS):
-    return all((partner[key].id if key.endswith("_id") else (partner[key] or False)) == (values[key] or False)
-               for key in fields)
+    return all(
+        (partner[key].id if key.endswith("_id") else (partner[key] or False)) == (values[key] or False)
+        for key in fields
+    )
 
 
 def normalize_phone(job, phone, country_code):
@@ -32,10 +34,10 @@ def normalize_phone(job, phone, country_code):
         return False
     try:
         number = phonenumbers.parse(phone, (country_code or "").upper() or None)
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     except phonenumbers.NumberParseException:
-        pass
+        number = None  # not a number at all: kept as given, with the warning below
+    if number is not None and phonenumbers.is_valid_number(number):
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     job._add_warning(f"Phone '{phone}' kept as given: not a valid number for {country_code or 'any country'}.")
     return phone
 
@@ -58,8 +60,10 @@ class PartnerResolver:
         if code not in self._countries:
             self._countries[code] = self.env["res.country"].search([("code", "=", code)], limit=1)
         if not self._countries[code]:
-            raise DataError(f"Country code '{code}' of {label} is unknown to Odoo.",
-                            fix="Check the address in Shopify, or add the country in Odoo.")
+            raise DataError(
+                f"Country code '{code}' of {label} is unknown to Odoo.",
+                fix="Check the address in Shopify, or add the country in Odoo.",
+            )
         return self._countries[code]
 
     def state(self, country, code, name, label):
@@ -112,8 +116,11 @@ class PartnerResolver:
 
     def _candidates(self):
         """Domain of the contacts this store may match: its company's or shared, not staff."""
-        return [("parent_id", "=", False), ("company_id", "in", [False, self.company.id]),
-                ("id", "not in", self._staff_partners())]
+        return [
+            ("parent_id", "=", False),
+            ("company_id", "in", [False, self.company.id]),
+            ("id", "not in", self._staff_partners()),
+        ]
 
     # -- contacts ----------------------------------------------------------------------------
 
@@ -128,8 +135,9 @@ class PartnerResolver:
         # A B2B order's addresses are the company's (its location), not the buyer's.
         holder = customer.commercial_partner_id if order.company_gid else customer
         invoice = self.child_address(holder, order.billing_address, "invoice", f"the billing address of {order.name}")
-        delivery = self.child_address(holder, order.shipping_address, "delivery",
-                                      f"the shipping address of {order.name}")
+        delivery = self.child_address(
+            holder, order.shipping_address, "delivery", f"the shipping address of {order.name}"
+        )
         return customer, invoice, delivery
 
     def customer(self, order):
@@ -158,7 +166,9 @@ class PartnerResolver:
             address = customer.get("default_address") or order.billing_address or {}
             values = self.address_values(address, "the customer's address") if address else {}
             values.update(
-                name=self._person_name(customer, email), email=email, customer_rank=1,
+                name=self._person_name(customer, email),
+                email=email,
+                customer_rank=1,
                 company_id=self._owner_company(),
                 phone=normalize_phone(self.job, customer.get("phone"), address.get("country_code"))
                 or values.get("phone", False),
@@ -188,8 +198,9 @@ class PartnerResolver:
         address = order.billing_address or order.shipping_address or {}
         name = (address.get("company") or "").strip() or f"Shopify company {order.company_gid.rsplit('/', 1)[-1]}"
         values = self.address_values(address, f"the billing address of {order.name}") if address else {}
-        partner = self.env["res.partner"].create(dict(
-            values, name=name, is_company=True, customer_rank=1, company_id=self._owner_company()))
+        partner = self.env["res.partner"].create(
+            dict(values, name=name, is_company=True, customer_rank=1, company_id=self._owner_company())
+        )
         bindings._bind(self.backend, order.company_gid, partner)
         return partner
 
@@ -202,14 +213,16 @@ class PartnerResolver:
                 raise ConfigurationError(
                     f"Order {order.name} has no customer, e-mail or address, and store {self.backend.name} "
                     "has no customer for such orders.",
-                    fix="Choose a 'Customer of orders without one' on the store's Orders tab, then Retry.")
+                    fix="Choose a 'Customer of orders without one' on the store's Orders tab, then Retry.",
+                )
             return self.backend.default_customer_id
         values = self.address_values(address, f"order {order.name}")
         name = self._person_name(address, f"Guest of {order.name}")
         domain = [("name", "=", name), ("email", "=", False)] + self._candidates()
         domain += [(key, "=", values[key]) for key in ADDRESS_FIELDS]
         return self.env["res.partner"].search(domain, limit=1) or self.env["res.partner"].create(
-            dict(values, name=name, customer_rank=1, company_id=self._owner_company()))
+            dict(values, name=name, customer_rank=1, company_id=self._owner_company())
+        )
 
     def child_address(self, partner, address, kind, label):
         """Invoice or delivery contact for an address: the partner itself or a child contact, reused
@@ -217,13 +230,15 @@ class PartnerResolver:
         if not address:
             return partner
         values = self.address_values(address, label)
-        values.update(name=self._person_name(address, partner.name),
-                      company_name=(address.get("company") or "").strip() or False)
+        values.update(
+            name=self._person_name(address, partner.name), company_name=(address.get("company") or "").strip() or False
+        )
         # A parcel goes to its recipient: a delivery contact is also the name, company and phone.
         recipient = kind == "delivery"
         compared = ADDRESS_FIELDS + (("name",) + (("phone",) if values["phone"] else ()) if recipient else ())
         if _same_address(partner, values, compared) and not (
-                recipient and values["company_name"] and values["company_name"] != partner.commercial_company_name):
+            recipient and values["company_name"] and values["company_name"] != partner.commercial_company_name
+        ):
             return partner
         for child in partner.child_ids.filtered(lambda c: c.type == kind):
             if _same_address(child, values, ADDRESS_FIELDS + (RECIPIENT_FIELDS if recipient else ())):

@@ -33,15 +33,18 @@ def _account(client_data):
     if account is None:
         raise ConfigurationError(
             "The store has no Shopify Payments account: there are no payouts to import.",
-            fix="Activate Shopify Payments in Shopify (Settings > Payments), or turn Payouts off on the store.")
+            fix="Activate Shopify Payments in Shopify (Settings > Payments), or turn Payouts off on the store.",
+        )
     return account
 
 
 def _currency(env, code):
     currency = env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
     if not currency:
-        raise ConfigurationError(f"Currency {code} does not exist in Odoo.",
-                                 fix=f"Activate {code} under Accounting > Configuration > Currencies, then Retry.")
+        raise ConfigurationError(
+            f"Currency {code} does not exist in Odoo.",
+            fix=f"Activate {code} under Accounting > Configuration > Currencies, then Retry.",
+        )
     return currency
 
 
@@ -63,6 +66,7 @@ def _write_changed(record, vals):
 
 # -- import --------------------------------------------------------------------------------------
 
+
 class PayoutImport:
     def __init__(self, job):
         self.job = job
@@ -79,8 +83,11 @@ class PayoutImport:
         return " ".join(terms)
 
     def run(self):
-        account = _account(self.client.execute(
-            queries.PAYOUTS, {"query": self._search("issued_at"), "after": self.params.get("after")}))
+        account = _account(
+            self.client.execute(
+                queries.PAYOUTS, {"query": self._search("issued_at"), "after": self.params.get("after")}
+            )
+        )
         page = account["payouts"]
         counts = {"new": 0, "updated": 0, "unchanged": 0}
         for node in page["nodes"]:
@@ -91,12 +98,15 @@ class PayoutImport:
             elif payout.move_id and not payout.reconciled:  # orders may have arrived since
                 payout._queue_job("payouts/reconcile")
         number = self.params.get("page", 1)
-        summary = (f"Page {number}: {len(page['nodes'])} payout(s): {counts['new']} new, {counts['updated']} "
-                   f"updated, {counts['unchanged']} unchanged.")
+        summary = (
+            f"Page {number}: {len(page['nodes'])} payout(s): {counts['new']} new, {counts['updated']} "
+            f"updated, {counts['unchanged']} unchanged."
+        )
         if page["pageInfo"]["hasNextPage"]:
             params = dict(self.params, after=page["pageInfo"]["endCursor"], page=number + 1)
             follow = self.env["shopify.sync.job"]._create_outbound(
-                self.backend, "payout", self.job.topic, payload=params, ref=f"{params['label']} (page {number + 1})")
+                self.backend, "payout", self.job.topic, payload=params, ref=f"{params['label']} (page {number + 1})"
+            )
             follow._enqueue()
         else:
             disputes = self._import_disputes()
@@ -137,8 +147,12 @@ class PayoutImport:
         existing = {line.shopify_gid: line for line in payout.line_ids}
         after, changed = None, False
         while True:
-            page = _account(self.client.execute(queries.PAYOUT_BALANCE_TRANSACTIONS, {
-                "query": f"payments_transfer_id:{payout.legacy_id}", "after": after}))["balanceTransactions"]
+            page = _account(
+                self.client.execute(
+                    queries.PAYOUT_BALANCE_TRANSACTIONS,
+                    {"query": f"payments_transfer_id:{payout.legacy_id}", "after": after},
+                )
+            )["balanceTransactions"]
             for node in page["nodes"]:
                 if node["type"] in plan.TRANSFER_TYPES:
                     continue
@@ -161,8 +175,13 @@ class PayoutImport:
                 if line:
                     changed = _write_changed(line, vals) or changed
                 else:
-                    Line.create(dict({k: float(v) if isinstance(v, Decimal) else v for k, v in vals.items()},
-                                     payout_id=payout.id, shopify_gid=tx.gid))
+                    Line.create(
+                        dict(
+                            {k: float(v) if isinstance(v, Decimal) else v for k, v in vals.items()},
+                            payout_id=payout.id,
+                            shopify_gid=tx.gid,
+                        )
+                    )
                     changed = True
             if not page["pageInfo"]["hasNextPage"]:
                 break
@@ -178,8 +197,9 @@ class PayoutImport:
     def _import_disputes(self):
         after, count = None, 0
         while True:
-            page = _account(self.client.execute(
-                queries.DISPUTES, {"query": self._search("initiated_at"), "after": after}))["disputes"]
+            page = _account(
+                self.client.execute(queries.DISPUTES, {"query": self._search("initiated_at"), "after": after})
+            )["disputes"]
             for node in page["nodes"]:
                 _store_dispute(self.backend, _dispute_from_graphql(node), event_at=fields.Datetime.now())
                 count += 1
@@ -191,12 +211,15 @@ class PayoutImport:
 @register("payouts/import", "payout", webhook=False)
 def import_payouts(job):
     if not job.backend_id.sync_payouts:
-        raise ConfigurationError(f"The Payouts workflow is off on store {job.backend_id.name}.",
-                                 fix="Tick Payouts on the store's Workflows tab, then Retry.")
+        raise ConfigurationError(
+            f"The Payouts workflow is off on store {job.backend_id.name}.",
+            fix="Tick Payouts on the store's Workflows tab, then Retry.",
+        )
     PayoutImport(job).run()
 
 
 # -- links between Shopify transactions and Odoo records -------------------------------------------
+
 
 def _link_lines(lines):
     """Find each line's order, payment (bound to its Shopify order transaction) and dispute."""
@@ -214,7 +237,8 @@ def _link_lines(lines):
                 vals["payment_id"] = payment.id
         if line.source_type == "DISPUTE" and line.source_id and not line.dispute_id:
             dispute = lines.env["shopify.sync.dispute"].search(
-                [("backend_id", "=", backend.id), ("shopify_gid", "=", to_gid(DISPUTE, line.source_id))], limit=1)
+                [("backend_id", "=", backend.id), ("shopify_gid", "=", to_gid(DISPUTE, line.source_id))], limit=1
+            )
             if dispute:
                 vals["dispute_id"] = dispute.id
         if vals:
@@ -223,12 +247,16 @@ def _link_lines(lines):
 
 # -- booking ---------------------------------------------------------------------------------------
 
+
 def _payout_of(job):
     payout = job.env["shopify.sync.payout"].search(
-        [("backend_id", "=", job.backend_id.id), ("shopify_gid", "=", job.shopify_gid)], limit=1)
+        [("backend_id", "=", job.backend_id.id), ("shopify_gid", "=", job.shopify_gid)], limit=1
+    )
     if not payout:
-        raise DataError(f"Payout {job.shopify_gid} is not in Odoo.",
-                        fix="Import the payout's period (Shopify Sync > Payouts > Import payouts).")
+        raise DataError(
+            f"Payout {job.shopify_gid} is not in Odoo.",
+            fix="Import the payout's period (Shopify Sync > Payouts > Import payouts).",
+        )
     return payout
 
 
@@ -239,8 +267,10 @@ def _transactions(lines):
 def _create_entry(payout):
     backend, company = payout.backend_id, payout.company_id
     if not backend.payout_journal_id:
-        raise ConfigurationError("No payout journal is set on the store.",
-                                 fix="Set the Payout journal on the store's Payouts tab, then Retry.")
+        raise ConfigurationError(
+            "No payout journal is set on the store.",
+            fix="Set the Payout journal on the store's Payouts tab, then Retry.",
+        )
     node = json.loads(payout.payload or "{}")
     currency = payout.currency_id.name
     net = plan.signed_net(plan.money(node["net"])[0], payout.transaction_type)
@@ -251,8 +281,9 @@ def _create_entry(payout):
     for tx in transactions:
         if plan.route_of(tx.type) != plan.RETRIED:
             continue
-        failed = payout.search([("backend_id", "=", backend.id), ("legacy_id", "=", tx.source_id),
-                                ("status", "=", "FAILED")], limit=1)
+        failed = payout.search(
+            [("backend_id", "=", backend.id), ("legacy_id", "=", tx.source_id), ("status", "=", "FAILED")], limit=1
+        )
         if failed:
             failed_net = plan.signed_net(plan.money(json.loads(failed.payload)["net"])[0], failed.transaction_type)
             failed_payouts[tx.source_id] = (failed_net, _transactions(failed.line_ids))
@@ -264,40 +295,55 @@ def _create_entry(payout):
     if payout.currency_id != company.currency_id:
         # Odoo falls back to a later rate, or to 1.0, when none is known: refuse instead.
         known = payout.currency_id.rate_ids.filtered(
-            lambda r: r.name <= payout.date and (not r.company_id or r.company_id == company))
+            lambda r: r.name <= payout.date and (not r.company_id or r.company_id == company)
+        )
         if not known:
             raise ConfigurationError(
                 f"No {payout.currency_id.name} rate on or before {payout.date} in {company.name}: the payout "
                 "cannot be converted.",
                 fix=f"Add the {payout.currency_id.name} rate under Accounting > Configuration > Currencies, "
-                "then Retry.")
+                "then Retry.",
+            )
         rate = payout.currency_id._get_conversion_rate(payout.currency_id, company.currency_id, company, payout.date)
     accounts = backend._payout_accounts()
-    planned = plan.plan_entry(net, transactions, {route: account.id for route, account in accounts.items()},
-                              rate=rate, company_digits=company.currency_id.decimal_places)
+    planned = plan.plan_entry(
+        net,
+        transactions,
+        {route: account.id for route, account in accounts.items()},
+        rate=rate,
+        company_digits=company.currency_id.decimal_places,
+    )
 
     line_vals, targets = [], []
     for row in planned:
         line = lines_by_gid.get(row.transaction_gid)
         in_company_currency = row.route == plan.CURRENCY or rate is None
-        line_vals.append((0, 0, {
-            "account_id": accounts[row.route].id,
-            "name": f"{payout.name}: {row.label}",
-            "partner_id": line.payment_id.partner_id.id if line and line.payment_id else False,
-            "currency_id": (company.currency_id if in_company_currency else payout.currency_id).id,
-            "amount_currency": float(row.balance if in_company_currency else row.amount),
-            "balance": float(row.balance),
-        }))
+        line_vals.append(
+            (
+                0,
+                0,
+                {
+                    "account_id": accounts[row.route].id,
+                    "name": f"{payout.name}: {row.label}",
+                    "partner_id": line.payment_id.partner_id.id if line and line.payment_id else False,
+                    "currency_id": (company.currency_id if in_company_currency else payout.currency_id).id,
+                    "amount_currency": float(row.balance if in_company_currency else row.amount),
+                    "balance": float(row.balance),
+                },
+            )
+        )
         targets.append(line if row.route == plan.CLEARING else None)
-    move = payout.env["account.move"].create({
-        "move_type": "entry",
-        "journal_id": backend.payout_journal_id.id,
-        "date": payout.date,
-        "ref": f"Shopify {payout.name} ({payout.reference})",
-        "line_ids": line_vals,
-    })
+    move = payout.env["account.move"].create(
+        {
+            "move_type": "entry",
+            "journal_id": backend.payout_journal_id.id,
+            "date": payout.date,
+            "ref": f"Shopify {payout.name} ({payout.reference})",
+            "line_ids": line_vals,
+        }
+    )
     move.action_post()
-    for target, move_line in zip(targets, move.line_ids.sorted("id")):
+    for target, move_line in zip(targets, move.line_ids.sorted("id"), strict=False):
         if target:
             target.move_line_id = move_line
     return move
@@ -307,7 +353,8 @@ def _reconcile(payout):
     """Reconcile the entry's charge and refund lines with their payments. Returns the payout
     lines still open (their order or payment is not in Odoo, or does not fit)."""
     lines = payout.env["shopify.sync.payout.line"].search(
-        [("move_line_id.move_id", "=", payout.move_id.id), ("transaction_type", "in", list(RECONCILED_TYPES))])
+        [("move_line_id.move_id", "=", payout.move_id.id), ("transaction_type", "in", list(RECONCILED_TYPES))]
+    )
     _link_lines(lines)
     clearing = payout.backend_id.payout_clearing_account_id
     for line in lines.filtered(lambda item: not item.reconciled):
@@ -317,22 +364,30 @@ def _reconcile(payout):
             if not line.sale_order_id:
                 issue = f"Order {line.order_name or line.order_gid} is not in Odoo: import it."
             else:
-                issue = (f"Order {line.sale_order_id.name} has no payment for Shopify transaction "
-                         f"{line.order_transaction_id}: import the order's payments again.")
+                issue = (
+                    f"Order {line.sale_order_id.name} has no payment for Shopify transaction "
+                    f"{line.order_transaction_id}: import the order's payments again."
+                )
         else:
             counterpart = payment.move_id.line_ids.filtered(
-                lambda item: item.account_id == clearing and not item.reconciled)
+                lambda item: item.account_id == clearing and not item.reconciled
+            )
             if not counterpart:
                 booked_on = payment.move_id.line_ids.filtered(
-                    lambda item: item.account_id.account_type in ("asset_current", "asset_cash")).account_id
-                issue = (f"Payment {payment.name} is not open on the clearing account {clearing.display_name}"
-                         + (f" (it is booked on {', '.join(booked_on.mapped('display_name'))})" if booked_on else "")
-                         + ": make the Shopify Payments journal's outstanding account the clearing account.")
+                    lambda item: item.account_id.account_type in ("asset_current", "asset_cash")
+                ).account_id
+                issue = (
+                    f"Payment {payment.name} is not open on the clearing account {clearing.display_name}"
+                    + (f" (it is booked on {', '.join(booked_on.mapped('display_name'))})" if booked_on else "")
+                    + ": make the Shopify Payments journal's outstanding account the clearing account."
+                )
             else:
                 (line.move_line_id | counterpart).reconcile()
                 if not line.move_line_id.reconciled:
-                    issue = (f"Payment {payment.name} and Shopify's {line.transaction_type.lower()} "
-                             f"{line.amount} differ: check the order's payments.")
+                    issue = (
+                        f"Payment {payment.name} and Shopify's {line.transaction_type.lower()} "
+                        f"{line.amount} differ: check the order's payments."
+                    )
         line.write({"reconciled": not issue, "issue": issue or False})
     open_lines = lines.filtered(lambda item: not item.reconciled)
     _write_changed(payout, {"reconciled": not open_lines, "open_line_count": len(open_lines)})
@@ -341,8 +396,10 @@ def _reconcile(payout):
 
 def _open_lines_message(open_lines):
     orders = sorted({line.order_name or line.order_gid or line.shopify_gid for line in open_lines})
-    return (f"{len(open_lines)} charge(s)/refund(s) not reconciled, orders: {', '.join(orders)}.",
-            "\n".join(line.issue for line in open_lines if line.issue))
+    return (
+        f"{len(open_lines)} charge(s)/refund(s) not reconciled, orders: {', '.join(orders)}.",
+        "\n".join(line.issue for line in open_lines if line.issue),
+    )
 
 
 @register("payouts/book", "payout", webhook=False)
@@ -376,24 +433,36 @@ def reconcile_payout(job):
     open_lines = _reconcile(payout)
     if open_lines:
         message, details = _open_lines_message(open_lines)
-        raise DataError(f"{payout.name}: {message}\n{details}",
-                        fix="Import those orders and their payments (Shopify Sync > Import orders), then Retry.")
+        raise DataError(
+            f"{payout.name}: {message}\n{details}",
+            fix="Import those orders and their payments (Shopify Sync > Import orders), then Retry.",
+        )
     job.result_summary = f"{payout.name}: every charge and refund is reconciled."
     return payout
 
 
 # -- disputes --------------------------------------------------------------------------------------
 
+
 def _dispute_from_graphql(node):
     amount, currency = plan.money(node["amount"])
     order = node.get("order") or {}
     reason = node.get("reasonDetails") or {}
     return {
-        "gid": node["id"], "legacy_id": str(node.get("legacyResourceId") or ""), "status": node["status"],
-        "kind": node.get("type"), "reason": reason.get("reason"), "network_reason_code": reason.get("networkReasonCode"),
-        "order_gid": order.get("id"), "order_name": order.get("name"), "amount": amount, "currency": currency,
-        "initiated_at": node.get("initiatedAt"), "evidence_due_by": node.get("evidenceDueBy"),
-        "evidence_sent_on": node.get("evidenceSentOn"), "finalized_on": node.get("finalizedOn"),
+        "gid": node["id"],
+        "legacy_id": str(node.get("legacyResourceId") or ""),
+        "status": node["status"],
+        "kind": node.get("type"),
+        "reason": reason.get("reason"),
+        "network_reason_code": reason.get("networkReasonCode"),
+        "order_gid": order.get("id"),
+        "order_name": order.get("name"),
+        "amount": amount,
+        "currency": currency,
+        "initiated_at": node.get("initiatedAt"),
+        "evidence_due_by": node.get("evidenceDueBy"),
+        "evidence_sent_on": node.get("evidenceSentOn"),
+        "finalized_on": node.get("finalizedOn"),
     }
 
 
@@ -403,13 +472,20 @@ def _dispute_from_webhook(body):
         raise DataError("The dispute webhook has no dispute id.", fix="Nothing to fix in Odoo: cancel the job.")
     gid = to_gid(DISPUTE, body.get("admin_graphql_api_id") or body["id"])
     return {
-        "gid": gid, "legacy_id": str(body["id"]), "status": (body.get("status") or "").upper() or False,
-        "kind": (body.get("type") or "").upper() or False, "reason": body.get("reason"),
+        "gid": gid,
+        "legacy_id": str(body["id"]),
+        "status": (body.get("status") or "").upper() or False,
+        "kind": (body.get("type") or "").upper() or False,
+        "reason": body.get("reason"),
         "network_reason_code": body.get("network_reason_code"),
-        "order_gid": to_gid("Order", body["order_id"]) if body.get("order_id") else None, "order_name": None,
-        "amount": plan.money(body.get("amount"))[0], "currency": body.get("currency"),
-        "initiated_at": body.get("initiated_at"), "evidence_due_by": body.get("evidence_due_by"),
-        "evidence_sent_on": body.get("evidence_sent_on"), "finalized_on": body.get("finalized_on"),
+        "order_gid": to_gid("Order", body["order_id"]) if body.get("order_id") else None,
+        "order_name": None,
+        "amount": plan.money(body.get("amount"))[0],
+        "currency": body.get("currency"),
+        "initiated_at": body.get("initiated_at"),
+        "evidence_due_by": body.get("evidence_due_by"),
+        "evidence_sent_on": body.get("evidence_sent_on"),
+        "finalized_on": body.get("finalized_on"),
     }
 
 
@@ -439,16 +515,26 @@ def _store_dispute(backend, data, event_at=None):
     elif order and order._name == "sale.order":
         vals["order_name"] = order.name
     if not dispute:
-        dispute = Dispute.create(dict({k: float(v) if isinstance(v, Decimal) else v for k, v in vals.items()},
-                                      backend_id=backend.id, shopify_gid=data["gid"]))
+        dispute = Dispute.create(
+            dict(
+                {k: float(v) if isinstance(v, Decimal) else v for k, v in vals.items()},
+                backend_id=backend.id,
+                shopify_gid=data["gid"],
+            )
+        )
         changed = True
     else:
         changed = _write_changed(dispute, vals)
     if changed and event_at:  # what Odoo holds is as of this moment: older events change nothing
         dispute.last_event_at = event_at
-    lines = backend.env["shopify.sync.payout.line"].search([
-        ("backend_id", "=", backend.id), ("source_type", "=", "DISPUTE"), ("source_id", "=", data["legacy_id"]),
-        ("dispute_id", "=", False)])
+    lines = backend.env["shopify.sync.payout.line"].search(
+        [
+            ("backend_id", "=", backend.id),
+            ("source_type", "=", "DISPUTE"),
+            ("source_id", "=", data["legacy_id"]),
+            ("dispute_id", "=", False),
+        ]
+    )
     lines.write({"dispute_id": dispute.id})
     return dispute, changed
 
@@ -459,6 +545,7 @@ def dispute_event(job):
     data = _dispute_from_webhook(job._payload_json())
     job.write({"shopify_gid": data["gid"], "shopify_ref": f"dispute {data['legacy_id']} ({data['status']})"})
     dispute, changed = _store_dispute(job.backend_id, data, event_at=job.triggered_at or job.date_received)
-    job.result_summary = (f"{dispute.name}: {dispute.status}." if changed
-                          else f"{dispute.name}: nothing newer than what Odoo holds.")
+    job.result_summary = (
+        f"{dispute.name}: {dispute.status}." if changed else f"{dispute.name}: nothing newer than what Odoo holds."
+    )
     return dispute

@@ -12,8 +12,13 @@ from ..lib import queries
 from ..lib.errors import DataError
 from ..lib.gid import to_gid
 from ..lib.product_mapping import (
-    catalog_from_bulk_lines, catalog_parts, combination_differences, normalise_sku, parse_graphql_product,
-    parse_webhook_product, shape_differences,
+    catalog_from_bulk_lines,
+    catalog_parts,
+    combination_differences,
+    normalise_sku,
+    parse_graphql_product,
+    parse_webhook_product,
+    shape_differences,
 )
 from ..lib.registry import register
 from ..models.shopify_sync_job import parse_shopify_datetime
@@ -68,7 +73,8 @@ class ProductMatcher:
         self.env.cr.execute(
             r"""SELECT id FROM product_product
                  WHERE active AND lower(btrim(regexp_replace(default_code, '\s+', ' ', 'g'))) = %s""",
-            [key])
+            [key],
+        )
         ids = [row[0] for row in self.env.cr.fetchall()]
         return self._unique([("id", "in", ids)], f"SKU {sku}") if ids else self.Product
 
@@ -78,8 +84,10 @@ class ProductMatcher:
     def _unique(self, domain, label):
         products = self.Product.search(domain + [("company_id", "in", [False, self.company.id])], limit=2)
         if len(products) > 1:
-            raise DataError(f"{label} matches several Odoo products: {', '.join(products.mapped('display_name'))}.",
-                            fix="Make the reference unique in Odoo, or bind the variant, then Retry.")
+            raise DataError(
+                f"{label} matches several Odoo products: {', '.join(products.mapped('display_name'))}.",
+                fix="Make the reference unique in Odoo, or bind the variant, then Retry.",
+            )
         return products
 
 
@@ -117,8 +125,9 @@ class CatalogImporter:
             if variant.gid in bundles:
                 # Its inventory item publishes the bundle's availability (stock export).
                 if variant.inventory_item_gid:
-                    self.bindings._bind(backend, variant.inventory_item_gid, bundles[variant.gid].product_id,
-                                        updated_at=updated_at)
+                    self.bindings._bind(
+                        backend, variant.inventory_item_gid, bundles[variant.gid].product_id, updated_at=updated_at
+                    )
                 continue
             found = self.matcher.match(variant.gid, variant.sku, variant.barcode)
             if found:
@@ -158,7 +167,8 @@ class CatalogImporter:
             raise DataError(
                 f"The variants of Shopify product '{product.title}' ({product.gid}) match products of "
                 f"several Odoo templates: {', '.join(templates.mapped('display_name'))}.",
-                fix="Bind the variants to products of one template (or fix the SKUs), then Retry.")
+                fix="Bind the variants to products of one template (or fix the SKUs), then Retry.",
+            )
         return templates[:1] if len(templates) == 1 else (template or templates[:1])
 
     def _check_shape(self, product, template, goods):
@@ -168,12 +178,14 @@ class CatalogImporter:
             for variant in product.variants:
                 record = goods.get(variant.gid)
                 if record:
-                    combination = {ptav.attribute_id.name: ptav.name
-                                   for ptav in record.product_template_attribute_value_ids}
+                    combination = {
+                        ptav.attribute_id.name: ptav.name for ptav in record.product_template_attribute_value_ids
+                    }
                     wrong = combination_differences(variant.options, combination)
                     if wrong:
-                        problems.append(f"variant '{variant.title}' is bound to {record.display_name}: "
-                                        + "; ".join(wrong))
+                        problems.append(
+                            f"variant '{variant.title}' is bound to {record.display_name}: " + "; ".join(wrong)
+                        )
         if problems:
             shopify = ", ".join(name for name, _values in product.options) or "none"
             raise DataError(
@@ -181,23 +193,26 @@ class CatalogImporter:
                 f"'{template.display_name}': {'; '.join(problems)}. Shopify options: {shopify}; Odoo "
                 f"attributes: {', '.join(names) or 'none'}.",
                 fix="Make the options in Shopify and the attributes in Odoo agree (or bind the variants to "
-                "the right products), then Retry.")
+                "the right products), then Retry.",
+            )
 
     # -- creation ----------------------------------------------------------------------------
 
     def _create_missing(self, product, template, missing, matched):
         if not template:
-            template = self.env["product.template"].create({
-                "name": product.title or missing[0].title,
-                "type": "consu",
-                "is_storable": any(v.tracked is not False for v in missing),
-                "list_price": float(min(v.price for v in product.variants)),
-                "company_id": self.backend.company_id.id,
-                "attribute_line_ids": [
-                    (0, 0, {"attribute_id": attribute.id, "value_ids": [(6, 0, values.ids)]})
-                    for attribute, values in self._attribute_values(product.options)
-                ],
-            })
+            template = self.env["product.template"].create(
+                {
+                    "name": product.title or missing[0].title,
+                    "type": "consu",
+                    "is_storable": any(v.tracked is not False for v in missing),
+                    "list_price": float(min(v.price for v in product.variants)),
+                    "company_id": self.backend.company_id.id,
+                    "attribute_line_ids": [
+                        (0, 0, {"attribute_id": attribute.id, "value_ids": [(6, 0, values.ids)]})
+                        for attribute, values in self._attribute_values(product.options)
+                    ],
+                }
+            )
         for variant in missing:
             record = self._variant_of(template, variant)
             if not record or record in matched.values():
@@ -218,7 +233,8 @@ class CatalogImporter:
         result = []
         for name, values in options:
             attribute = Attribute.search([("name", "=ilike", name)], limit=1) or Attribute.create(
-                {"name": name, "create_variant": "dynamic"})
+                {"name": name, "create_variant": "dynamic"}
+            )
             result.append((attribute, self._values(attribute, values)))
         return result
 
@@ -226,8 +242,9 @@ class CatalogImporter:
         Value = self.env["product.attribute.value"]
         found = Value
         for name in names:
-            found |= attribute.value_ids.filtered(lambda v: v.name.strip().lower() == name.strip().lower())[:1] or \
-                Value.create({"attribute_id": attribute.id, "name": name})
+            found |= attribute.value_ids.filtered(lambda v, name=name: v.name.strip().lower() == name.strip().lower())[
+                :1
+            ] or Value.create({"attribute_id": attribute.id, "name": name})
         return found
 
     def _variant_of(self, template, variant):
@@ -235,14 +252,18 @@ class CatalogImporter:
         value Odoo's attribute line lacks; made on demand for dynamic attributes."""
         ptavs = self.env["product.template.attribute.value"]
         for line in template.attribute_line_ids:
-            value_name = next((v for k, v in variant.options.items()
-                               if k.strip().lower() == line.attribute_id.name.strip().lower()), None)
+            value_name = next(
+                (v for k, v in variant.options.items() if k.strip().lower() == line.attribute_id.name.strip().lower()),
+                None,
+            )
             if value_name is None:
                 return None
             value = self._values(line.attribute_id, [value_name])
             if value not in line.value_ids:
                 line.value_ids = [(4, value.id)]
-            ptavs |= line.product_template_value_ids.filtered(lambda p, value=value: p.product_attribute_value_id == value)
+            ptavs |= line.product_template_value_ids.filtered(
+                lambda p, value=value: p.product_attribute_value_id == value
+            )
         existing = template._get_variant_for_combination(ptavs)
         if existing:
             return existing
@@ -274,8 +295,10 @@ class CatalogImporter:
             if prices and float(prices[0]) != template.list_price:
                 values["list_price"] = float(prices[0])
             if len(prices) > 1:
-                self.warn(f"'{product.title}': variant prices differ in Shopify ({', '.join(map(str, prices))}); "
-                          f"Odoo keeps one sales price per product, set to the lowest. Orders keep Shopify's price.")
+                self.warn(
+                    f"'{product.title}': variant prices differ in Shopify ({', '.join(map(str, prices))}); "
+                    f"Odoo keeps one sales price per product, set to the lowest. Orders keep Shopify's price."
+                )
         if "status" in self.owned:
             active = product.status != "archived"
             if template.active != active:
@@ -293,8 +316,10 @@ class CatalogImporter:
 
     def summary(self):
         s = self.stats
-        text = (f"{s['products']} product(s): {s['bound']} variant(s) bound, {s['created']} created, "
-                f"{s['unmatched']} left unmatched")
+        text = (
+            f"{s['products']} product(s): {s['bound']} variant(s) bound, {s['created']} created, "
+            f"{s['unmatched']} left unmatched"
+        )
         if s["skipped"]:
             text += f", {s['skipped']} older than the version applied"
         return text + "."
@@ -327,8 +352,9 @@ def _all_variants(client, node):
     nodes = list(variants.get("nodes") or [])
     info = variants.get("pageInfo") or {}
     while info.get("hasNextPage"):
-        page = client.execute(queries.CATALOG_PRODUCT_VARIANTS,
-                              {"id": node["id"], "after": info["endCursor"]})["product"]["variants"]
+        page = client.execute(queries.CATALOG_PRODUCT_VARIANTS, {"id": node["id"], "after": info["endCursor"]})[
+            "product"
+        ]["variants"]
         nodes += page["nodes"]
         info = page["pageInfo"]
     return nodes
@@ -360,16 +386,25 @@ def delete_product(job):
         job._mark_done(summary=f"{gid} was not bound to an Odoo product: nothing to do.")
         return None
     variants = template.with_context(active_test=False).product_variant_ids
-    rows = bindings.search([("backend_id", "=", backend.id), "|",
-                            ("shopify_gid", "=", gid),
-                            "&", ("res_model", "=", "product.product"), ("res_id", "in", variants.ids)])
+    rows = bindings.search(
+        [
+            ("backend_id", "=", backend.id),
+            "|",
+            ("shopify_gid", "=", gid),
+            "&",
+            ("res_model", "=", "product.product"),
+            ("res_id", "in", variants.ids),
+        ]
+    )
     count = len(rows)
     rows.unlink()
     archived = "status" in backend._shopify_owned_fields() and template.active
     if archived:
         template.active = False
-    job._mark_done(summary=f"{count} binding(s) of {template.display_name} removed"
-                   + ("; product archived." if archived else "; the Odoo product is kept."))
+    job._mark_done(
+        summary=f"{count} binding(s) of {template.display_name} removed"
+        + ("; product archived." if archived else "; the Odoo product is kept.")
+    )
     return template
 
 
@@ -409,8 +444,9 @@ def _read_catalog(job, client, options, label):
 
 
 def _bulk_catalog(job, client, options):
-    lines = bulk.result_lines(job, client, options["bulk_operation_id"],
-                              access_fix="Grant the app read_products, then start it again.")
+    lines = bulk.result_lines(
+        job, client, options["bulk_operation_id"], access_fix="Grant the app read_products, then start it again."
+    )
     return catalog_from_bulk_lines(lines)
 
 
@@ -418,16 +454,20 @@ def _split_bulk_catalog(job, client, options):
     entries = _bulk_catalog(job, client, options)
     parts = catalog_parts(entries, CATALOG_PART_PRODUCTS, CATALOG_PART_VARIANTS)
     for number, part in enumerate(parts, start=1):
-        _catalog_follow_up(job, {"create": options.get("create"), "products": part},
-                           f"Catalog part {number}/{len(parts)}")
-    job._mark_done(summary=f"Bulk result: {len(entries)} product(s) "
-                   f"({sum(len(e['variants']) for e in entries)} variants) queued in {len(parts)} part(s).")
+        _catalog_follow_up(
+            job, {"create": options.get("create"), "products": part}, f"Catalog part {number}/{len(parts)}"
+        )
+    job._mark_done(
+        summary=f"Bulk result: {len(entries)} product(s) "
+        f"({sum(len(e['variants']) for e in entries)} variants) queued in {len(parts)} part(s)."
+    )
     return None
 
 
 def _catalog_follow_up(job, payload, ref):
-    follow = job.env["shopify.sync.job"]._create_outbound(job.backend_id, job.workflow, job.topic,
-                                                          payload=payload, ref=ref)
+    follow = job.env["shopify.sync.job"]._create_outbound(
+        job.backend_id, job.workflow, job.topic, payload=payload, ref=ref
+    )
     follow._enqueue()
     return follow
 

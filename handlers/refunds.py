@@ -49,8 +49,10 @@ class RefundImporter:
             delivery.wait_for_order(self.job, refund.order_gid, self.label)
         self.sale = sale.with_company(sale.company_id)
         products = self._products()
-        self.keys = {index: delivery.line_key(self.sale, line.line_item_gid, products[index])
-                     for index, line in enumerate(refund.lines)}
+        self.keys = {
+            index: delivery.line_key(self.sale, line.line_item_gid, products[index])
+            for index, line in enumerate(refund.lines)
+        }
         if None in self.keys.values():
             delivery.wait_for_order_update(self.job, sale, refund.created_at, self.label)
         self._wait_for_shipment(products)
@@ -58,8 +60,11 @@ class RefundImporter:
         self._restock(products)
         record = credit_note or self.sale
         self.bindings._bind(backend, refund.gid, record)
-        summary = (f"{self.label}: {credit_note.name} for {refund.total} on {sale.name}." if credit_note
-                   else f"{self.label}: no money refunded; stock only, on {sale.name}.")
+        summary = (
+            f"{self.label}: {credit_note.name} for {refund.total} on {sale.name}."
+            if credit_note
+            else f"{self.label}: no money refunded; stock only, on {sale.name}."
+        )
         self.job._mark_done(record, summary=summary)
         return record
 
@@ -71,25 +76,31 @@ class RefundImporter:
         Product = self.env["product.product"]
         found, missing = {}, []
         bundles = self.env["shopify.sync.bundle"]._for_variants(
-            self.backend, [line.variant_gid for line in self.refund.lines])
+            self.backend, [line.variant_gid for line in self.refund.lines]
+        )
         for index, line in enumerate(self.refund.lines):
             bundle = bundles.get(line.variant_gid)
             product = bundle.product_id if bundle else None
-            product = product or (self.bindings._record_for(self.backend, line.variant_gid) if line.variant_gid else None)
+            product = product or (
+                self.bindings._record_for(self.backend, line.variant_gid) if line.variant_gid else None
+            )
             if not product and line.sku:
                 product = self.sale.order_line.product_id.filtered(lambda p, sku=line.sku: p.default_code == sku)[:1]
-                product = product or Product.search([("default_code", "=", line.sku),
-                                                     ("company_id", "in", [False, self.sale.company_id.id])], limit=1)
+                product = product or Product.search(
+                    [("default_code", "=", line.sku), ("company_id", "in", [False, self.sale.company_id.id])], limit=1
+                )
             if not product:
-                by_name = self.sale.order_line.filtered(lambda l, t=line.title: l.name == t).product_id
+                by_name = self.sale.order_line.filtered(lambda ln, t=line.title: ln.name == t).product_id
                 product = by_name if len(by_name) == 1 else None
             if not product:
                 missing.append(f"'{line.title}' (SKU {line.sku or 'none'})")
                 continue
             found[index] = product
         if missing:
-            raise DataError(f"{self.label} of {self.sale.name}: no Odoo product for {', '.join(missing)}.",
-                            fix="Bind the variant or give the product that internal reference, then Retry.")
+            raise DataError(
+                f"{self.label} of {self.sale.name}: no Odoo product for {', '.join(missing)}.",
+                fix="Bind the variant or give the product that internal reference, then Retry.",
+            )
         return found
 
     def _sale_line(self, product, line_item_gid=None):
@@ -100,8 +111,8 @@ class RefundImporter:
             for sale_line, _factor in delivery.sale_lines_by_key(self.sale).get(line_item_gid, []):
                 if sale_line.product_id == product:
                     return sale_line
-        lines = self.sale.order_line.filtered(lambda l: l.product_id == product and not l.display_type)
-        return (lines.filtered(lambda l: l.price_unit or l.tax_ids) or lines)[:1]
+        lines = self.sale.order_line.filtered(lambda ln: ln.product_id == product and not ln.display_type)
+        return (lines.filtered(lambda ln: ln.price_unit or ln.tax_ids) or lines)[:1]
 
     # -- credit note -------------------------------------------------------------------------
 
@@ -110,8 +121,10 @@ class RefundImporter:
         if not books_on(self.backend):
             # No invoice is made either: a credit note would be negative revenue with no sale behind it.
             if refund.total:
-                self.job._add_warning(f"{self.label}: invoicing is off for store {self.backend.name}: no credit note "
-                                      f"nor refund payment for the {refund.total} Shopify gave back.")
+                self.job._add_warning(
+                    f"{self.label}: invoicing is off for store {self.backend.name}: no credit note "
+                    f"nor refund payment for the {refund.total} Shopify gave back."
+                )
             return None
         lines = self._credit_lines(products)
         if not lines and not refund.total:
@@ -120,8 +133,10 @@ class RefundImporter:
         if not invoice and sale.state == "cancel":
             # Cancelled before it was ever invoiced: no revenue to take back; the money that went
             # back still is a payment, settling the one received.
-            self.job._add_warning(f"{self.label}: {sale.name} is cancelled and was never invoiced: no credit note; "
-                                  "the refund transactions are booked as payments.")
+            self.job._add_warning(
+                f"{self.label}: {sale.name} is cancelled and was never invoiced: no credit note; "
+                "the refund transactions are booked as payments."
+            )
             if refund.transactions:
                 self._pay(None)
             return None
@@ -133,7 +148,7 @@ class RefundImporter:
             "company_id": sale.company_id.id,
             "invoice_origin": sale.name,
             "ref": f"Shopify {self.label.lower()} of {sale.client_order_ref or sale.name}"
-                   + (f": {refund.note}" if refund.note else ""),
+            + (f": {refund.note}" if refund.note else ""),
             "invoice_date": date or fields.Date.context_today(sale),
             "fiscal_position_id": sale.fiscal_position_id.id,
             "invoice_line_ids": [(0, 0, line) for line in lines],
@@ -154,21 +169,31 @@ class RefundImporter:
                 continue  # restock-only line, no money
             product = products[index]
             sale_line = self._sale_line(product, line.line_item_gid)
-            values = dict(self._priced(line.title or product.display_name, line.quantity, line.unit_price,
-                                       line.subtotal),
-                          product_id=product.id, tax_ids=[(6, 0, sale_line.tax_ids.ids)])
+            values = dict(
+                self._priced(line.title or product.display_name, line.quantity, line.unit_price, line.subtotal),
+                product_id=product.id,
+                tax_ids=[(6, 0, sale_line.tax_ids.ids)],
+            )
             if product == backend.gift_card_product_id:
                 values["account_id"] = backend._gift_card_account().id  # the debt goes, not revenue
             lines.append(values)
         if refund.shipping or refund.shipping_tax:
             shipping = backend.shipping_product_id
             if not shipping:
-                raise ConfigurationError(f"Store {backend.name} has no shipping product for the refunded shipping.",
-                                         fix="Choose a shipping product on the store's Orders tab, then Retry.")
+                raise ConfigurationError(
+                    f"Store {backend.name} has no shipping product for the refunded shipping.",
+                    fix="Choose a shipping product on the store's Orders tab, then Retry.",
+                )
             sale_line = self._sale_line(shipping)
-            lines.append({"product_id": shipping.id, "name": "Shipping refund", "quantity": 1,
-                          "price_unit": float(refund.shipping),
-                          "tax_ids": [(6, 0, sale_line.tax_ids.ids if refund.shipping_tax else [])]})
+            lines.append(
+                {
+                    "product_id": shipping.id,
+                    "name": "Shipping refund",
+                    "quantity": 1,
+                    "price_unit": float(refund.shipping),
+                    "tax_ids": [(6, 0, sale_line.tax_ids.ids if refund.shipping_tax else [])],
+                }
+            )
         for adjustment in refund.adjustments:
             if not adjustment.amount and not adjustment.tax:
                 continue
@@ -177,12 +202,19 @@ class RefundImporter:
                 raise ConfigurationError(
                     f"Store {backend.name} has no refund adjustment product for a {adjustment.kind} of "
                     f"{adjustment.amount}.",
-                    fix="Choose a refund adjustment product on the store's Refunds and fulfilments tab, then Retry.")
+                    fix="Choose a refund adjustment product on the store's Refunds and fulfilments tab, then Retry.",
+                )
             # Calculated minus actual: a positive adjustment means less was given back.
             taxes = self._sale_line(products[0]).tax_ids if adjustment.tax and products else self.env["account.tax"]
-            lines.append({"product_id": product.id, "quantity": 1, "price_unit": float(-adjustment.amount),
-                          "name": f"Refund adjustment ({adjustment.reason or adjustment.kind})",
-                          "tax_ids": [(6, 0, taxes.ids)]})
+            lines.append(
+                {
+                    "product_id": product.id,
+                    "quantity": 1,
+                    "price_unit": float(-adjustment.amount),
+                    "name": f"Refund adjustment ({adjustment.reason or adjustment.kind})",
+                    "tax_ids": [(6, 0, taxes.ids)],
+                }
+            )
         return lines
 
     @staticmethod
@@ -195,8 +227,11 @@ class RefundImporter:
             return dict(values, price_unit=float(subtotal / quantity if quantity and not unit_price else unit_price))
         net_unit = subtotal / quantity
         if net_unit == net_unit.quantize(CENT):
-            return dict(values, price_unit=float(net_unit),
-                        name=f"{title} (Shopify discount {gross - subtotal} on {quantity.normalize()} x {unit_price})")
+            return dict(
+                values,
+                price_unit=float(net_unit),
+                name=f"{title} (Shopify discount {gross - subtotal} on {quantity.normalize()} x {unit_price})",
+            )
         discount = (1 - subtotal / gross) * 100
         return dict(values, price_unit=float(unit_price), discount=float(discount))
 
@@ -221,8 +256,10 @@ class RefundImporter:
         the credit note."""
         refund = self.refund
         if not refund.transactions:
-            self.job._add_warning(f"{self.label} has no successful refund transaction: {move.name} is left "
-                                  "open until the money goes back.")
+            self.job._add_warning(
+                f"{self.label} has no successful refund transaction: {move.name} is left "
+                "open until the money goes back."
+            )
             return
         book = PaymentBook(self.job, self.sale)
         payments = [book.record(tx, context=self.label.lower()) for tx in refund.transactions]
@@ -231,7 +268,8 @@ class RefundImporter:
         if move and paid_back != refund.total:
             self.job._add_warning(
                 f"Shopify's refund transactions total {paid_back} but the refund is worth {refund.total}: "
-                f"{move.name} keeps the difference open.")
+                f"{move.name} keeps the difference open."
+            )
 
     # -- stock -------------------------------------------------------------------------------
 
@@ -240,9 +278,14 @@ class RefundImporter:
         unit leaves what the order still has to deliver (handlers/delivery.py), whichever of this event
         and the order's ``orders/updated`` comes first."""
         refund, sale = self.refund, self.sale
-        delivery.remember_refunds(sale, [
-            (self.keys[index], refund.gid, line.quantity, line.restock_type)
-            for index, line in enumerate(refund.lines) if line.quantity])
+        delivery.remember_refunds(
+            sale,
+            [
+                (self.keys[index], refund.gid, line.quantity, line.restock_type)
+                for index, line in enumerate(refund.lines)
+                if line.quantity
+            ],
+        )
         for index, line in enumerate(refund.lines):
             if line.restock_type not in delivery.SHIPPED_RESTOCK or not line.quantity:
                 continue
@@ -253,7 +296,8 @@ class RefundImporter:
                 if left:
                     self.job._add_warning(
                         f"{self.label}: {left.normalize()} x {product.display_name} to restock was not delivered "
-                        f"from {sale.name}: nothing came back into stock for it.")
+                        f"from {sale.name}: nothing came back into stock for it."
+                    )
         delivery.sync_pending_delivery(sale)
 
     def _wait_for_shipment(self, products):
@@ -279,7 +323,8 @@ class RefundImporter:
 
     def _delivery_moves(self, product):
         return self.sale.order_line.move_ids.filtered(
-            lambda m: m.product_id == product and m.picking_code == "outgoing")
+            lambda m: m.product_id == product and m.picking_code == "outgoing"
+        )
 
     def _return(self, product, quantity, line):
         """Return picking from the customer for what was delivered; return what could not be."""
@@ -298,24 +343,36 @@ class RefundImporter:
             destination = origin.location_id
         warehouse = destination.warehouse_id or origin.picking_type_id.warehouse_id
         picking_type = warehouse.in_type_id or origin.picking_type_id.return_picking_type_id
-        picking = self.env["stock.picking"].with_context(**{FROM_SHOPIFY: True}).create({
-            "picking_type_id": picking_type.id,
-            "partner_id": self.sale.partner_shipping_id.id,
-            "location_id": origin.location_dest_id.id,
-            "location_dest_id": destination.id,
-            "origin": f"{self.sale.name} ({self.label})",
-            "return_id": origin.picking_id.id,
-            "company_id": self.sale.company_id.id,
-            "move_ids": [(0, 0, {
-                "product_id": product.id,
-                "product_uom_qty": float(take),
-                "product_uom": product.uom_id.id,
-                "location_id": origin.location_dest_id.id,
-                "location_dest_id": destination.id,
-                "origin_returned_move_id": origin.id,
-                "company_id": self.sale.company_id.id,
-            })],
-        })
+        picking = (
+            self.env["stock.picking"]
+            .with_context(**{FROM_SHOPIFY: True})
+            .create(
+                {
+                    "picking_type_id": picking_type.id,
+                    "partner_id": self.sale.partner_shipping_id.id,
+                    "location_id": origin.location_dest_id.id,
+                    "location_dest_id": destination.id,
+                    "origin": f"{self.sale.name} ({self.label})",
+                    "return_id": origin.picking_id.id,
+                    "company_id": self.sale.company_id.id,
+                    "move_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": product.id,
+                                "product_uom_qty": float(take),
+                                "product_uom": product.uom_id.id,
+                                "location_id": origin.location_dest_id.id,
+                                "location_dest_id": destination.id,
+                                "origin_returned_move_id": origin.id,
+                                "company_id": self.sale.company_id.id,
+                            },
+                        )
+                    ],
+                }
+            )
+        )
         picking.action_confirm()
         for move in picking.move_ids:
             move.quantity = move.product_uom_qty

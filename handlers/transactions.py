@@ -86,8 +86,10 @@ class PaymentBook:
         payment.action_post()
         self.bindings._bind(self.backend, tx.gid, payment)
         if when and payment.move_id.date != when:
-            self.job._add_warning(f"{payment.name} ({tx.kind}, {tx.gateway}) is dated {payment.move_id.date}: "
-                                  f"Shopify processed it on {when}, in a period locked in Odoo.")
+            self.job._add_warning(
+                f"{payment.name} ({tx.kind}, {tx.gateway}) is dated {payment.move_id.date}: "
+                f"Shopify processed it on {when}, in a period locked in Odoo."
+            )
         reconcile_order(self.env, self.sale)
         return payment
 
@@ -104,7 +106,8 @@ class PaymentBook:
                 raise DataError(
                     f"Transaction {tx.gid.rsplit('/', 1)[-1]} of {self.sale.name} is in {tx.currency} and Shopify "
                     f"gave no amount in {code}.",
-                    fix="Check the transaction in Shopify, then Retry; or register the payment by hand and Ignore.")
+                    fix="Check the transaction in Shopify, then Retry; or register the payment by hand and Ignore.",
+                )
             tx.amount_set = {f"{mode}_money": {"amount": bag["amount"], "currency_code": code}}
             value = tx.amount_in(code, mode)
         return value
@@ -113,11 +116,17 @@ class PaymentBook:
 def order_documents(env, sale):
     """Posted invoices, credit notes and Shopify payments of ``sale``."""
     invoices = sale.invoice_ids.filtered(lambda m: m.state == "posted" and m.move_type == "out_invoice")
-    credit_notes = env["account.move"].search([
-        ("move_type", "=", "out_refund"), ("state", "=", "posted"), ("invoice_origin", "=", sale.name),
-        ("company_id", "=", sale.company_id.id)])
-    payments = env["account.payment"].search([("shopify_sale_order_id", "=", sale.id), ("state", "!=", "draft"),
-                                              ("state", "!=", "canceled")])
+    credit_notes = env["account.move"].search(
+        [
+            ("move_type", "=", "out_refund"),
+            ("state", "=", "posted"),
+            ("invoice_origin", "=", sale.name),
+            ("company_id", "=", sale.company_id.id),
+        ]
+    )
+    payments = env["account.payment"].search(
+        [("shopify_sale_order_id", "=", sale.id), ("state", "!=", "draft"), ("state", "!=", "canceled")]
+    )
     return invoices, credit_notes, payments
 
 
@@ -127,16 +136,19 @@ def reconcile_order(env, sale):
     invoices, credit_notes, payments = order_documents(env, sale)
 
     def open_lines(moves):
-        return moves.line_ids.filtered(lambda l: l.account_id.account_type == "asset_receivable"
-                                       and not l.reconciled and l.parent_state == "posted")
+        return moves.line_ids.filtered(
+            lambda ln: (
+                ln.account_id.account_type == "asset_receivable" and not ln.reconciled and ln.parent_state == "posted"
+            )
+        )
 
     inbound = payments.filtered(lambda p: p.payment_type == "inbound").move_id
     outbound = payments.filtered(lambda p: p.payment_type == "outbound").move_id
     for owed, paid in ((invoices, inbound), (credit_notes, outbound), (invoices | credit_notes, inbound | outbound)):
         lines = open_lines(owed | paid)
         for account in lines.account_id:
-            same = lines.filtered(lambda l, a=account: l.account_id == a)
-            if same.filtered(lambda l: l.balance > 0) and same.filtered(lambda l: l.balance < 0):
+            same = lines.filtered(lambda ln, a=account: ln.account_id == a)
+            if same.filtered(lambda ln: ln.balance > 0) and same.filtered(lambda ln: ln.balance < 0):
                 same.reconcile()
 
 
@@ -161,15 +173,20 @@ def import_transaction(job):
     sale = job.env["shopify.binding"]._record_for(backend, tx.order_gid) if tx.order_gid else None
     if not sale:
         # Shopify sends the order and its transactions at the same moment, in no set order.
-        raise TransientError(f"{label}: its order {(tx.order_gid or '?').rsplit('/', 1)[-1]} is not in Odoo yet; "
-                             "retrying after it is imported.", retry_after=30)
+        raise TransientError(
+            f"{label}: its order {(tx.order_gid or '?').rsplit('/', 1)[-1]} is not in Odoo yet; "
+            "retrying after it is imported.",
+            retry_after=30,
+        )
     sale = sale.with_company(sale.company_id)
     payment = PaymentBook(job, sale).record(tx)
     if not payment:
         job._mark_done(sale, summary=f"{label}: zero amount, nothing booked.")
         return sale
     amount = f"{payment.amount:.{payment.currency_id.decimal_places}f}"
-    job._mark_done(payment, summary=f"{label}: {payment.name} of {amount} {payment.currency_id.name}, "
-                                    f"{payment.journal_id.name}, dated {payment.move_id.date}.")
+    job._mark_done(
+        payment,
+        summary=f"{label}: {payment.name} of {amount} {payment.currency_id.name}, "
+        f"{payment.journal_id.name}, dated {payment.move_id.date}.",
+    )
     return payment
-

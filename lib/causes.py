@@ -28,5 +28,5 @@ def normalise_cause(message):
     for pattern, replacement in _REPLACEMENTS:
         line = pattern.sub(replacement, line)
     if len(line) > CAUSE_MAX_LENGTH:
-        line = line[:CAUSE_MAX_LENGTH - 1] + PLACEHOLDER
+        line = line[: CAUSE_MAX_LENGTH - 1] + PLACEHOLDER
     return line

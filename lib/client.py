@@ -95,9 +95,7 @@ def fetch_client_credentials_token(shop_domain, client_id, client_secret, base_u
             status=response.status_code,
         )
     if response.status_code == 404:
-        raise ConfigurationError(
-            f"No Shopify store at {url} (HTTP 404)", fix="Check the shop domain on the backend."
-        )
+        raise ConfigurationError(f"No Shopify store at {url} (HTTP 404)", fix="Check the shop domain on the backend.")
     body = _json_or_text(response)
     if response.status_code != 200 or not isinstance(body, dict) or not body.get("access_token"):
         detail = body.get("error_description") or body.get("error") if isinstance(body, dict) else body
@@ -182,8 +180,7 @@ class ShopifyClient:
                 return self._data_or_raise(response, query)
             if attempt == self.max_attempts or wait > self.max_wait:
                 raise TransientError(
-                    f"Shopify throttled the request ({self._throttle_reason(response)}); "
-                    f"retry in {wait:.1f}s",
+                    f"Shopify throttled the request ({self._throttle_reason(response)}); retry in {wait:.1f}s",
                     retry_after=wait,
                     status=response.status_code,
                 )

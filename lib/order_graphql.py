@@ -37,30 +37,42 @@ def _rate(value):
 
 
 def _tax_lines(tax_lines):
-    return [{
-        "title": tax.get("title") or "",
-        "rate": _rate(tax.get("rate")),
-        "price": _shop_amount(tax.get("priceSet")),
-        "price_set": _money_set(tax.get("priceSet")),
-    } for tax in tax_lines or []]
+    return [
+        {
+            "title": tax.get("title") or "",
+            "rate": _rate(tax.get("rate")),
+            "price": _shop_amount(tax.get("priceSet")),
+            "price_set": _money_set(tax.get("priceSet")),
+        }
+        for tax in tax_lines or []
+    ]
 
 
 def _allocations(allocations):
-    return [{
-        "amount": _shop_amount(a.get("allocatedAmountSet")),
-        "amount_set": _money_set(a.get("allocatedAmountSet")),
-    } for a in allocations or []]
+    return [
+        {
+            "amount": _shop_amount(a.get("allocatedAmountSet")),
+            "amount_set": _money_set(a.get("allocatedAmountSet")),
+        }
+        for a in allocations or []
+    ]
 
 
 def _address(address):
     if not address:
         return None
     return {
-        "first_name": address.get("firstName"), "last_name": address.get("lastName"),
-        "company": address.get("company"), "address1": address.get("address1"),
-        "address2": address.get("address2"), "city": address.get("city"), "zip": address.get("zip"),
-        "province": address.get("province"), "province_code": address.get("provinceCode"),
-        "country": address.get("country"), "country_code": address.get("countryCodeV2"),
+        "first_name": address.get("firstName"),
+        "last_name": address.get("lastName"),
+        "company": address.get("company"),
+        "address1": address.get("address1"),
+        "address2": address.get("address2"),
+        "city": address.get("city"),
+        "zip": address.get("zip"),
+        "province": address.get("province"),
+        "province_code": address.get("provinceCode"),
+        "country": address.get("country"),
+        "country_code": address.get("countryCodeV2"),
         "phone": address.get("phone"),
     }
 
@@ -75,28 +87,41 @@ def _nodes(connection):
 def _line_item(node):
     variant = node.get("variant") or {}
     return {
-        "id": numeric_id(node.get("id")), "admin_graphql_api_id": node.get("id"),
-        "variant_id": numeric_id(variant.get("id")), "product_id": numeric_id((node.get("product") or {}).get("id")),
-        "gift_card": bool(node.get("isGiftCard")), "name": node.get("name"), "title": node.get("title"),
-        "sku": node.get("sku") or "", "quantity": node.get("quantity"),
-        "current_quantity": node.get("currentQuantity"), "taxable": node.get("taxable"),
+        "id": numeric_id(node.get("id")),
+        "admin_graphql_api_id": node.get("id"),
+        "variant_id": numeric_id(variant.get("id")),
+        "product_id": numeric_id((node.get("product") or {}).get("id")),
+        "gift_card": bool(node.get("isGiftCard")),
+        "name": node.get("name"),
+        "title": node.get("title"),
+        "sku": node.get("sku") or "",
+        "quantity": node.get("quantity"),
+        "current_quantity": node.get("currentQuantity"),
+        "taxable": node.get("taxable"),
         "requires_shipping": node.get("requiresShipping"),
         "price": _shop_amount(node.get("originalUnitPriceSet")),
         "price_set": _money_set(node.get("originalUnitPriceSet")),
         "tax_lines": _tax_lines(node.get("taxLines")),
         "discount_allocations": _allocations(node.get("discountAllocations")),
-        "duties": [{
-            "id": numeric_id(duty.get("id")), "price_set": _money_set(duty.get("price")),
-            "tax_lines": _tax_lines(duty.get("taxLines")),
-        } for duty in node.get("duties") or []],
+        "duties": [
+            {
+                "id": numeric_id(duty.get("id")),
+                "price_set": _money_set(duty.get("price")),
+                "tax_lines": _tax_lines(duty.get("taxLines")),
+            }
+            for duty in node.get("duties") or []
+        ],
     }
 
 
 def _shipping_line(node):
     return {
-        "id": numeric_id(node.get("id")), "admin_graphql_api_id": node.get("id"),
-        "title": node.get("title"), "is_removed": bool(node.get("isRemoved")),
-        "price": _shop_amount(node.get("originalPriceSet")), "price_set": _money_set(node.get("originalPriceSet")),
+        "id": numeric_id(node.get("id")),
+        "admin_graphql_api_id": node.get("id"),
+        "title": node.get("title"),
+        "is_removed": bool(node.get("isRemoved")),
+        "price": _shop_amount(node.get("originalPriceSet")),
+        "price_set": _money_set(node.get("originalPriceSet")),
         "tax_lines": _tax_lines(node.get("taxLines")),
         "discount_allocations": _allocations(node.get("discountAllocations")),
     }
@@ -107,11 +132,15 @@ def _transaction(node, order_gid):
     webhooks send them, plus ``amount_set`` with both)."""
     money_set = _money_set(node.get("amountSet"))
     return {
-        "id": numeric_id(node.get("id")), "admin_graphql_api_id": node.get("id"),
+        "id": numeric_id(node.get("id")),
+        "admin_graphql_api_id": node.get("id"),
         "order_id": numeric_id(order_gid),
-        "kind": (node.get("kind") or "").lower(), "status": (node.get("status") or "").lower(),
-        "gateway": node.get("gateway"), "test": bool(node.get("test")),
-        "processed_at": node.get("processedAt"), "created_at": node.get("createdAt"),
+        "kind": (node.get("kind") or "").lower(),
+        "status": (node.get("status") or "").lower(),
+        "gateway": node.get("gateway"),
+        "test": bool(node.get("test")),
+        "processed_at": node.get("processedAt"),
+        "created_at": node.get("createdAt"),
         "amount": money_set["presentment_money"]["amount"],
         "currency": money_set["presentment_money"]["currency_code"],
         "amount_set": money_set,
@@ -123,8 +152,10 @@ def _company(entity):
     customer purchase (``Customer``, or nothing) has none."""
     if not (entity and entity.get("company")):
         return None
-    return {"id": numeric_id(entity["company"].get("id")),
-            "location_id": numeric_id((entity.get("location") or {}).get("id"))}
+    return {
+        "id": numeric_id(entity["company"].get("id")),
+        "location_id": numeric_id((entity.get("location") or {}).get("id")),
+    }
 
 
 def rest_order(node, line_items=None, shipping_lines=None):
@@ -138,11 +169,19 @@ def rest_order(node, line_items=None, shipping_lines=None):
     customer = node.get("customer")
     status = node.get("displayFinancialStatus")
     return {
-        "id": numeric_id(node["id"]), "admin_graphql_api_id": node["id"],
-        "name": node.get("name"), "email": node.get("email"), "phone": node.get("phone"),
-        "note": node.get("note"), "created_at": node.get("createdAt"), "processed_at": node.get("processedAt"),
-        "updated_at": node.get("updatedAt"), "cancelled_at": node.get("cancelledAt"), "test": bool(node.get("test")),
-        "currency": node.get("currencyCode"), "presentment_currency": node.get("presentmentCurrencyCode"),
+        "id": numeric_id(node["id"]),
+        "admin_graphql_api_id": node["id"],
+        "name": node.get("name"),
+        "email": node.get("email"),
+        "phone": node.get("phone"),
+        "note": node.get("note"),
+        "created_at": node.get("createdAt"),
+        "processed_at": node.get("processedAt"),
+        "updated_at": node.get("updatedAt"),
+        "cancelled_at": node.get("cancelledAt"),
+        "test": bool(node.get("test")),
+        "currency": node.get("currencyCode"),
+        "presentment_currency": node.get("presentmentCurrencyCode"),
         "taxes_included": bool(node.get("taxesIncluded")),
         "financial_status": status.lower() if status else None,
         "payment_gateway_names": list(node.get("paymentGatewayNames") or []),
@@ -151,10 +190,15 @@ def rest_order(node, line_items=None, shipping_lines=None):
         "location_id": numeric_id((node.get("retailLocation") or {}).get("id")),
         "company": _company(node.get("purchasingEntity")),
         "customer": {
-            "id": numeric_id(customer.get("id")), "admin_graphql_api_id": customer.get("id"),
-            "email": customer.get("email"), "first_name": customer.get("firstName"),
-            "last_name": customer.get("lastName"), "phone": customer.get("phone"),
-        } if customer else None,
+            "id": numeric_id(customer.get("id")),
+            "admin_graphql_api_id": customer.get("id"),
+            "email": customer.get("email"),
+            "first_name": customer.get("firstName"),
+            "last_name": customer.get("lastName"),
+            "phone": customer.get("phone"),
+        }
+        if customer
+        else None,
         "billing_address": _address(node.get("billingAddress")),
         "shipping_address": _address(node.get("shippingAddress")),
         "discount_codes": [{"code": code} for code in node.get("discountCodes") or []],
@@ -162,14 +206,16 @@ def rest_order(node, line_items=None, shipping_lines=None):
         "subtotal_price_set": _money_set(node.get("subtotalPriceSet")),
         "total_discounts": _shop_amount(node.get("totalDiscountsSet")),
         "total_discounts_set": _money_set(node.get("totalDiscountsSet")),
-        "total_tax": _shop_amount(node.get("totalTaxSet")), "total_tax_set": _money_set(node.get("totalTaxSet")),
+        "total_tax": _shop_amount(node.get("totalTaxSet")),
+        "total_tax_set": _money_set(node.get("totalTaxSet")),
         "total_price": _shop_amount(node.get("totalPriceSet")),
         "total_price_set": _money_set(node.get("totalPriceSet")),
         "total_tip_received": _shop_amount(node.get("totalTipReceivedSet")),
         "total_tip_received_set": _money_set(node.get("totalTipReceivedSet")),
         "transactions": [_transaction(tx, node["id"]) for tx in node.get("transactions") or []],
         "current_total_additional_fees_set": _money_set(node["currentTotalAdditionalFeesSet"])
-        if node.get("currentTotalAdditionalFeesSet") else None,
+        if node.get("currentTotalAdditionalFeesSet")
+        else None,
         "line_items": [_line_item(item) for item in line_items],
         "shipping_lines": [_shipping_line(ship) for ship in shipping_lines],
         "tax_lines": [],

@@ -139,8 +139,11 @@ def _refunds_by_line(payload):
         for item in refund.get("refund_line_items") or []:
             line_item = item.get("line_item") or {}
             line_gid = to_gid("LineItem", line_item.get("admin_graphql_api_id") or item.get("line_item_id"))
-            result.setdefault(line_gid, []).append(LineRefund(
-                refund_gid, Decimal(str(item.get("quantity") or 0)), item.get("restock_type") or "no_restock"))
+            result.setdefault(line_gid, []).append(
+                LineRefund(
+                    refund_gid, Decimal(str(item.get("quantity") or 0)), item.get("restock_type") or "no_restock"
+                )
+            )
     return result
 
 
@@ -162,8 +165,12 @@ def _tip(payload, lines, currency_mode):
     (pulled orders carry both); in the customer's money the tip is then what Shopify's total
     holds beyond the lines, shipping, duties, fees and tax."""
     shop_tip = money(payload.get("total_tip_received"))
-    if payload.get("total_tip_received_set") or currency_mode == "shop" or not shop_tip \
-            or payload.get("presentment_currency") in (None, payload.get("currency")):
+    if (
+        payload.get("total_tip_received_set")
+        or currency_mode == "shop"
+        or not shop_tip
+        or payload.get("presentment_currency") in (None, payload.get("currency"))
+    ):
         return amount(payload, "total_tip_received", currency_mode)
     total = amount(payload, "total_price", currency_mode)
     others = sum((line.net for line in lines), ZERO)
@@ -177,36 +184,49 @@ def parse_order(payload, currency_mode="shop"):
     lines = []
     refunds = _refunds_by_line(payload) if "refunds" in payload else None
     for item in payload.get("line_items") or []:
-        lines.append(OrderLine(
-            kind="gift_card" if item.get("gift_card") else "product",  # a gift card sold is a debt, not goods
-            title=item.get("name") or item.get("title") or "",
-            quantity=current_quantity(item, refunds),
-            ordered=Decimal(str(item.get("quantity") or 0)),
-            refunds=(refunds or {}).get(payload_gid("LineItem", item), []),
-            unit_price=amount(item, "price", currency_mode),
-            discount=_discount(item, currency_mode),
-            taxes=_taxes(item, currency_mode),
-            gid=payload_gid("LineItem", item),
-            variant_gid=to_gid("ProductVariant", item["variant_id"]) if item.get("variant_id") else None,
-            product_gid=to_gid("Product", item["product_id"]) if item.get("product_id") else None,
-            sku=(item.get("sku") or None),
-            # Custom items (admin, draft orders) have no variant, product or SKU; a line that lost its
-            # variant but kept an SKU is still matched by SKU, and fails naming it when unknown.
-            custom=not (item.get("variant_id") or item.get("product_id") or item.get("sku")),
-        ))
+        lines.append(
+            OrderLine(
+                kind="gift_card" if item.get("gift_card") else "product",  # a gift card sold is a debt, not goods
+                title=item.get("name") or item.get("title") or "",
+                quantity=current_quantity(item, refunds),
+                ordered=Decimal(str(item.get("quantity") or 0)),
+                refunds=(refunds or {}).get(payload_gid("LineItem", item), []),
+                unit_price=amount(item, "price", currency_mode),
+                discount=_discount(item, currency_mode),
+                taxes=_taxes(item, currency_mode),
+                gid=payload_gid("LineItem", item),
+                variant_gid=to_gid("ProductVariant", item["variant_id"]) if item.get("variant_id") else None,
+                product_gid=to_gid("Product", item["product_id"]) if item.get("product_id") else None,
+                sku=(item.get("sku") or None),
+                # Custom items (admin, draft orders) have no variant, product or SKU; a line that lost its
+                # variant but kept an SKU is still matched by SKU, and fails naming it when unknown.
+                custom=not (item.get("variant_id") or item.get("product_id") or item.get("sku")),
+            )
+        )
         for duty in item.get("duties") or []:
-            lines.append(OrderLine(
-                kind="duty", title=f"Duty on {item.get('name') or item.get('title')}", quantity=Decimal(1),
-                unit_price=amount(duty, "price", currency_mode), taxes=_taxes(duty, currency_mode),
-            ))
+            lines.append(
+                OrderLine(
+                    kind="duty",
+                    title=f"Duty on {item.get('name') or item.get('title')}",
+                    quantity=Decimal(1),
+                    unit_price=amount(duty, "price", currency_mode),
+                    taxes=_taxes(duty, currency_mode),
+                )
+            )
     for ship in payload.get("shipping_lines") or []:
         if ship.get("is_removed"):
             continue
-        lines.append(OrderLine(
-            kind="shipping", title=ship.get("title") or "Shipping", quantity=Decimal(1),
-            unit_price=amount(ship, "price", currency_mode), discount=_discount(ship, currency_mode),
-            taxes=_taxes(ship, currency_mode), gid=payload_gid("ShippingLine", ship),
-        ))
+        lines.append(
+            OrderLine(
+                kind="shipping",
+                title=ship.get("title") or "Shipping",
+                quantity=Decimal(1),
+                unit_price=amount(ship, "price", currency_mode),
+                discount=_discount(ship, currency_mode),
+                taxes=_taxes(ship, currency_mode),
+                gid=payload_gid("ShippingLine", ship),
+            )
+        )
     fees = payload.get("current_total_additional_fees_set") or payload.get("original_total_additional_fees_set")
     if fees:
         fee_amount = money((fees.get(f"{currency_mode}_money") or {}).get("amount"))

@@ -21,14 +21,26 @@ ZERO = Decimal("0")
 
 # Route of a balance transaction type: which configured account its amount goes to.
 CLEARING, DISPUTE, RESERVE, FEE, ADJUSTMENT, RETRIED = (
-    "clearing", "dispute", "reserve", "fee", "adjustment", "retried")
+    "clearing",
+    "dispute",
+    "reserve",
+    "fee",
+    "adjustment",
+    "retried",
+)
 BANK, CURRENCY = "bank", "currency"
 ROUTE_TYPES = {
     CLEARING: {"CHARGE", "REFUND"},
     DISPUTE: {"DISPUTE_WITHDRAWAL", "DISPUTE_REVERSAL", "CHARGEBACK_HOLD", "CHARGEBACK_HOLD_RELEASE"},
     RESERVE: {"RESERVED_FUNDS", "RESERVED_FUNDS_WITHDRAWAL", "RESERVED_FUNDS_REVERSAL"},
-    FEE: {"CHARGEBACK_FEE", "CHARGEBACK_FEE_REFUND", "STRIPE_FEE", "APPLICATION_FEE_REFUND",
-          "ACH_BANK_FAILURE_DEBIT_FEE", "ACH_BANK_FAILURE_DEBIT_REVERSAL_FEE"},
+    FEE: {
+        "CHARGEBACK_FEE",
+        "CHARGEBACK_FEE_REFUND",
+        "STRIPE_FEE",
+        "APPLICATION_FEE_REFUND",
+        "ACH_BANK_FAILURE_DEBIT_FEE",
+        "ACH_BANK_FAILURE_DEBIT_REVERSAL_FEE",
+    },
     # A failed payout's money comes back in a later payout: booked as the failed payout's own
     # transactions (see plan_entry), so their charges still clear their payments.
     RETRIED: {"TRANSFER_FAILURE", "TRANSFER_CANCEL", "TRANSFER_REFUND"},
@@ -83,8 +95,9 @@ def transaction_from_node(node):
     fee, _ = money(node["fee"])
     net, _ = money(node["net"])
     order = node.get("associatedOrder") or {}
-    return Transaction(node["id"], node["type"], amount, fee, net, currency, order.get("name"),
-                       str(node.get("sourceId") or "") or None)
+    return Transaction(
+        node["id"], node["type"], amount, fee, net, currency, order.get("name"), str(node.get("sourceId") or "") or None
+    )
 
 
 def summary_totals(summary):
@@ -105,13 +118,15 @@ def check_transactions(payout_net, currency, transactions, summary=None):
         if tx.amount - tx.fee != tx.net:
             raise DataError(
                 f"Balance transaction {tx.gid}: amount {tx.amount} less fee {tx.fee} is not its net {tx.net}.",
-                fix="Shopify's data is inconsistent: import the payout again; report it to Shopify if it persists.")
+                fix="Shopify's data is inconsistent: import the payout again; report it to Shopify if it persists.",
+            )
     total = sum((tx.net for tx in transactions), ZERO)
     if total != payout_net:
         raise DataError(
             f"The payout's transactions add up to {total} {currency}, Shopify's payout net is {payout_net}: "
             f"{len(transactions)} transaction(s) imported, some are missing or changed.",
-            fix="Import the payout's period again (Shopify Sync > Payouts > Import payouts), then Retry.")
+            fix="Import the payout's period again (Shopify Sync > Payouts > Import payouts), then Retry.",
+        )
     if summary:
         for bucket, (kinds, gross_field, fee_field) in SUMMARY_BUCKETS.items():
             gross = sum((tx.amount for tx in transactions if tx.type in kinds), ZERO)
@@ -122,7 +137,8 @@ def check_transactions(payout_net, currency, transactions, summary=None):
                 raise DataError(
                     f"Shopify's payout summary shows {bucket} of {expected[0]} (fees {expected[1]}), the "
                     f"transactions {gross} (fees {fee}) {currency}.",
-                    fix="Import the payout's period again, then Retry.")
+                    fix="Import the payout's period again, then Retry.",
+                )
 
 
 def expand_retried(transactions, failed_payouts):
@@ -139,12 +155,15 @@ def expand_retried(transactions, failed_payouts):
         if failed is None:
             raise DataError(
                 f"Balance transaction {tx.gid} returns failed payout {tx.source_id}, which is not in Odoo.",
-                fix="Import payouts from the failed payout's date (Shopify Sync > Payouts > Import payouts), then Retry.")
+                fix="Import payouts from the failed payout's date "
+                "(Shopify Sync > Payouts > Import payouts), then Retry.",
+            )
         net, inner = failed
         if net != tx.amount - tx.fee:
             raise DataError(
-                f"Balance transaction {tx.gid} returns {tx.amount - tx.fee}, failed payout {tx.source_id} "
-                f"was {net}.", fix="Import the failed payout's period again, then Retry.")
+                f"Balance transaction {tx.gid} returns {tx.amount - tx.fee}, failed payout {tx.source_id} was {net}.",
+                fix="Import the failed payout's period again, then Retry.",
+            )
         out.extend(inner)
     return out
 
@@ -169,16 +188,17 @@ def plan_entry(payout_net, transactions, accounts, rate=None, company_digits=2):
             lines.append(PlannedLine(route, label, -tx.amount, None, tx.gid))
         if tx.fee:
             lines.append(PlannedLine(FEE, f"Fee: {label}", tx.fee, None, tx.gid))
-    missing = sorted({line.route for line in lines if not accounts.get(line.route)},
-                     key=list(ACCOUNT_LABELS).index)
+    missing = sorted({line.route for line in lines if not accounts.get(line.route)}, key=list(ACCOUNT_LABELS).index)
     if missing:
         raise ConfigurationError(
             "Payout accounts not configured: " + ", ".join(ACCOUNT_LABELS[route] for route in missing) + ".",
-            fix="Set them on the store's Payouts tab (Shopify Sync > Configuration > Stores), then Retry.")
+            fix="Set them on the store's Payouts tab (Shopify Sync > Configuration > Stores), then Retry.",
+        )
     total = sum((line.amount for line in lines), ZERO)
     if total:
-        raise DataError(f"The payout's entry would be off by {total}.",
-                        fix="Import the payout's period again, then Retry.")
+        raise DataError(
+            f"The payout's entry would be off by {total}.", fix="Import the payout's period again, then Retry."
+        )
     if rate is None:
         return [line._replace(balance=line.amount) for line in lines]
     rate = Decimal(str(rate))
@@ -189,6 +209,7 @@ def plan_entry(payout_net, transactions, accounts, rate=None, company_digits=2):
         if not accounts.get(CURRENCY):
             raise ConfigurationError(
                 f"Payout accounts not configured: {ACCOUNT_LABELS[CURRENCY]}.",
-                fix="Set it on the store's Payouts tab, then Retry.")
+                fix="Set it on the store's Payouts tab, then Retry.",
+            )
         converted.append(PlannedLine(CURRENCY, "Currency rounding difference", ZERO, -residual, None))
     return converted

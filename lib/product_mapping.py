@@ -52,14 +52,19 @@ class Product:
 
 def _real_options(options):
     """Drop Shopify's placeholder option of single-variant products."""
-    return [(name, values) for name, values in options
-            if (name.strip().lower(), tuple(v.strip().lower() for v in values)) != (DEFAULT_OPTION[0], (DEFAULT_OPTION[1],))]
+    return [
+        (name, values)
+        for name, values in options
+        if (name.strip().lower(), tuple(v.strip().lower() for v in values)) != (DEFAULT_OPTION[0], (DEFAULT_OPTION[1],))
+    ]
 
 
 def parse_webhook_product(payload):
     """products/create and products/update body (REST shape) -> Product."""
-    options = [(o.get("name") or "", [str(v) for v in o.get("values") or []])
-               for o in sorted(payload.get("options") or [], key=lambda o: o.get("position") or 0)]
+    options = [
+        (o.get("name") or "", [str(v) for v in o.get("values") or []])
+        for o in sorted(payload.get("options") or [], key=lambda o: o.get("position") or 0)
+    ]
     names = [name for name, _values in options]
     variants = []
     for raw in payload.get("variants") or []:
@@ -71,18 +76,26 @@ def parse_webhook_product(payload):
         tracked = None
         if "inventory_management" in raw:  # older versions: "shopify" when Shopify tracks stock
             tracked = raw.get("inventory_management") == "shopify"
-        variants.append(Variant(
-            gid=payload_gid("ProductVariant", raw),
-            title=raw.get("title") or "",
-            sku=raw.get("sku") or "",
-            barcode=raw.get("barcode") or "",
-            price=money(raw.get("price")),
-            options=selected,
-            inventory_item_gid=to_gid("InventoryItem", raw.get("inventory_item_id")),
-            tracked=tracked,
-        ))
-    return _product(payload_gid("Product", payload), payload.get("title"), payload.get("status") or "active",
-                    options, variants, payload.get("updated_at"))
+        variants.append(
+            Variant(
+                gid=payload_gid("ProductVariant", raw),
+                title=raw.get("title") or "",
+                sku=raw.get("sku") or "",
+                barcode=raw.get("barcode") or "",
+                price=money(raw.get("price")),
+                options=selected,
+                inventory_item_gid=to_gid("InventoryItem", raw.get("inventory_item_id")),
+                tracked=tracked,
+            )
+        )
+    return _product(
+        payload_gid("Product", payload),
+        payload.get("title"),
+        payload.get("status") or "active",
+        options,
+        variants,
+        payload.get("updated_at"),
+    )
 
 
 def parse_graphql_product(node, variant_nodes=None):
@@ -94,24 +107,33 @@ def parse_graphql_product(node, variant_nodes=None):
     variants = []
     for raw in variant_nodes:
         item = raw.get("inventoryItem") or {}
-        variants.append(Variant(
-            gid=raw["id"],
-            title=raw.get("title") or "",
-            sku=raw.get("sku") or "",
-            barcode=raw.get("barcode") or "",
-            price=money(raw.get("price")),
-            options={o["name"]: o["value"] for o in raw.get("selectedOptions") or []},
-            inventory_item_gid=item.get("id"),
-            tracked=item.get("tracked"),
-        ))
-    return _product(node["id"], node.get("title"), node.get("status") or "ACTIVE", options, variants,
-                    node.get("updatedAt"))
+        variants.append(
+            Variant(
+                gid=raw["id"],
+                title=raw.get("title") or "",
+                sku=raw.get("sku") or "",
+                barcode=raw.get("barcode") or "",
+                price=money(raw.get("price")),
+                options={o["name"]: o["value"] for o in raw.get("selectedOptions") or []},
+                inventory_item_gid=item.get("id"),
+                tracked=item.get("tracked"),
+            )
+        )
+    return _product(
+        node["id"], node.get("title"), node.get("status") or "ACTIVE", options, variants, node.get("updatedAt")
+    )
 
 
 def _product(gid, title, status, options, variants, updated_at):
     """The Product both payload shapes become: Shopify's placeholder option ("Title") dropped."""
-    product = Product(gid=gid, title=title or "", status=status.lower(), options=_real_options(options),
-                      variants=variants, updated_at=updated_at)
+    product = Product(
+        gid=gid,
+        title=title or "",
+        status=status.lower(),
+        options=_real_options(options),
+        variants=variants,
+        updated_at=updated_at,
+    )
     _drop_placeholder_values(product)
     return product
 
@@ -151,9 +173,12 @@ def shape_differences(shopify_options, odoo_attribute_names):
     (or the variant left unmatched) by the importer."""
     shopify = {name.strip().lower(): name for name, _values in shopify_options}
     odoo = {name.strip().lower(): name for name in odoo_attribute_names}
-    problems = [f"option '{shopify[key]}' is not an attribute of the Odoo product"
-                for key in sorted(set(shopify) - set(odoo))]
-    problems += [f"Odoo attribute '{odoo[key]}' is not an option in Shopify" for key in sorted(set(odoo) - set(shopify))]
+    problems = [
+        f"option '{shopify[key]}' is not an attribute of the Odoo product" for key in sorted(set(shopify) - set(odoo))
+    ]
+    problems += [
+        f"Odoo attribute '{odoo[key]}' is not an option in Shopify" for key in sorted(set(odoo) - set(shopify))
+    ]
     return problems
 
 

@@ -120,8 +120,11 @@ query OrdersUpdated($query: String!, $after: String) {
 
 ORDER_DETAIL = f"""
 query OrderDetail($id: ID!, $linesAfter: String) {{
-  order(id: $id) {{ {_order_fields("(first: 30, after: $linesAfter)", "(first: 5, includeRemovals: true)",
-                           "pageInfo { hasNextPage endCursor } ")} }}
+  order(id: $id) {{ {
+    _order_fields(
+        "(first: 30, after: $linesAfter)", "(first: 5, includeRemovals: true)", "pageInfo { hasNextPage endCursor } "
+    )
+} }}
 }}
 """
 
@@ -150,21 +153,26 @@ query BulkOperationStatus($id: ID!) {
 """
 
 # Both monies of transactions whose webhook body gave only the customer's currency.
-TRANSACTION_AMOUNTS = """
+TRANSACTION_AMOUNTS = (
+    """
 query TransactionAmounts($ids: [ID!]!) {
   nodes(ids: $ids) { ... on OrderTransaction { id amountSet { %s } } }
 }
-""" % _MONEY
+"""
+    % _MONEY
+)
 
-ALL.update({
-    "TRANSACTION_AMOUNTS": TRANSACTION_AMOUNTS,
-    "ORDERS_UPDATED": ORDERS_UPDATED,
-    "ORDER_DETAIL": ORDER_DETAIL,
-    "ORDERS_COUNT": ORDERS_COUNT,
-    "BULK_ORDERS_QUERY": BULK_ORDERS_QUERY_TEMPLATE % '"updated_at:>=\'2026-01-01T00:00:00Z\'"',
-    "BULK_OPERATION_RUN_QUERY": BULK_OPERATION_RUN_QUERY,
-    "BULK_OPERATION_STATUS": BULK_OPERATION_STATUS,
-})
+ALL.update(
+    {
+        "TRANSACTION_AMOUNTS": TRANSACTION_AMOUNTS,
+        "ORDERS_UPDATED": ORDERS_UPDATED,
+        "ORDER_DETAIL": ORDER_DETAIL,
+        "ORDERS_COUNT": ORDERS_COUNT,
+        "BULK_ORDERS_QUERY": BULK_ORDERS_QUERY_TEMPLATE % "\"updated_at:>='2026-01-01T00:00:00Z'\"",
+        "BULK_OPERATION_RUN_QUERY": BULK_OPERATION_RUN_QUERY,
+        "BULK_OPERATION_STATUS": BULK_OPERATION_STATUS,
+    }
+)
 # -- catalog (products and variants) --------------------------------------------------------------
 # One shape for a product everywhere (paged import, single product) so one parser
 # (lib.product_mapping.parse_graphql_product) reads them all.
@@ -197,7 +205,8 @@ query CatalogProducts($first: Int!, $after: String) {
 """ % (_CATALOG_PRODUCT_FIELDS, _CATALOG_VARIANT_FIELDS)
 
 # Products with more than 100 variants (Shopify allows 2048): the rest, page by page.
-CATALOG_PRODUCT_VARIANTS = """
+CATALOG_PRODUCT_VARIANTS = (
+    """
 query CatalogProductVariants($id: ID!, $after: String) {
   product(id: $id) {
     variants(first: 250, after: $after) {
@@ -206,7 +215,9 @@ query CatalogProductVariants($id: ID!, $after: String) {
     }
   }
 }
-""" % _CATALOG_VARIANT_FIELDS
+"""
+    % _CATALOG_VARIANT_FIELDS
+)
 
 CATALOG_PRODUCT = """
 query CatalogProduct($id: ID!) {
@@ -360,7 +371,9 @@ query ProductsCount {
 }
 """
 BULK_CATALOG_QUERY = "{ products { edges { node { %s variants { edges { node { %s } } } } } } }" % (
-    " ".join(_CATALOG_PRODUCT_FIELDS.split()), " ".join(_CATALOG_VARIANT_FIELDS.split()))
+    " ".join(_CATALOG_PRODUCT_FIELDS.split()),
+    " ".join(_CATALOG_VARIANT_FIELDS.split()),
+)
 ALL["PRODUCTS_COUNT"] = PRODUCTS_COUNT
 ALL["BULK_CATALOG_QUERY"] = BULK_CATALOG_QUERY
 

@@ -54,6 +54,8 @@ def describe(topic, payload):
         if prefix == "refunds" and payload.get("order_id"):
             ref = ref or f"refund of order {payload['order_id']}"
         if prefix == "order_transactions":
-            ref = (f"{payload.get('kind') or 'transaction'} {payload.get('amount') or ''} {payload.get('currency') or ''}"
-                   f" ({payload.get('gateway') or '?'}) of order {payload.get('order_id') or '?'}")
+            ref = (
+                f"{payload.get('kind') or 'transaction'} {payload.get('amount') or ''} {payload.get('currency') or ''}"
+                f" ({payload.get('gateway') or '?'}) of order {payload.get('order_id') or '?'}"
+            )
     return gid, (str(ref)[:200] if ref else None)

@@ -74,26 +74,31 @@ class Refund:
 
     @property
     def total_tax(self):
-        return (sum((line.tax for line in self.lines), ZERO) + self.shipping_tax
-                - sum((adj.tax for adj in self.adjustments), ZERO))
+        return (
+            sum((line.tax for line in self.lines), ZERO)
+            + self.shipping_tax
+            - sum((adj.tax for adj in self.adjustments), ZERO)
+        )
 
 
 def parse_refund(payload, currency_mode="shop"):
     lines = []
     for item in payload.get("refund_line_items") or []:
         line_item = item.get("line_item") or {}
-        lines.append(RefundLine(
-            line_item_gid=to_gid("LineItem", line_item.get("admin_graphql_api_id") or item.get("line_item_id")),
-            variant_gid=to_gid("ProductVariant", line_item["variant_id"]) if line_item.get("variant_id") else None,
-            sku=line_item.get("sku") or None,
-            title=line_item.get("name") or line_item.get("title") or "",
-            quantity=Decimal(str(item.get("quantity") or 0)),
-            subtotal=amount(item, "subtotal", currency_mode),
-            tax=amount(item, "total_tax", currency_mode),
-            restock_type=item.get("restock_type") or "no_restock",
-            location_id=item.get("location_id"),
-            unit_price=amount(line_item, "price", currency_mode),
-        ))
+        lines.append(
+            RefundLine(
+                line_item_gid=to_gid("LineItem", line_item.get("admin_graphql_api_id") or item.get("line_item_id")),
+                variant_gid=to_gid("ProductVariant", line_item["variant_id"]) if line_item.get("variant_id") else None,
+                sku=line_item.get("sku") or None,
+                title=line_item.get("name") or line_item.get("title") or "",
+                quantity=Decimal(str(item.get("quantity") or 0)),
+                subtotal=amount(item, "subtotal", currency_mode),
+                tax=amount(item, "total_tax", currency_mode),
+                restock_type=item.get("restock_type") or "no_restock",
+                location_id=item.get("location_id"),
+                unit_price=amount(line_item, "price", currency_mode),
+            )
+        )
     shipping = shipping_tax = ZERO
     for ship in payload.get("refund_shipping_lines") or []:
         shipping += amount(ship, "subtotal_amount", currency_mode)
@@ -106,18 +111,27 @@ def parse_refund(payload, currency_mode="shop"):
             shipping -= value
             shipping_tax -= tax
             continue
-        adjustments.append(Adjustment(kind=adj.get("kind") or "refund_discrepancy",
-                                      reason=adj.get("reason") or "", amount=value, tax=tax))
+        adjustments.append(
+            Adjustment(
+                kind=adj.get("kind") or "refund_discrepancy", reason=adj.get("reason") or "", amount=value, tax=tax
+            )
+        )
     order_gid = to_gid("Order", payload.get("order_id")) if payload.get("order_id") else None
     # Amounts stay in the transaction's own currency (the customer's, in REST bodies): the
     # handler books them in the store's chosen currency (handlers/transactions.py).
-    transactions = [tx for tx in (parse_transaction(raw, order_gid) for raw in payload.get("transactions") or [])
-                    if tx.kind == "refund" and tx.is_money]
+    transactions = [
+        tx
+        for tx in (parse_transaction(raw, order_gid) for raw in payload.get("transactions") or [])
+        if tx.kind == "refund" and tx.is_money
+    ]
     return Refund(
         gid=payload_gid("Refund", payload),
         order_gid=order_gid,
         note=payload.get("note") or "",
         created_at=payload.get("processed_at") or payload.get("created_at"),
-        lines=lines, shipping=shipping, shipping_tax=shipping_tax,
-        adjustments=adjustments, transactions=transactions,
+        lines=lines,
+        shipping=shipping,
+        shipping_tax=shipping_tax,
+        adjustments=adjustments,
+        transactions=transactions,
     )

@@ -41,19 +41,21 @@ def plan_quantities(targets, known):
         before = known.get((item, location))
         if before is not None and before == quantity:
             continue
-        planned.append({
-            "inventoryItemId": item,
-            "locationId": location,
-            "quantity": int(quantity),
-            "changeFromQuantity": before,
-        })
+        planned.append(
+            {
+                "inventoryItemId": item,
+                "locationId": location,
+                "quantity": int(quantity),
+                "changeFromQuantity": before,
+            }
+        )
     return planned
 
 
 def batches(items, size=MAX_QUANTITIES_PER_CALL):
     """Consecutive slices of at most ``size``."""
     size = max(1, min(size, MAX_QUANTITIES_PER_CALL))
-    return [items[start:start + size] for start in range(0, len(items), size)]
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def coalesce(changes):

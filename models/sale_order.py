@@ -7,8 +7,11 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     shopify_sync_customer_note = fields.Text(
-        string="Customer note (Shopify)", copy=False, readonly=True,
-        help="The note the shopper left at checkout. Also posted in the chatter; never printed on documents.")
+        string="Customer note (Shopify)",
+        copy=False,
+        readonly=True,
+        help="The note the shopper left at checkout. Also posted in the chatter; never printed on documents.",
+    )
     # {"lines": {sale line id: [key product id, units per Shopify unit]},
     #  "refunds": {key product id: {refund gid: [units, restock type]}},
     #  "signature": [[product id, quantity, Shopify unit price, Shopify discount], ...]}

@@ -5,10 +5,11 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     shopify_invoiced_as_charged = fields.Boolean(
-        copy=False, readonly=True,
+        copy=False,
+        readonly=True,
         help="Invoiced by shopify_sync for what Shopify charged when the order was placed: every line "
-        "counts as invoiced on order, whatever its product's invoicing policy.")
-
+        "counts as invoiced on order, whatever its product's invoicing policy.",
+    )
 
     def _prepare_confirmation_values(self):
         """An order imported from Shopify was placed when Shopify says (``date_order`` from its
@@ -24,8 +25,13 @@ class SaleOrderLine(models.Model):
 
     @api.depends("order_id.shopify_invoiced_as_charged")
     def _compute_qty_to_invoice(self):
-        super()._compute_qty_to_invoice()
+        result = super()._compute_qty_to_invoice()
         for line in self:
-            if line.order_id.shopify_invoiced_as_charged and line.state == "sale" and not line.display_type \
-                    and line.product_id.type != "combo":
+            if (
+                line.order_id.shopify_invoiced_as_charged
+                and line.state == "sale"
+                and not line.display_type
+                and line.product_id.type != "combo"
+            ):
                 line.qty_to_invoice = line.product_uom_qty - line.qty_invoiced
+        return result

@@ -56,7 +56,10 @@ class ShopifyBackend(models.Model):
         required=True, tracking=True, help="The store's permanent domain, e.g. my-store.myshopify.com."
     )
     api_version = fields.Char(
-        string="API version", required=True, default=DEFAULT_API_VERSION, tracking=True,
+        string="API version",
+        required=True,
+        default=DEFAULT_API_VERSION,
+        tracking=True,
         help="Shopify Admin API version (YYYY-01/04/07/10). Each is supported for about a year.",
     )
     auth_mode = fields.Selection(
@@ -64,14 +67,18 @@ class ShopifyBackend(models.Model):
             ("client_credentials", "Dev Dashboard app (client ID + secret)"),
             ("legacy_token", "Legacy custom app (Admin API access token)"),
         ],
-        string="Credentials", required=True, default="client_credentials", tracking=True,
+        string="Credentials",
+        required=True,
+        default="client_credentials",
+        tracking=True,
     )
     client_id = fields.Char(string="Client ID")
     client_secret = fields.Char(groups=MANAGER_GROUP, copy=False)
     access_token = fields.Char(groups=MANAGER_GROUP, copy=False)
     token_expires_at = fields.Datetime(readonly=True, copy=False)
     webhook_secret = fields.Char(
-        groups=MANAGER_GROUP, copy=False,
+        groups=MANAGER_GROUP,
+        copy=False,
         help="Secret that signs Shopify webhooks. Leave empty for a Dev Dashboard app: its client "
         "secret is used. A legacy custom app uses its API secret key.",
     )
@@ -83,11 +90,10 @@ class ShopifyBackend(models.Model):
         string="Public Odoo URL",
         help="Base URL Shopify can reach for webhooks; defaults to the database's web.base.url.",
     )
-    company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company, tracking=True
-    )
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, tracking=True)
     warehouse_id = fields.Many2one(
-        "stock.warehouse", check_company=True,
+        "stock.warehouse",
+        check_company=True,
         domain="[('company_id', '=', company_id)]",
     )
     team_id = fields.Many2one("crm.team", string="Sales team", check_company=True)
@@ -99,7 +105,11 @@ class ShopifyBackend(models.Model):
             ("error", "Connection error"),
             ("disconnected", "App uninstalled"),
         ],
-        default="draft", required=True, readonly=True, tracking=True, copy=False,
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
+        copy=False,
     )
     shop_name = fields.Char(readonly=True, copy=False)
     shop_plan = fields.Char(readonly=True, copy=False)
@@ -111,10 +121,14 @@ class ShopifyBackend(models.Model):
     last_check_message = fields.Text(readonly=True, copy=False)
     disconnected_at = fields.Datetime(readonly=True, copy=False)
     connection_failures = fields.Integer(
-        readonly=True, copy=False, help="Scheduled connection checks failed in a row (credentials or scopes).")
+        readonly=True, copy=False, help="Scheduled connection checks failed in a row (credentials or scopes)."
+    )
     connection_retry_at = fields.Datetime(
-        string="Next automatic check", readonly=True, copy=False,
-        help="When the scheduled action checks a store in error again; the wait doubles with every failure.")
+        string="Next automatic check",
+        readonly=True,
+        copy=False,
+        help="When the scheduled action checks a store in error again; the wait doubles with every failure.",
+    )
 
     sync_orders = fields.Boolean(string="Orders", default=True)
     sync_products = fields.Boolean(string="Products", default=True)
@@ -125,18 +139,20 @@ class ShopifyBackend(models.Model):
     sync_payouts = fields.Boolean(string="Payouts", default=False)
 
     job_ids = fields.One2many("shopify.sync.job", "backend_id")
-    location_ids = fields.One2many("shopify.sync.location", "backend_id", string="Locations",
-                                   context={"active_test": False})
+    location_ids = fields.One2many(
+        "shopify.sync.location", "backend_id", string="Locations", context={"active_test": False}
+    )
     webhook_missing_topics = fields.Char(
-        string="Webhook subscriptions missing", readonly=True, copy=False,
-        help="Topics this store should send that have no subscription to this Odoo in Shopify, at the last check.")
+        string="Webhook subscriptions missing",
+        readonly=True,
+        copy=False,
+        help="Topics this store should send that have no subscription to this Odoo in Shopify, at the last check.",
+    )
     webhook_checked_at = fields.Datetime(string="Subscriptions checked", readonly=True, copy=False)
     failed_job_count = fields.Integer(compute="_compute_job_counts")
     queued_job_count = fields.Integer(compute="_compute_job_counts")
 
-    _shop_domain_unique = models.Constraint(
-        "UNIQUE(shop_domain)", "This Shopify store already has a backend."
-    )
+    _shop_domain_unique = models.Constraint("UNIQUE(shop_domain)", "This Shopify store already has a backend.")
 
     # -- constraints and computes ------------------------------------------------------------
 
@@ -186,15 +202,21 @@ class ShopifyBackend(models.Model):
         return [workflow for workflow, enabled in flags.items() if enabled]
 
     @api.depends(
-        "granted_scopes", "sync_orders", "sync_products", "sync_customers", "sync_inventory",
-        "sync_refunds", "sync_fulfillments", "sync_payouts",
+        "granted_scopes",
+        "sync_orders",
+        "sync_products",
+        "sync_customers",
+        "sync_inventory",
+        "sync_refunds",
+        "sync_fulfillments",
+        "sync_payouts",
     )
     def _compute_scopes(self):
         for backend in self:
             required = sorted({s for wf in backend._enabled_workflows() for s in WORKFLOW_SCOPES[wf]})
             granted = set(filter(None, (backend.granted_scopes or "").split(",")))
             # write_x implies read_x
-            granted |= {"read_" + s[len("write_"):] for s in granted if s.startswith("write_")}
+            granted |= {"read_" + s[len("write_") :] for s in granted if s.startswith("write_")}
             backend.required_scopes = ", ".join(required)
             backend.missing_scopes = (
                 ", ".join(s for s in required if s not in granted) if backend.granted_scopes else False
@@ -203,7 +225,8 @@ class ShopifyBackend(models.Model):
     def _compute_job_counts(self):
         groups = self.env["shopify.sync.job"]._read_group(
             [("backend_id", "in", self.ids), ("state", "in", ("failed", "queued"))],
-            ["backend_id", "state"], ["__count"],
+            ["backend_id", "state"],
+            ["__count"],
         )
         counts = {(backend.id, state): count for backend, state, count in groups}
         for backend in self:
@@ -240,11 +263,13 @@ class ShopifyBackend(models.Model):
             backend.shop_domain, backend.client_id, backend.client_secret, base_url=backend.api_base_url
         )
         expires_in = int(answer.get("expires_in") or 86399)
-        backend.write({
-            "access_token": answer["access_token"],
-            "token_expires_at": fields.Datetime.now() + timedelta(seconds=expires_in),
-            "granted_scopes": answer.get("scope") or backend.granted_scopes,
-        })
+        backend.write(
+            {
+                "access_token": answer["access_token"],
+                "token_expires_at": fields.Datetime.now() + timedelta(seconds=expires_in),
+                "granted_scopes": answer.get("scope") or backend.granted_scopes,
+            }
+        )
         return answer["access_token"]
 
     def _valid_access_token(self):
@@ -271,8 +296,7 @@ class ShopifyBackend(models.Model):
             raise ConfigurationError(
                 f"The Shopify app was uninstalled from {self.shop_domain} on {self.disconnected_at}; "
                 "nothing is sent to Shopify.",
-                fix="Reinstall the app in Shopify, update the credentials if they changed, then "
-                "press Test connection.",
+                fix="Reinstall the app in Shopify, update the credentials if they changed, then press Test connection.",
             )
         refresher = self._refresh_access_token if self.auth_mode == "client_credentials" else None
         return ShopifyClient(
@@ -288,8 +312,9 @@ class ShopifyBackend(models.Model):
     def _check_group(self, group=MANAGER_GROUP):
         """Buttons are hidden from users outside ``group``; this refuses the same call over RPC."""
         if not self.env.su and not self.env.user.has_group(group):
-            raise AccessError(self.env._("This action is reserved to %(group)s.",
-                                         group=self.env.ref(group).sudo().name))
+            raise AccessError(
+                self.env._("This action is reserved to %(group)s.", group=self.env.ref(group).sudo().name)
+            )
 
     def action_test_connection(self):
         """Call the `shop` query and show the store, or the exact error and its fix."""
@@ -321,28 +346,36 @@ class ShopifyBackend(models.Model):
             return err
         shop = data.get("shop") or {}
         scopes = [s["handle"] for s in (data.get("currentAppInstallation") or {}).get("accessScopes", [])]
-        backend.write({
-            "state": "connected",
-            "disconnected_at": False,
-            "connection_failures": 0,
-            "connection_retry_at": False,
-            "shop_name": shop.get("name"),
-            "shop_plan": (shop.get("plan") or {}).get("displayName"),
-            "shop_currency": shop.get("currencyCode"),
-            "granted_scopes": ",".join(scopes),
-            "last_check_date": now,
-        })
+        backend.write(
+            {
+                "state": "connected",
+                "disconnected_at": False,
+                "connection_failures": 0,
+                "connection_retry_at": False,
+                "shop_name": shop.get("name"),
+                "shop_plan": (shop.get("plan") or {}).get("displayName"),
+                "shop_currency": shop.get("currencyCode"),
+                "granted_scopes": ",".join(scopes),
+                "last_check_date": now,
+            }
+        )
         message = self.env._(
             "Connected to %(shop)s (%(plan)s, %(currency)s).",
-            shop=backend.shop_name, plan=backend.shop_plan, currency=backend.shop_currency,
+            shop=backend.shop_name,
+            plan=backend.shop_plan,
+            currency=backend.shop_currency,
         )
         if backend.missing_scopes:
             message += " " + self.env._("Missing access scopes: %(scopes)s.", scopes=backend.missing_scopes)
         backend.last_check_message = message
         # The credential problem found earlier is solved: its failed job is no longer work to do.
-        self.env["shopify.sync.job"].sudo().search([
-            ("backend_id", "=", self.id), ("topic", "=", CONNECTION_CHECK_TOPIC), ("state", "=", "failed"),
-        ])._mark_done(summary=message)
+        self.env["shopify.sync.job"].sudo().search(
+            [
+                ("backend_id", "=", self.id),
+                ("topic", "=", CONNECTION_CHECK_TOPIC),
+                ("state", "=", "failed"),
+            ]
+        )._mark_done(summary=message)
         return None
 
     def _connection_trouble(self, err):
@@ -359,16 +392,19 @@ class ShopifyBackend(models.Model):
             backend.write(values)
             return
         failures = backend.connection_failures + 1
-        backend.write({
-            "state": "error",
-            "connection_failures": failures,
-            "connection_retry_at": now + min(RETRY_BACKOFF_FIRST * 2 ** (failures - 1), RETRY_BACKOFF_MAX),
-            "last_check_date": now,
-            "last_check_message": str(err),
-        })
+        backend.write(
+            {
+                "state": "error",
+                "connection_failures": failures,
+                "connection_retry_at": now + min(RETRY_BACKOFF_FIRST * 2 ** (failures - 1), RETRY_BACKOFF_MAX),
+                "last_check_date": now,
+                "last_check_message": str(err),
+            }
+        )
         Job = self.env["shopify.sync.job"].sudo()
-        job = Job.search([("backend_id", "=", self.id), ("topic", "=", CONNECTION_CHECK_TOPIC),
-                          ("state", "=", "failed")], limit=1)
+        job = Job.search(
+            [("backend_id", "=", self.id), ("topic", "=", CONNECTION_CHECK_TOPIC), ("state", "=", "failed")], limit=1
+        )
         if not job:
             job = Job._create_outbound(self, "connection", CONNECTION_CHECK_TOPIC, ref=backend.name)
         job.attempts += 1
@@ -401,7 +437,8 @@ class ShopifyBackend(models.Model):
             return True
         message = self.env._(
             "Webhooks: %(created)s created, %(existing)s already registered.",
-            created=len(created), existing=len(existing),
+            created=len(created),
+            existing=len(existing),
         )
         self.sudo().last_check_message = message
         job._mark_done(summary=message)
@@ -426,8 +463,9 @@ class ShopifyBackend(models.Model):
         uri = self._webhook_callback_url()
         present = self._present_subscriptions(self._get_client())
         missing = [topic for topic in self._webhook_topics() if (registry.topic_to_enum(topic), uri) not in present]
-        self.sudo().write({"webhook_missing_topics": ", ".join(missing) or False,
-                           "webhook_checked_at": fields.Datetime.now()})
+        self.sudo().write(
+            {"webhook_missing_topics": ", ".join(missing) or False, "webhook_checked_at": fields.Datetime.now()}
+        )
         return missing
 
     def _register_webhooks(self):
@@ -444,8 +482,7 @@ class ShopifyBackend(models.Model):
             errors = answer["webhookSubscriptionCreate"]["userErrors"]
             if errors:
                 raise ConfigurationError(
-                    f"Shopify refused the {topic} subscription to {uri}: "
-                    + "; ".join(e["message"] for e in errors),
+                    f"Shopify refused the {topic} subscription to {uri}: " + "; ".join(e["message"] for e in errors),
                     fix="Check the public Odoo URL on the backend (Shopify needs HTTPS).",
                 )
             created.append(topic)
@@ -474,21 +511,29 @@ class ShopifyBackend(models.Model):
         check stores in error again (with a growing wait) until they are connected."""
         now = fields.Datetime.now()
         Backend = self.sudo()
-        due = Backend.search([
-            ("auth_mode", "=", "client_credentials"),
-            ("state", "not in", ("disconnected", "error")),
-            "|", ("token_expires_at", "=", False), ("token_expires_at", "<=", now + TOKEN_RENEW_MARGIN),
-        ])
+        due = Backend.search(
+            [
+                ("auth_mode", "=", "client_credentials"),
+                ("state", "not in", ("disconnected", "error")),
+                "|",
+                ("token_expires_at", "=", False),
+                ("token_expires_at", "<=", now + TOKEN_RENEW_MARGIN),
+            ]
+        )
         for backend in due:
             try:
                 backend._refresh_access_token()
             except SyncError as err:
                 _logger.warning("Shopify token renewal failed for %s: %s", backend.shop_domain, err)
                 backend._connection_trouble(err)
-        to_check = Backend.search([
-            ("state", "=", "error"),
-            "|", ("connection_retry_at", "=", False), ("connection_retry_at", "<=", now),
-        ])
+        to_check = Backend.search(
+            [
+                ("state", "=", "error"),
+                "|",
+                ("connection_retry_at", "=", False),
+                ("connection_retry_at", "<=", now),
+            ]
+        )
         for backend in to_check:
             err = backend._check_connection()
             if err:
@@ -497,15 +542,25 @@ class ShopifyBackend(models.Model):
 
     def _mark_disconnected(self):
         """app/uninstalled: drop the dead token and cancel outbound work that can no longer run."""
-        self.sudo().write({
-            "state": "disconnected",
-            "disconnected_at": fields.Datetime.now(),
-            "access_token": False,
-            "token_expires_at": False,
-        })
-        pending = self.env["shopify.sync.job"].sudo().search([
-            ("backend_id", "in", self.ids), ("direction", "=", "out"), ("state", "=", "queued"),
-        ])
+        self.sudo().write(
+            {
+                "state": "disconnected",
+                "disconnected_at": fields.Datetime.now(),
+                "access_token": False,
+                "token_expires_at": False,
+            }
+        )
+        pending = (
+            self.env["shopify.sync.job"]
+            .sudo()
+            .search(
+                [
+                    ("backend_id", "in", self.ids),
+                    ("direction", "=", "out"),
+                    ("state", "=", "queued"),
+                ]
+            )
+        )
         pending._cancel("The Shopify app was uninstalled from the store.")
         return pending
 

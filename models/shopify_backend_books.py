@@ -15,18 +15,24 @@ class ShopifyBackend(models.Model):
     _inherit = "shopify.backend"
 
     gift_card_account_id = fields.Many2one(
-        "account.account", string="Gift card liability account", check_company=True,
+        "account.account",
+        string="Gift card liability account",
+        check_company=True,
         domain="[('account_type', 'in', ('liability_current', 'liability_non_current'))]",
         help="A gift card sold is money owed to its holder, not revenue: its invoice line is booked "
         "here, and a payment with Shopify's 'gift_card' gateway settles against it. Left empty, an "
-        "account 'Shopify gift cards' is created in the company's current liabilities when first needed.")
+        "account 'Shopify gift cards' is created in the company's current liabilities when first needed.",
+    )
     gift_card_product_id = fields.Many2one(
-        "product.product", string="Gift card product",
+        "product.product",
+        string="Gift card product",
         default=lambda self: self.env.ref("shopify_sync.product_gift_card", raise_if_not_found=False),
-        help="Order lines Shopify marks as gift cards use this product, whatever the variant.")
+        help="Order lines Shopify marks as gift cards use this product, whatever the variant.",
+    )
     discount_precision_digits = fields.Integer(compute="_compute_discount_precision_digits")
-    company_tax_rounding = fields.Selection(related="company_id.tax_calculation_rounding_method",
-                                            string="Company tax rounding")
+    company_tax_rounding = fields.Selection(
+        related="company_id.tax_calculation_rounding_method", string="Company tax rounding"
+    )
 
     def _compute_discount_precision_digits(self):
         digits = self.env["decimal.precision"].precision_get("Discount")
@@ -39,18 +45,29 @@ class ShopifyBackend(models.Model):
         if self.gift_card_account_id:
             return self.gift_card_account_id
         Account = self.env["account.account"].sudo().with_company(self.company_id)
-        account = Account.search([("account_type", "=", "liability_current"), ("name", "=", "Shopify gift cards"),
-                                  ("company_ids", "in", self.company_id.ids)], limit=1)
+        account = Account.search(
+            [
+                ("account_type", "=", "liability_current"),
+                ("name", "=", "Shopify gift cards"),
+                ("company_ids", "in", self.company_id.ids),
+            ],
+            limit=1,
+        )
         if not account:
-            start = Account.search([("account_type", "=", "liability_current"),
-                                    ("company_ids", "in", self.company_id.ids)], order="code", limit=1).code
-            account = Account.create({
-                "name": "Shopify gift cards",
-                "code": Account._search_new_account_code(start or "2100"),
-                "account_type": "liability_current",
-                "reconcile": False,
-                "company_ids": [(6, 0, self.company_id.ids)],
-            })
+            start = Account.search(
+                [("account_type", "=", "liability_current"), ("company_ids", "in", self.company_id.ids)],
+                order="code",
+                limit=1,
+            ).code
+            account = Account.create(
+                {
+                    "name": "Shopify gift cards",
+                    "code": Account._search_new_account_code(start or "2100"),
+                    "account_type": "liability_current",
+                    "reconcile": False,
+                    "company_ids": [(6, 0, self.company_id.ids)],
+                }
+            )
         self.sudo().gift_card_account_id = account
         return account
 

@@ -9,30 +9,38 @@ class ShopifyBackend(models.Model):
 
     sku_match_mode = fields.Selection(
         [("exact", "Exact"), ("normalised", "Ignore case and surrounding/repeated spaces")],
-        string="SKU comparison", default="exact", required=True,
+        string="SKU comparison",
+        default="exact",
+        required=True,
         help="'Product-A ' and 'product-a' are one SKU when spaces and case are ignored. Applies to "
         "the catalog import, product webhooks and order lines.",
     )
     unmatched_variants = fields.Selection(
         [("create", "Create the Odoo product"), ("leave", "Leave unmatched (listed in the drift report)")],
-        string="Shopify variants without Odoo product", default="leave", required=True,
+        string="Shopify variants without Odoo product",
+        default="leave",
+        required=True,
     )
     shopify_owns_title = fields.Boolean(string="Title", default=True)
     shopify_owns_sku = fields.Boolean(string="SKU (internal reference)")
     shopify_owns_barcode = fields.Boolean(string="Barcode")
     shopify_owns_price = fields.Boolean(string="Sales price")
     shopify_owns_status = fields.Boolean(
-        string="Status", help="Archived in Shopify (or deleted) archives the Odoo product; active or draft "
-        "makes it active again.")
+        string="Status",
+        help="Archived in Shopify (or deleted) archives the Odoo product; active or draft makes it active again.",
+    )
     catalog_drift_check = fields.Boolean(
-        string="Check catalog drift daily", default=True,
-        help="A scheduled job compares the Shopify catalog with Odoo and refreshes the drift report.")
+        string="Check catalog drift daily",
+        default=True,
+        help="A scheduled job compares the Shopify catalog with Odoo and refreshes the drift report.",
+    )
     bundle_ids = fields.One2many("shopify.sync.bundle", "backend_id", string="Bundles")
     drift_count = fields.Integer(compute="_compute_drift_count")
 
     def _compute_drift_count(self):
         groups = self.env["shopify.sync.catalog.drift"]._read_group(
-            [("backend_id", "in", self.ids)], ["backend_id"], ["__count"])
+            [("backend_id", "in", self.ids)], ["backend_id"], ["__count"]
+        )
         counts = {backend.id: count for backend, count in groups}
         for backend in self:
             backend.drift_count = counts.get(backend.id, 0)
@@ -55,8 +63,11 @@ class ShopifyBackend(models.Model):
     def action_check_catalog_drift(self):
         self._check_group()
         for backend in self:
-            job = self.env["shopify.sync.job"].sudo()._create_outbound(backend, "scheduled", "catalog/drift",
-                                                                       payload={"mode": "auto"})
+            job = (
+                self.env["shopify.sync.job"]
+                .sudo()
+                ._create_outbound(backend, "scheduled", "catalog/drift", payload={"mode": "auto"})
+            )
             job._enqueue()
         return self.action_open_drift()
 
@@ -67,7 +78,8 @@ class ShopifyBackend(models.Model):
 
     @api.model
     def _cron_catalog_drift(self):
-        backends = self.sudo().search([("catalog_drift_check", "=", True), ("sync_products", "=", True),
-                                       *self._in_service_domain()])
+        backends = self.sudo().search(
+            [("catalog_drift_check", "=", True), ("sync_products", "=", True), *self._in_service_domain()]
+        )
         for backend in backends:
             backend.action_check_catalog_drift()

@@ -19,44 +19,82 @@ class ShopifyBackendPayouts(models.Model):
     _inherit = "shopify.backend"
 
     payout_journal_id = fields.Many2one(
-        "account.journal", string="Payout journal", check_company=True,
+        "account.journal",
+        string="Payout journal",
+        check_company=True,
         domain="[('type', 'in', ('general', 'bank')), ('company_id', '=', company_id)]",
-        help="Journal of the one entry booked per paid payout.")
+        help="Journal of the one entry booked per paid payout.",
+    )
     payout_transit_account_id = fields.Many2one(
-        "account.account", string="Bank / payouts in transit", check_company=True, domain=_ACCOUNT_DOMAIN,
+        "account.account",
+        string="Bank / payouts in transit",
+        check_company=True,
+        domain=_ACCOUNT_DOMAIN,
         help="Receives each payout's net. Use a reconcilable 'payouts in transit' account: the deposit's "
-        "bank statement line is then matched to it.")
+        "bank statement line is then matched to it.",
+    )
     payout_bank_journal_id = fields.Many2one(
-        "account.journal", string="Bank journal of the deposits", check_company=True,
+        "account.journal",
+        string="Bank journal of the deposits",
+        check_company=True,
         domain="[('type', '=', 'bank'), ('company_id', '=', company_id)]",
-        help="Bank journal whose statement lines are matched to payouts (reference and amount).")
+        help="Bank journal whose statement lines are matched to payouts (reference and amount).",
+    )
     payout_clearing_account_id = fields.Many2one(
-        "account.account", string="Shopify Payments clearing", check_company=True, domain=_ACCOUNT_DOMAIN,
+        "account.account",
+        string="Shopify Payments clearing",
+        check_company=True,
+        domain=_ACCOUNT_DOMAIN,
         help="The outstanding receipts/payments account of the Shopify Payments payment journal: charges "
-        "and refunds are booked out of it and reconciled with their order payments.")
+        "and refunds are booked out of it and reconciled with their order payments.",
+    )
     payout_fee_account_id = fields.Many2one(
-        "account.account", string="Payment fees", check_company=True, domain=_ACCOUNT_DOMAIN,
-        help="Expense account of Shopify Payments fees (transaction fees and dispute fees).")
+        "account.account",
+        string="Payment fees",
+        check_company=True,
+        domain=_ACCOUNT_DOMAIN,
+        help="Expense account of Shopify Payments fees (transaction fees and dispute fees).",
+    )
     payout_adjustment_account_id = fields.Many2one(
-        "account.account", string="Adjustments", check_company=True, domain=_ACCOUNT_DOMAIN,
-        help="Adjustments, shipping labels, billing debits and every other balance transaction type.")
+        "account.account",
+        string="Adjustments",
+        check_company=True,
+        domain=_ACCOUNT_DOMAIN,
+        help="Adjustments, shipping labels, billing debits and every other balance transaction type.",
+    )
     payout_reserve_account_id = fields.Many2one(
-        "account.account", string="Reserved funds", check_company=True, domain=_ACCOUNT_DOMAIN,
-        help="Funds Shopify holds back (a receivable from Shopify until released).")
+        "account.account",
+        string="Reserved funds",
+        check_company=True,
+        domain=_ACCOUNT_DOMAIN,
+        help="Funds Shopify holds back (a receivable from Shopify until released).",
+    )
     payout_dispute_account_id = fields.Many2one(
-        "account.account", string="Chargebacks", check_company=True, domain=_ACCOUNT_DOMAIN,
-        help="Disputed amounts withdrawn and returned; what remains for a lost dispute is the loss.")
+        "account.account",
+        string="Chargebacks",
+        check_company=True,
+        domain=_ACCOUNT_DOMAIN,
+        help="Disputed amounts withdrawn and returned; what remains for a lost dispute is the loss.",
+    )
     payout_currency_account_id = fields.Many2one(
-        "account.account", string="Currency difference", check_company=True, domain=_ACCOUNT_DOMAIN,
-        help="Rounding of a payout in another currency than the company's, converted line by line.")
+        "account.account",
+        string="Currency difference",
+        check_company=True,
+        domain=_ACCOUNT_DOMAIN,
+        help="Rounding of a payout in another currency than the company's, converted line by line.",
+    )
     payout_last_import_at = fields.Datetime(
-        string="Last payout import", readonly=True, copy=False,
-        help="Payouts issued before this moment (less a week, re-read for status changes) are in Odoo.")
+        string="Last payout import",
+        readonly=True,
+        copy=False,
+        help="Payouts issued before this moment (less a week, re-read for status changes) are in Odoo.",
+    )
     payout_count = fields.Integer(compute="_compute_payout_count")
 
     def _compute_payout_count(self):
         groups = self.env["shopify.sync.payout"]._read_group(
-            [("backend_id", "in", self.ids)], ["backend_id"], ["__count"])
+            [("backend_id", "in", self.ids)], ["backend_id"], ["__count"]
+        )
         counts = {backend.id: count for backend, count in groups}
         for backend in self:
             backend.payout_count = counts.get(backend.id, 0)
@@ -77,11 +115,17 @@ class ShopifyBackendPayouts(models.Model):
     def _start_payout_import(self, date_from, date_to=None):
         """Queue the first page of an import of payouts issued in [date_from, date_to] (dates)."""
         self.ensure_one()
-        params = {"since": fields.Date.to_string(date_from),
-                  "until": fields.Date.to_string(date_to) if date_to else None, "page": 1}
+        params = {
+            "since": fields.Date.to_string(date_from),
+            "until": fields.Date.to_string(date_to) if date_to else None,
+            "page": 1,
+        }
         params["label"] = f"{params['since']} to {params['until'] or 'today'}"
-        job = self.env["shopify.sync.job"].sudo()._create_outbound(
-            self, "payout", "payouts/import", payload=params, ref=params["label"])
+        job = (
+            self.env["shopify.sync.job"]
+            .sudo()
+            ._create_outbound(self, "payout", "payouts/import", payload=params, ref=params["label"])
+        )
         job._enqueue()
         return job
 
@@ -92,15 +136,24 @@ class ShopifyBackendPayouts(models.Model):
         now = now or fields.Datetime.now()
         Job = self.env["shopify.sync.job"].sudo()
         for backend in self.search([("sync_payouts", "=", True), *self._in_service_domain()]):
-            if Job.search_count([("backend_id", "=", backend.id), ("topic", "=", "payouts/import"),
-                                 ("state", "=", "queued")], limit=1):
+            if Job.search_count(
+                [("backend_id", "=", backend.id), ("topic", "=", "payouts/import"), ("state", "=", "queued")], limit=1
+            ):
                 continue
-            since = (backend.payout_last_import_at - PAYOUT_IMPORT_OVERLAP if backend.payout_last_import_at
-                     else now - timedelta(days=PAYOUT_FIRST_IMPORT_DAYS))
+            since = (
+                backend.payout_last_import_at - PAYOUT_IMPORT_OVERLAP
+                if backend.payout_last_import_at
+                else now - timedelta(days=PAYOUT_FIRST_IMPORT_DAYS)
+            )
             backend._start_payout_import(since.date())
         self.env["shopify.sync.payout"].sudo().search(
-            [("move_id", "!=", False), "|", ("bank_statement_line_id", "=", False),
-             ("bank_statement_line_id.is_reconciled", "=", False)])._match_bank_statement_lines()
+            [
+                ("move_id", "!=", False),
+                "|",
+                ("bank_statement_line_id", "=", False),
+                ("bank_statement_line_id.is_reconciled", "=", False),
+            ]
+        )._match_bank_statement_lines()
 
     def action_open_payout_import(self):
         self.ensure_one()

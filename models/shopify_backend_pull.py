@@ -13,28 +13,30 @@ class ShopifyBackendPull(models.Model):
     _inherit = "shopify.backend"
 
     order_catch_up = fields.Boolean(
-        string="Catch up missed order webhooks", default=True,
+        string="Catch up missed order webhooks",
+        default=True,
         help="Every run of the scheduled action 'Shopify: catch up missed orders', read the orders "
         "updated in Shopify since the previous run and import those Odoo does not have at that version.",
     )
     order_catch_up_at = fields.Datetime(
-        string="Orders caught up to", copy=False,
+        string="Orders caught up to",
+        copy=False,
         help="Orders updated before this moment are known to be in Odoo. Empty: the next run looks back one day.",
     )
 
     @api.model
     def _cron_catch_up_orders(self, now=None):
         now = now or fields.Datetime.now()
-        backends = self.search([("sync_orders", "=", True), ("order_catch_up", "=", True),
-                                *self._in_service_domain()])
+        backends = self.search([("sync_orders", "=", True), ("order_catch_up", "=", True), *self._in_service_domain()])
         Job = self.env["shopify.sync.job"].sudo()
         for backend in backends:
             # One catch-up at a time per store: a slow one is not stacked behind another. A store
             # in error whose last catch-up failed already shows its problem: no new failed job every
             # 15 minutes; once it is connected again, the next run covers the gap from the mark.
             waiting = ["queued", "failed"] if backend.state == "error" else ["queued"]
-            if Job.search_count([("backend_id", "=", backend.id), ("topic", "=", "orders/catch_up"),
-                                 ("state", "in", waiting)], limit=1):
+            if Job.search_count(
+                [("backend_id", "=", backend.id), ("topic", "=", "orders/catch_up"), ("state", "in", waiting)], limit=1
+            ):
                 continue
             since = (backend.order_catch_up_at or now - timedelta(days=1)) - CATCH_UP_OVERLAP
             start_pull(backend, "orders/catch_up", since, now)

@@ -20,29 +20,41 @@ class ShopifyBackend(models.Model):
     _inherit = "shopify.backend"
 
     stock_export_enabled = fields.Boolean(
-        string="Export stock to Shopify", default=True,
-        help="Odoo owns stock: every change of a bound product's quantity is pushed to its mapped locations.")
+        string="Export stock to Shopify",
+        default=True,
+        help="Odoo owns stock: every change of a bound product's quantity is pushed to its mapped locations.",
+    )
     stock_quantity_name = fields.Selection(
         [("available", "Available (on hand minus reserved)"), ("on_hand", "On hand")],
-        string="Quantity exported", default="available", required=True,
+        string="Quantity exported",
+        default="available",
+        required=True,
         help="Available: Odoo's free quantity (reservations lower it) is set as Shopify's 'available'. "
-        "On hand: Odoo's on-hand quantity is set as Shopify's 'on_hand'.")
+        "On hand: Odoo's on-hand quantity is set as Shopify's 'on_hand'.",
+    )
     stock_buffer_type = fields.Selection(
-        [("units", "Units"), ("percent", "Percent")], string="Safety buffer in", default="units", required=True)
+        [("units", "Units"), ("percent", "Percent")], string="Safety buffer in", default="units", required=True
+    )
     stock_buffer_value = fields.Float(
-        string="Safety buffer", default=0.0,
+        string="Safety buffer",
+        default=0.0,
         help="Held back from Shopify: that many units, or that share of the stock. A product category "
-        "can override it. The published quantity never goes below zero.")
+        "can override it. The published quantity never goes below zero.",
+    )
     stock_drift_policy = fields.Selection(
         [("flag", "Flag for review"), ("overwrite", "Overwrite Shopify with Odoo's figure")],
-        string="When Shopify's stock differs", default="flag", required=True,
+        string="When Shopify's stock differs",
+        default="flag",
+        required=True,
         help="A quantity typed in Shopify admin never changes Odoo stock. Flag: the drift job fails "
-        "for review. Overwrite: Odoo's figure is pushed back at once.")
+        "for review. Overwrite: Odoo's figure is pushed back at once.",
+    )
     stock_pending_count = fields.Integer(compute="_compute_stock_pending_count", string="Pending stock updates")
 
     def _compute_stock_pending_count(self):
         groups = self.env["shopify.sync.stock.dirty"]._read_group(
-            [("backend_id", "in", self.ids)], ["backend_id"], ["__count"])
+            [("backend_id", "in", self.ids)], ["backend_id"], ["__count"]
+        )
         counts = {backend.id: count for backend, count in groups}
         for backend in self:
             backend.stock_pending_count = counts.get(backend.id, 0)
@@ -85,9 +97,14 @@ class ShopifyBackend(models.Model):
                         row.active = False
                         updated += 1
                     continue
-                existing[node["id"]] = Location.create({
-                    "backend_id": self.id, "name": node["name"], "shopify_gid": node["id"],
-                    "active": bool(node["isActive"])})
+                existing[node["id"]] = Location.create(
+                    {
+                        "backend_id": self.id,
+                        "name": node["name"],
+                        "shopify_gid": node["id"],
+                        "active": bool(node["isActive"]),
+                    }
+                )
                 created += 1
             if not page["pageInfo"]["hasNextPage"]:
                 break
@@ -101,7 +118,8 @@ class ShopifyBackend(models.Model):
         if not rows:
             raise errors.ConfigurationError(
                 f"Store {self.name} has no Shopify location to export stock to.",
-                fix="Press 'Import locations' on the store, map each location to an Odoo location, then Retry.")
+                fix="Press 'Import locations' on the store, map each location to an Odoo location, then Retry.",
+            )
         for row in rows:
             if not row.location_id:
                 # Same message as everywhere else an unmapped location is met.
@@ -120,7 +138,8 @@ class ShopifyBackend(models.Model):
         self.ensure_one()
         bundles = self.env["shopify.sync.bundle"].sudo()._by_sale_product(self, products.ids)
         components = self.env["product.product"].browse(
-            {product_id for bundle in bundles.values() for product_id, _qty in bundle._components()})
+            {product_id for bundle in bundles.values() for product_id, _qty in bundle._components()}
+        )
         own = self._stock_quantities((products | components).filtered(lambda p: p.id not in bundles), location_rows)
         result = {}
         for product in products:
@@ -140,7 +159,9 @@ class ShopifyBackend(models.Model):
         for row in location_rows:
             groups = Quant._read_group(
                 [("product_id", "in", products.ids), ("location_id", "child_of", row.location_id.id)],
-                ["product_id"], ["quantity:sum", "reserved_quantity:sum"])
+                ["product_id"],
+                ["quantity:sum", "reserved_quantity:sum"],
+            )
             found = {}
             for product, quantity, reserved in groups:
                 found[product.id] = quantity - (reserved if self.stock_quantity_name == "available" else 0.0)
@@ -164,8 +185,11 @@ class ShopifyBackend(models.Model):
 
     def _inventory_items(self, product_ids=None):
         """{product id: [inventory item gid, ...]} from the InventoryItem bindings."""
-        domain = [("backend_id", "=", self.id), ("res_model", "=", "product.product"),
-                  ("resource_type", "=", "InventoryItem")]
+        domain = [
+            ("backend_id", "=", self.id),
+            ("res_model", "=", "product.product"),
+            ("resource_type", "=", "InventoryItem"),
+        ]
         if product_ids is not None:
             domain.append(("res_id", "in", list(product_ids)))
         items = {}
@@ -203,10 +227,15 @@ class ShopifyBackend(models.Model):
         """The pending export job of this store, or a new one (many changes -> one job)."""
         self.ensure_one()
         Job = self.env["shopify.sync.job"].sudo()
-        pending = Job.search([
-            ("backend_id", "=", self.id), ("topic", "=", EXPORT_TOPIC), ("state", "=", "queued"),
-            ("queue_job_id.state", "in", ("pending", "enqueued", "wait_dependencies")),
-        ], limit=1)
+        pending = Job.search(
+            [
+                ("backend_id", "=", self.id),
+                ("topic", "=", EXPORT_TOPIC),
+                ("state", "=", "queued"),
+                ("queue_job_id.state", "in", ("pending", "enqueued", "wait_dependencies")),
+            ],
+            limit=1,
+        )
         if pending:
             return pending
         job = Job._create_outbound(self, "inventory", EXPORT_TOPIC, ref=self.name)
@@ -232,11 +261,15 @@ class ShopifyBackend(models.Model):
     @api.model
     def _cron_reconcile_stock(self):
         """Nightly: compare every bound item and location with Shopify, as a sync job per store."""
-        backends = self.sudo().search([("sync_inventory", "=", True), ("stock_export_enabled", "=", True),
-                                       ("state", "!=", "disconnected")])
+        backends = self.sudo().search(
+            [("sync_inventory", "=", True), ("stock_export_enabled", "=", True), ("state", "!=", "disconnected")]
+        )
         for backend in backends:
-            job = self.env["shopify.sync.job"].sudo()._create_outbound(backend, "inventory", RECONCILE_TOPIC,
-                                                                       ref=backend.name)
+            job = (
+                self.env["shopify.sync.job"]
+                .sudo()
+                ._create_outbound(backend, "inventory", RECONCILE_TOPIC, ref=backend.name)
+            )
             job._enqueue()
 
     def action_open_stock_reconcile(self):

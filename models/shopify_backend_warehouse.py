@@ -14,7 +14,11 @@ class ShopifyBackend(models.Model):
         Warehouse = self.env["stock.warehouse"].sudo()
         for backend in self:
             if not Warehouse.search_count([("company_id", "=", backend.company_id.id)], limit=1):
-                raise ValidationError(self.env._(
-                    "Company %(company)s has no warehouse: Shopify orders cannot be delivered from it. "
-                    "Create a warehouse for it (Inventory > Configuration > Warehouses) or choose "
-                    "another company.", company=backend.company_id.name))
+                raise ValidationError(
+                    self.env._(
+                        "Company %(company)s has no warehouse: Shopify orders cannot be delivered from it. "
+                        "Create a warehouse for it (Inventory > Configuration > Warehouses) or choose "
+                        "another company.",
+                        company=backend.company_id.name,
+                    )
+                )

@@ -72,15 +72,15 @@ class ShopifyBinding(models.Model):
             # Re-binding to the same record with nothing newer writes nothing: product bindings are
             # touched by every order, and concurrent orders would otherwise fight over the row.
             unchanged = (binding.res_model, binding.res_id) == (record._name, record.id) and (
-                not updated_at or updated_at == binding.shopify_updated_at)
+                not updated_at or updated_at == binding.shopify_updated_at
+            )
             if not unchanged:
                 binding.write(vals)
             return binding
 
         try:
             with self.env.cr.savepoint():
-                return self.create(dict(vals, backend_id=backend.id, shopify_gid=gid,
-                                        resource_type=gid.split("/")[3]))
+                return self.create(dict(vals, backend_id=backend.id, shopify_gid=gid, resource_type=gid.split("/")[3]))
         except psycopg2.errors.UniqueViolation as err:
             raise TransientError(f"{gid} was bound by a concurrent job; retrying") from err
 
@@ -88,5 +88,4 @@ class ShopifyBinding(models.Model):
     def _is_outdated(self, backend, gid, updated_at):
         """True when an event is older than what was already applied (out-of-order delivery)."""
         binding = self._find(backend, gid)
-        return bool(binding and binding.shopify_updated_at and updated_at
-                    and updated_at < binding.shopify_updated_at)
+        return bool(binding and binding.shopify_updated_at and updated_at and updated_at < binding.shopify_updated_at)

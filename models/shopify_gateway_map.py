@@ -13,7 +13,9 @@ class ShopifyGatewayMap(models.Model):
     company_id = fields.Many2one(related="backend_id.company_id", store=True)
     gateway = fields.Char(required=True, help="Gateway name exactly as in the order's payment_gateway_names.")
     journal_id = fields.Many2one(
-        "account.journal", required=True, check_company=True,
+        "account.journal",
+        required=True,
+        check_company=True,
         domain="[('type', 'in', ('bank', 'cash', 'credit')), ('company_id', '=', company_id)]",
     )
 

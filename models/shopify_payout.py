@@ -32,14 +32,17 @@ class ShopifySyncPayout(models.Model):
     _order = "issued_at desc, id desc"
 
     name = fields.Char(required=True, readonly=True)
-    backend_id = fields.Many2one("shopify.backend", string="Store", required=True, readonly=True,
-                                 index=True, ondelete="restrict")
+    backend_id = fields.Many2one(
+        "shopify.backend", string="Store", required=True, readonly=True, index=True, ondelete="restrict"
+    )
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
     shopify_gid = fields.Char(string="Shopify ID", required=True, readonly=True)
     legacy_id = fields.Char(string="Payout number", readonly=True, index=True)
     reference = fields.Char(
-        readonly=True, help="The bank's trace ID when Shopify has it, else the payout number: what "
-        "the bank statement line of the deposit is matched on.")
+        readonly=True,
+        help="The bank's trace ID when Shopify has it, else the payout number: what "
+        "the bank statement line of the deposit is matched on.",
+    )
     status = fields.Selection(PAYOUT_STATUSES, readonly=True, index=True)
     transaction_type = fields.Selection([("DEPOSIT", "Deposit"), ("WITHDRAWAL", "Withdrawal")], readonly=True)
     issued_at = fields.Datetime(readonly=True)
@@ -52,21 +55,28 @@ class ShopifySyncPayout(models.Model):
     payload = fields.Text(readonly=True, help="The payout as Shopify sent it: the booking reads its exact net here.")
     line_ids = fields.One2many("shopify.sync.payout.line", "payout_id", string="Transactions", readonly=True)
     line_count = fields.Integer(compute="_compute_line_count")
-    move_id = fields.Many2one("account.move", string="Journal entry", readonly=True, copy=False,
-                              index="btree_not_null")
+    move_id = fields.Many2one("account.move", string="Journal entry", readonly=True, copy=False, index="btree_not_null")
     reconciled = fields.Boolean(
-        readonly=True, help="Every charge and refund of the payout is reconciled with its Odoo payment.")
-    open_line_count = fields.Integer(string="Waiting for Odoo", readonly=True,
-                                     help="Charges and refunds whose order or payment is not in Odoo yet.")
-    bank_statement_line_id = fields.Many2one("account.bank.statement.line", string="Bank statement line",
-                                             readonly=True, copy=False)
+        readonly=True, help="Every charge and refund of the payout is reconciled with its Odoo payment."
+    )
+    open_line_count = fields.Integer(
+        string="Waiting for Odoo", readonly=True, help="Charges and refunds whose order or payment is not in Odoo yet."
+    )
+    bank_statement_line_id = fields.Many2one(
+        "account.bank.statement.line", string="Bank statement line", readonly=True, copy=False
+    )
     returned_in_payout_id = fields.Many2one(
-        "shopify.sync.payout", string="Returned in payout", readonly=True,
-        help="A failed payout's money came back to the balance and was paid out with this payout.")
+        "shopify.sync.payout",
+        string="Returned in payout",
+        readonly=True,
+        help="A failed payout's money came back to the balance and was paid out with this payout.",
+    )
     drift = fields.Char(
-        compute="_compute_drift", store=True,
+        compute="_compute_drift",
+        store=True,
         help="Why this paid payout is not settled in Odoo: no entry, an entry changed since (not posted, "
-        "bank line not the payout's net), transactions not reconciled, no bank statement line.")
+        "bank line not the payout's net), transactions not reconciled, no bank statement line.",
+    )
     needs_attention = fields.Boolean(compute="_compute_drift", store=True, index=True)
 
     _gid_unique = models.Constraint("UNIQUE(backend_id, shopify_gid)", "This payout is already imported.")
@@ -75,9 +85,17 @@ class ShopifySyncPayout(models.Model):
         for payout in self:
             payout.line_count = len(payout.line_ids)
 
-    @api.depends("status", "net_amount", "reconciled", "open_line_count", "bank_statement_line_id",
-                 "bank_statement_line_id.is_reconciled", "move_id.state", "move_id.line_ids.amount_currency",
-                 "move_id.line_ids.account_id")
+    @api.depends(
+        "status",
+        "net_amount",
+        "reconciled",
+        "open_line_count",
+        "bank_statement_line_id",
+        "bank_statement_line_id.is_reconciled",
+        "move_id.state",
+        "move_id.line_ids.amount_currency",
+        "move_id.line_ids.account_id",
+    )
     def _compute_drift(self):
         for payout in self:
             payout.drift = payout._drift_reason() if payout.status == "PAID" else False
@@ -92,15 +110,20 @@ class ShopifySyncPayout(models.Model):
         transit = move.line_ids.filtered(lambda line: line.account_id == self.backend_id.payout_transit_account_id)
         booked = sum(transit.mapped("amount_currency"))
         if self.currency_id.compare_amounts(booked, self.net_amount) != 0:
-            return self.env._("Entry %(entry)s books %(booked)s on the bank, the payout's net is %(net)s",
-                              entry=move.name, booked=booked, net=self.net_amount)
+            return self.env._(
+                "Entry %(entry)s books %(booked)s on the bank, the payout's net is %(net)s",
+                entry=move.name,
+                booked=booked,
+                net=self.net_amount,
+            )
         if not self.reconciled:
             return self.env._("%(count)s transaction(s) not reconciled", count=self.open_line_count)
         if not self.bank_statement_line_id:
             return self.env._("No bank statement line")
         if not self.bank_statement_line_id.is_reconciled:
-            return self.env._("Bank statement line %(line)s is no longer reconciled",
-                              line=self.bank_statement_line_id.display_name)
+            return self.env._(
+                "Bank statement line %(line)s is no longer reconciled", line=self.bank_statement_line_id.display_name
+            )
         return False
 
     def _summary_dict(self):
@@ -109,8 +132,12 @@ class ShopifySyncPayout(models.Model):
 
     def _jobs(self):
         return self.env["shopify.sync.job"].search(
-            [("backend_id", "in", self.backend_id.ids), ("shopify_gid", "in", self.mapped("shopify_gid")),
-             ("workflow", "=", "payout")])
+            [
+                ("backend_id", "in", self.backend_id.ids),
+                ("shopify_gid", "in", self.mapped("shopify_gid")),
+                ("workflow", "=", "payout"),
+            ]
+        )
 
     def _check_can_operate(self):
         """Shopify users (accountants among them) book and reconcile through jobs, like a Retry."""
@@ -130,9 +157,12 @@ class ShopifySyncPayout(models.Model):
         self.env["account.bank.statement.line"].check_access("write")
         matched = self.sudo()._match_bank_statement_lines()
         if not matched:
-            raise UserError(self.env._(
-                "No unreconciled bank statement line with this net amount and the payout's reference "
-                "(or 'Shopify' and no other candidate) in the payouts bank journal."))
+            raise UserError(
+                self.env._(
+                    "No unreconciled bank statement line with this net amount and the payout's reference "
+                    "(or 'Shopify' and no other candidate) in the payouts bank journal."
+                )
+            )
         return True
 
     def _queue_job(self, topic):
@@ -140,8 +170,15 @@ class ShopifySyncPayout(models.Model):
         daily import never stacks copies; else a new one."""
         self.ensure_one()
         Job = self.env["shopify.sync.job"].sudo()
-        job = Job.search([("backend_id", "=", self.backend_id.id), ("topic", "=", topic),
-                          ("shopify_gid", "=", self.shopify_gid), ("state", "in", ("queued", "failed"))], limit=1)
+        job = Job.search(
+            [
+                ("backend_id", "=", self.backend_id.id),
+                ("topic", "=", topic),
+                ("shopify_gid", "=", self.shopify_gid),
+                ("state", "in", ("queued", "failed")),
+            ],
+            limit=1,
+        )
         if job.state == "failed":  # e.g. reconciliation waiting for an order: try again now
             job.write({"failure_category": False, "error_message": False, "fix_hint": False, "date_done": False})
             job._enqueue()
@@ -162,23 +199,31 @@ class ShopifySyncPayout(models.Model):
             backend = payout.backend_id
             journal = backend.payout_bank_journal_id
             transit = payout.move_id.line_ids.filtered(
-                lambda line: line.account_id == backend.payout_transit_account_id and not line.reconciled)[:1]
+                lambda line, backend=backend: (
+                    line.account_id == backend.payout_transit_account_id and not line.reconciled
+                )
+            )[:1]
             if journal and transit and transit.currency_id == (journal.currency_id or journal.company_id.currency_id):
                 todo[payout] = (journal, transit)
 
         def candidates(payout):
             journal, transit = todo[payout]
-            lines = self.env["account.bank.statement.line"].search([
-                ("journal_id", "=", journal.id), ("is_reconciled", "=", False),
-                ("date", ">=", fields.Date.subtract(payout.date, days=3)),
-                ("date", "<=", fields.Date.add(payout.date, days=10)),
-            ])
+            lines = self.env["account.bank.statement.line"].search(
+                [
+                    ("journal_id", "=", journal.id),
+                    ("is_reconciled", "=", False),
+                    ("date", ">=", fields.Date.subtract(payout.date, days=3)),
+                    ("date", "<=", fields.Date.add(payout.date, days=10)),
+                ]
+            )
             return lines.filtered(lambda st: st.currency_id.compare_amounts(st.amount, transit.amount_currency) == 0)
 
         matched = self.browse()
         for payout in todo:  # first pass: the reference is on the statement line
             tokens = [t for t in (payout.reference, payout.legacy_id) if t]
-            found = candidates(payout).filtered(lambda st: any(t in (st.payment_ref or "") for t in tokens))[:1]
+            found = candidates(payout).filtered(
+                lambda st, tokens=tokens: any(t in (st.payment_ref or "") for t in tokens)
+            )[:1]
             if found:
                 payout._reconcile_with_statement_line(found, todo[payout][1])
                 matched |= payout
@@ -186,8 +231,13 @@ class ShopifySyncPayout(models.Model):
             if payout in matched:
                 continue
             found = candidates(payout).filtered(lambda st: "shopify" in (st.payment_ref or "").lower())
-            same_net = [other for other in todo if other not in matched and other.currency_id == payout.currency_id
-                        and other.currency_id.compare_amounts(other.net_amount, payout.net_amount) == 0]
+            same_net = [
+                other
+                for other in todo
+                if other not in matched
+                and other.currency_id == payout.currency_id
+                and other.currency_id.compare_amounts(other.net_amount, payout.net_amount) == 0
+            ]
             if len(found) == 1 and len(same_net) == 1:
                 payout._reconcile_with_statement_line(found, todo[payout][1])
                 matched |= payout
@@ -208,15 +258,18 @@ class ShopifySyncPayout(models.Model):
             "name": self.env._("Shopify Payments clearing balance by age"),
             "res_model": "account.move.line",
             "view_mode": "list,pivot",
-            "domain": [("account_id", "in", accounts.ids), ("reconciled", "=", False),
-                       ("parent_state", "=", "posted")],
+            "domain": [("account_id", "in", accounts.ids), ("reconciled", "=", False), ("parent_state", "=", "posted")],
             "context": {"group_by": ["date:month"]},
         }
 
     def action_open_move(self):
         self.ensure_one()
-        return {"type": "ir.actions.act_window", "res_model": "account.move", "res_id": self.move_id.id,
-                "view_mode": "form"}
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": self.move_id.id,
+            "view_mode": "form",
+        }
 
     def action_open_jobs(self):
         action = self.env["ir.actions.act_window"]._for_xml_id("shopify_sync.action_sync_job")
@@ -239,8 +292,9 @@ class ShopifySyncPayoutLine(models.Model):
     transaction_type = fields.Char(string="Type", readonly=True)
     source_type = fields.Char(readonly=True)
     source_id = fields.Char(readonly=True)
-    order_transaction_id = fields.Char(string="Order transaction", readonly=True,
-                                       help="Shopify ID of the order transaction this money belongs to.")
+    order_transaction_id = fields.Char(
+        string="Order transaction", readonly=True, help="Shopify ID of the order transaction this money belongs to."
+    )
     order_gid = fields.Char(string="Shopify order ID", readonly=True)
     order_name = fields.Char(string="Order", readonly=True)
     transaction_date = fields.Datetime(readonly=True)
@@ -248,7 +302,9 @@ class ShopifySyncPayoutLine(models.Model):
     amount = fields.Monetary(readonly=True)
     fee = fields.Monetary(readonly=True)
     net = fields.Monetary(readonly=True)
-    payload = fields.Text(readonly=True, help="The transaction as Shopify sent it: the booking reads its exact amounts here.")
+    payload = fields.Text(
+        readonly=True, help="The transaction as Shopify sent it: the booking reads its exact amounts here."
+    )
     sale_order_id = fields.Many2one("sale.order", readonly=True)
     payment_id = fields.Many2one("account.payment", readonly=True)
     dispute_id = fields.Many2one("shopify.sync.dispute", readonly=True)
@@ -272,8 +328,9 @@ class ShopifySyncDispute(models.Model):
     _order = "initiated_at desc, id desc"
 
     name = fields.Char(required=True, readonly=True)
-    backend_id = fields.Many2one("shopify.backend", string="Store", required=True, readonly=True,
-                                 index=True, ondelete="restrict")
+    backend_id = fields.Many2one(
+        "shopify.backend", string="Store", required=True, readonly=True, index=True, ondelete="restrict"
+    )
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
     shopify_gid = fields.Char(string="Shopify ID", required=True, readonly=True)
     kind = fields.Selection([("CHARGEBACK", "Chargeback"), ("INQUIRY", "Inquiry")], string="Type", readonly=True)
@@ -302,8 +359,9 @@ class ShopifySyncPayoutImport(models.TransientModel):
     _description = "Import Shopify payouts of a period"
 
     backend_id = fields.Many2one("shopify.backend", string="Store", required=True)
-    date_from = fields.Date(string="Issued from", required=True,
-                            default=lambda self: fields.Date.subtract(fields.Date.today(), days=30))
+    date_from = fields.Date(
+        string="Issued from", required=True, default=lambda self: fields.Date.subtract(fields.Date.today(), days=30)
+    )
     date_to = fields.Date(string="Issued up to", help="Empty: up to today.")
 
     def action_start(self):

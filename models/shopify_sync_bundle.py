@@ -20,16 +20,23 @@ class ShopifySyncBundle(models.Model):
     backend_id = fields.Many2one("shopify.backend", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
     shopify_variant_gid = fields.Char(
-        string="Shopify variant", required=True,
-        help="gid://shopify/ProductVariant/N (a numeric variant ID is accepted).")
+        string="Shopify variant",
+        required=True,
+        help="gid://shopify/ProductVariant/N (a numeric variant ID is accepted).",
+    )
     product_id = fields.Many2one(
-        "product.product", string="Sale product", required=True, check_company=True,
+        "product.product",
+        string="Sale product",
+        required=True,
+        check_company=True,
         domain="[('type', '=', 'service')]",
-        help="Service product that carries the bundle's Shopify price on the sale order.")
+        help="Service product that carries the bundle's Shopify price on the sale order.",
+    )
     line_ids = fields.One2many("shopify.sync.bundle.line", "bundle_id", string="Components", copy=True)
 
     _variant_unique = models.Constraint(
-        "UNIQUE(backend_id, shopify_variant_gid)", "This Shopify variant already has a bundle.")
+        "UNIQUE(backend_id, shopify_variant_gid)", "This Shopify variant already has a bundle."
+    )
 
     @api.model
     def _normalise(self, vals):
@@ -54,16 +61,25 @@ class ShopifySyncBundle(models.Model):
         return result
 
     def _inventory_item_bindings(self):
-        return self.env["shopify.binding"].sudo().search([
-            ("backend_id", "in", self.backend_id.ids), ("resource_type", "=", "InventoryItem"),
-            ("res_model", "=", "product.product"), ("res_id", "in", self.product_id.ids)])
+        return (
+            self.env["shopify.binding"]
+            .sudo()
+            .search(
+                [
+                    ("backend_id", "in", self.backend_id.ids),
+                    ("resource_type", "=", "InventoryItem"),
+                    ("res_model", "=", "product.product"),
+                    ("res_id", "in", self.product_id.ids),
+                ]
+            )
+        )
 
     def _mark_for_stock_export(self, extra_products=None):
         """A new or changed bundle changes what Shopify should show for it: queue its export.
         The export job links the bundle to its Shopify inventory item when that is not known yet.
         A sale product that stopped being a bundle is exported too (it then publishes 0)."""
         for backend in self.backend_id:
-            products = self.filtered(lambda b: b.backend_id == backend).product_id
+            products = self.filtered(lambda b, backend=backend: b.backend_id == backend).product_id
             if extra_products:
                 products |= extra_products
             backend._mark_stock_dirty(products.ids, unbound_ok=True)
@@ -72,19 +88,35 @@ class ShopifySyncBundle(models.Model):
     def _check_shape(self):
         for bundle in self:
             if bundle.product_id.type != "service":
-                raise ValidationError(self.env._(
-                    "Bundle %(name)s: the sale product %(product)s must be a service, or the order would "
-                    "deliver it as well as its components.", name=bundle.name, product=bundle.product_id.display_name))
+                raise ValidationError(
+                    self.env._(
+                        "Bundle %(name)s: the sale product %(product)s must be a service, or the order would "
+                        "deliver it as well as its components.",
+                        name=bundle.name,
+                        product=bundle.product_id.display_name,
+                    )
+                )
             if bundle.product_id in bundle.line_ids.product_id:
                 raise ValidationError(self.env._("Bundle %(name)s contains itself.", name=bundle.name))
             # The sale product carries the bundle's Shopify inventory item: one bundle per product.
-            twin = self.search([("id", "!=", bundle.id), ("backend_id", "=", bundle.backend_id.id),
-                                ("product_id", "=", bundle.product_id.id)], limit=1)
+            twin = self.search(
+                [
+                    ("id", "!=", bundle.id),
+                    ("backend_id", "=", bundle.backend_id.id),
+                    ("product_id", "=", bundle.product_id.id),
+                ],
+                limit=1,
+            )
             if twin:
-                raise ValidationError(self.env._(
-                    "Bundles %(name)s and %(other)s use the same sale product %(product)s; give each bundle "
-                    "its own, so each publishes its own availability.",
-                    name=bundle.name, other=twin.name, product=bundle.product_id.display_name))
+                raise ValidationError(
+                    self.env._(
+                        "Bundles %(name)s and %(other)s use the same sale product %(product)s; give each bundle "
+                        "its own, so each publishes its own availability.",
+                        name=bundle.name,
+                        other=twin.name,
+                        product=bundle.product_id.display_name,
+                    )
+                )
 
     @api.model
     def _for_variants(self, backend, variant_gids):
@@ -105,9 +137,13 @@ class ShopifySyncBundle(models.Model):
     def _sale_products_using(self, backend, component_ids):
         """Sale products of the store's active bundles made of any of ``component_ids``: a component's
         stock change changes their availability."""
-        lines = self.env["shopify.sync.bundle.line"].search([
-            ("bundle_id.backend_id", "=", backend.id), ("bundle_id.active", "=", True),
-            ("product_id", "in", list(component_ids))])
+        lines = self.env["shopify.sync.bundle.line"].search(
+            [
+                ("bundle_id.backend_id", "=", backend.id),
+                ("bundle_id.active", "=", True),
+                ("product_id", "in", list(component_ids)),
+            ]
+        )
         return lines.bundle_id.product_id.ids
 
     def _components(self):

@@ -34,8 +34,12 @@ class ShopifySyncCatalogDrift(models.Model):
     shopify_sku = fields.Char(string="Shopify SKU", readonly=True)
     shopify_status = fields.Char(readonly=True)
     product_id = fields.Many2one(
-        "product.product", string="Odoo product", check_company=True, context={"active_test": False},
-        help="The bound product, or the one to bind (a candidate found by SKU or barcode is proposed).")
+        "product.product",
+        string="Odoo product",
+        check_company=True,
+        context={"active_test": False},
+        help="The bound product, or the one to bind (a candidate found by SKU or barcode is proposed).",
+    )
     odoo_sku = fields.Char(related="product_id.default_code", string="Odoo SKU")
     can_bind = fields.Boolean(compute="_compute_actions")
     can_create = fields.Boolean(compute="_compute_actions")
@@ -59,8 +63,12 @@ class ShopifySyncCatalogDrift(models.Model):
         mode = backend.sku_match_mode
         bindings = self.env["shopify.binding"]
         matcher = ProductMatcher(backend)
-        bundles = self.env["shopify.sync.bundle"].with_context(active_test=False).search(
-            [("backend_id", "=", backend.id)]).mapped("shopify_variant_gid")
+        bundles = (
+            self.env["shopify.sync.bundle"]
+            .with_context(active_test=False)
+            .search([("backend_id", "=", backend.id)])
+            .mapped("shopify_variant_gid")
+        )
         rows, by_sku = [], defaultdict(list)
         for product in products:
             for variant in product.variants:
@@ -84,26 +92,56 @@ class ShopifySyncCatalogDrift(models.Model):
                         candidate = matcher.match(None, variant.sku, variant.barcode, methods=["sku", "barcode"])
                     except SyncError:
                         candidate = matcher.Product
-                    rows.append(dict(base, kind="unmatched", product_id=candidate.id,
-                                     message="Proposed by SKU/barcode: bind it, or create a product."
-                                     if candidate else "No Odoo product has this SKU or barcode."))
+                    rows.append(
+                        dict(
+                            base,
+                            kind="unmatched",
+                            product_id=candidate.id,
+                            message="Proposed by SKU/barcode: bind it, or create a product."
+                            if candidate
+                            else "No Odoo product has this SKU or barcode.",
+                        )
+                    )
                     continue
                 if normalise_sku(bound.default_code, mode) != key:
-                    rows.append(dict(base, kind="sku_mismatch", product_id=bound.id,
-                                     message=f"Odoo SKU '{bound.default_code or ''}', Shopify SKU '{variant.sku}'."))
+                    rows.append(
+                        dict(
+                            base,
+                            kind="sku_mismatch",
+                            product_id=bound.id,
+                            message=f"Odoo SKU '{bound.default_code or ''}', Shopify SKU '{variant.sku}'.",
+                        )
+                    )
                 if product.status == "active" and not (bound.active and bound.product_tmpl_id.active):
-                    rows.append(dict(base, kind="archived_listed", product_id=bound.id,
-                                     message="Archived in Odoo but still active in Shopify."))
-        for key, variants in by_sku.items():
+                    rows.append(
+                        dict(
+                            base,
+                            kind="archived_listed",
+                            product_id=bound.id,
+                            message="Archived in Odoo but still active in Shopify.",
+                        )
+                    )
+        for _sku, variants in by_sku.items():
             if len(variants) > 1:
-                rows += [dict(base, kind="duplicate_sku_shopify",
-                              product_id=(bindings._record_for(backend, base["shopify_variant_gid"]) or matcher.Product).id,
-                              message=f"{len(variants)} Shopify variants share this SKU: bind each explicitly.")
-                         for base in variants]
+                rows += [
+                    dict(
+                        base,
+                        kind="duplicate_sku_shopify",
+                        product_id=(bindings._record_for(backend, base["shopify_variant_gid"]) or matcher.Product).id,
+                        message=f"{len(variants)} Shopify variants share this SKU: bind each explicitly.",
+                    )
+                    for base in variants
+                ]
         for key, products_ in self._odoo_duplicates(backend, set(by_sku)).items():
             base = by_sku[key][0]
-            rows.append(dict(base, kind="duplicate_sku_odoo", product_id=products_[0],
-                             message=f"{len(products_)} Odoo products share this SKU: bind the right one."))
+            rows.append(
+                dict(
+                    base,
+                    kind="duplicate_sku_odoo",
+                    product_id=products_[0],
+                    message=f"{len(products_)} Odoo products share this SKU: bind the right one.",
+                )
+            )
         self.search([("backend_id", "=", backend.id)]).unlink()
         return self.create(rows)
 
@@ -116,15 +154,21 @@ class ShopifySyncCatalogDrift(models.Model):
         mode = backend.sku_match_mode
         Product = self.env["product.product"]
         Product.flush_model(["default_code", "active", "product_tmpl_id"])
-        key_sql = (r"lower(btrim(regexp_replace(pp.default_code, '\s+', ' ', 'g')))" if mode == "normalised"
-                   else "pp.default_code")
-        self.env.cr.execute(f"""
+        key_sql = (
+            r"lower(btrim(regexp_replace(pp.default_code, '\s+', ' ', 'g')))"
+            if mode == "normalised"
+            else "pp.default_code"
+        )
+        self.env.cr.execute(
+            f"""
             SELECT {key_sql}, array_agg(pp.id ORDER BY pp.id)
               FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
              WHERE pp.active AND pp.default_code IS NOT NULL
                AND (pt.company_id IS NULL OR pt.company_id = %s)
                AND {key_sql} = ANY(%s)
-          GROUP BY 1 HAVING count(*) > 1""", [backend.company_id.id, list(keys)])
+          GROUP BY 1 HAVING count(*) > 1""",
+            [backend.company_id.id, list(keys)],
+        )
         return dict(self.env.cr.fetchall())
 
     # -- fixes -------------------------------------------------------------------------------
@@ -148,8 +192,9 @@ class ShopifySyncCatalogDrift(models.Model):
     def action_unbind(self):
         self._check_manager()
         gids = [gid for row in self for gid in (row.shopify_variant_gid, row.shopify_inventory_item_gid) if gid]
-        self.env["shopify.binding"].search([("backend_id", "in", self.backend_id.ids),
-                                            ("shopify_gid", "in", gids)]).unlink()
+        self.env["shopify.binding"].search(
+            [("backend_id", "in", self.backend_id.ids), ("shopify_gid", "in", gids)]
+        ).unlink()
         self._resolved()
         return True
 
@@ -169,8 +214,13 @@ class ShopifySyncCatalogDrift(models.Model):
                     importer.apply(product)
                 except SyncError as err:
                     raise UserError(str(err)) from err
-            self.search([("backend_id", "=", backend.id), ("kind", "=", "unmatched"),
-                         ("shopify_product_gid", "in", rows.mapped("shopify_product_gid"))]).unlink()
+            self.search(
+                [
+                    ("backend_id", "=", backend.id),
+                    ("kind", "=", "unmatched"),
+                    ("shopify_product_gid", "in", rows.mapped("shopify_product_gid")),
+                ]
+            ).unlink()
         self._resolved()
         return True
 
@@ -178,6 +228,11 @@ class ShopifySyncCatalogDrift(models.Model):
         """Drop the fixed rows (and the 'without Odoo product' rows of the same variants)."""
         rows = self.exists()
         if rows:
-            self.search([("backend_id", "in", rows.backend_id.ids), ("kind", "=", "unmatched"),
-                         ("shopify_variant_gid", "in", rows.mapped("shopify_variant_gid"))]).unlink()
+            self.search(
+                [
+                    ("backend_id", "in", rows.backend_id.ids),
+                    ("kind", "=", "unmatched"),
+                    ("shopify_variant_gid", "in", rows.mapped("shopify_variant_gid")),
+                ]
+            ).unlink()
             rows.exists().unlink()

@@ -14,7 +14,6 @@ from .res_config_settings import int_param
 _logger = logging.getLogger(__name__)
 
 
-
 class ShopifySyncDigest(models.AbstractModel):
     _name = "shopify.sync.digest"
     _description = "Shopify daily digest"
@@ -29,7 +28,7 @@ class ShopifySyncDigest(models.AbstractModel):
         for company in backends.company_id:
             if not self._digest_due(company, now):
                 continue
-            company_backends = backends.filtered(lambda b: b.company_id == company)
+            company_backends = backends.filtered(lambda b, company=company: b.company_id == company)
             for backend in company_backends.filtered_domain(backends._in_service_domain()):
                 try:
                     backend._check_webhook_subscriptions()
@@ -61,7 +60,8 @@ class ShopifySyncDigest(models.AbstractModel):
         if recipients and (not digest["is_clean"] or send_when_clean):
             template = self.env.ref("shopify_sync.mail_template_shopify_digest").sudo()
             mail_id = template.with_context(digest=digest).send_mail(
-                company.id, email_values={"recipient_ids": [(6, 0, recipients.ids)]})
+                company.id, email_values={"recipient_ids": [(6, 0, recipients.ids)]}
+            )
             mail = self.env["mail.mail"].sudo().browse(mail_id)
         company.shopify_digest_last_sent_at = now
         return mail
@@ -70,10 +70,14 @@ class ShopifySyncDigest(models.AbstractModel):
         """How a count of jobs of a workflow reads in the digest: "1 order", "12 orders"."""
         _ = self.env._
         nouns = {
-            "order": (_("order"), _("orders")), "product": (_("product"), _("products")),
-            "customer": (_("customer"), _("customers")), "inventory": (_("stock job"), _("stock jobs")),
-            "refund": (_("refund"), _("refunds")), "fulfillment": (_("fulfilment"), _("fulfilments")),
-            "payout": (_("payout"), _("payouts")), "historical": (_("order import"), _("order imports")),
+            "order": (_("order"), _("orders")),
+            "product": (_("product"), _("products")),
+            "customer": (_("customer"), _("customers")),
+            "inventory": (_("stock job"), _("stock jobs")),
+            "refund": (_("refund"), _("refunds")),
+            "fulfillment": (_("fulfilment"), _("fulfilments")),
+            "payout": (_("payout"), _("payouts")),
+            "historical": (_("order import"), _("order imports")),
             "scheduled": (_("scheduled check"), _("scheduled checks")),
             "connection": (_("connection check"), _("connection checks")),
         }
@@ -83,7 +87,8 @@ class ShopifySyncDigest(models.AbstractModel):
     def _recipients(self, company):
         group = company.shopify_digest_group_id or self.env.ref("shopify_sync.group_shopify_manager")
         users = group.sudo().all_user_ids.filtered(
-            lambda user: user.active and not user.share and company in user.company_ids)
+            lambda user: user.active and not user.share and company in user.company_ids
+        )
         return (users.partner_id | company.shopify_digest_partner_ids).filtered("email")
 
     def _digest_values(self, company, since, now):
@@ -95,32 +100,59 @@ class ShopifySyncDigest(models.AbstractModel):
         new_failures = company_jobs + [("state", "=", "failed"), ("date_done", ">", since)]
         groups = []
         for category, cause, workflow, count, last_id in Job._read_group(
-                new_failures, ["failure_category", "cause", "workflow"], ["__count", "id:max"]):
+            new_failures, ["failure_category", "cause", "workflow"], ["__count", "id:max"]
+        ):
             sample = Job.browse(last_id)
-            groups.append({
-                "category": categories.get(category, category or ""),
-                "cause": cause or sample.error_message or "",
-                "count": count,
-                "noun": self._noun(workflow, count),
-                "fix": sample.fix_hint or "",
-                "url": f"{base_url}/odoo/action-shopify_sync.action_sync_job_failed/{sample.id}",
-            })
+            groups.append(
+                {
+                    "category": categories.get(category, category or ""),
+                    "cause": cause or sample.error_message or "",
+                    "count": count,
+                    "noun": self._noun(workflow, count),
+                    "fix": sample.fix_hint or "",
+                    "url": f"{base_url}/odoo/action-shopify_sync.action_sync_job_failed/{sample.id}",
+                }
+            )
         groups.sort(key=lambda group: (group["category"], -group["count"], group["cause"]))
         late_before = now - timedelta(hours=int_param(self.env, "shopify_sync.digest_queued_hours"))
         late = []
         for backend, workflow, count, oldest in Job._read_group(
-                company_jobs + [("state", "=", "queued"), ("date_received", "<", late_before)],
-                ["backend_id", "workflow"], ["__count", "date_received:min"]):
-            late.append({"store": backend.name, "noun": self._noun(workflow, count), "count": count,
-                         "oldest": fields.Datetime.to_string(oldest)})
+            company_jobs + [("state", "=", "queued"), ("date_received", "<", late_before)],
+            ["backend_id", "workflow"],
+            ["__count", "date_received:min"],
+        ):
+            late.append(
+                {
+                    "store": backend.name,
+                    "noun": self._noun(workflow, count),
+                    "count": count,
+                    "oldest": fields.Datetime.to_string(oldest),
+                }
+            )
         backends = Backend.search([("company_id", "=", company.id)])
-        in_error = [{"store": b.name, "message": b.last_check_message or "",
-                     "url": f"{base_url}/odoo/action-shopify_sync.action_backend/{b.id}"}
-                    for b in backends if b.state == "error"]
-        unsubscribed = [{"store": b.name, "topics": b.webhook_missing_topics}
-                        for b in backends if b.webhook_missing_topics and b.state != "disconnected"]
-        silent = [{"store": b.name, "since": fields.Datetime.to_string(b.last_webhook_at) if b.last_webhook_at else "",
-                   "pulled": b.pulled_since_webhook} for b in backends if b.is_silent]
+        in_error = [
+            {
+                "store": b.name,
+                "message": b.last_check_message or "",
+                "url": f"{base_url}/odoo/action-shopify_sync.action_backend/{b.id}",
+            }
+            for b in backends
+            if b.state == "error"
+        ]
+        unsubscribed = [
+            {"store": b.name, "topics": b.webhook_missing_topics}
+            for b in backends
+            if b.webhook_missing_topics and b.state != "disconnected"
+        ]
+        silent = [
+            {
+                "store": b.name,
+                "since": fields.Datetime.to_string(b.last_webhook_at) if b.last_webhook_at else "",
+                "pulled": b.pulled_since_webhook,
+            }
+            for b in backends
+            if b.is_silent
+        ]
         return {
             "company": company.name,
             "since": fields.Datetime.to_string(since),

@@ -9,11 +9,10 @@ from decimal import Decimal
 import psycopg2
 
 from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import AccessError, RedirectWarning, UserError, ValidationError
 from odoo.tools import SQL, escape_psql
-from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.exceptions import RedirectWarning
 from odoo.addons.queue_job.job import Job
 
 from ..lib import errors, order_graphql, references, registry
@@ -111,8 +110,11 @@ class ShopifySyncJob(models.Model):
     triggered_at = fields.Datetime(readonly=True)
     payload = fields.Text(readonly=True, help="Raw body as Shopify sent it (or the outbound request).")
     payload_redacted = fields.Boolean(readonly=True)
-    body_digest = fields.Char(readonly=True, help="SHA-256 of the body as received: the same body posted "
-                              "again under another webhook id is a replay (Shopify signs the body only).")
+    body_digest = fields.Char(
+        readonly=True,
+        help="SHA-256 of the body as received: the same body posted "
+        "again under another webhook id is a replay (Shopify signs the body only).",
+    )
     state = fields.Selection(STATES, required=True, default="queued", index=True, readonly=True)
     # A job is "running" while its queue.job is started. That is only known outside the job's
     # own transaction, so it is derived from the queue job rather than stored.
@@ -135,16 +137,21 @@ class ShopifySyncJob(models.Model):
     cancel_reason = fields.Text(readonly=True)
     # Statistics: one row per cause, mean time to done, retries.
     cause = fields.Char(
-        compute="_compute_cause", store=True, index=True,
-        help="The error without its order number, ids or document numbers: one cause, one row.")
+        compute="_compute_cause",
+        store=True,
+        index=True,
+        help="The error without its order number, ids or document numbers: one cause, one row.",
+    )
     duration_hours = fields.Float(
-        string="Hours to done", compute="_compute_statistics", store=True, aggregator="avg",
-        help="From receipt to the final verdict (done or failed).")
+        string="Hours to done",
+        compute="_compute_statistics",
+        store=True,
+        aggregator="avg",
+        help="From receipt to the final verdict (done or failed).",
+    )
     retry_count = fields.Integer(string="Retries", compute="_compute_statistics", store=True, aggregator="sum")
 
-    _webhook_unique = models.Constraint(
-        "UNIQUE(backend_id, webhook_id)", "This webhook delivery is already recorded."
-    )
+    _webhook_unique = models.Constraint("UNIQUE(backend_id, webhook_id)", "This webhook delivery is already recorded.")
     _event_unique = models.UniqueIndex(
         "(backend_id, topic, event_id) WHERE event_id IS NOT NULL",
         "This Shopify event is already recorded.",
@@ -226,8 +233,11 @@ class ShopifySyncJob(models.Model):
             return self._find_delivery(backend, headers), False
         job = self.browse(job_id)
         if payload is None:
-            job._mark_failed(errors.DATA, "The webhook body is not valid JSON.",
-                             "Nothing to fix in Odoo: Shopify sent a malformed body. Cancel the job.")
+            job._mark_failed(
+                errors.DATA,
+                "The webhook body is not valid JSON.",
+                "Nothing to fix in Odoo: Shopify sent a malformed body. Cancel the job.",
+            )
         elif not runnable:
             job._mark_failed(
                 errors.CONFIGURATION,
@@ -272,8 +282,9 @@ class ShopifySyncJob(models.Model):
         job's queue job, only when the delivery row was inserted: one round trip, no second write
         of ``queue_job_id``, and queue_job's trigger notifies the job runner at commit."""
         now = fields.Datetime.now()
-        values = dict(values, create_uid=self.env.uid, write_uid=self.env.uid, create_date=now,
-                      write_date=now, date_received=now)
+        values = dict(
+            values, create_uid=self.env.uid, write_uid=self.env.uid, create_date=now, write_date=now, date_received=now
+        )
         if queue_job_values:
             values["queue_job_id"] = SQL("nextval('queue_job_id_seq')")
         columns = list(values)
@@ -318,11 +329,16 @@ class ShopifySyncJob(models.Model):
         QueueJob = self.env["queue.job"]
         store = queued._store_values(create=True)
         if QueueJob._log_access:
-            store.update(create_uid=self.env.uid, write_uid=self.env.uid,
-                         create_date=queued.date_created, write_date=queued.date_created)
+            store.update(
+                create_uid=self.env.uid,
+                write_uid=self.env.uid,
+                create_date=queued.date_created,
+                write_date=queued.date_created,
+            )
         return {
             name: QueueJob._fields[name].convert_to_column_insert(value, QueueJob)
-            for name, value in store.items() if QueueJob._fields[name].column_type
+            for name, value in store.items()
+            if QueueJob._fields[name].column_type
         }
 
     def _delayable_for(self, values):
@@ -354,25 +370,30 @@ class ShopifySyncJob(models.Model):
             if found:
                 return found
         if headers.get("event_id"):
-            return self.search([
-                ("backend_id", "=", backend.id),
-                ("topic", "=", headers["topic"]),
-                ("event_id", "=", headers["event_id"]),
-            ], limit=1)
+            return self.search(
+                [
+                    ("backend_id", "=", backend.id),
+                    ("topic", "=", headers["topic"]),
+                    ("event_id", "=", headers["event_id"]),
+                ],
+                limit=1,
+            )
         return self.browse()
 
     @api.model
     def _create_outbound(self, backend, workflow, topic, payload=None, ref=None, gid=None):
-        return self.create({
-            "backend_id": backend.id,
-            "workflow": workflow,
-            "direction": "out",
-            "topic": topic,
-            "payload": json.dumps(payload, indent=1) if payload is not None else False,
-            "shopify_ref": ref,
-            "shopify_gid": gid,
-            "date_started": fields.Datetime.now(),
-        })
+        return self.create(
+            {
+                "backend_id": backend.id,
+                "workflow": workflow,
+                "direction": "out",
+                "topic": topic,
+                "payload": json.dumps(payload, indent=1) if payload is not None else False,
+                "shopify_ref": ref,
+                "shopify_gid": gid,
+                "date_started": fields.Datetime.now(),
+            }
+        )
 
     # -- queueing ----------------------------------------------------------------------------
 
@@ -380,8 +401,14 @@ class ShopifySyncJob(models.Model):
         """Hand each job to queue_job on its workflow's channel (Retry, outbound and follow-up jobs;
         webhook intake creates the queue job in its INSERT, see ``_insert_delivery``)."""
         for job in self:
-            values = {"id": job.id, "workflow": job.workflow, "topic": job.topic, "shopify_ref": job.shopify_ref,
-                      "shopify_gid": job.shopify_gid, "company_id": job.company_id.id}
+            values = {
+                "id": job.id,
+                "workflow": job.workflow,
+                "topic": job.topic,
+                "shopify_ref": job.shopify_ref,
+                "shopify_gid": job.shopify_gid,
+                "company_id": job.company_id.id,
+            }
             delayed = job._delayable_for(values).with_delay(**self._delay_options(values))
             queued = getattr(delayed, f"_job_run_{job.workflow}")()
             # with_delay returns the new Job, or the queue.job already pending under this identity.
@@ -435,11 +462,13 @@ class ShopifySyncJob(models.Model):
         if job.state in ("done", "cancelled"):
             return f"already {job.state}"
         handler = registry.handler_for(job.topic)
-        job.write({
-            "attempts": job.attempts + 1,
-            "date_started": fields.Datetime.now(),
-            "warning_message": False,
-        })
+        job.write(
+            {
+                "attempts": job.attempts + 1,
+                "date_started": fields.Datetime.now(),
+                "warning_message": False,
+            }
+        )
         if not handler:
             job._mark_failed(errors.CONFIGURATION, f"No handler for topic {job.topic}.")
             return "failed: no handler"
@@ -448,8 +477,9 @@ class ShopifySyncJob(models.Model):
                 record = handler.function(job)
         except (errors.TransientError, *TRANSIENT_PG_ERRORS) as err:
             if database_conflict(err):
-                raise RetryableJobError(f"Database conflict, retrying shortly: {err}",
-                                        seconds=conflict_retry_seconds(job.attempts)) from err
+                raise RetryableJobError(
+                    f"Database conflict, retrying shortly: {err}", seconds=conflict_retry_seconds(job.attempts)
+                ) from err
             raise RetryableJobError(str(err), seconds=err.retry_after and int(err.retry_after) + 1) from err
         except Exception as err:  # noqa: BLE001 - every failure must end classified and visible
             job.env.invalidate_all()
@@ -473,8 +503,11 @@ class ShopifySyncJob(models.Model):
             # Odoo's "go and configure this" error (no warehouse, no journal...): not a UserError
             # subclass, and its str() is the tuple of its arguments.
             message, _action, button_text = err.args[:3]
-            return errors.CONFIGURATION, f"Odoo refused the operation: {message}", (
-                f"{message} (in Odoo: {button_text}), then Retry.")
+            return (
+                errors.CONFIGURATION,
+                f"Odoo refused the operation: {message}",
+                (f"{message} (in Odoo: {button_text}), then Retry."),
+            )
         if isinstance(err, ValidationError):
             return errors.DATA, f"Odoo refused the data: {err}", "Correct what Odoo names above, then Retry."
         if isinstance(err, UserError):
@@ -509,13 +542,15 @@ class ShopifySyncJob(models.Model):
             _CLASSIFIED.clear()
         for job in self:
             _CLASSIFIED[(job.env.cr.dbname, job.id)] = (category, message, fix)
-        self.write({
-            "state": "failed",
-            "failure_category": category,
-            "error_message": message,
-            "fix_hint": fix or False,
-            "date_done": fields.Datetime.now(),
-        })
+        self.write(
+            {
+                "state": "failed",
+                "failure_category": category,
+                "error_message": message,
+                "fix_hint": fix or False,
+                "date_done": fields.Datetime.now(),
+            }
+        )
 
     def _on_queue_job_failed(self, exc_info=None, exc_name=None, exc_message=None):
         """queue_job gave up (transient retries exhausted, or a crash outside our handler).
@@ -552,8 +587,15 @@ class ShopifySyncJob(models.Model):
         jobs = self.sudo().filtered(lambda j: j.state in ("failed", "cancelled"))
         if not jobs:
             raise UserError(self.env._("Only failed or cancelled jobs can be retried."))
-        jobs.write({"failure_category": False, "error_message": False, "fix_hint": False,
-                    "cancel_reason": False, "date_done": False})
+        jobs.write(
+            {
+                "failure_category": False,
+                "error_message": False,
+                "fix_hint": False,
+                "cancel_reason": False,
+                "date_done": False,
+            }
+        )
         for job in jobs:
             # A topic parked for lack of a handler goes to the handler's workflow once one exists.
             workflow = registry.workflow_for(job.topic)
@@ -628,9 +670,16 @@ class ShopifySyncJob(models.Model):
         return self.search(domain).filtered(mentions)
 
     def _data_request_attachments(self):
-        return self.env["ir.attachment"].sudo().search([
-            ("res_model", "=", self._name), ("res_id", "in", self.filtered(
-                lambda j: j.topic == "customers/data_request").ids)])
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", self.filtered(lambda j: j.topic == "customers/data_request").ids),
+                ]
+            )
+        )
 
     def _redact_payload(self, reason):
         """Drop the payloads (the job row, its verdict and its Odoo record stay)."""
@@ -644,16 +693,23 @@ class ShopifySyncJob(models.Model):
             return pattern.sub("[redacted]", text) if pattern and text else text
 
         for job in self:
-            job.write({
-                "payload": f"[redacted: {reason}]", "payload_redacted": True,
-                "shopify_ref": label if job.topic.startswith("customers/") else scrub(job.shopify_ref),
-                **{name: scrub(job[name]) for name in ("warning_message", "error_message", "result_summary",
-                                                       "cancel_reason")},
-            })
+            job.write(
+                {
+                    "payload": f"[redacted: {reason}]",
+                    "payload_redacted": True,
+                    "shopify_ref": label if job.topic.startswith("customers/") else scrub(job.shopify_ref),
+                    **{
+                        name: scrub(job[name])
+                        for name in ("warning_message", "error_message", "result_summary", "cancel_reason")
+                    },
+                }
+            )
             if job.res_model == "ir.attachment" and not self.env["ir.attachment"].browse(job.res_id).exists():
                 job.write({"res_model": False, "res_id": False})
             queue_job = job.queue_job_id.sudo()
             queue_job = queue_job.with_context(tracking_disable=True, _job_edit_sentinel=queue_job.EDIT_SENTINEL)
             if queue_job:
-                queue_job.write({name: scrub(queue_job[name]) for name in ("name", "exc_message", "exc_info", "result")}
-                                | ({"name": f"Shopify {job.topic} {label}"} if job.topic.startswith("customers/") else {}))
+                queue_job.write(
+                    {name: scrub(queue_job[name]) for name in ("name", "exc_message", "exc_info", "result")}
+                    | ({"name": f"Shopify {job.topic} {label}"} if job.topic.startswith("customers/") else {})
+                )

@@ -18,8 +18,12 @@ class ShopifySyncJobRetention(models.Model):
         days = int_param(self.env, "shopify_sync.payload_retention_days")
         if days <= 0:  # 0 keeps payloads forever
             return 0
-        domain = [("state", "=", "done"), ("date_done", "<", fields.Datetime.now() - timedelta(days=days)),
-                  ("payload", "!=", False), ("payload_redacted", "=", False)]
+        domain = [
+            ("state", "=", "done"),
+            ("date_done", "<", fields.Datetime.now() - timedelta(days=days)),
+            ("payload", "!=", False),
+            ("payload_redacted", "=", False),
+        ]
         Job = self.sudo()
         cleared = 0
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))

@@ -19,11 +19,14 @@ class ShopifyLocation(models.Model):
     company_id = fields.Many2one(related="backend_id.company_id", store=True)
     name = fields.Char(string="Shopify location", required=True)
     shopify_gid = fields.Char(string="Shopify ID", required=True, help="gid://shopify/Location/<id>")
-    warehouse_id = fields.Many2one("stock.warehouse", check_company=True,
-                                   domain="[('company_id', '=', company_id)]")
+    warehouse_id = fields.Many2one("stock.warehouse", check_company=True, domain="[('company_id', '=', company_id)]")
     location_id = fields.Many2one(
-        "stock.location", string="Odoo location", check_company=True,
-        compute="_compute_location_id", store=True, readonly=False,
+        "stock.location",
+        string="Odoo location",
+        check_company=True,
+        compute="_compute_location_id",
+        store=True,
+        readonly=False,
         domain="[('usage', '=', 'internal'), ('company_id', 'in', (company_id, False))]",
         help="Where this Shopify location's stock lives in Odoo. Defaults to the warehouse's stock location.",
     )
@@ -44,7 +47,8 @@ class ShopifyLocation(models.Model):
         Raises a configuration error naming the location when it has no mapping."""
         location_gid = gid.to_gid("Location", location_id)
         row = self.with_context(active_test=False).search(
-            [("backend_id", "=", backend.id), ("shopify_gid", "=", location_gid)], limit=1)
+            [("backend_id", "=", backend.id), ("shopify_gid", "=", location_gid)], limit=1
+        )
         if row.location_id and row.active:
             return row.location_id
         label = name or row.name or location_gid

@@ -17,12 +17,18 @@ class ShopifyTaxMap(models.Model):
     company_id = fields.Many2one(related="backend_id.company_id", store=True)
     name = fields.Char(string="Shopify tax title", required=True, help="As Shopify shows it, e.g. 'CA State Tax'.")
     rate_percent = fields.Float(string="Rate (%)", digits=(7, 4), required=True)
-    country_id = fields.Many2one("res.country", string="Destination country",
-                                 help="Empty: any destination.")
-    state_id = fields.Many2one("res.country.state", string="Destination state",
-                               domain="[('country_id', '=?', country_id)]", help="Empty: any state.")
+    country_id = fields.Many2one("res.country", string="Destination country", help="Empty: any destination.")
+    state_id = fields.Many2one(
+        "res.country.state",
+        string="Destination state",
+        domain="[('country_id', '=?', country_id)]",
+        help="Empty: any state.",
+    )
     tax_id = fields.Many2one(
-        "account.tax", string="Odoo tax", required=True, check_company=True,
+        "account.tax",
+        string="Odoo tax",
+        required=True,
+        check_company=True,
         domain="[('type_tax_use', '=', 'sale'), ('company_id', '=', company_id)]",
     )
 

@@ -12,15 +12,18 @@ class StockPicking(models.Model):
     _inherit = "stock.picking"
 
     shopify_sync_tracking_company = fields.Char(
-        string="Carrier (Shopify)", copy=False,
-        help="Carrier name sent to Shopify; defaults to the delivery carrier when the Delivery app is installed.")
+        string="Carrier (Shopify)",
+        copy=False,
+        help="Carrier name sent to Shopify; defaults to the delivery carrier when the Delivery app is installed.",
+    )
     shopify_sync_tracking_number = fields.Char(
-        string="Tracking number (Shopify)", copy=False,
-        help="Sent to Shopify; defaults to the carrier tracking reference when the Delivery app is installed.")
+        string="Tracking number (Shopify)",
+        copy=False,
+        help="Sent to Shopify; defaults to the carrier tracking reference when the Delivery app is installed.",
+    )
     shopify_sync_tracking_url = fields.Char(string="Tracking URL (Shopify)", copy=False)
     shopify_sync_order = fields.Boolean(compute="_compute_shopify_sync_fulfillment")
-    shopify_sync_fulfillment_gid = fields.Char(
-        string="Shopify fulfilment", compute="_compute_shopify_sync_fulfillment")
+    shopify_sync_fulfillment_gid = fields.Char(string="Shopify fulfilment", compute="_compute_shopify_sync_fulfillment")
 
     def _compute_shopify_sync_fulfillment(self):
         for picking in self:
@@ -30,9 +33,14 @@ class StockPicking(models.Model):
     def _shopify_sync_fulfillment_binding(self):
         """The Shopify fulfilment this picking became (or came from), if any."""
         self.ensure_one()
-        return self.env["shopify.binding"].sudo().search(
-            [("res_model", "=", "stock.picking"), ("res_id", "=", self.id), ("resource_type", "=", "Fulfillment")],
-            limit=1)
+        return (
+            self.env["shopify.binding"]
+            .sudo()
+            .search(
+                [("res_model", "=", "stock.picking"), ("res_id", "=", self.id), ("resource_type", "=", "Fulfillment")],
+                limit=1,
+            )
+        )
 
     def _shopify_sync_order_binding(self):
         """The binding of the Shopify order this picking delivers, if any."""
@@ -40,8 +48,13 @@ class StockPicking(models.Model):
         sale = self.sale_id
         if not sale:
             return self.env["shopify.binding"]
-        return self.env["shopify.binding"].sudo().search(
-            [("res_model", "=", "sale.order"), ("res_id", "=", sale.id), ("resource_type", "=", "Order")], limit=1)
+        return (
+            self.env["shopify.binding"]
+            .sudo()
+            .search(
+                [("res_model", "=", "sale.order"), ("res_id", "=", sale.id), ("resource_type", "=", "Order")], limit=1
+            )
+        )
 
     def _shopify_sync_tracking(self):
         """(company, number, url) to send: our fields, else the Delivery app's when installed."""
@@ -72,7 +85,11 @@ class StockPicking(models.Model):
             if not binding or not (backend.sync_fulfillments and backend.export_fulfillments):
                 continue
             job = Job._create_outbound(
-                backend, "fulfillment", EXPORT_TOPIC, payload={"picking_id": picking.id},
+                backend,
+                "fulfillment",
+                EXPORT_TOPIC,
+                payload={"picking_id": picking.id},
                 ref=f"{picking.name} ({picking.sale_id.client_order_ref or picking.sale_id.name})",
-                gid=binding.shopify_gid)
+                gid=binding.shopify_gid,
+            )
             job._enqueue()

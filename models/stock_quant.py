@@ -11,11 +11,27 @@ class StockQuant(models.Model):
     _inherit = "stock.quant"
 
     @api.model
-    def _update_available_quantity(self, product_id, location_id, quantity=False, reserved_quantity=False,
-                                   lot_id=None, package_id=None, owner_id=None, in_date=None):
+    def _update_available_quantity(
+        self,
+        product_id,
+        location_id,
+        quantity=False,
+        reserved_quantity=False,
+        lot_id=None,
+        package_id=None,
+        owner_id=None,
+        in_date=None,
+    ):
         result = super()._update_available_quantity(
-            product_id, location_id, quantity=quantity, reserved_quantity=reserved_quantity, lot_id=lot_id,
-            package_id=package_id, owner_id=owner_id, in_date=in_date)
+            product_id,
+            location_id,
+            quantity=quantity,
+            reserved_quantity=reserved_quantity,
+            lot_id=lot_id,
+            package_id=package_id,
+            owner_id=owner_id,
+            in_date=in_date,
+        )
         if location_id.usage == "internal":
             self._shopify_sync_note_change(product_id, location_id, reservation_only=not quantity)
         return result
@@ -38,11 +54,13 @@ class StockQuant(models.Model):
         if not pending:
             return
         env = self.env(su=True)
-        backends = env["shopify.backend"].search([
-            ("stock_export_enabled", "=", True), ("sync_inventory", "=", True), ("state", "!=", "disconnected")])
+        backends = env["shopify.backend"].search(
+            [("stock_export_enabled", "=", True), ("sync_inventory", "=", True), ("state", "!=", "disconnected")]
+        )
         for backend in backends:
             product_ids = [
-                product_id for (company_id, product_id), reservation_only in pending.items()
+                product_id
+                for (company_id, product_id), reservation_only in pending.items()
                 if company_id in (backend.company_id.id, False)
                 and not (reservation_only and backend.stock_quantity_name == "on_hand")
             ]

@@ -58,27 +58,36 @@ class ShopifyMixin:
         cls.standin = ShopifyStandIn(api_version="2026-10", access_token="shpat_legacy_token")
         cls.standin.start()
         cls.addClassCleanup(cls.standin.stop)
-        cls.backend = cls.env["shopify.backend"].create({
-            "name": "Test store",
-            "shop_domain": SHOP_DOMAIN,
-            "auth_mode": "legacy_token",
-            "access_token": "shpat_legacy_token",
-            "webhook_secret": WEBHOOK_SECRET,
-            "api_base_url": cls.standin.base_url,
-            "webhook_base_url": "https://odoo.example.com",
-        })
+        cls.backend = cls.env["shopify.backend"].create(
+            {
+                "name": "Test store",
+                "shop_domain": SHOP_DOMAIN,
+                "auth_mode": "legacy_token",
+                "access_token": "shpat_legacy_token",
+                "webhook_secret": WEBHOOK_SECRET,
+                "api_base_url": cls.standin.base_url,
+                "webhook_base_url": "https://odoo.example.com",
+            }
+        )
 
     @classmethod
     def setup_us_sales_tax(cls, company=None):
         """The store's company sells in USD from the US and rounds tax per line (as Shopify does);
         Shopify's 'CA State Tax' 7.25 % is mapped to an Odoo tax, which is returned."""
         company = company or cls.backend.company_id
-        company.write({"country_id": cls.env.ref("base.us").id, "currency_id": cls.env.ref("base.USD").id,
-                       "tax_calculation_rounding_method": "round_per_line"})
-        tax = cls.env["account.tax"].create({"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale",
-                                            "company_id": company.id})
-        cls.env["shopify.tax.map"].create({"backend_id": cls.backend.id, "name": "CA State Tax",
-                                           "rate_percent": 7.25, "tax_id": tax.id})
+        company.write(
+            {
+                "country_id": cls.env.ref("base.us").id,
+                "currency_id": cls.env.ref("base.USD").id,
+                "tax_calculation_rounding_method": "round_per_line",
+            }
+        )
+        tax = cls.env["account.tax"].create(
+            {"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale", "company_id": company.id}
+        )
+        cls.env["shopify.tax.map"].create(
+            {"backend_id": cls.backend.id, "name": "CA State Tax", "rate_percent": 7.25, "tax_id": tax.id}
+        )
         return tax
 
     @classmethod
@@ -99,8 +108,7 @@ class ShopifyMixin:
     def jobs(self, **domain):
         """The store's sync jobs matching ``field=value`` pairs, oldest first."""
         Job = self.env["shopify.sync.job"]
-        return Job.search([("backend_id", "=", self.backend.id)] + [(k, "=", v) for k, v in domain.items()],
-                          order="id")
+        return Job.search([("backend_id", "=", self.backend.id)] + [(k, "=", v) for k, v in domain.items()], order="id")
 
     def intake(self, topic, payload, **header_kwargs):
         """Store a webhook the way the controller does, and return (job, created)."""

@@ -14,10 +14,35 @@ from hypothesis import strategies as st
 
 from .shopify_reference import WEBHOOK_EXAMPLES_VERSION, reference_dir, webhook_example
 
-MUTATIONS = ("schema", "wrong_type", "missing_key", "huge_string", "deep_nesting", "unicode", "negative_amount",
-             "nan_amount", "big_id", "duplicate_key", "invalid_utf8", "not_an_object")
-HOSTILE_TEXT = ["\x00", "\ud800", "\udfff", "\u202egnp.exe", "💥" * 50, "Z\u0351\u0364\u0308" * 30,
-                "'; DROP TABLE res_partner; --", "%_%", "\\", "\ufeff", "null", "ǅ", "\u0000\u0001\u001f"]
+MUTATIONS = (
+    "schema",
+    "wrong_type",
+    "missing_key",
+    "huge_string",
+    "deep_nesting",
+    "unicode",
+    "negative_amount",
+    "nan_amount",
+    "big_id",
+    "duplicate_key",
+    "invalid_utf8",
+    "not_an_object",
+)
+HOSTILE_TEXT = [
+    "\x00",
+    "\ud800",
+    "\udfff",
+    "\u202egnp.exe",
+    "💥" * 50,
+    "Z\u0351\u0364\u0308" * 30,
+    "'; DROP TABLE res_partner; --",
+    "%_%",
+    "\\",
+    "\ufeff",
+    "null",
+    "ǅ",
+    "\u0000\u0001\u001f",
+]
 AMOUNT_WORDS = ("price", "amount", "total", "subtotal", "quantity", "weight", "tax", "discount", "available")
 PLACEHOLDER = "\u2603HOSTILE-PLACEHOLDER\u2603"
 
@@ -29,14 +54,23 @@ def load_schema(topic, version=WEBHOOK_EXAMPLES_VERSION):
 
 
 def json_scalars():
-    return st.one_of(st.none(), st.booleans(), st.integers(min_value=-2**70, max_value=2**70),
-                     st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=12))
+    return st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(2**70), max_value=2**70),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=12),
+    )
 
 
 def any_json(max_leaves=8):
-    return st.recursive(json_scalars(), lambda children: st.one_of(
-        st.lists(children, max_size=3), st.dictionaries(st.text(max_size=8), children, max_size=3)),
-        max_leaves=max_leaves)
+    return st.recursive(
+        json_scalars(),
+        lambda children: st.one_of(
+            st.lists(children, max_size=3), st.dictionaries(st.text(max_size=8), children, max_size=3)
+        ),
+        max_leaves=max_leaves,
+    )
 
 
 def from_schema(schema, depth=0):
@@ -51,7 +85,8 @@ def from_schema(schema, depth=0):
         required = [key for key in schema.get("required", []) if key in properties]
         return st.fixed_dictionaries(
             {key: from_schema(properties[key], depth + 1) for key in required},
-            optional={key: from_schema(sub, depth + 1) for key, sub in properties.items() if key not in required})
+            optional={key: from_schema(sub, depth + 1) for key, sub in properties.items() if key not in required},
+        )
     if kind == "array":
         return st.lists(from_schema(schema.get("items") or {}, depth + 1), max_size=2) if depth <= 5 else st.just([])
     if kind == "string":
@@ -62,9 +97,9 @@ def from_schema(schema, depth=0):
             return st.emails()
         return st.text(max_size=24)
     if kind == "integer":
-        return st.integers(min_value=-2**64, max_value=2**64)
+        return st.integers(min_value=-(2**64), max_value=2**64)
     if kind == "number":
-        return st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-10**6, 10**6))
+        return st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-(10**6), 10**6))
     if kind == "boolean":
         return st.booleans()
     if kind == "null":
@@ -99,7 +134,7 @@ def _last_key(path):
 
 
 @st.composite
-def hostile_body(draw, topic):
+def hostile_body(draw, topic):  # noqa: C901 - one flat branch per hostile shape, read as a list
     """(mutation kind, body bytes) for ``topic``."""
     kind = draw(st.sampled_from(MUTATIONS))
     if kind == "schema":
@@ -127,13 +162,25 @@ def hostile_body(draw, topic):
     elif kind == "unicode":
         _set(body, path, draw(st.one_of(st.sampled_from(HOSTILE_TEXT), st.text(min_size=1, max_size=40))))
     elif kind == "negative_amount":
-        _set(body, path, draw(st.sampled_from(["-5.00", -5, "-0.001", "-1e9", -10**20, "1e400", "0.0000001"])))
+        _set(body, path, draw(st.sampled_from(["-5.00", -5, "-0.001", "-1e9", -(10**20), "1e400", "0.0000001"])))
     elif kind == "nan_amount":
-        _set(body, path, draw(st.sampled_from([float("nan"), float("inf"), float("-inf"), "NaN", "Infinity",
-                                               "sNaN", "1,000.00", ""])))
+        _set(
+            body,
+            path,
+            draw(
+                st.sampled_from([float("nan"), float("inf"), float("-inf"), "NaN", "Infinity", "sNaN", "1,000.00", ""])
+            ),
+        )
     elif kind == "big_id":
-        _set(body, path, draw(st.sampled_from([2**53 + 1, 2**63, 2**64 + 7, -1, 0, 10**40, "9" * 30,
-                                               "gid://shopify/Order/" + "9" * 40])))
+        _set(
+            body,
+            path,
+            draw(
+                st.sampled_from(
+                    [2**53 + 1, 2**63, 2**64 + 7, -1, 0, 10**40, "9" * 30, "gid://shopify/Order/" + "9" * 40]
+                )
+            ),
+        )
     elif kind == "deep_nesting":
         depth = draw(st.integers(50, 50_000))
         _set(body, path, PLACEHOLDER)

@@ -34,13 +34,19 @@ class MoneyInvariantMixin:
         return self.env["shopify.binding"]._record_for(self.backend, order["admin_graphql_api_id"])
 
     def order_payments(self, sale):
-        return self.env["account.payment"].search([("shopify_sale_order_id", "=", sale.id),
-                                                   ("state", "not in", ("draft", "canceled"))])
+        return self.env["account.payment"].search(
+            [("shopify_sale_order_id", "=", sale.id), ("state", "not in", ("draft", "canceled"))]
+        )
 
     def order_credit_notes(self, sale):
-        return self.env["account.move"].search([("move_type", "=", "out_refund"), ("state", "=", "posted"),
-                                                ("invoice_origin", "=", sale.name),
-                                                ("company_id", "=", sale.company_id.id)])
+        return self.env["account.move"].search(
+            [
+                ("move_type", "=", "out_refund"),
+                ("state", "=", "posted"),
+                ("invoice_origin", "=", sale.name),
+                ("company_id", "=", sale.company_id.id),
+            ]
+        )
 
     def assert_money_invariant(self, order, refund_totals=(), transactions=(), amounts=None):
         """``order``: the order payload; ``refund_totals``: Decimal totals of the refunds applied;
@@ -66,8 +72,7 @@ class MoneyInvariantMixin:
         unique = {tx["admin_graphql_api_id"]: tx for tx in transactions}
         if amounts:
             unique = {gid: dict(tx, amount=amounts.get(gid, tx["amount"])) for gid, tx in unique.items()}
-        money = [tx for tx in unique.values()
-                 if tx.get("status") == "success" and tx["kind"] in MONEY_IN + ("refund",)]
+        money = [tx for tx in unique.values() if tx.get("status") == "success" and tx["kind"] in MONEY_IN + ("refund",)]
         payments = self.order_payments(sale)
         self.assertEqual(len(payments), len(money), "one payment per money transaction, none twice")
         bound = {self.env["shopify.binding"]._record_for(self.backend, tx["admin_graphql_api_id"]) for tx in money}
@@ -75,14 +80,25 @@ class MoneyInvariantMixin:
         journals = {row.gateway: row.journal_id for row in self.backend.gateway_map_ids}
         for gateway, shopify_net in shopify_net_by_gateway(money).items():
             in_journal = payments.filtered(lambda p, j=journals[gateway]: p.journal_id == j)
-            odoo_net = sum((odoo(p.amount) * (1 if p.payment_type == "inbound" else -1) for p in in_journal),
-                           Decimal(0))
+            odoo_net = sum(
+                (odoo(p.amount) * (1 if p.payment_type == "inbound" else -1) for p in in_journal), Decimal(0)
+            )
             self.assertEqual(odoo_net, shopify_net, f"net payments of gateway {gateway}")
         return sale
 
     def journal_items(self, sale):
         """(move, account code and name, debit, credit, date) of every posted entry of the order."""
-        moves = (sale.invoice_ids | self.order_credit_notes(sale) | self.order_payments(sale).move_id)
-        lines = moves.filtered(lambda m: m.state == "posted").line_ids.sorted(lambda l: (l.date, l.move_id.id, l.id))
-        return [(line.move_id.name, f"{line.account_id.code} {line.account_id.name}", Decimal(repr(line.debit)),
-                 Decimal(repr(line.credit)), str(line.date)) for line in lines]
+        moves = sale.invoice_ids | self.order_credit_notes(sale) | self.order_payments(sale).move_id
+        lines = moves.filtered(lambda m: m.state == "posted").line_ids.sorted(
+            lambda ln: (ln.date, ln.move_id.id, ln.id)
+        )
+        return [
+            (
+                line.move_id.name,
+                f"{line.account_id.code} {line.account_id.name}",
+                Decimal(repr(line.debit)),
+                Decimal(repr(line.credit)),
+                str(line.date),
+            )
+            for line in lines
+        ]

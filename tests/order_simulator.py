@@ -21,8 +21,7 @@ _line_ids = itertools.count(6_100_000_001)
 _fulfillment_ids = itertools.count(6_500_000_001)
 
 # Catalogue of the simulated store: variant id -> (sku, price).
-CATALOG = {8101: ("LAMP-1", "49.95"), 8102: ("MUG-1", "12.50"), 8103: ("VASE-1", "20.00"),
-           8104: ("KIT-1", "30.00")}
+CATALOG = {8101: ("LAMP-1", "49.95"), 8102: ("MUG-1", "12.50"), 8103: ("VASE-1", "20.00"), 8104: ("KIT-1", "30.00")}
 BUNDLES = {"KIT-1": {"LAMP-1": 1, "MUG-1": 2}}  # KIT-1 is a bundle in the tests: it ships as its parts
 
 
@@ -65,8 +64,12 @@ class SimulatedOrder:
         self.id = 5_900_000_000 + number
         self.lines = [Line(variant, quantity) for variant, quantity in lines]
         self.shipping = shipping
-        self.customer = customer or {"id": 4_400_000_000 + number, "email": f"life{number}@example.com",
-                                     "first_name": "Life", "last_name": f"Cycle{number}"}
+        self.customer = customer or {
+            "id": 4_400_000_000 + number,
+            "email": f"life{number}@example.com",
+            "first_name": "Life",
+            "last_name": f"Cycle{number}",
+        }
         self.clock = datetime(2026, 11, 23, 15, 0, 0)
         self.cancelled_at = None
         self.shipping_refunded = False
@@ -88,19 +91,35 @@ class SimulatedOrder:
     def describe(self):
         return "Shopify lines: " + "; ".join(
             f"{line.sku} ordered {line.ordered} removed {line.removed} fulfilled {line.fulfilled} refunds "
-            f"{[(units, restock) for _id, units, restock in line.refunds]}" for line in self.lines)
+            f"{[(units, restock) for _id, units, restock in line.refunds]}"
+            for line in self.lines
+        )
 
     # -- payloads ------------------------------------------------------------------------------
 
     def _base(self, updated_at):
         """Shopify's figures for what the order sold now (refunds do not change them)."""
         payload = order_payload(
-            self.number, order_id=self.id, customer=self.customer, updated_at=updated_at,
-            cancelled_at=self.cancelled_at, financial_status=self._financial_status(),
-            lines=[{"variant_id": line.variant_id, "sku": line.sku, "price": line.price, "quantity": line.sold,
-                    "title": line.sku, "taxes": CA} for line in self.lines],
-            shipping={"price": self.shipping, "taxes": CA})
-        for line, item in zip(self.lines, payload["line_items"]):
+            self.number,
+            order_id=self.id,
+            customer=self.customer,
+            updated_at=updated_at,
+            cancelled_at=self.cancelled_at,
+            financial_status=self._financial_status(),
+            lines=[
+                {
+                    "variant_id": line.variant_id,
+                    "sku": line.sku,
+                    "price": line.price,
+                    "quantity": line.sold,
+                    "title": line.sku,
+                    "taxes": CA,
+                }
+                for line in self.lines
+            ],
+            shipping={"price": self.shipping, "taxes": CA},
+        )
+        for line, item in zip(self.lines, payload["line_items"], strict=False):
             item.update(id=line.id, admin_graphql_api_id=f"gid://shopify/LineItem/{line.id}")
         return payload
 
@@ -112,22 +131,37 @@ class SimulatedOrder:
     def order_payload(self, updated_at):
         payload = self._base(updated_at)
         refunds = {}
-        for line, item in zip(self.lines, payload["line_items"]):
-            item.update(quantity=line.ordered, current_quantity=line.current,
-                        fulfillable_quantity=line.fulfillable,
-                        fulfillment_status="fulfilled" if line.fulfilled and not line.fulfillable else None)
+        for line, item in zip(self.lines, payload["line_items"], strict=False):
+            item.update(
+                quantity=line.ordered,
+                current_quantity=line.current,
+                fulfillable_quantity=line.fulfillable,
+                fulfillment_status="fulfilled" if line.fulfilled and not line.fulfillable else None,
+            )
             for refund_id, units, restock in line.refunds:
-                refunds.setdefault(refund_id, []).append({
-                    "id": refund_id * 10 + len(refunds.get(refund_id, [])), "line_item_id": line.id,
-                    "quantity": units, "restock_type": restock, "line_item": {"id": line.id}})
-        payload["refunds"] = [{"id": refund_id, "admin_graphql_api_id": f"gid://shopify/Refund/{refund_id}",
-                               "order_id": self.id, "refund_line_items": items}
-                              for refund_id, items in sorted(refunds.items())]
+                refunds.setdefault(refund_id, []).append(
+                    {
+                        "id": refund_id * 10 + len(refunds.get(refund_id, [])),
+                        "line_item_id": line.id,
+                        "quantity": units,
+                        "restock_type": restock,
+                        "line_item": {"id": line.id},
+                    }
+                )
+        payload["refunds"] = [
+            {
+                "id": refund_id,
+                "admin_graphql_api_id": f"gid://shopify/Refund/{refund_id}",
+                "order_id": self.id,
+                "refund_line_items": items,
+            }
+            for refund_id, items in sorted(refunds.items())
+        ]
         return payload
 
     # -- events --------------------------------------------------------------------------------
 
-    def create(self):
+    def create(self):  # pylint: disable=method-required-super  # Shopify's orders/create event, not a model
         return self._send("orders/create", self.order_payload(self._tick()))
 
     def updated(self, topic="orders/updated"):
@@ -155,27 +189,48 @@ class SimulatedOrder:
             line.fulfilled += units
             items.append(dict(base["line_items"][index], quantity=units))
         created_at = self._tick()
-        return self._send("fulfillments/create", {
-            "id": fulfillment_id, "admin_graphql_api_id": f"gid://shopify/Fulfillment/{fulfillment_id}",
-            "order_id": self.id, "status": "success", "name": f"#{self.number}.{len(self.events)}",
-            "location_id": location_id, "created_at": created_at, "updated_at": created_at,
-            "tracking_company": None, "tracking_number": None, "line_items": items})
+        return self._send(
+            "fulfillments/create",
+            {
+                "id": fulfillment_id,
+                "admin_graphql_api_id": f"gid://shopify/Fulfillment/{fulfillment_id}",
+                "order_id": self.id,
+                "status": "success",
+                "name": f"#{self.number}.{len(self.events)}",
+                "location_id": location_id,
+                "created_at": created_at,
+                "updated_at": created_at,
+                "tracking_company": None,
+                "tracking_number": None,
+                "line_items": items,
+            },
+        )
 
     def refund(self, specs, shipping=None):
         """specs: [(line index, units, restock type, location id)]; returns the refunds/create event
         (the orders/updated Shopify sends right after is a separate call: ``updated()``)."""
         base = self._base(self.clock.strftime("%Y-%m-%dT%H:%M:%S-00:00"))
-        payload, _expected = refund_payload(base, lines=[
-            {"index": index, "quantity": units, "restock_type": restock, "location_id": location}
-            for index, units, restock, location in specs], shipping=shipping)
+        payload, _expected = refund_payload(
+            base,
+            lines=[
+                {"index": index, "quantity": units, "restock_type": restock, "location_id": location}
+                for index, units, restock, location in specs
+            ],
+            shipping=shipping,
+        )
         payload["created_at"] = payload["processed_at"] = self._tick()
         if shipping:
             assert not self.shipping_refunded
             self.shipping_refunded = True
         for index, units, restock, location in specs:
             line = self.lines[index]
-            assert units <= (line.current - max(0, line.fulfilled - line.returned) if restock == "cancel"
-                             else max(0, line.fulfilled - line.returned) if restock in SHIPPED else line.current)
+            assert units <= (
+                line.current - max(0, line.fulfilled - line.returned)
+                if restock == "cancel"
+                else max(0, line.fulfilled - line.returned)
+                if restock in SHIPPED
+                else line.current
+            )
             line.refunds.append((payload["id"], units, restock))
             if restock in SHIPPED:
                 for sku, per in BUNDLES.get(line.sku, {line.sku: 1}).items():

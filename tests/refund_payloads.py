@@ -23,8 +23,17 @@ def _tax(amount, tax_lines, included):
     return tax
 
 
-def refund_payload(order, lines=(), shipping=None, adjustments=(), transactions="auto",
-                   gateway="shopify_payments", legacy_shipping=False, refund_id=None, note=None):
+def refund_payload(
+    order,
+    lines=(),
+    shipping=None,
+    adjustments=(),
+    transactions="auto",
+    gateway="shopify_payments",
+    legacy_shipping=False,
+    refund_id=None,
+    note=None,
+):
     """lines: dicts {index, quantity, restock_type ('no_restock'|'return'|'cancel'), location_id};
     shipping: amount refunded (untaxed, str) or "full"; adjustments: [(amount, tax, reason)] in
     Shopify's "calculated minus actual" sign (positive: less given back).
@@ -42,17 +51,27 @@ def refund_payload(order, lines=(), shipping=None, adjustments=(), transactions=
         discount = sum((Decimal(a["amount"]) for a in item["discount_allocations"]), Decimal(0))
         line_net = Decimal(item["price"]) * item["quantity"] - discount
         subtotal = line_net if quantity == item["quantity"] else _round(line_net * quantity / item["quantity"])
-        tax = (sum((Decimal(t["price"]) for t in item["tax_lines"]), Decimal(0)) if quantity == item["quantity"]
-               else _tax(subtotal, item["tax_lines"], included))
+        tax = (
+            sum((Decimal(t["price"]) for t in item["tax_lines"]), Decimal(0))
+            if quantity == item["quantity"]
+            else _tax(subtotal, item["tax_lines"], included)
+        )
         total += subtotal + tax
         total_tax += tax
-        refund_lines.append({
-            "id": next(_ids), "quantity": quantity, "line_item_id": item["id"],
-            "location_id": spec.get("location_id"), "restock_type": spec.get("restock_type", "no_restock"),
-            "subtotal": float(subtotal), "total_tax": float(tax),
-            "subtotal_set": _set(subtotal, currency), "total_tax_set": _set(tax, currency),
-            "line_item": item,
-        })
+        refund_lines.append(
+            {
+                "id": next(_ids),
+                "quantity": quantity,
+                "line_item_id": item["id"],
+                "location_id": spec.get("location_id"),
+                "restock_type": spec.get("restock_type", "no_restock"),
+                "subtotal": float(subtotal),
+                "total_tax": float(tax),
+                "subtotal_set": _set(subtotal, currency),
+                "total_tax_set": _set(tax, currency),
+                "line_item": item,
+            }
+        )
     shipping_lines, order_adjustments = [], []
     if shipping:
         ship = order["shipping_lines"][0]
@@ -61,37 +80,77 @@ def refund_payload(order, lines=(), shipping=None, adjustments=(), transactions=
         total += amount + tax
         total_tax += tax
         if legacy_shipping:
-            order_adjustments.append({
-                "id": next(_ids), "order_id": order["id"], "refund_id": refund_id, "kind": "shipping_refund",
-                "reason": "Shipping refund", "amount": f"{-amount}", "tax_amount": f"{-tax}",
-                "amount_set": _set(-amount, currency), "tax_amount_set": _set(-tax, currency)})
+            order_adjustments.append(
+                {
+                    "id": next(_ids),
+                    "order_id": order["id"],
+                    "refund_id": refund_id,
+                    "kind": "shipping_refund",
+                    "reason": "Shipping refund",
+                    "amount": f"{-amount}",
+                    "tax_amount": f"{-tax}",
+                    "amount_set": _set(-amount, currency),
+                    "tax_amount_set": _set(-tax, currency),
+                }
+            )
         else:
-            shipping_lines.append({
-                "id": next(_ids), "shipping_line_id": ship["id"],
-                "subtotal_amount_set": _set(amount, currency), "tax_amount_set": _set(tax, currency),
-                "shipping_line": ship})
+            shipping_lines.append(
+                {
+                    "id": next(_ids),
+                    "shipping_line_id": ship["id"],
+                    "subtotal_amount_set": _set(amount, currency),
+                    "tax_amount_set": _set(tax, currency),
+                    "shipping_line": ship,
+                }
+            )
     for amount, tax, reason in adjustments:
         amount, tax = Decimal(amount), Decimal(tax)
         total -= amount + tax
         total_tax -= tax
-        order_adjustments.append({
-            "id": next(_ids), "order_id": order["id"], "refund_id": refund_id, "reason": reason,
-            "amount": f"{amount}", "tax_amount": f"{tax}",
-            "amount_set": _set(amount, currency), "tax_amount_set": _set(tax, currency)})
+        order_adjustments.append(
+            {
+                "id": next(_ids),
+                "order_id": order["id"],
+                "refund_id": refund_id,
+                "reason": reason,
+                "amount": f"{amount}",
+                "tax_amount": f"{tax}",
+                "amount_set": _set(amount, currency),
+                "tax_amount_set": _set(tax, currency),
+            }
+        )
     if transactions == "auto":
         transactions = [total] if total else []
     return {
-        "id": refund_id, "admin_graphql_api_id": f"gid://shopify/Refund/{refund_id}",
-        "order_id": order["id"], "created_at": "2026-11-25T10:00:00-05:00",
-        "processed_at": "2026-11-25T10:00:00-05:00", "note": note, "user_id": 548380009,
+        "id": refund_id,
+        "admin_graphql_api_id": f"gid://shopify/Refund/{refund_id}",
+        "order_id": order["id"],
+        "created_at": "2026-11-25T10:00:00-05:00",
+        "processed_at": "2026-11-25T10:00:00-05:00",
+        "note": note,
+        "user_id": 548380009,
         "restock": any(spec.get("restock_type", "no_restock") != "no_restock" for spec in lines),
-        "duties": [], "total_duties_set": _set(Decimal(0), currency), "return": None,
-        "refund_line_items": refund_lines, "refund_shipping_lines": shipping_lines,
+        "duties": [],
+        "total_duties_set": _set(Decimal(0), currency),
+        "return": None,
+        "refund_line_items": refund_lines,
+        "refund_shipping_lines": shipping_lines,
         "order_adjustments": order_adjustments,
-        "transactions": [{
-            "id": next(_ids), "admin_graphql_api_id": f"gid://shopify/OrderTransaction/{refund_id}{n}",
-            "order_id": order["id"], "kind": "refund", "gateway": gateway, "status": "success",
-            "amount": f"{Decimal(value).quantize(CENT)}", "currency": currency,
-            "created_at": "2026-11-25T10:00:00-05:00", "processed_at": "2026-11-25T10:00:00-05:00",
-            "test": False, "source_name": "web"} for n, value in enumerate(transactions)],
+        "transactions": [
+            {
+                "id": next(_ids),
+                "admin_graphql_api_id": f"gid://shopify/OrderTransaction/{refund_id}{n}",
+                "order_id": order["id"],
+                "kind": "refund",
+                "gateway": gateway,
+                "status": "success",
+                "amount": f"{Decimal(value).quantize(CENT)}",
+                "currency": currency,
+                "created_at": "2026-11-25T10:00:00-05:00",
+                "processed_at": "2026-11-25T10:00:00-05:00",
+                "test": False,
+                "source_name": "web",
+            }
+            for n, value in enumerate(transactions)
+        ],
     }, {"total": total.quantize(CENT), "tax": total_tax.quantize(CENT)}

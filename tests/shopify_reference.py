@@ -16,13 +16,11 @@ WEBHOOK_EXAMPLES_VERSION = "2026-07"  # newest version the example package docum
 def reference_dir():
     path = os.environ.get("SHOPIFY_SYNC_REFERENCE") or os.path.expanduser("~/.cache/shopify_sync/reference")
     if not all(os.path.isdir(os.path.join(path, sub)) for sub in ("admin_schema", "webhooks/metadatas")):
-        raise RuntimeError(
-            f"Shopify reference material is missing in {path}: run tools/fetch_shopify_reference.sh"
-        )
+        raise RuntimeError(f"Shopify reference material is missing in {path}: run tools/fetch_shopify_reference.sh")
     return path
 
 
-@functools.lru_cache(maxsize=None)  # building a schema takes about a second; do it once per version
+@functools.cache  # building a schema takes about a second; do it once per version
 def load_admin_schema(api_version):
     """Shopify's Admin GraphQL schema for ``2026-10`` etc.; FileNotFoundError for unknown versions."""
     path = os.path.join(reference_dir(), "admin_schema", f"admin_{api_version}.json.gz")

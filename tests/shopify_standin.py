@@ -42,11 +42,26 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 from graphql import (
-    GraphQLError, TypeInfo, TypeInfoVisitor, execute_sync, get_named_type, get_nullable_type, is_leaf_type,
-    is_list_type, parse, validate, value_from_ast_untyped,
+    GraphQLError,
+    TypeInfo,
+    TypeInfoVisitor,
+    execute_sync,
+    get_named_type,
+    get_nullable_type,
+    is_leaf_type,
+    is_list_type,
+    parse,
+    validate,
+    value_from_ast_untyped,
 )
 from graphql.language import (
-    FieldNode, FragmentDefinitionNode, FragmentSpreadNode, OperationDefinitionNode, OperationType, Visitor, visit,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    OperationDefinitionNode,
+    OperationType,
+    Visitor,
+    visit,
 )
 
 try:
@@ -109,15 +124,14 @@ def query_cost(document):
 MAX_QUERY_COST = 1000  # Shopify refuses a single query whose requested cost is above this
 
 
-def shopify_requested_cost(schema, document, variables=None, operation_name=None):
+def shopify_requested_cost(schema, document, variables=None, operation_name=None):  # noqa: C901 - mirrors Shopify's cost rules one by one
     """Requested cost by Shopify's published rules, used only to refuse what Shopify refuses
     (MAX_COST_EXCEEDED): scalars and enums 0, objects 1, interfaces and unions the most expensive
     fragment, connections 2 + first (or last) x the cost of one node, ``nodes(ids:)`` the number of
     ids x one node, mutations 10. A plain list with a ``first`` argument is counted as ``first``
     objects (Shopify does not document lists; counting them high keeps our queries safe)."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    operation = next((o for o in operations if not operation_name or (o.name and o.name.value == operation_name)),
-                     None)
+    operation = next((o for o in operations if not operation_name or (o.name and o.name.value == operation_name)), None)
     if operation is None:
         return 0
     if operation.operation == OperationType.MUTATION:
@@ -152,14 +166,16 @@ def shopify_requested_cost(schema, document, variables=None, operation_name=None
             if not isinstance(selection, FieldNode):
                 continue
             if selection.name.value == "nodes":
-                costs.append(1 + selections_cost(selection.selection_set, get_named_type(
-                    connection_type.fields["nodes"].type)))
+                costs.append(
+                    1 + selections_cost(selection.selection_set, get_named_type(connection_type.fields["nodes"].type))
+                )
             elif selection.name.value == "edges":
                 edge_type = get_named_type(connection_type.fields["edges"].type)
                 for inner in selection.selection_set.selections:
                     if isinstance(inner, FieldNode) and inner.name.value == "node":
-                        costs.append(1 + selections_cost(inner.selection_set, get_named_type(
-                            edge_type.fields["node"].type)))
+                        costs.append(
+                            1 + selections_cost(inner.selection_set, get_named_type(edge_type.fields["node"].type))
+                        )
         return max(costs, default=0)
 
     def field_cost(field, parent):
@@ -294,8 +310,15 @@ class ShopifyStandIn:
     MAXIMUM_AVAILABLE = 2000.0
     RESTORE_RATE = 100.0
 
-    def __init__(self, api_version="2026-10", access_token="shpat_test", client_id=None, client_secret=None,
-                 shop_name="Sync Test Store", currency="USD"):
+    def __init__(
+        self,
+        api_version="2026-10",
+        access_token="shpat_test",
+        client_id=None,
+        client_secret=None,
+        shop_name="Sync Test Store",
+        currency="USD",
+    ):
         self.api_version = api_version
         self.initial_token = access_token
         self.client_id = client_id
@@ -305,8 +328,12 @@ class ShopifyStandIn:
             "name": shop_name,
             "myshopifyDomain": "sync-test.myshopify.com",
             "currencyCode": currency,
-            "plan": {"displayName": "Basic", "publicDisplayName": "Basic",
-                     "shopifyPlus": False, "partnerDevelopment": False},
+            "plan": {
+                "displayName": "Basic",
+                "publicDisplayName": "Basic",
+                "shopifyPlus": False,
+                "partnerDevelopment": False,
+            },
         }
         self.root = {}  # extra root fields a test adds: name -> value or callable(info, **args)
         self.lock = threading.Lock()
@@ -355,8 +382,9 @@ class ShopifyStandIn:
                 pass
 
             def do_GET(self):  # bulk operation results, as Shopify's storage serves them
-                operation = next((op for op in standin.bulk_operations.values()
-                                  if op.get("path") == self.path.split("?")[0]), None)
+                operation = next(
+                    (op for op in standin.bulk_operations.values() if op.get("path") == self.path.split("?")[0]), None
+                )
                 if not operation:
                     return standin._send(self, 404, {"errors": "Not Found"})
                 body = "".join(json.dumps(line) + "\n" for line in operation["lines"]).encode()
@@ -417,8 +445,7 @@ class ShopifyStandIn:
                 raise ValueError
         except ValueError:
             return self._send(request, 400, {"errors": "Bad Request"})
-        entry = {"path": path, "headers": dict(request.headers), "json": body,
-                 "operation": self._operation_name(body)}
+        entry = {"path": path, "headers": dict(request.headers), "json": body, "operation": self._operation_name(body)}
         with self.lock:
             self.requests_log.append(entry)
             fault = self.faults.popleft() if self.faults else None
@@ -443,8 +470,9 @@ class ShopifyStandIn:
         if body.get("operationName"):
             return body["operationName"]
         try:
-            return next((d.name.value for d in parse(body.get("query") or "").definitions
-                         if getattr(d, "name", None)), None)
+            return next(
+                (d.name.value for d in parse(body.get("query") or "").definitions if getattr(d, "name", None)), None
+            )
         except GraphQLError:  # a syntax error is answered later
             return None
 
@@ -459,35 +487,58 @@ class ShopifyStandIn:
         try:
             request.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout tests)
-            pass
+            return
 
     def _send_fault(self, request, kind, options, body):
         if kind == "429":
-            return self._send(request, 429, {
-                "errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume "
-                          "uninterrupted service."}, {"Retry-After": str(options.get("retry_after", 1.0))})
+            return self._send(
+                request,
+                429,
+                {
+                    "errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume "
+                    "uninterrupted service."
+                },
+                {"Retry-After": str(options.get("retry_after", 1.0))},
+            )
         if kind == "throttled":
-            return self._send(request, 200, self._throttled(
-                self._requested_cost(body), options.get("available") or 0.0))
+            return self._send(
+                request, 200, self._throttled(self._requested_cost(body), options.get("available") or 0.0)
+            )
         if kind == "access_denied":
-            return self._send(request, 200, {"data": None, "errors": [{
-                "message": "Access denied for webhookSubscriptions field. Required access: read_orders.",
-                "extensions": {"code": "ACCESS_DENIED",
-                               "documentation": "https://shopify.dev/api/usage/access-scopes"}}]})
+            return self._send(
+                request,
+                200,
+                {
+                    "data": None,
+                    "errors": [
+                        {
+                            "message": "Access denied for webhookSubscriptions field. Required access: read_orders.",
+                            "extensions": {
+                                "code": "ACCESS_DENIED",
+                                "documentation": "https://shopify.dev/api/usage/access-scopes",
+                            },
+                        }
+                    ],
+                },
+            )
         return self._send(request, *FAULT_RESPONSES[kind])
 
     def _token_grant(self, request, raw):
         form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-        ok = (form.get("grant_type") == "client_credentials" and self.client_id
-              and form.get("client_id") == self.client_id and form.get("client_secret") == self.client_secret)
+        ok = (
+            form.get("grant_type") == "client_credentials"
+            and self.client_id
+            and form.get("client_id") == self.client_id
+            and form.get("client_secret") == self.client_secret
+        )
         if not ok:
-            return self._send(request, 400, {"error": "invalid_client",
-                                             "error_description": "Client authentication failed"})
+            return self._send(
+                request, 400, {"error": "invalid_client", "error_description": "Client authentication failed"}
+            )
         with self.lock:
             self.token_grants += 1
             self.access_token = f"shpat_cc_{self.token_grants}"
-            answer = {"access_token": self.access_token, "scope": ",".join(self.granted_scopes),
-                      "expires_in": 86399}
+            answer = {"access_token": self.access_token, "scope": ",".join(self.granted_scopes), "expires_in": 86399}
         self._send(request, 200, answer)
 
     # -- GraphQL -------------------------------------------------------------------------------
@@ -499,9 +550,10 @@ class ShopifyStandIn:
             return 1
 
     def _throttled(self, requested, available):
-        return {"errors": [{"message": "Throttled",
-                            "extensions": {"code": "THROTTLED", "documentation": RATE_LIMITS_DOC}}],
-                "extensions": {"cost": self._cost(requested, None, available)}}
+        return {
+            "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": RATE_LIMITS_DOC}}],
+            "extensions": {"cost": self._cost(requested, None, available)},
+        }
 
     def _execute(self, schema, body):
         query = body.get("query") or ""
@@ -519,25 +571,34 @@ class ShopifyStandIn:
         self.requested_costs.append(requested)
         if self.max_query_cost and requested > self.max_query_cost:
             self.refused_costs.append(requested)
-            return {"errors": [{
-                "message": f"Query cost is {requested}, which exceeds the single query max cost limit "
-                           f"({MAX_QUERY_COST}). See {RATE_LIMITS_DOC} for more information on how the cost of a "
-                           "query is calculated. To query larger amounts of data with fewer limits, bulk "
-                           "operations should be used instead.",
-                "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": MAX_QUERY_COST}}]}
+            return {
+                "errors": [
+                    {
+                        "message": f"Query cost is {requested}, which exceeds the single query max cost limit "
+                        f"({MAX_QUERY_COST}). See {RATE_LIMITS_DOC} for more information on how the cost of a "
+                        "query is calculated. To query larger amounts of data with fewer limits, bulk "
+                        "operations should be used instead.",
+                        "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": MAX_QUERY_COST},
+                    }
+                ]
+            }
         cost = query_cost(document)
         with self.lock:  # leaky bucket: refill for the time elapsed, then spend or refuse
             now = time.monotonic()
-            self.available = min(self.MAXIMUM_AVAILABLE,
-                                 self.available + (now - self.bucket_time) * self.RESTORE_RATE)
+            self.available = min(self.MAXIMUM_AVAILABLE, self.available + (now - self.bucket_time) * self.RESTORE_RATE)
             self.bucket_time = now
             if cost > self.available:
                 return self._throttled(cost, self.available)
             self.available -= cost
             available = self.available
         # execute_sync is graphql_sync minus the parse and validation already done above.
-        result = execute_sync(schema, document, root_value=self._root(),
-                              variable_values=body.get("variables"), operation_name=body.get("operationName"))
+        result = execute_sync(
+            schema,
+            document,
+            root_value=self._root(),
+            variable_values=body.get("variables"),
+            operation_name=body.get("operationName"),
+        )
         answer = {"data": result.data}
         if result.errors:
             answer["errors"] = [_error_dict(e) for e in result.errors]
@@ -545,9 +606,15 @@ class ShopifyStandIn:
         return answer
 
     def _cost(self, requested, actual, available):
-        return {"requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": {
-            "maximumAvailable": self.MAXIMUM_AVAILABLE, "currentlyAvailable": available,
-            "restoreRate": self.RESTORE_RATE}}
+        return {
+            "requestedQueryCost": requested,
+            "actualQueryCost": actual,
+            "throttleStatus": {
+                "maximumAvailable": self.MAXIMUM_AVAILABLE,
+                "currentlyAvailable": available,
+                "restoreRate": self.RESTORE_RATE,
+            },
+        }
 
     def _root(self):
         root = {
@@ -564,29 +631,39 @@ class ShopifyStandIn:
         root.update(self.root)
         return root
 
-    def _webhook_subscriptions(self, _info, first=None, after=None, topics=None, uri=None, callbackUrl=None,
-                               **_ignored):
+    def _webhook_subscriptions(
+        self, _info, first=None, after=None, topics=None, uri=None, callbackUrl=None, **_ignored
+    ):
         uri = uri or callbackUrl
-        nodes = [s for s in self.subscriptions
-                 if (not topics or s["topic"] in topics) and (not uri or s["uri"] == uri)]
+        nodes = [s for s in self.subscriptions if (not topics or s["topic"] in topics) and (not uri or s["uri"] == uri)]
         # Cursors are plain list offsets: opaque enough for a client that only echoes them back.
         start = int(after) if after else 0
-        page = nodes[start:start + (first or 50)]
+        page = nodes[start : start + (first or 50)]
         end = start + len(page)
         return {
             "nodes": page,
             "edges": [{"cursor": str(start + i + 1), "node": node} for i, node in enumerate(page)],
-            "pageInfo": {"hasNextPage": end < len(nodes), "hasPreviousPage": start > 0,
-                         "startCursor": str(start + 1) if page else None, "endCursor": str(end) if page else None},
+            "pageInfo": {
+                "hasNextPage": end < len(nodes),
+                "hasPreviousPage": start > 0,
+                "startCursor": str(start + 1) if page else None,
+                "endCursor": str(end) if page else None,
+            },
         }
 
     def _webhook_subscription_create(self, _info, topic, webhookSubscription):
         uri = webhookSubscription.get("uri") or webhookSubscription.get("callbackUrl")
         with self.lock:
             if any(s["topic"] == topic and s["uri"] == uri for s in self.subscriptions):
-                return {"webhookSubscription": None, "userErrors": [{
-                    "field": ["webhookSubscription", "callbackUrl"],
-                    "message": "Address for this topic has already been taken"}]}
+                return {
+                    "webhookSubscription": None,
+                    "userErrors": [
+                        {
+                            "field": ["webhookSubscription", "callbackUrl"],
+                            "message": "Address for this topic has already been taken",
+                        }
+                    ],
+                }
             number = len(self.subscriptions) + 1
             now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             subscription = {
@@ -628,7 +705,10 @@ class ShopifyStandIn:
             gid = f"gid://shopify/BulkOperation/{number}"
             failure = self.bulk_failure or ("INTERNAL_SERVER_ERROR" if result.errors else None)
             self.bulk_operations[gid] = {
-                "query": query, "polls": 0, "path": f"/bulk/{number}.jsonl", "error_code": failure,
+                "query": query,
+                "polls": 0,
+                "path": f"/bulk/{number}.jsonl",
+                "error_code": failure,
                 "status": "FAILED" if failure else "COMPLETED",
                 "lines": [] if failure else bulk_jsonl_objects(result.data),
             }
@@ -643,10 +723,14 @@ class ShopifyStandIn:
             running = operation["polls"] <= self.bulk_running_polls
         status = "RUNNING" if running else operation["status"]
         done = status == "COMPLETED"
-        return {"id": id, "status": status, "errorCode": operation["error_code"] if status == "FAILED" else None,
-                "objectCount": str(len(operation["lines"]) if done else 0),
-                "url": f"{self.base_url}{operation['path']}" if done and operation["lines"] else None,
-                "partialDataUrl": None}
+        return {
+            "id": id,
+            "status": status,
+            "errorCode": operation["error_code"] if status == "FAILED" else None,
+            "objectCount": str(len(operation["lines"]) if done else 0),
+            "url": f"{self.base_url}{operation['path']}" if done and operation["lines"] else None,
+            "partialDataUrl": None,
+        }
 
 
 # -- Shopify Payments ------------------------------------------------------------------------------
@@ -674,8 +758,13 @@ def _search_matches(query, values):
             return False
         actual = str(actual)
         # A date bound (2026-11-20) against a timestamp: compare the timestamp's date part where it matters.
-        ok = {"=": actual == expected, ">=": actual >= expected, "<": actual < expected,
-              "<=": actual[:len(expected)] <= expected, ">": actual[:len(expected)] > expected}[op]
+        ok = {
+            "=": actual == expected,
+            ">=": actual >= expected,
+            "<": actual < expected,
+            "<=": actual[: len(expected)] <= expected,
+            ">": actual[: len(expected)] > expected,
+        }[op]
         if not ok:
             return False
     return True
@@ -683,11 +772,17 @@ def _search_matches(query, values):
 
 def _page(nodes, first=None, after=None):
     start = int(after or 0)
-    page = nodes[start:start + first] if first else nodes[start:]
-    return {"nodes": page, "edges": [{"cursor": str(start + i + 1), "node": n} for i, n in enumerate(page)],
-            "pageInfo": {"hasNextPage": start + len(page) < len(nodes), "hasPreviousPage": start > 0,
-                         "startCursor": str(start + 1) if page else None,
-                         "endCursor": str(start + len(page)) if page else None}}
+    page = nodes[start : start + first] if first else nodes[start:]
+    return {
+        "nodes": page,
+        "edges": [{"cursor": str(start + i + 1), "node": n} for i, n in enumerate(page)],
+        "pageInfo": {
+            "hasNextPage": start + len(page) < len(nodes),
+            "hasPreviousPage": start > 0,
+            "startCursor": str(start + 1) if page else None,
+            "endCursor": str(start + len(page)) if page else None,
+        },
+    }
 
 
 class PaymentsLedger:
@@ -718,9 +813,14 @@ class PaymentsLedger:
 
     def account(self, _info=None):
         return {
-            "id": "gid://shopify/ShopifyPaymentsAccount/1", "activated": True, "country": "US",
-            "defaultCurrency": self.currency, "onboardable": False,
-            "payouts": self._payouts, "balanceTransactions": self._balance_transactions, "disputes": self._disputes,
+            "id": "gid://shopify/ShopifyPaymentsAccount/1",
+            "activated": True,
+            "country": "US",
+            "defaultCurrency": self.currency,
+            "onboardable": False,
+            "payouts": self._payouts,
+            "balanceTransactions": self._balance_transactions,
+            "disputes": self._disputes,
         }
 
     # -- data ------------------------------------------------------------------------------------
@@ -729,8 +829,18 @@ class PaymentsLedger:
     def money(amount, currency):
         return {"amount": str(amount), "currencyCode": currency}
 
-    def transaction(self, kind, amount, fee="0.00", order=None, order_transaction_id=None, source_type=None,
-                    source_id=None, date="2026-11-18T15:00:00Z", currency=None):
+    def transaction(
+        self,
+        kind,
+        amount,
+        fee="0.00",
+        order=None,
+        order_transaction_id=None,
+        source_type=None,
+        source_id=None,
+        date="2026-11-18T15:00:00Z",
+        currency=None,
+    ):
         """A balance transaction (not yet in a payout). ``order``: (numeric id, name)."""
         currency = currency or self.currency
         amount, fee = Decimal(str(amount)), Decimal(str(fee))
@@ -738,18 +848,30 @@ class PaymentsLedger:
         source_type = source_type or {"CHARGE": "CHARGE", "REFUND": "REFUND"}.get(kind, "ADJUSTMENT")
         return {
             "id": f"gid://shopify/ShopifyPaymentsBalanceTransaction/{number}",
-            "type": kind, "sourceType": source_type, "test": False, "adjustmentReason": None,
+            "type": kind,
+            "sourceType": source_type,
+            "test": False,
+            "adjustmentReason": None,
             "sourceId": str(source_id or number + 500000),
             "sourceOrderTransactionId": str(order_transaction_id) if order_transaction_id else None,
             "transactionDate": date,
-            "amount": self.money(amount, currency), "fee": self.money(fee, currency),
+            "amount": self.money(amount, currency),
+            "fee": self.money(fee, currency),
             "net": self.money(amount - fee, currency),
             "associatedOrder": {"id": f"gid://shopify/Order/{order[0]}", "name": order[1]} if order else None,
             "adjustmentsOrders": [],
         }
 
-    def payout(self, transactions, status="PAID", issued_at="2026-11-20T09:00:00Z", currency=None,
-               transaction_type="DEPOSIT", external_trace_id=None, net_override=None):
+    def payout(
+        self,
+        transactions,
+        status="PAID",
+        issued_at="2026-11-20T09:00:00Z",
+        currency=None,
+        transaction_type="DEPOSIT",
+        external_trace_id=None,
+        net_override=None,
+    ):
         """A payout of ``transactions``; its net and summary are theirs unless ``net_override``
         (a Shopify inconsistency, for tests of the checks)."""
         currency = currency or self.currency
@@ -763,17 +885,26 @@ class PaymentsLedger:
             bucketed |= {t["id"] for t in chosen}
             gross_name = "refundsFeeGross" if prefix == "refunds" else f"{prefix}Gross"
             fee_name = "advanceFees" if prefix == "advance" else f"{prefix}Fee"
-            summary[gross_name] = self.money(sum((Decimal(t["amount"]["amount"]) for t in chosen), Decimal("0")), currency)
+            summary[gross_name] = self.money(
+                sum((Decimal(t["amount"]["amount"]) for t in chosen), Decimal("0")), currency
+            )
             summary[fee_name] = self.money(sum((Decimal(t["fee"]["amount"]) for t in chosen), Decimal("0")), currency)
         rest = [t for t in transactions if t["id"] not in bucketed]
-        summary["adjustmentsGross"] = self.money(sum((Decimal(t["amount"]["amount"]) for t in rest), Decimal("0")), currency)
+        summary["adjustmentsGross"] = self.money(
+            sum((Decimal(t["amount"]["amount"]) for t in rest), Decimal("0")), currency
+        )
         summary["adjustmentsFee"] = self.money(sum((Decimal(t["fee"]["amount"]) for t in rest), Decimal("0")), currency)
         summary["usdcRebateCreditAmount"] = self.money("0.00", currency)
         node = {
-            "id": gid, "legacyResourceId": str(legacy), "status": status, "transactionType": transaction_type,
-            "issuedAt": issued_at, "externalTraceId": external_trace_id,
+            "id": gid,
+            "legacyResourceId": str(legacy),
+            "status": status,
+            "transactionType": transaction_type,
+            "issuedAt": issued_at,
+            "externalTraceId": external_trace_id,
             "net": self.money(net_override if net_override is not None else abs(net), currency),
-            "gross": self.money(summary["chargesGross"]["amount"], currency), "summary": summary,
+            "gross": self.money(summary["chargesGross"]["amount"], currency),
+            "summary": summary,
         }
         self.payouts.append(node)
         for tx in transactions:
@@ -788,13 +919,26 @@ class PaymentsLedger:
             if tx["_payout"] == payout["legacyResourceId"]:
                 tx["associatedPayout"]["status"] = status
 
-    def dispute(self, order, amount, status="NEEDS_RESPONSE", initiated_at="2026-11-19T08:00:00Z",
-                reason="FRAUDULENT", currency=None):
+    def dispute(
+        self,
+        order,
+        amount,
+        status="NEEDS_RESPONSE",
+        initiated_at="2026-11-19T08:00:00Z",
+        reason="FRAUDULENT",
+        currency=None,
+    ):
         number = self._next_id()
         node = {
-            "id": f"gid://shopify/ShopifyPaymentsDispute/{number}", "legacyResourceId": str(number),
-            "status": status, "type": "CHARGEBACK", "initiatedAt": initiated_at, "evidenceDueBy": None,
-            "evidenceSentOn": None, "finalizedOn": None, "amount": self.money(amount, currency or self.currency),
+            "id": f"gid://shopify/ShopifyPaymentsDispute/{number}",
+            "legacyResourceId": str(number),
+            "status": status,
+            "type": "CHARGEBACK",
+            "initiatedAt": initiated_at,
+            "evidenceDueBy": None,
+            "evidenceSentOn": None,
+            "finalizedOn": None,
+            "amount": self.money(amount, currency or self.currency),
             "order": {"id": f"gid://shopify/Order/{order[0]}", "name": order[1]},
             "reasonDetails": {"reason": reason, "networkReasonCode": "4837"},
         }
@@ -804,21 +948,53 @@ class PaymentsLedger:
     # -- resolvers -------------------------------------------------------------------------------
 
     def _payouts(self, _info, first=None, after=None, query=None, reverse=False, **_ignored):
-        nodes = [p for p in self.payouts if _search_matches(query, {
-            "issued_at": p["issuedAt"], "status": p["status"], "id": p["legacyResourceId"],
-            "currency": p["net"]["currencyCode"]})]
+        nodes = [
+            p
+            for p in self.payouts
+            if _search_matches(
+                query,
+                {
+                    "issued_at": p["issuedAt"],
+                    "status": p["status"],
+                    "id": p["legacyResourceId"],
+                    "currency": p["net"]["currencyCode"],
+                },
+            )
+        ]
         nodes.sort(key=lambda p: p["issuedAt"], reverse=bool(reverse))
         return _page(nodes, first, after)
 
-    def _balance_transactions(self, _info, first=None, after=None, query=None, hideTransfers=False,  # noqa: N803
-                              **_ignored):
-        nodes = [t for t in self.transactions
-                 if not (hideTransfers and t["type"] == "TRANSFER") and _search_matches(query, {
-                     "payments_transfer_id": t["_payout"], "processed_at": t["transactionDate"],
-                     "transaction_type": t["type"], "payout_status": t["associatedPayout"]["status"]})]
+    def _balance_transactions(
+        self,
+        _info,
+        first=None,
+        after=None,
+        query=None,
+        hideTransfers=False,  # noqa: N803
+        **_ignored,
+    ):
+        nodes = [
+            t
+            for t in self.transactions
+            if not (hideTransfers and t["type"] == "TRANSFER")
+            and _search_matches(
+                query,
+                {
+                    "payments_transfer_id": t["_payout"],
+                    "processed_at": t["transactionDate"],
+                    "transaction_type": t["type"],
+                    "payout_status": t["associatedPayout"]["status"],
+                },
+            )
+        ]
         return _page(nodes, first, after)
 
     def _disputes(self, _info, first=None, after=None, query=None, **_ignored):
-        nodes = [d for d in self.disputes if _search_matches(query, {
-            "initiated_at": d["initiatedAt"], "status": d["status"], "id": d["legacyResourceId"]})]
+        nodes = [
+            d
+            for d in self.disputes
+            if _search_matches(
+                query, {"initiated_at": d["initiatedAt"], "status": d["status"], "id": d["legacyResourceId"]}
+            )
+        ]
         return _page(nodes, first, after)

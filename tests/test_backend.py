@@ -51,8 +51,10 @@ class TestBackend(ShopifyCase):
 
     def test_register_webhooks_is_idempotent(self):
         # Topics no release handles, registered for this test only.
-        with temporary_handler("themes/publish", "connection", lambda job: None), \
-                temporary_handler("collections/update", "product", lambda job: None):
+        with (
+            temporary_handler("themes/publish", "connection", lambda job: None),
+            temporary_handler("collections/update", "product", lambda job: None),
+        ):
             self.backend.sync_products = False  # collections/update must not be subscribed
             self.backend.action_register_webhooks()
             subscribed = {(s["topic"], s["uri"]) for s in self.standin.subscriptions}
@@ -75,14 +77,16 @@ class TestBackend(ShopifyCase):
         standin = ShopifyStandIn(api_version="2026-10", client_id="cid-1", client_secret="csecret-1")
         standin.start()
         self.addCleanup(standin.stop)
-        backend = self.env["shopify.backend"].create({
-            "name": "Dev Dashboard store",
-            "shop_domain": "cc-store.myshopify.com",
-            "auth_mode": "client_credentials",
-            "client_id": "cid-1",
-            "client_secret": "csecret-1",
-            "api_base_url": standin.base_url,
-        })
+        backend = self.env["shopify.backend"].create(
+            {
+                "name": "Dev Dashboard store",
+                "shop_domain": "cc-store.myshopify.com",
+                "auth_mode": "client_credentials",
+                "client_id": "cid-1",
+                "client_secret": "csecret-1",
+                "api_base_url": standin.base_url,
+            }
+        )
         # The client secret signs webhooks when no separate secret is set.
         self.assertEqual(backend._get_webhook_secret(), "csecret-1")
         backend.action_test_connection()
@@ -106,13 +110,15 @@ class TestBackend(ShopifyCase):
         standin = ShopifyStandIn(api_version="2026-10", client_id="cid-2", client_secret="right")
         standin.start()
         self.addCleanup(standin.stop)
-        backend = self.env["shopify.backend"].create({
-            "name": "Bad secret store",
-            "shop_domain": "bad-secret.myshopify.com",
-            "client_id": "cid-2",
-            "client_secret": "wrong",
-            "api_base_url": standin.base_url,
-        })
+        backend = self.env["shopify.backend"].create(
+            {
+                "name": "Bad secret store",
+                "shop_domain": "bad-secret.myshopify.com",
+                "client_id": "cid-2",
+                "client_secret": "wrong",
+                "api_base_url": standin.base_url,
+            }
+        )
         backend.action_test_connection()
         self.assertEqual(backend.state, "error")
         self.assertIn("refused the client credentials", backend.last_check_message)

@@ -25,17 +25,29 @@ CA = [("CA State Tax", 7.25)]
 _tx_ids = itertools.count(9_100_000_001)
 
 
-def transaction(order, kind, amount, gateway="shopify_payments", status="success", processed_at=None,
-                currency=None):
+def transaction(order, kind, amount, gateway="shopify_payments", status="success", processed_at=None, currency=None):
     """An ``order_transactions/create`` body, in the shape of Shopify's documented example."""
     tx_id = next(_tx_ids)
     when = processed_at or order["processed_at"]
     return {
-        "id": tx_id, "admin_graphql_api_id": f"gid://shopify/OrderTransaction/{tx_id}", "order_id": order["id"],
-        "kind": kind, "gateway": gateway, "status": status, "message": None, "created_at": when,
-        "processed_at": when, "test": False, "authorization": None, "parent_id": None, "source_name": "web",
-        "amount": f"{amount}", "currency": currency or order["presentment_currency"],
-        "payment_id": f"{order['name']}.1", "amount_rounding": None, "manual_payment_gateway": False,
+        "id": tx_id,
+        "admin_graphql_api_id": f"gid://shopify/OrderTransaction/{tx_id}",
+        "order_id": order["id"],
+        "kind": kind,
+        "gateway": gateway,
+        "status": status,
+        "message": None,
+        "created_at": when,
+        "processed_at": when,
+        "test": False,
+        "authorization": None,
+        "parent_id": None,
+        "source_name": "web",
+        "amount": f"{amount}",
+        "currency": currency or order["presentment_currency"],
+        "payment_id": f"{order['name']}.1",
+        "amount_rounding": None,
+        "manual_payment_gateway": False,
     }
 
 
@@ -47,27 +59,40 @@ class BooksCase(MoneyInvariantMixin, ShopifyCase):
         cls.company.partner_id.tz = "America/New_York"
         cls.tax = cls.setup_us_sales_tax(cls.company)
         # Sales tax owed to the state, as a US chart books it (the shared fixture leaves it on revenue).
-        tax_payable = cls.env["account.account"].create({"name": "Sales tax payable", "code": "251100",
-                                                         "account_type": "liability_current",
-                                                         "company_ids": [(6, 0, cls.company.ids)]})
+        tax_payable = cls.env["account.account"].create(
+            {
+                "name": "Sales tax payable",
+                "code": "251100",
+                "account_type": "liability_current",
+                "company_ids": [(6, 0, cls.company.ids)],
+            }
+        )
         (cls.tax.invoice_repartition_line_ids | cls.tax.refund_repartition_line_ids).filtered(
-            lambda r: r.repartition_type == "tax").account_id = tax_payable
+            lambda r: r.repartition_type == "tax"
+        ).account_id = tax_payable
         Journal = cls.env["account.journal"]
         cls.bank = Journal.search([("type", "=", "bank"), ("company_id", "=", cls.company.id)], limit=1)
         cls.paypal = Journal.create({"name": "PayPal", "code": "PPL", "type": "bank", "company_id": cls.company.id})
-        cls.gift_journal = Journal.create({"name": "Gift cards", "code": "GFT", "type": "bank",
-                                           "company_id": cls.company.id})
+        cls.gift_journal = Journal.create(
+            {"name": "Gift cards", "code": "GFT", "type": "bank", "company_id": cls.company.id}
+        )
         Map = cls.env["shopify.gateway.map"]
-        for gateway, journal in (("shopify_payments", cls.bank), ("paypal", cls.paypal),
-                                 ("gift_card", cls.gift_journal)):
+        for gateway, journal in (
+            ("shopify_payments", cls.bank),
+            ("paypal", cls.paypal),
+            ("gift_card", cls.gift_journal),
+        ):
             Map.create({"backend_id": cls.backend.id, "gateway": gateway, "journal_id": journal.id})
         Product = cls.env["product.product"]
-        cls.lamp = Product.create({"name": "Lamp", "default_code": "LAMP-1", "type": "consu",
-                                   "invoice_policy": "order", "taxes_id": False})
-        cls.mug = Product.create({"name": "Mug", "default_code": "MUG-1", "type": "consu",
-                                  "invoice_policy": "order", "taxes_id": False})
-        cls.book = Product.create({"name": "Book", "default_code": "BOOK-1", "type": "consu",
-                                   "invoice_policy": "delivery", "taxes_id": False})
+        cls.lamp = Product.create(
+            {"name": "Lamp", "default_code": "LAMP-1", "type": "consu", "invoice_policy": "order", "taxes_id": False}
+        )
+        cls.mug = Product.create(
+            {"name": "Mug", "default_code": "MUG-1", "type": "consu", "invoice_policy": "order", "taxes_id": False}
+        )
+        cls.book = Product.create(
+            {"name": "Book", "default_code": "BOOK-1", "type": "consu", "invoice_policy": "delivery", "taxes_id": False}
+        )
 
     def setUp(self):
         super().setUp()
@@ -102,10 +127,13 @@ class BooksCase(MoneyInvariantMixin, ShopifyCase):
         return self.env["shopify.binding"]._record_for(self.backend, tx["admin_graphql_api_id"])
 
     def lamp_order(self, number, **kwargs):
-        kwargs.setdefault("lines", [{"variant_id": 8101, "sku": "LAMP-1", "price": "49.95", "quantity": 2,
-                                     "discount": "9.99", "taxes": CA},
-                                    {"variant_id": 8102, "sku": "MUG-1", "price": "12.50", "quantity": 3,
-                                     "taxes": CA}])
+        kwargs.setdefault(
+            "lines",
+            [
+                {"variant_id": 8101, "sku": "LAMP-1", "price": "49.95", "quantity": 2, "discount": "9.99", "taxes": CA},
+                {"variant_id": 8102, "sku": "MUG-1", "price": "12.50", "quantity": 3, "taxes": CA},
+            ],
+        )
         kwargs.setdefault("shipping", {"price": "6.00", "taxes": CA})
         return order_payload(number, **kwargs)
 
@@ -142,8 +170,10 @@ class TestBooks(BooksCase):
         refund_tx = transaction(order, "refund", "13.41")
         self.pay(refund_tx)
         payment = self.payment_of(refund_tx)
-        self.assertEqual((payment.payment_type, payment.journal_id, odoo_amount(payment.amount)),
-                         ("outbound", self.bank, Decimal("13.41")))
+        self.assertEqual(
+            (payment.payment_type, payment.journal_id, odoo_amount(payment.amount)),
+            ("outbound", self.bank, Decimal("13.41")),
+        )
         unmapped = transaction(order, "sale", "1.00", gateway="Cash on Delivery (COD)")
         job = self.run_webhook("order_transactions/create", unmapped)
         self.assertEqual((job.state, job.failure_category), ("failed", "configuration"))
@@ -168,13 +198,22 @@ class TestBooks(BooksCase):
 
         def gql(kind, amount, gateway, number):
             money = {"amount": f"{amount}", "currencyCode": "USD"}
-            return {"id": f"gid://shopify/OrderTransaction/{order['id']}{number}", "kind": kind, "status": "SUCCESS",
-                    "gateway": gateway, "test": False, "processedAt": order["processed_at"],
-                    "createdAt": order["processed_at"], "amountSet": {"shopMoney": money, "presentmentMoney": money}}
+            return {
+                "id": f"gid://shopify/OrderTransaction/{order['id']}{number}",
+                "kind": kind,
+                "status": "SUCCESS",
+                "gateway": gateway,
+                "test": False,
+                "processedAt": order["processed_at"],
+                "createdAt": order["processed_at"],
+                "amountSet": {"shopMoney": money, "presentmentMoney": money},
+            }
 
-        order["transactions_graphql"] = [gql("SALE", "15.00", "gift_card", 1),
-                                         gql("AUTHORIZATION", total - 15, "shopify_payments", 2),
-                                         gql("CAPTURE", total - 15, "shopify_payments", 3)]
+        order["transactions_graphql"] = [
+            gql("SALE", "15.00", "gift_card", 1),
+            gql("AUTHORIZATION", total - 15, "shopify_payments", 2),
+            gql("CAPTURE", total - 15, "shopify_payments", 3),
+        ]
         node = graphql_order(order)
         pulled = order_graphql.rest_order(node, line_items=node["lineItems"], shipping_lines=node["shippingLines"])
         Job = self.env["shopify.sync.job"].sudo()
@@ -183,8 +222,9 @@ class TestBooks(BooksCase):
         self.assertEqual(job.state, "done", job.error_message)
         # The same transactions by webhook afterwards, and a newer pull: nothing twice.
         self.pay(*[dict(tx, gateway=tx["gateway"]) for tx in pulled["transactions"]])
-        again, _created = Job._intake_pulled(self.backend, dict(pulled, updated_at="2026-11-24T10:00:00-05:00"),
-                                             "scheduled")
+        again, _created = Job._intake_pulled(
+            self.backend, dict(pulled, updated_at="2026-11-24T10:00:00-05:00"), "scheduled"
+        )
         self.perform(again)
         self.assertEqual(again.state, "done", again.error_message)
         self.assert_money_invariant(order, transactions=pulled["transactions"])
@@ -192,8 +232,13 @@ class TestBooks(BooksCase):
     # -- item 2: gift cards -----------------------------------------------------------------
 
     def test_item2_gift_card_sold_is_a_liability_and_its_redemption_settles_it(self):
-        sold = order_payload(4201, lines=[{"variant_id": 8201, "sku": "GC-50", "title": "Gift card", "price": "50.00"},
-                                          {"variant_id": 8101, "sku": "LAMP-1", "price": "10.00"}])
+        sold = order_payload(
+            4201,
+            lines=[
+                {"variant_id": 8201, "sku": "GC-50", "title": "Gift card", "price": "50.00"},
+                {"variant_id": 8101, "sku": "LAMP-1", "price": "10.00"},
+            ],
+        )
         sold["line_items"][0]["gift_card"] = True
         sold["line_items"][0]["requires_shipping"] = False
         _job, sale = self.import_order(sold)
@@ -201,9 +246,9 @@ class TestBooks(BooksCase):
         liability = self.backend.gift_card_account_id
         self.assertEqual(liability.account_type, "liability_current")
         invoice = sale.invoice_ids
-        gift_line = invoice.invoice_line_ids.filtered(lambda l: l.product_id == self.backend.gift_card_product_id)
+        gift_line = invoice.invoice_line_ids.filtered(lambda ln: ln.product_id == self.backend.gift_card_product_id)
         self.assertEqual((gift_line.account_id, odoo_amount(gift_line.credit)), (liability, Decimal("50.00")))
-        revenue = invoice.line_ids.filtered(lambda l: l.account_id.internal_group == "income")
+        revenue = invoice.line_ids.filtered(lambda ln: ln.account_id.internal_group == "income")
         self.assertEqual(odoo_amount(sum(revenue.mapped("credit"))), Decimal("10.00"), "only the lamp is revenue")
 
         spent = order_payload(4202, lines=[{"variant_id": 8101, "sku": "LAMP-1", "price": "50.00"}])
@@ -212,10 +257,14 @@ class TestBooks(BooksCase):
         redemption = transaction(spent, "sale", "50.00", gateway="gift_card")
         self.pay(redemption)
         payment_lines = self.payment_of(redemption).move_id.line_ids
-        self.assertEqual(odoo_amount(payment_lines.filtered(lambda l: l.account_id == liability).debit),
-                         Decimal("50.00"), "the redemption settles the liability, not the bank")
-        balance = self.env["account.move.line"].search([("account_id", "=", liability.id),
-                                                        ("parent_state", "=", "posted")])
+        self.assertEqual(
+            odoo_amount(payment_lines.filtered(lambda ln: ln.account_id == liability).debit),
+            Decimal("50.00"),
+            "the redemption settles the liability, not the bank",
+        )
+        balance = self.env["account.move.line"].search(
+            [("account_id", "=", liability.id), ("parent_state", "=", "posted")]
+        )
         self.assertEqual(odoo_amount(sum(balance.mapped("balance"))), Decimal("0.00"))
         self.assertEqual(sale2.invoice_ids.payment_state, "paid")
 
@@ -287,21 +336,25 @@ class TestBooks(BooksCase):
         self.assertIn("never invoiced", job.warning_message)
         payments = self.order_payments(sale)
         self.assertEqual(sorted(payments.mapped("payment_type")), ["inbound", "outbound"])
-        lines = payments.move_id.line_ids.filtered(lambda l: l.account_id.account_type == "asset_receivable")
+        lines = payments.move_id.line_ids.filtered(lambda ln: ln.account_id.account_type == "asset_receivable")
         self.assertTrue(all(lines.mapped("reconciled")), "the money in and back settle each other")
 
     # -- item 5: invoice what Shopify charged, never undo the sale order -----------------------
 
     def test_item5_invoice_covers_what_shopify_charged_whatever_the_product_policy(self):
-        order = order_payload(4501, lines=[{"variant_id": 8301, "sku": "BOOK-1", "price": "20.00", "taxes": CA}],
-                              shipping={"price": "5.00"})
+        order = order_payload(
+            4501,
+            lines=[{"variant_id": 8301, "sku": "BOOK-1", "price": "20.00", "taxes": CA}],
+            shipping={"price": "5.00"},
+        )
         _job, sale = self.import_order(order)
         self.assertEqual(odoo_amount(sale.invoice_ids.amount_total), Decimal(order["total_price"]))
         self.assertEqual(sale.invoice_status, "invoiced", "nothing left to invoice (or to credit) on the order")
 
     def test_item5_invoicing_failure_keeps_the_sale_order_and_retry_completes(self):
-        sales_journals = self.env["account.journal"].search([("type", "=", "sale"),
-                                                             ("company_id", "=", self.company.id)])
+        sales_journals = self.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", self.company.id)]
+        )
         sales_journals.active = False
         order = self.lamp_order(4502)
         job, _created = self.intake("orders/create", order)
@@ -330,8 +383,10 @@ class TestBooks(BooksCase):
         self.assertEqual(job.failure_category, "configuration")
         # queue_job's own failure hook, after a crash past the handler (rolled back to queued).
         job.write({"state": "queued"})
-        job._on_queue_job_failed(exc_name="odoo.exceptions.MissingError",
-                                 exc_message="Record does not exist or has been deleted. (Record: res.partner(7,))")
+        job._on_queue_job_failed(
+            exc_name="odoo.exceptions.MissingError",
+            exc_message="Record does not exist or has been deleted. (Record: res.partner(7,))",
+        )
         self.assertEqual(job.failure_category, "configuration")
         self.assertTrue(job.error_message.startswith(first), job.error_message)
         self.assertIn("res.partner(7,)", job.error_message)
@@ -341,14 +396,18 @@ class TestBooks(BooksCase):
     def _currency_order(self, number, code, price, shipping):
         currency = self.env.ref(f"base.{code}")
         currency.active = True
-        pricelist = self.env["product.pricelist"].create({"name": f"Shopify {code}", "currency_id": currency.id,
-                                                          "company_id": self.company.id})
+        pricelist = self.env["product.pricelist"].create(
+            {"name": f"Shopify {code}", "currency_id": currency.id, "company_id": self.company.id}
+        )
         self.backend.pricelist_ids = [(4, pricelist.id)]
-        order = order_payload(number, currency=code, lines=[{"variant_id": 8101, "sku": "LAMP-1", "price": "1"}],
-                              shipping={"price": "1"})
+        order = order_payload(
+            number, currency=code, lines=[{"variant_id": 8101, "sku": "LAMP-1", "price": "1"}], shipping={"price": "1"}
+        )
         total = Decimal(price) + Decimal(shipping)
-        money = {"shop_money": {"amount": None, "currency_code": code},
-                 "presentment_money": {"amount": None, "currency_code": code}}
+        money = {
+            "shop_money": {"amount": None, "currency_code": code},
+            "presentment_money": {"amount": None, "currency_code": code},
+        }
 
         def bag(value):
             return {key: dict(val, amount=value) for key, val in money.items()}
@@ -356,8 +415,14 @@ class TestBooks(BooksCase):
         item, ship = order["line_items"][0], order["shipping_lines"][0]
         item.update(price=price, price_set=bag(price))
         ship.update(price=shipping, price_set=bag(shipping), discounted_price=shipping)
-        order.update(subtotal_price=price, subtotal_price_set=bag(price), total_price=f"{total}",
-                     total_price_set=bag(f"{total}"), total_tax="0", total_tax_set=bag("0"))
+        order.update(
+            subtotal_price=price,
+            subtotal_price_set=bag(price),
+            total_price=f"{total}",
+            total_price_set=bag(f"{total}"),
+            total_tax="0",
+            total_tax_set=bag("0"),
+        )
         return order
 
     def test_item6_three_decimal_currency_kwd_to_the_fils(self):
@@ -378,6 +443,7 @@ class TestBooks(BooksCase):
 
     def _customer_in_eur(self, order):
         """The customer paid in EUR at exactly 2 EUR per USD (sums stay exact); the store keeps USD."""
+
         def walk(value):
             if isinstance(value, dict):
                 if set(value) == {"shop_money", "presentment_money"}:
@@ -388,42 +454,59 @@ class TestBooks(BooksCase):
             elif isinstance(value, list):
                 for child in value:
                     walk(child)
+
         walk(order)
         order["presentment_currency"] = "EUR"
         return order
 
     def test_item6_refund_transactions_follow_the_shop_or_customer_currency_setting(self):
-        order = self._customer_in_eur(order_payload(4603, lines=[{"variant_id": 8101, "sku": "LAMP-1",
-                                                                   "price": "30.00", "quantity": 2}]))
+        order = self._customer_in_eur(
+            order_payload(4603, lines=[{"variant_id": 8101, "sku": "LAMP-1", "price": "30.00", "quantity": 2}])
+        )
         _job, sale = self.import_order(order)
         capture = transaction(order, "sale", "120.00", currency="EUR")  # REST: presentment amount
         refund, expected = refund_payload(order, lines=[{"index": 0, "quantity": 1}])
         refund_tx = refund["transactions"][0]
         refund_tx.update(amount="60.00", currency="EUR")
         self.shopify_transactions = {
-            tx["admin_graphql_api_id"]: {"id": tx["admin_graphql_api_id"], "amountSet": {
-                "shopMoney": {"amount": shop, "currencyCode": "USD"},
-                "presentmentMoney": {"amount": tx["amount"], "currencyCode": "EUR"}}}
-            for tx, shop in ((capture, "60.00"), (refund_tx, "30.00"))}
+            tx["admin_graphql_api_id"]: {
+                "id": tx["admin_graphql_api_id"],
+                "amountSet": {
+                    "shopMoney": {"amount": shop, "currencyCode": "USD"},
+                    "presentmentMoney": {"amount": tx["amount"], "currencyCode": "EUR"},
+                },
+            }
+            for tx, shop in ((capture, "60.00"), (refund_tx, "30.00"))
+        }
         self.pay(capture)
         job = self.run_webhook("refunds/create", refund)
         self.assertEqual(job.state, "done", job.error_message)
         self.assertEqual(odoo_amount(self.payment_of(refund_tx).amount), Decimal("30.00"), "USD books")
-        self.assert_money_invariant(order, refund_totals=[expected["total"]], transactions=[capture, refund_tx],
-                                    amounts={capture["admin_graphql_api_id"]: "60.00",
-                                             refund_tx["admin_graphql_api_id"]: "30.00"})
+        self.assert_money_invariant(
+            order,
+            refund_totals=[expected["total"]],
+            transactions=[capture, refund_tx],
+            amounts={capture["admin_graphql_api_id"]: "60.00", refund_tx["admin_graphql_api_id"]: "30.00"},
+        )
 
     def test_item6_tip_in_customer_currency(self):
         self.backend.order_currency_mode = "presentment"
         eur = self.env.ref("base.EUR")
         eur.active = True
-        self.backend.pricelist_ids = [(4, self.env["product.pricelist"].create({
-            "name": "Shopify EUR", "currency_id": eur.id, "company_id": self.company.id}).id)]
-        order = self._customer_in_eur(order_payload(4604, lines=[{"variant_id": 8101, "sku": "LAMP-1",
-                                                                   "price": "30.00"}], tip="5.00"))
+        self.backend.pricelist_ids = [
+            (
+                4,
+                self.env["product.pricelist"]
+                .create({"name": "Shopify EUR", "currency_id": eur.id, "company_id": self.company.id})
+                .id,
+            )
+        ]
+        order = self._customer_in_eur(
+            order_payload(4604, lines=[{"variant_id": 8101, "sku": "LAMP-1", "price": "30.00"}], tip="5.00")
+        )
         _job, sale = self.import_order(order)
         self.assertEqual(sale.currency_id, eur)
-        tip_line = sale.order_line.filtered(lambda l: l.product_id == self.backend.tip_product_id)
+        tip_line = sale.order_line.filtered(lambda ln: ln.product_id == self.backend.tip_product_id)
         self.assertEqual(odoo_amount(tip_line.price_total), Decimal("10.00"))
         self.assertEqual(odoo_amount(sale.invoice_ids.amount_total), Decimal("70.00"))
 
@@ -431,7 +514,8 @@ class TestBooks(BooksCase):
         order = self.lamp_order(4605)
         order["total_cash_rounding_payment_adjustment_set"] = {
             "shop_money": {"amount": "0.02", "currency_code": "USD"},
-            "presentment_money": {"amount": "0.02", "currency_code": "USD"}}
+            "presentment_money": {"amount": "0.02", "currency_code": "USD"},
+        }
         job, sale = self.import_order(order)
         self.assertIn("rounding adjustment of 0.02 USD", job.warning_message)
         self.assertEqual(odoo_amount(sale.invoice_ids.amount_total), Decimal(order["total_price"]))
@@ -441,8 +525,13 @@ class TestBooks(BooksCase):
     def test_item7_company_tax_rounding_is_asked_explicitly_never_changed_by_an_import(self):
         self.company.tax_calculation_rounding_method = "round_globally"
         # 3 x 10.00 at 7.25 %: per line 3 x 0.73 = 2.19 (Shopify), over the order 2.175 -> 2.18.
-        order = order_payload(4701, lines=[{"variant_id": 8101 + n, "sku": sku, "price": "10.00", "taxes": CA}
-                                           for n, sku in enumerate(("LAMP-1", "MUG-1", "BOOK-1"))])
+        order = order_payload(
+            4701,
+            lines=[
+                {"variant_id": 8101 + n, "sku": sku, "price": "10.00", "taxes": CA}
+                for n, sku in enumerate(("LAMP-1", "MUG-1", "BOOK-1"))
+            ],
+        )
         job, _created = self.intake("orders/create", order)
         self.perform(job)
         self.assertEqual((job.state, job.failure_category), ("failed", "configuration"))
@@ -501,15 +590,32 @@ class TestMoneyInvariant(BooksCase):
         deliver("order_transactions/create", capture)  # redelivered
         sale = self.assert_money_invariant(order, refund_totals=refunds, transactions=seen)
         items = self.journal_items(sale)
-        _logger.info("Journal items of %s (Shopify total %s, refunded %s):\n%s", order["name"], total,
-                     expected["total"], "\n".join(f"{m:<22} {a:<40} {d:>10} {c:>10} {t}" for m, a, d, c, t in items))
+        _logger.info(
+            "Journal items of %s (Shopify total %s, refunded %s):\n%s",
+            order["name"],
+            total,
+            expected["total"],
+            "\n".join(f"{m:<22} {a:<40} {d:>10} {c:>10} {t}" for m, a, d, c, t in items),
+        )
         debit = sum(d for _m, _a, d, _c, _t in items)
         credit = sum(c for _m, _a, _d, c, _t in items)
         self.assertEqual(debit, credit)
         receivable = sale.partner_invoice_id.commercial_partner_id.property_account_receivable_id
-        open_receivable = self.env["account.move.line"].search([("account_id", "=", receivable.id),
-                                                                ("move_id", "in", [m.id for m in
-                                                                 sale.invoice_ids | self.order_credit_notes(sale)
-                                                                 | self.order_payments(sale).move_id])])
-        self.assertEqual(odoo_amount(sum(open_receivable.mapped("amount_residual"))), Decimal("0.00"),
-                         "everything the customer owed and was paid is settled")
+        open_receivable = self.env["account.move.line"].search(
+            [
+                ("account_id", "=", receivable.id),
+                (
+                    "move_id",
+                    "in",
+                    [
+                        m.id
+                        for m in sale.invoice_ids | self.order_credit_notes(sale) | self.order_payments(sale).move_id
+                    ],
+                ),
+            ]
+        )
+        self.assertEqual(
+            odoo_amount(sum(open_receivable.mapped("amount_residual"))),
+            Decimal("0.00"),
+            "everything the customer owed and was paid is settled",
+        )

@@ -12,7 +12,11 @@ from ..handlers import orders as orders_handler
 from ..handlers import products as products_handler
 from ..lib.errors import DataError
 from ..lib.product_mapping import (
-    bundle_availability, catalog_from_bulk_lines, catalog_parts, normalise_sku, parse_webhook_product,
+    bundle_availability,
+    catalog_from_bulk_lines,
+    catalog_parts,
+    normalise_sku,
+    parse_webhook_product,
 )
 from .catalog_fake import gql_product, gql_variant, serve_catalog
 from .common import ShopifyCase
@@ -27,19 +31,33 @@ def rest_product(number, title, variants, options=(), status="active", updated_a
     rest_variants = []
     for spec in variants:
         values = [spec.get("options", {}).get(name) for name in names] + [None, None, None]
-        rest_variants.append({
-            "id": spec["id"], "admin_graphql_api_id": f"gid://shopify/ProductVariant/{spec['id']}",
-            "title": " / ".join(v for v in values if v) or "Default Title", "sku": spec.get("sku"),
-            "barcode": spec.get("barcode"), "price": spec.get("price", "10.00"), "product_id": number,
-            "option1": values[0] or ("Default Title" if not names else None), "option2": values[1],
-            "option3": values[2], "inventory_item_id": spec["id"] + 50000,
-        })
-    body.update({
-        "id": number, "admin_graphql_api_id": f"gid://shopify/Product/{number}", "title": title,
-        "status": status, "updated_at": updated_at, "variants": rest_variants,
-        "options": [{"name": name, "position": i + 1, "values": values} for i, (name, values) in enumerate(options)]
-        or [{"name": "Title", "position": 1, "values": ["Default Title"]}],
-    })
+        rest_variants.append(
+            {
+                "id": spec["id"],
+                "admin_graphql_api_id": f"gid://shopify/ProductVariant/{spec['id']}",
+                "title": " / ".join(v for v in values if v) or "Default Title",
+                "sku": spec.get("sku"),
+                "barcode": spec.get("barcode"),
+                "price": spec.get("price", "10.00"),
+                "product_id": number,
+                "option1": values[0] or ("Default Title" if not names else None),
+                "option2": values[1],
+                "option3": values[2],
+                "inventory_item_id": spec["id"] + 50000,
+            }
+        )
+    body.update(
+        {
+            "id": number,
+            "admin_graphql_api_id": f"gid://shopify/Product/{number}",
+            "title": title,
+            "status": status,
+            "updated_at": updated_at,
+            "variants": rest_variants,
+            "options": [{"name": name, "position": i + 1, "values": values} for i, (name, values) in enumerate(options)]
+            or [{"name": "Title", "position": 1, "values": ["Default Title"]}],
+        }
+    )
     return body
 
 
@@ -49,8 +67,15 @@ class TestCatalog(ShopifyCase):
     def setUpClass(cls):
         super().setUpClass()
         Product = cls.env["product.product"]
-        cls.product_a = Product.create({"name": "Product A", "default_code": "Product-A ", "type": "consu",
-                                        "is_storable": True, "list_price": 50.0})
+        cls.product_a = Product.create(
+            {
+                "name": "Product A",
+                "default_code": "Product-A ",
+                "type": "consu",
+                "is_storable": True,
+                "list_price": 50.0,
+            }
+        )
         cls.by_barcode = Product.create({"name": "Barcode thing", "barcode": "4006381333931", "type": "consu"})
 
     # -- stand-in catalog ----------------------------------------------------------------------
@@ -60,7 +85,9 @@ class TestCatalog(ShopifyCase):
 
     def import_catalog(self, create=None):
         payload = {} if create is None else {"create": create}
-        job = self.env["shopify.sync.job"]._create_outbound(self.backend, "historical", "catalog/import", payload=payload)
+        job = self.env["shopify.sync.job"]._create_outbound(
+            self.backend, "historical", "catalog/import", payload=payload
+        )
         job._enqueue()
         self.perform(job)
         self.assertEqual(job.state, "done", job.error_message)
@@ -92,14 +119,21 @@ class TestCatalog(ShopifyCase):
             '{"id": "gid://shopify/ProductVariant/22", "sku": "C", "__parentId": "gid://shopify/Product/2"}',
         ]
         entries = catalog_from_bulk_lines(lines)
-        self.assertEqual([(e["product"]["title"], [v["sku"] for v in e["variants"]]) for e in entries],
-                         [("One", ["A"]), ("Two", ["B", "C"])])
+        self.assertEqual(
+            [(e["product"]["title"], [v["sku"] for v in e["variants"]]) for e in entries],
+            [("One", ["A"]), ("Two", ["B", "C"])],
+        )
         self.assertNotIn("__parentId", entries[1]["variants"][0])
 
         def entry(variants):
             return {"product": {}, "variants": [{}] * variants}
-        sizes = [[len(e["variants"]) for e in part] for part in catalog_parts(
-            [entry(1), entry(1), entry(1), entry(6), entry(2), entry(9)], max_products=2, max_variants=5)]
+
+        sizes = [
+            [len(e["variants"]) for e in part]
+            for part in catalog_parts(
+                [entry(1), entry(1), entry(1), entry(6), entry(2), entry(9)], max_products=2, max_variants=5
+            )
+        ]
         # Two products per part at most; a part closes before it would pass 5 variants; a product
         # larger than a part is a part of its own.
         self.assertEqual(sizes, [[1, 1], [1], [6], [2], [9]])
@@ -109,12 +143,14 @@ class TestCatalog(ShopifyCase):
     def test_import_matches_by_sku_then_barcode_binds_variant_and_inventory_item(self):
         self.backend.sku_match_mode = "exact"
         exact = self.env["product.product"].create({"name": "Exact", "default_code": "EXACT-1", "type": "consu"})
-        self.serve([
-            gql_product(1, "Exact", [gql_variant(11, sku="EXACT-1")]),
-            gql_product(2, "Scanned", [gql_variant(21, sku="NOPE", barcode="4006381333931", tracked=False)]),
-            gql_product(3, "Unknown", [gql_variant(31, sku="UNKNOWN-9")]),
-            gql_product(4, "Spaced", [gql_variant(41, sku="product-a")]),
-        ])
+        self.serve(
+            [
+                gql_product(1, "Exact", [gql_variant(11, sku="EXACT-1")]),
+                gql_product(2, "Scanned", [gql_variant(21, sku="NOPE", barcode="4006381333931", tracked=False)]),
+                gql_product(3, "Unknown", [gql_variant(31, sku="UNKNOWN-9")]),
+                gql_product(4, "Spaced", [gql_variant(41, sku="product-a")]),
+            ]
+        )
         job = self.import_catalog(create=False)
         self.assertEqual(self.bound("gid://shopify/ProductVariant/11"), exact)
         self.assertEqual(self.bound("gid://shopify/InventoryItem/50011"), exact)
@@ -147,10 +183,19 @@ class TestCatalog(ShopifyCase):
     def test_unmatched_variants_created_with_attributes_once(self):
         self.backend.unmatched_variants = "create"
         options = [("Size", ["S", "M"]), ("Colour", ["Teal"])]
-        self.serve([gql_product(5, "Hoodie", [
-            gql_variant(51, sku="HOOD-S", options={"Size": "S", "Colour": "Teal"}, price="40.00"),
-            gql_variant(52, sku="HOOD-M", options={"Size": "M", "Colour": "Teal"}, price="42.00"),
-        ], options=options)])
+        self.serve(
+            [
+                gql_product(
+                    5,
+                    "Hoodie",
+                    [
+                        gql_variant(51, sku="HOOD-S", options={"Size": "S", "Colour": "Teal"}, price="40.00"),
+                        gql_variant(52, sku="HOOD-M", options={"Size": "M", "Colour": "Teal"}, price="42.00"),
+                    ],
+                    options=options,
+                )
+            ]
+        )
         job = self.import_catalog()
         small, medium = self.bound("gid://shopify/ProductVariant/51"), self.bound("gid://shopify/ProductVariant/52")
         self.assertTrue(small and medium)
@@ -169,13 +214,25 @@ class TestCatalog(ShopifyCase):
         self.assertIn("0 created", job.result_summary)
 
     def test_variant_shape_conflict_names_the_options(self):
-        material = self.env["product.attribute"].create({"name": "Material", "value_ids": [
-            (0, 0, {"name": "Cotton"}), (0, 0, {"name": "Wool"})]})
-        template = self.env["product.template"].create({"name": "Scarf", "type": "consu", "attribute_line_ids": [
-            (0, 0, {"attribute_id": material.id, "value_ids": [(6, 0, material.value_ids.ids)]})]})
+        material = self.env["product.attribute"].create(
+            {"name": "Material", "value_ids": [(0, 0, {"name": "Cotton"}), (0, 0, {"name": "Wool"})]}
+        )
+        template = self.env["product.template"].create(
+            {
+                "name": "Scarf",
+                "type": "consu",
+                "attribute_line_ids": [
+                    (0, 0, {"attribute_id": material.id, "value_ids": [(6, 0, material.value_ids.ids)]})
+                ],
+            }
+        )
         template.product_variant_ids[0].default_code = "SCARF-1"
-        payload = rest_product(6, "Scarf", [{"id": 61, "sku": "SCARF-1", "options": {"Size": "S", "Color": "Red"}}],
-                               options=[("Size", ["S"]), ("Color", ["Red"])])
+        payload = rest_product(
+            6,
+            "Scarf",
+            [{"id": 61, "sku": "SCARF-1", "options": {"Size": "S", "Color": "Red"}}],
+            options=[("Size", ["S"]), ("Color", ["Red"])],
+        )
         job, _created = self.intake("products/update", payload)
         self.perform(job)
         self.assertEqual((job.state, job.failure_category), ("failed", "data"))
@@ -186,14 +243,25 @@ class TestCatalog(ShopifyCase):
 
     def test_catalog_import_rolls_back_a_conflicting_product_alone(self):
         size = self.env["product.attribute"].create({"name": "Fit", "value_ids": [(0, 0, {"name": "Slim"})]})
-        template = self.env["product.template"].create({"name": "Jeans", "type": "consu", "attribute_line_ids": [
-            (0, 0, {"attribute_id": size.id, "value_ids": [(6, 0, size.value_ids.ids)]})]})
+        template = self.env["product.template"].create(
+            {
+                "name": "Jeans",
+                "type": "consu",
+                "attribute_line_ids": [(0, 0, {"attribute_id": size.id, "value_ids": [(6, 0, size.value_ids.ids)]})],
+            }
+        )
         template.product_variant_ids.default_code = "JEANS-1"
-        self.serve([
-            gql_product(301, "Jeans", [gql_variant(301, sku="JEANS-1", options={"Length": "32"})],
-                        options=[("Length", ["32"])]),
-            gql_product(302, "Belt", [gql_variant(302, sku="BELT-1")]),
-        ])
+        self.serve(
+            [
+                gql_product(
+                    301,
+                    "Jeans",
+                    [gql_variant(301, sku="JEANS-1", options={"Length": "32"})],
+                    options=[("Length", ["32"])],
+                ),
+                gql_product(302, "Belt", [gql_variant(302, sku="BELT-1")]),
+            ]
+        )
         job = self.import_catalog(create=True)
         self.assertIn("1 product(s) not imported", job.result_summary)
         self.assertIn("Jeans (gid://shopify/Product/301)", job.warning_message)
@@ -202,8 +270,9 @@ class TestCatalog(ShopifyCase):
         self.assertEqual(self.bound("gid://shopify/ProductVariant/302").default_code, "BELT-1")
 
     def test_fields_shopify_does_not_own_are_kept(self):
-        product = self.env["product.product"].create({"name": "Odoo name", "default_code": "OWN-1", "type": "consu",
-                                                      "list_price": 50.0, "barcode": "111"})
+        product = self.env["product.product"].create(
+            {"name": "Odoo name", "default_code": "OWN-1", "type": "consu", "list_price": 50.0, "barcode": "111"}
+        )
         payload = rest_product(7, "Shopify name", [{"id": 71, "sku": "OWN-1", "price": "40.00", "barcode": "222"}])
         job, _created = self.intake("products/create", payload)
         self.perform(job)
@@ -214,41 +283,61 @@ class TestCatalog(ShopifyCase):
         self.assertEqual(product.list_price, 50.0)  # price: Odoo's
         self.assertEqual(product.barcode, "111")
         self.backend.write({"shopify_owns_price": True, "shopify_owns_barcode": True})
-        job, _created = self.intake("products/update", rest_product(
-            7, "Shopify name", [{"id": 71, "sku": "OWN-1", "price": "39.99", "barcode": "222"}],
-            updated_at="2026-11-21T10:00:00-05:00"))
+        job, _created = self.intake(
+            "products/update",
+            rest_product(
+                7,
+                "Shopify name",
+                [{"id": 71, "sku": "OWN-1", "price": "39.99", "barcode": "222"}],
+                updated_at="2026-11-21T10:00:00-05:00",
+            ),
+        )
         self.perform(job)
         self.assertEqual(job.state, "done", job.error_message)
         self.assertEqual(Decimal(str(product.list_price)), Decimal("39.99"))
         self.assertEqual(product.barcode, "222")
         # An older event changes nothing.
-        job, _created = self.intake("products/update", rest_product(
-            7, "Stale", [{"id": 71, "sku": "OWN-1", "price": "1.00"}], updated_at="2026-11-19T10:00:00-05:00"))
+        job, _created = self.intake(
+            "products/update",
+            rest_product(
+                7, "Stale", [{"id": 71, "sku": "OWN-1", "price": "1.00"}], updated_at="2026-11-19T10:00:00-05:00"
+            ),
+        )
         self.perform(job)
         self.assertEqual((product.name, product.list_price), ("Shopify name", 39.99))
 
     def test_products_delete_unbinds_and_archives_only_when_shopify_owns_status(self):
         for number, owns in ((8, False), (9, True)):
-            product = self.env["product.product"].create({"name": f"Gone {number}", "default_code": f"GONE-{number}",
-                                                          "type": "consu"})
-            job, _created = self.intake("products/create", rest_product(
-                number, f"Gone {number}", [{"id": number * 10 + 1, "sku": f"GONE-{number}"}]))
+            product = self.env["product.product"].create(
+                {"name": f"Gone {number}", "default_code": f"GONE-{number}", "type": "consu"}
+            )
+            job, _created = self.intake(
+                "products/create",
+                rest_product(number, f"Gone {number}", [{"id": number * 10 + 1, "sku": f"GONE-{number}"}]),
+            )
             self.perform(job)
             self.assertEqual(self.bound(f"gid://shopify/ProductVariant/{number * 10 + 1}"), product)
             self.backend.shopify_owns_status = owns
             job, _created = self.intake("products/delete", {"id": number})
             self.perform(job)
             self.assertEqual(job.state, "done", job.error_message)
-            for gid in (f"gid://shopify/Product/{number}", f"gid://shopify/ProductVariant/{number * 10 + 1}",
-                        f"gid://shopify/InventoryItem/{number * 10 + 1 + 50000}"):
+            for gid in (
+                f"gid://shopify/Product/{number}",
+                f"gid://shopify/ProductVariant/{number * 10 + 1}",
+                f"gid://shopify/InventoryItem/{number * 10 + 1 + 50000}",
+            ):
                 self.assertFalse(self.env["shopify.binding"]._find(self.backend, gid), gid)
             self.assertEqual(product.active, not owns)
 
     def test_catalog_import_pages_through_products_and_long_variant_lists(self):
         catalog = [gql_product(100 + n, f"P{n}", [gql_variant(1000 + n, sku=f"PAGE-{n}")]) for n in range(5)]
-        catalog[4] = gql_product(104, "Many", [gql_variant(1004, sku="PAGE-4", options={"Size": "S"})],
-                                 options=[("Size", ["S", "M"])],
-                                 more_variants=[gql_variant(1005, sku="PAGE-5", options={"Size": "M"})])
+        catalog[4] = gql_product(
+            104,
+            "Many",
+            [gql_variant(1004, sku="PAGE-4", options={"Size": "S"})],
+            options=[("Size", ["S", "M"])],
+            more_variants=[gql_variant(1005, sku="PAGE-5", options={"Size": "M"})],
+        )
         self.serve(catalog)
         with patch.object(products_handler, "PAGE_SIZE", 2):
             job = self.import_catalog(create=True)
@@ -261,11 +350,15 @@ class TestCatalog(ShopifyCase):
     def test_bulk_catalog_import_reads_one_file_and_applies_it_in_parts(self):
         sizes = [gql_variant(2100 + n, sku=f"BULK-S{n}", options={"Size": f"S{n}"}) for n in range(130)]
         catalog = [gql_product(200 + n, f"B{n}", [gql_variant(2000 + n, sku=f"BULK-{n}")]) for n in range(4)]
-        catalog.append(gql_product(210, "Sizes", sizes[:100], options=[("Size", [f"S{n}" for n in range(130)])],
-                                   more_variants=sizes[100:]))
+        catalog.append(
+            gql_product(
+                210, "Sizes", sizes[:100], options=[("Size", [f"S{n}" for n in range(130)])], more_variants=sizes[100:]
+            )
+        )
         self.serve(catalog)
         job = self.env["shopify.sync.job"]._create_outbound(
-            self.backend, "historical", "catalog/import", payload={"create": True, "mode": "bulk"})
+            self.backend, "historical", "catalog/import", payload={"create": True, "mode": "bulk"}
+        )
         job._enqueue()
         self.perform(job)
         self.assertEqual(job.state, "done", job.error_message)
@@ -287,7 +380,9 @@ class TestCatalog(ShopifyCase):
             self.assertEqual(self.bound(f"gid://shopify/ProductVariant/{2000 + n}").default_code, f"BULK-{n}")
         sizes_template = self.bound("gid://shopify/Product/210")
         self.assertEqual(len(sizes_template.product_variant_ids), 130)
-        self.assertEqual(self.bound("gid://shopify/InventoryItem/52229"), self.bound("gid://shopify/ProductVariant/2229"))
+        self.assertEqual(
+            self.bound("gid://shopify/InventoryItem/52229"), self.bound("gid://shopify/ProductVariant/2229")
+        )
         # The file held every variant: no paged read at all.
         self.assertFalse({"CatalogProducts", "CatalogProductVariants"} & set(self.standin.operations()))
 
@@ -295,7 +390,8 @@ class TestCatalog(ShopifyCase):
         products_before = self.env["product.product"].search_count([])
         self.standin.reset()
         job = self.env["shopify.sync.job"]._create_outbound(
-            self.backend, "historical", "catalog/import", payload={"create": True, "mode": "bulk"})
+            self.backend, "historical", "catalog/import", payload={"create": True, "mode": "bulk"}
+        )
         job._enqueue()
         self.perform(job)
         self.standin.bulk_running_polls = 0
@@ -307,14 +403,16 @@ class TestCatalog(ShopifyCase):
 
     def test_auto_mode_pages_small_catalogs_and_bulk_reads_large_ones(self):
         self.serve([gql_product(300 + n, f"A{n}", [gql_variant(3000 + n, sku=f"AUTO-{n}")]) for n in range(3)])
-        self.env["shopify.sync.catalog.import"].create({
-            "backend_id": self.backend.id, "unmatched_variants": "create"}).action_import()
+        self.env["shopify.sync.catalog.import"].create(
+            {"backend_id": self.backend.id, "unmatched_variants": "create"}
+        ).action_import()
         self.perform(self.jobs(topic="catalog/import", state="queued"))
         self.assertEqual(self.standin.operations(), ["ProductsCount", "CatalogProducts"])
         self.standin.reset()
         with patch.object(products_handler, "CATALOG_BULK_THRESHOLD", 2):
-            self.env["shopify.sync.catalog.import"].create({
-                "backend_id": self.backend.id, "unmatched_variants": "create"}).action_import()
+            self.env["shopify.sync.catalog.import"].create(
+                {"backend_id": self.backend.id, "unmatched_variants": "create"}
+            ).action_import()
             self.perform(self.jobs(topic="catalog/import", state="queued"))
         self.assertEqual(self.standin.operations(), ["ProductsCount", "BulkOperationRunQuery"])
 
@@ -351,16 +449,24 @@ class TestCatalog(ShopifyCase):
         Binding._bind(self.backend, "gid://shopify/ProductVariant/203", renamed)
         Binding._bind(self.backend, "gid://shopify/ProductVariant/204", archived)
         archived.active = False
-        self.serve([
-            gql_product(201, "Candidate", [gql_variant(201, sku="DR-1")]),
-            gql_product(202, "Nowhere", [gql_variant(202, sku="DR-2", price="12.00")]),
-            gql_product(203, "Renamed", [gql_variant(203, sku="DR-3")]),
-            gql_product(204, "Retired", [gql_variant(204, sku="DR-4")]),
-            gql_product(205, "Twins", [gql_variant(205, sku="DUP", options={"Size": "S"}),
-                                       gql_variant(206, sku="DUP", options={"Size": "M"})],
-                        options=[("Size", ["S", "M"])]),
-            gql_product(207, "Odoo twins", [gql_variant(207, sku="ODUP")]),
-        ])
+        self.serve(
+            [
+                gql_product(201, "Candidate", [gql_variant(201, sku="DR-1")]),
+                gql_product(202, "Nowhere", [gql_variant(202, sku="DR-2", price="12.00")]),
+                gql_product(203, "Renamed", [gql_variant(203, sku="DR-3")]),
+                gql_product(204, "Retired", [gql_variant(204, sku="DR-4")]),
+                gql_product(
+                    205,
+                    "Twins",
+                    [
+                        gql_variant(205, sku="DUP", options={"Size": "S"}),
+                        gql_variant(206, sku="DUP", options={"Size": "M"}),
+                    ],
+                    options=[("Size", ["S", "M"])],
+                ),
+                gql_product(207, "Odoo twins", [gql_variant(207, sku="ODUP")]),
+            ]
+        )
         self.backend.action_check_catalog_drift()
         job = self.env["shopify.sync.job"].search([("topic", "=", "catalog/drift")], limit=1)
         self.perform(job)
@@ -368,16 +474,27 @@ class TestCatalog(ShopifyCase):
         Drift = self.env["shopify.sync.catalog.drift"]
         rows = Drift.search([("backend_id", "=", self.backend.id)])
         found = {(row.kind, row.shopify_variant_gid.rsplit("/", 1)[-1]) for row in rows}
-        self.assertEqual(found, {
-            ("unmatched", "201"), ("unmatched", "202"), ("sku_mismatch", "203"), ("archived_listed", "204"),
-            ("unmatched", "205"), ("unmatched", "206"),
-            ("duplicate_sku_shopify", "205"), ("duplicate_sku_shopify", "206"),
-            ("unmatched", "207"), ("duplicate_sku_odoo", "207"),
-        })
+        self.assertEqual(
+            found,
+            {
+                ("unmatched", "201"),
+                ("unmatched", "202"),
+                ("sku_mismatch", "203"),
+                ("archived_listed", "204"),
+                ("unmatched", "205"),
+                ("unmatched", "206"),
+                ("duplicate_sku_shopify", "205"),
+                ("duplicate_sku_shopify", "206"),
+                ("unmatched", "207"),
+                ("duplicate_sku_odoo", "207"),
+            },
+        )
         self.assertEqual(self.backend.drift_count, 10)
 
         def row(kind, number):
-            return Drift.search([("backend_id", "=", self.backend.id)]).filtered(lambda r: r.kind == kind and r.shopify_variant_gid.endswith(f"/{number}"))
+            return Drift.search([("backend_id", "=", self.backend.id)]).filtered(
+                lambda r: r.kind == kind and r.shopify_variant_gid.endswith(f"/{number}")
+            )
 
         # bind: the proposed product (found by SKU)
         self.assertEqual(row("unmatched", 201).product_id, candidate)
@@ -402,27 +519,46 @@ class TestBundleOrders(ShopifyCase):
         super().setUpClass()
         cls.setup_us_sales_tax()
         Product = cls.env["product.product"]
-        cls.mug = Product.create({"name": "Mug", "default_code": "B-MUG", "type": "consu", "is_storable": True,
-                                  "taxes_id": False})
-        cls.cap = Product.create({"name": "Cap", "default_code": "B-CAP", "type": "consu", "is_storable": True,
-                                  "taxes_id": False})
+        cls.mug = Product.create(
+            {"name": "Mug", "default_code": "B-MUG", "type": "consu", "is_storable": True, "taxes_id": False}
+        )
+        cls.cap = Product.create(
+            {"name": "Cap", "default_code": "B-CAP", "type": "consu", "is_storable": True, "taxes_id": False}
+        )
         cls.box = Product.create({"name": "Gift box", "type": "service", "taxes_id": False})
-        cls.bundle = cls.env["shopify.sync.bundle"].create({
-            "name": "Mug + cap gift box", "backend_id": cls.backend.id, "shopify_variant_gid": "7001",
-            "product_id": cls.box.id,
-            "line_ids": [(0, 0, {"product_id": cls.mug.id, "quantity": 2}),
-                         (0, 0, {"product_id": cls.cap.id, "quantity": 1})],
-        })
+        cls.bundle = cls.env["shopify.sync.bundle"].create(
+            {
+                "name": "Mug + cap gift box",
+                "backend_id": cls.backend.id,
+                "shopify_variant_gid": "7001",
+                "product_id": cls.box.id,
+                "line_ids": [
+                    (0, 0, {"product_id": cls.mug.id, "quantity": 2}),
+                    (0, 0, {"product_id": cls.cap.id, "quantity": 1}),
+                ],
+            }
+        )
 
     def test_bundle_line_keeps_price_and_components_are_delivered(self):
         self.standin.root["nodes"] = lambda _info, ids: [
-            {"__typename": "ProductVariant", "id": gid, "sku": "", "barcode": None} for gid in ids]
+            {"__typename": "ProductVariant", "id": gid, "sku": "", "barcode": None} for gid in ids
+        ]
         self.assertEqual(self.bundle.shopify_variant_gid, "gid://shopify/ProductVariant/7001")
-        payload = order_payload(4201, lines=[
-            {"variant_id": 7001, "sku": "GIFT", "price": "29.99", "quantity": 2, "discount": "3.00",
-             "taxes": [("CA State Tax", 7.25)]},
-            {"variant_id": 7002, "sku": "B-MUG", "price": "9.95", "taxes": [("CA State Tax", 7.25)]},
-        ], shipping={"price": "5.00"})
+        payload = order_payload(
+            4201,
+            lines=[
+                {
+                    "variant_id": 7001,
+                    "sku": "GIFT",
+                    "price": "29.99",
+                    "quantity": 2,
+                    "discount": "3.00",
+                    "taxes": [("CA State Tax", 7.25)],
+                },
+                {"variant_id": 7002, "sku": "B-MUG", "price": "9.95", "taxes": [("CA State Tax", 7.25)]},
+            ],
+            shipping={"price": "5.00"},
+        )
         job, _created = self.intake("orders/create", payload)
         self.perform(job)
         self.assertEqual(job.state, "done", job.error_message)
@@ -430,11 +566,12 @@ class TestBundleOrders(ShopifyCase):
         self.assertEqual(orders_handler.odoo_amount(sale.amount_total), Decimal(payload["total_price"]))
         self.assertEqual(orders_handler.odoo_amount(sale.amount_tax), Decimal(payload["total_tax"]))
         lines = sale.order_line
-        box_line = lines.filtered(lambda l: l.product_id == self.box)
+        box_line = lines.filtered(lambda ln: ln.product_id == self.box)
         self.assertEqual((box_line.product_uom_qty, box_line.price_unit), (2, 29.99))
-        components = lines.filtered(lambda l: l.price_unit == 0 and l.product_id in self.mug | self.cap)
-        self.assertEqual(sorted((l.product_id.name, l.product_uom_qty) for l in components),
-                         [("Cap", 2.0), ("Mug", 4.0)])
+        components = lines.filtered(lambda ln: ln.price_unit == 0 and ln.product_id in self.mug | self.cap)
+        self.assertEqual(
+            sorted((ln.product_id.name, ln.product_uom_qty) for ln in components), [("Cap", 2.0), ("Mug", 4.0)]
+        )
         moves = sale.picking_ids.move_ids
         self.assertEqual(sum(moves.filtered(lambda m: m.product_id == self.mug).mapped("product_uom_qty")), 5.0)
         self.assertEqual(sum(moves.filtered(lambda m: m.product_id == self.cap).mapped("product_uom_qty")), 2.0)
@@ -445,16 +582,19 @@ class TestBundleOrders(ShopifyCase):
     def test_catalog_import_leaves_bundle_variants_to_their_bundle(self):
         self.standin.root["products"] = lambda _info, first, after=None, **_a: {
             "nodes": [gql_product(700, "Gift box", [gql_variant(7001, sku="B-MUG")])],
-            "pageInfo": {"hasNextPage": False, "endCursor": None}}
-        job = self.env["shopify.sync.job"]._create_outbound(self.backend, "historical", "catalog/import",
-                                                            payload={"create": True})
+            "pageInfo": {"hasNextPage": False, "endCursor": None},
+        }
+        job = self.env["shopify.sync.job"]._create_outbound(
+            self.backend, "historical", "catalog/import", payload={"create": True}
+        )
         job._enqueue()
         self.perform(job)
         self.assertEqual(job.state, "done", job.error_message)
         self.assertFalse(self.env["shopify.binding"]._find(self.backend, "gid://shopify/ProductVariant/7001"))
         # Its inventory item carries the bundle's availability: bound to the bundle's sale product.
-        self.assertEqual(self.env["shopify.binding"]._record_for(self.backend, "gid://shopify/InventoryItem/57001"),
-                         self.box)
+        self.assertEqual(
+            self.env["shopify.binding"]._record_for(self.backend, "gid://shopify/InventoryItem/57001"), self.box
+        )
 
     def test_available_quantity_for_the_stock_export(self):
         Bundle = self.env["shopify.sync.bundle"]

@@ -2,7 +2,8 @@
 
 from odoo.tests import BaseCase
 
-from ..lib import client as client_module, errors, queries
+from ..lib import client as client_module
+from ..lib import errors, queries
 from ..lib.client import ShopifyClient, fetch_client_credentials_token
 from .shopify_standin import ShopifyStandIn
 
@@ -26,8 +27,9 @@ class TestShopifyClient(BaseCase):
         self.standin.reset()
 
     def make_client(self, token="shpat_ok", **kwargs):
-        return ShopifyClient(self.shop, "2026-10", token, base_url=self.standin.base_url,
-                             sleep=self.sleeps.append, **kwargs)
+        return ShopifyClient(
+            self.shop, "2026-10", token, base_url=self.standin.base_url, sleep=self.sleeps.append, **kwargs
+        )
 
     def test_shop_query_returns_schema_shaped_data(self):
         data = self.make_client().execute(queries.SHOP_INFO)
@@ -139,9 +141,9 @@ class TestShopifyClient(BaseCase):
 
         # A token that died between two renewals: one 401, one refresh, then success.
         def refresher():
-            return fetch_client_credentials_token(
-                self.shop, "cid", "csecret", base_url=self.standin.base_url
-            )["access_token"]
+            return fetch_client_credentials_token(self.shop, "cid", "csecret", base_url=self.standin.base_url)[
+                "access_token"
+            ]
 
         cli = self.make_client(token="shpat_expired", token_refresher=refresher)
         self.assertTrue(cli.execute(queries.SHOP_INFO)["shop"]["name"])

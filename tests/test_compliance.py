@@ -13,14 +13,24 @@ class TestCompliance(ShopifyCase):
         super().setUpClass()
         cls.redact = webhook_example("customers/redact")
         customer = cls.redact["customer"]
-        cls.partner = cls.env["res.partner"].create({
-            "name": "John Smith", "email": customer["email"], "phone": customer["phone"],
-            "street": "1 Main St", "city": "Ottawa",
-        })
-        cls.address = cls.env["res.partner"].create({
-            "name": "John Smith (shipping)", "parent_id": cls.partner.id, "type": "delivery",
-            "street": "2 Side St", "email": customer["email"],
-        })
+        cls.partner = cls.env["res.partner"].create(
+            {
+                "name": "John Smith",
+                "email": customer["email"],
+                "phone": customer["phone"],
+                "street": "1 Main St",
+                "city": "Ottawa",
+            }
+        )
+        cls.address = cls.env["res.partner"].create(
+            {
+                "name": "John Smith (shipping)",
+                "parent_id": cls.partner.id,
+                "type": "delivery",
+                "street": "2 Side St",
+                "email": customer["email"],
+            }
+        )
         cls.env["shopify.binding"]._bind(cls.backend, to_gid("Customer", customer["id"]), cls.partner)
 
     def test_customers_redact_anonymises_contact_and_erases_payloads(self):
@@ -28,8 +38,9 @@ class TestCompliance(ShopifyCase):
         # The shipping address goes with the customer because an imported order uses it.
         order = self.env["sale.order"].create({"partner_id": self.partner.id, "partner_shipping_id": self.address.id})
         self.env["shopify.binding"]._bind(self.backend, to_gid("Order", order_id), order)
-        order_job, _ = self.intake("orders/create", {
-            "id": order_id, "name": "#1001", "email": self.redact["customer"]["email"]})
+        order_job, _ = self.intake(
+            "orders/create", {"id": order_id, "name": "#1001", "email": self.redact["customer"]["email"]}
+        )
         other_job, _ = self.intake("orders/create", {"id": 1, "name": "#9999", "email": "someone@else.com"})
         job, _ = self.intake("customers/redact", self.redact)
         self.assertEqual(job.workflow, "customer")

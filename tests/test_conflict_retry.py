@@ -63,7 +63,8 @@ class TestConflictRetry(ShopifyCase):
                     job.env.cr.execute(
                         "INSERT INTO shopify_binding (backend_id, resource_type, shopify_gid, res_model, res_id) "
                         "VALUES (%s, 'Customer', 'gid://shopify/Customer/78', 'res.partner', %s)",
-                        [job.backend_id.id, partner.id])
+                        [job.backend_id.id, partner.id],
+                    )
             except psycopg2.errors.UniqueViolation as err:
                 raise errors.TransientError("gid://shopify/Customer/78 was bound by a concurrent job") from err
 

@@ -1,9 +1,9 @@
 """Every GraphQL document the addon sends must be valid for Shopify's published Admin schema, so a
 misspelt field fails here and not in a merchant's store."""
 
-from odoo.tests import BaseCase
-
 from graphql import parse
+
+from odoo.tests import BaseCase
 
 from ..handlers import inventory, products
 from ..lib import queries, registry
@@ -42,8 +42,9 @@ class TestGraphqlDocuments(BaseCase):
                 self.assertLessEqual(cost, MAX_QUERY_COST)
         # The calculator does multiply: the catalog page with Shopify's 100 variants per product would not pass.
         too_big = queries.CATALOG_PRODUCTS.replace("variants(first: 10)", "variants(first: 100)")
-        self.assertGreater(shopify_requested_cost(schema, parse(too_big), {"first": products.PAGE_SIZE}),
-                           MAX_QUERY_COST)
+        self.assertGreater(
+            shopify_requested_cost(schema, parse(too_big), {"first": products.PAGE_SIZE}), MAX_QUERY_COST
+        )
 
     def test_every_connection_asks_for_a_page_shopify_accepts(self):
         """Outside bulk queries Shopify wants first or last (at most 250) on every connection."""

@@ -29,19 +29,34 @@ from .hostile_bodies import hostile_body
 _logger = logging.getLogger(__name__)
 
 # What a failed job must not leave behind (the runner's savepoint undoes a handler's partial work).
-WATCHED_MODELS = ("sale.order", "sale.order.line", "res.partner", "product.template", "product.product",
-                  "account.move", "account.payment", "stock.picking", "stock.move", "shopify.binding",
-                  "ir.attachment")
+WATCHED_MODELS = (
+    "sale.order",
+    "sale.order.line",
+    "res.partner",
+    "product.template",
+    "product.product",
+    "account.move",
+    "account.payment",
+    "stock.picking",
+    "stock.move",
+    "shopify.binding",
+    "ir.attachment",
+)
 MAX_TRIES = 15
-QUIET_LOGGERS = ("odoo.addons.shopify_sync.models.shopify_sync_job", "odoo.addons.shopify_sync.controllers.webhook",
-                 "odoo.http", "odoo.sql_db", "odoo.addons.queue_job.job", "odoo.models.unlink")
+QUIET_LOGGERS = (
+    "odoo.addons.shopify_sync.models.shopify_sync_job",
+    "odoo.addons.shopify_sync.controllers.webhook",
+    "odoo.http",
+    "odoo.sql_db",
+    "odoo.addons.queue_job.job",
+    "odoo.models.unlink",
+)
 
 
 @tagged("post_install", "-at_install")
 class TestHostileInput(ShopifyHttpCase):
     def record_counts(self):
-        return {name: self.env[name].sudo().with_context(active_test=False).search_count([])
-                for name in WATCHED_MODELS}
+        return {name: self.env[name].sudo().with_context(active_test=False).search_count([]) for name in WATCHED_MODELS}
 
     def run_queue_job(self, sync_job):
         """Perform the queue job as a worker would. A transient retry runs again with its count of
@@ -90,11 +105,15 @@ class TestHostileInput(ShopifyHttpCase):
         if job.state == "failed":
             unexpected = (job.error_message or "").startswith("Unexpected error")
             label = f"{status} failed/{job.failure_category}" + (
-                f" unexpected {job.error_message.split(':')[1].strip()}" if unexpected else "")
+                f" unexpected {job.error_message.split(':')[1].strip()}" if unexpected else ""
+            )
             if not (job.failure_category and job.error_message):
                 return f"{status} failed unclassified", f"job {job.id} ({topic}, {kind}) failed without category"
-            left = {name: count - counts_before[name] for name, count in self.record_counts().items()
-                    if count != counts_before[name]}
+            left = {
+                name: count - counts_before[name]
+                for name, count in self.record_counts().items()
+                if count != counts_before[name]
+            }
             if left:
                 return label, f"failed job {job.id} ({topic}, {kind}) left {left}"
             return label, None
@@ -105,8 +124,14 @@ class TestHostileInput(ShopifyHttpCase):
         examples = int(os.environ.get("HOSTILE_EXAMPLES", "50"))
         outcomes, kinds, violations = Counter(), Counter(), []
 
-        @settings(max_examples=examples, deadline=None, database=None, derandomize=not os.environ.get("HOSTILE_RANDOM"),
-                  suppress_health_check=list(HealthCheck), phases=("generate",))
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            derandomize=not os.environ.get("HOSTILE_RANDOM"),
+            suppress_health_check=list(HealthCheck),
+            phases=("generate",),
+        )
         @given(st.data())
         def check(data):
             topic = data.draw(st.sampled_from(topics), label="topic")
@@ -123,9 +148,14 @@ class TestHostileInput(ShopifyHttpCase):
         with mute_logger(*QUIET_LOGGERS):
             check()
         tried = sum(kinds.values())
-        _logger.info("hostile input: %d bodies tried over %d topics; by mutation %s; outcomes %s; violations %d",
-                     tried, len(topics), json.dumps(dict(sorted(kinds.items()))),
-                     json.dumps(dict(sorted(outcomes.items()))), len(violations))
+        _logger.info(
+            "hostile input: %d bodies tried over %d topics; by mutation %s; outcomes %s; violations %d",
+            tried,
+            len(topics),
+            json.dumps(dict(sorted(kinds.items()))),
+            json.dumps(dict(sorted(outcomes.items()))),
+            len(violations),
+        )
         for violation in violations[:20]:
             _logger.info("hostile input violation: %s", violation)
         self.assertGreaterEqual(tried, min(examples, 10))

@@ -26,10 +26,13 @@ class TestTranslationTemplate(TransactionCase):
         exported = DATE_LINES.sub("", buf.getvalue().decode())
         committed = DATE_LINES.sub("", self._i18n_file("shopify_sync.pot"))
         if exported != committed:
-            diff = difflib.unified_diff(committed.splitlines(), exported.splitlines(),
-                                        "i18n/shopify_sync.pot", "module", lineterm="", n=1)
-            self.fail("i18n/shopify_sync.pot is out of date: run `bash tools/update_pot.sh` and commit "
-                      "i18n/. First differences:\n" + "\n".join(list(diff)[:40]))
+            diff = difflib.unified_diff(
+                committed.splitlines(), exported.splitlines(), "i18n/shopify_sync.pot", "module", lineterm="", n=1
+            )
+            self.fail(
+                "i18n/shopify_sync.pot is out of date: run `bash tools/update_pot.sh` and commit "
+                "i18n/. First differences:\n" + "\n".join(list(diff)[:40])
+            )
 
     def test_french_labels_and_messages(self):
         self.env["res.lang"]._activate_lang("fr_FR")

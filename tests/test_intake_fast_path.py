@@ -40,8 +40,7 @@ class TestIntakeFastPath(ShopifyHttpCase):
         self.assertEqual(response.status_code, 200, response.text)
         job = self.env["shopify.sync.job"].browse(response.json()["job"])
         queue_job = job.queue_job_id
-        self.assertEqual(self.env["queue.job"].search([("identity_key", "=", f"shopify.sync.job:{job.id}")]),
-                         queue_job)
+        self.assertEqual(self.env["queue.job"].search([("identity_key", "=", f"shopify.sync.job:{job.id}")]), queue_job)
         self.assertEqual(queue_job.state, "pending")
         self.assertEqual(queue_job.channel, "root.shopify.app")
         self.assertEqual(queue_job.method_name, "_job_run_connection")

@@ -14,10 +14,10 @@ from odoo.tests import tagged
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..handlers import delivery
-from .order_simulator import CA, SimulatedOrder
 from .order_payloads import order_payload
-from .test_refunds_fulfillments import BooksAndStockCase, TestFulfillments
+from .order_simulator import CA, SimulatedOrder
 from .stock_fake import LOC_A
+from .test_refunds_fulfillments import BooksAndStockCase, TestFulfillments
 from .test_stock import StockCase
 
 SKUS = ("LAMP-1", "MUG-1", "VASE-1")
@@ -27,22 +27,37 @@ class LifecycleCase(BooksAndStockCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.vase = cls.env["product.product"].create({
-            "name": "Vase", "default_code": "VASE-1", "type": "consu", "is_storable": True,
-            "invoice_policy": "order", "taxes_id": False})
+        cls.vase = cls.env["product.product"].create(
+            {
+                "name": "Vase",
+                "default_code": "VASE-1",
+                "type": "consu",
+                "is_storable": True,
+                "invoice_policy": "order",
+                "taxes_id": False,
+            }
+        )
         Quant = cls.env["stock.quant"]
         for product in (cls.lamp, cls.mug, cls.vase):
             Quant._update_available_quantity(product, cls.wh1.lot_stock_id, 100)
         cls.backend.write({"import_fulfillments": True, "create_invoice": False})
         cls.products = {"LAMP-1": cls.lamp, "MUG-1": cls.mug, "VASE-1": cls.vase}
         # KIT-1 (variant 8104): a bundle of 1 lamp + 2 mugs, sold as a service line (order_simulator.BUNDLES).
-        cls.kit = cls.env["product.product"].create({"name": "Kit", "default_code": "KIT-1", "type": "service",
-                                                     "invoice_policy": "order", "taxes_id": False})
-        cls.env["shopify.sync.bundle"].create({
-            "name": "Kit", "backend_id": cls.backend.id, "shopify_variant_gid": "gid://shopify/ProductVariant/8104",
-            "product_id": cls.kit.id,
-            "line_ids": [(0, 0, {"product_id": cls.lamp.id, "quantity": 1}),
-                         (0, 0, {"product_id": cls.mug.id, "quantity": 2})]})
+        cls.kit = cls.env["product.product"].create(
+            {"name": "Kit", "default_code": "KIT-1", "type": "service", "invoice_policy": "order", "taxes_id": False}
+        )
+        cls.env["shopify.sync.bundle"].create(
+            {
+                "name": "Kit",
+                "backend_id": cls.backend.id,
+                "shopify_variant_gid": "gid://shopify/ProductVariant/8104",
+                "product_id": cls.kit.id,
+                "line_ids": [
+                    (0, 0, {"product_id": cls.lamp.id, "quantity": 1}),
+                    (0, 0, {"product_id": cls.mug.id, "quantity": 2}),
+                ],
+            }
+        )
 
     # -- events and jobs -----------------------------------------------------------------------
 
@@ -95,16 +110,20 @@ class LifecycleCase(BooksAndStockCase):
         return result
 
     def stock(self):
-        return {(sku, warehouse): product.with_context(warehouse_id=warehouse.id).qty_available
-                for sku, product in self.products.items() for warehouse in (self.wh1, self.wh2)}
+        return {
+            (sku, warehouse): product.with_context(warehouse_id=warehouse.id).qty_available
+            for sku, product in self.products.items()
+            for warehouse in (self.wh1, self.wh2)
+        }
 
     def violations(self, sim, baseline, drained):
         """Invariants of README "Order lifecycle", as a list of what is wrong."""
         wrong = []
         failed = self.jobs(state="failed")
         wrong += [f"failed job {j.topic}: {j.error_message}" for j in failed]
-        bindings = self.env["shopify.binding"].search([("backend_id", "=", self.backend.id),
-                                                       ("shopify_gid", "=", sim.gid)])
+        bindings = self.env["shopify.binding"].search(
+            [("backend_id", "=", self.backend.id), ("shopify_gid", "=", sim.gid)]
+        )
         sales = self.env["sale.order"].search([("client_order_ref", "=", f"#{sim.number}")])
         if len(bindings) > 1 or len(sales) > 1:
             wrong.append(f"{len(bindings)} bindings, {len(sales)} sale orders for one Shopify order")
@@ -117,8 +136,10 @@ class LifecycleCase(BooksAndStockCase):
             if figure["pending"] < 0 or figure["current"] < 0:
                 wrong.append(f"{line.name}: negative figures {figure}")
             if sale.state == "sale" and figure["pending"] != figure["target"]:
-                wrong.append(f"{line.name}: pending delivery {figure['pending']} but current - kept is "
-                             f"{figure['target']} ({figure})")
+                wrong.append(
+                    f"{line.name}: pending delivery {figure['pending']} but current - kept is "
+                    f"{figure['target']} ({figure})"
+                )
         if not drained:
             return wrong
         odoo, shopify = self.odoo_figures(sale), sim.expected()
@@ -130,8 +151,9 @@ class LifecycleCase(BooksAndStockCase):
                     wrong.append(f"{sku}: {have['pending']} still to deliver on a cancelled order")
                 continue
             expected = {"sold": want["sold"], "delivered": want["fulfilled"], "pending": want["pending"]}
-            if {key: Decimal(str(value)) for key, value in have.items()} != \
-                    {key: Decimal(str(value)) for key, value in expected.items()}:
+            if {key: Decimal(str(value)) for key, value in have.items()} != {
+                key: Decimal(str(value)) for key, value in expected.items()
+            }:
                 wrong.append(f"{sku}: Odoo {have} vs Shopify {expected}")
         stock = self.stock()
         for (sku, warehouse), before in baseline.items():
@@ -156,7 +178,7 @@ class TestLifecycleRegressions(LifecycleCase):
         self.play(sim.create())
         self.play(sim.refund([(1, 1, "cancel", 11)]), sim.updated())
         sale = self.sale_of(sim)
-        mug = sale.order_line.filtered(lambda l: l.product_id == self.mug)
+        mug = sale.order_line.filtered(lambda ln: ln.product_id == self.mug)
         pending = mug.move_ids.filtered(lambda m: m.state not in ("done", "cancel"))
         self.assertEqual(sum(pending.mapped("product_uom_qty")), 2.0, "the refunded mug is proposed again")
         self.assert_lifecycle(sim, baseline)
@@ -177,8 +199,9 @@ class TestLifecycleRegressions(LifecycleCase):
         sim.edit_reduce(0, 1)
         self.play(sim.edit_reduce(1, 3))
         sale = self.sale_of(sim)
-        self.assertEqual(sorted(sale.order_line.filtered(lambda l: l.product_id.is_storable).mapped(
-            "product_uom_qty")), [0.0, 1.0])
+        self.assertEqual(
+            sorted(sale.order_line.filtered(lambda ln: ln.product_id.is_storable).mapped("product_uom_qty")), [0.0, 1.0]
+        )
         self.assertEqual(str(sale.amount_total), sim.events[-1][1]["total_price"])
         self.assert_lifecycle(sim, baseline)
 
@@ -187,9 +210,13 @@ class TestLifecycleRegressions(LifecycleCase):
         # _settle_totals re-prices the line at the net unit price (46.91).
         self.env.ref("product.decimal_discount").digits = 2
         self.backend.create_invoice = True
-        payload, sale = self.import_order(7004, lines=[
-            {"variant_id": 8101, "sku": "LAMP-1", "price": "50.04", "quantity": 2, "discount": "6.26", "taxes": CA}])
-        lamp = sale.order_line.filtered(lambda l: l.product_id == self.lamp)
+        payload, sale = self.import_order(
+            7004,
+            lines=[
+                {"variant_id": 8101, "sku": "LAMP-1", "price": "50.04", "quantity": 2, "discount": "6.26", "taxes": CA}
+            ],
+        )
+        lamp = sale.order_line.filtered(lambda ln: ln.product_id == self.lamp)
         self.assertEqual(lamp.price_unit, 46.91, "precondition: the line was re-priced")
         self.assertTrue(sale.invoice_ids)
         job = self.run_webhook("orders/updated", dict(payload, updated_at="2026-11-23T12:00:00-05:00"))
@@ -352,10 +379,15 @@ class TestBundleLifecycle(LifecycleCase):
         self.perform(export)
         self.assertEqual(export.state, "done", export.error_message)
         self.assertEqual(len(self.created), 1)
-        shipped = sorted((node["lineItem"]["id"], node["quantity"])
-                         for node in self.created[0]["fulfillmentLineItems"]["nodes"])
-        self.assertEqual(shipped, sorted([(f"gid://shopify/LineItem/{sim.lines[0].id}", 2),
-                                          (f"gid://shopify/LineItem/{sim.lines[1].id}", 1)]))
+        shipped = sorted(
+            (node["lineItem"]["id"], node["quantity"]) for node in self.created[0]["fulfillmentLineItems"]["nodes"]
+        )
+        self.assertEqual(
+            shipped,
+            sorted(
+                [(f"gid://shopify/LineItem/{sim.lines[0].id}", 2), (f"gid://shopify/LineItem/{sim.lines[1].id}", 1)]
+            ),
+        )
         self.assertEqual(picking.shopify_sync_fulfillment_gid, self.created[0]["id"])
 
 
@@ -371,10 +403,16 @@ class TestStockDriftAcrossChannels(StockCase):
         self.export()
 
     def level_update(self, available):
-        job, _created = self.intake("inventory_levels/update", {
-            "inventory_item_id": 501, "location_id": 1001, "available": available,
-            "updated_at": "2026-11-23T10:05:00-05:00",
-            "admin_graphql_api_id": "gid://shopify/InventoryLevel/1001?inventory_item_id=501"})
+        job, _created = self.intake(
+            "inventory_levels/update",
+            {
+                "inventory_item_id": 501,
+                "location_id": 1001,
+                "available": available,
+                "updated_at": "2026-11-23T10:05:00-05:00",
+                "admin_graphql_api_id": "gid://shopify/InventoryLevel/1001?inventory_item_id=501",
+            },
+        )
         self.perform(job)
         return job
 
@@ -414,6 +452,7 @@ class TestStockDriftAcrossChannels(StockCase):
 
 
 # -- random sequences ------------------------------------------------------------------------------
+
 
 def random_step(sim, rng):
     """One Shopify action the order allows now, as [(topic, payload)] events in Shopify's order."""
@@ -476,8 +515,9 @@ class SequenceRunner:
     def run(self, seed, number):
         case, rng = self.case, random.Random(seed)
         baseline = case.stock()
-        sim = SimulatedOrder(number, [(rng.choice([8101, 8102, 8103, 8104]), rng.randint(1, 3))
-                                      for _line in range(rng.randint(1, 2))])
+        sim = SimulatedOrder(
+            number, [(rng.choice([8101, 8102, 8103, 8104]), rng.randint(1, 3)) for _line in range(rng.randint(1, 2))]
+        )
         log = []
         steps = [("create", [sim.create()])] + [None] * (self.steps - 1)
         self.sequences += 1
@@ -493,7 +533,7 @@ class SequenceRunner:
             else:
                 jobs = list(case.queued())
                 rng.shuffle(jobs)
-                for job in jobs[:rng.randint(0, len(jobs))]:
+                for job in jobs[: rng.randint(0, len(jobs))]:
                     case.attempt(job)
                 drained = not case.queued()
             wrong = case.violations(sim, baseline, drained)
@@ -509,8 +549,11 @@ class SequenceRunner:
 
     def report(self):
         violations = sum(len(wrong) for _n, _seed, _log, wrong in self.failures)
-        lines = [f"sequences run: {self.sequences}", f"events applied: {self.events}",
-                 f"invariant violations: {violations}"]
+        lines = [
+            f"sequences run: {self.sequences}",
+            f"events applied: {self.events}",
+            f"invariant violations: {violations}",
+        ]
         if self.failures:
             n, seed, log, wrong = min(self.failures, key=lambda f: f[0])
             lines.append(f"shortest failing sequence: seed {seed}, {n} steps: {' -> '.join(log)}")
@@ -534,5 +577,6 @@ class TestLifecycleSequences(LifecycleCase):
             finally:
                 savepoint.close(rollback=True)  # each sequence starts from the same database
                 self.env.invalidate_all()
-        print(f"LIFECYCLE SOAK\n{runner.report()}\nLIFECYCLE END", flush=True)
+        # stdout on purpose: tools/run_lifecycle_soak.sh reads the report between these markers
+        print(f"LIFECYCLE SOAK\n{runner.report()}\nLIFECYCLE END", flush=True)  # pylint: disable=print-used
         self.assertFalse(runner.failures, runner.report())

@@ -14,13 +14,20 @@ class TestLocationMapping(ShopifyCase):
         self.assertIn("gid://shopify/Location/655441491", caught.exception.message)
 
         warehouse = self.env["stock.warehouse"].search([("company_id", "=", self.backend.company_id.id)], limit=1)
-        row = Location.create({"backend_id": self.backend.id, "name": "Warehouse East",
-                               "shopify_gid": "gid://shopify/Location/655441491", "warehouse_id": warehouse.id})
+        row = Location.create(
+            {
+                "backend_id": self.backend.id,
+                "name": "Warehouse East",
+                "shopify_gid": "gid://shopify/Location/655441491",
+                "warehouse_id": warehouse.id,
+            }
+        )
         self.assertEqual(row.location_id, warehouse.lot_stock_id)
         # Numeric id and GID name the same location.
         self.assertEqual(Location._stock_location_for(self.backend, "655441491"), warehouse.lot_stock_id)
-        self.assertEqual(Location._stock_location_for(self.backend, "gid://shopify/Location/655441491"),
-                         warehouse.lot_stock_id)
+        self.assertEqual(
+            Location._stock_location_for(self.backend, "gid://shopify/Location/655441491"), warehouse.lot_stock_id
+        )
 
         row.active = False
         with self.assertRaises(errors.ConfigurationError):

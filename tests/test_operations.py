@@ -24,8 +24,9 @@ class TokenFaultStandIn(ShopifyStandIn):
     """The stand-in whose token endpoint can answer as Shopify does when it is busy or down."""
 
     def reset(self):
-        super().reset()
+        result = super().reset()
         self.token_faults = collections.deque()
+        return result
 
     def queue_token_fault(self, status, retry_after=None, count=1):
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
@@ -53,15 +54,17 @@ class CredentialsMixin:
         cls.cc_standin = TokenFaultStandIn(api_version="2026-10", client_id="cid-ops", client_secret="csecret-ops")
         cls.cc_standin.start()
         cls.addClassCleanup(cls.cc_standin.stop)
-        cls.cc_backend = cls.env["shopify.backend"].create({
-            "name": "Dev Dashboard store",
-            "shop_domain": "ops-store.myshopify.com",
-            "auth_mode": "client_credentials",
-            "client_id": "cid-ops",
-            "client_secret": "csecret-ops",
-            "api_base_url": cls.cc_standin.base_url,
-            "webhook_secret": "whsec_ops",
-        })
+        cls.cc_backend = cls.env["shopify.backend"].create(
+            {
+                "name": "Dev Dashboard store",
+                "shop_domain": "ops-store.myshopify.com",
+                "auth_mode": "client_credentials",
+                "client_id": "cid-ops",
+                "client_secret": "csecret-ops",
+                "api_base_url": cls.cc_standin.base_url,
+                "webhook_secret": "whsec_ops",
+            }
+        )
 
 
 class TestTokenRenewal(CredentialsMixin, ShopifyCase):
@@ -81,21 +84,24 @@ class TestTokenRenewal(CredentialsMixin, ShopifyCase):
             self.env["shopify.backend"]._cron_refresh_tokens()
 
     def connection_failures(self, backend):
-        return self.env["shopify.sync.job"].search([
-            ("backend_id", "=", backend.id), ("workflow", "=", "connection"), ("state", "=", "failed")])
+        return self.env["shopify.sync.job"].search(
+            [("backend_id", "=", backend.id), ("workflow", "=", "connection"), ("state", "=", "failed")]
+        )
 
     def test_429_from_token_endpoint_is_transient(self):
         self.cc_standin.queue_token_fault(429, retry_after=3)
         with self.assertRaises(errors.TransientError) as caught:
-            fetch_client_credentials_token("ops-store.myshopify.com", "cid-ops", "csecret-ops",
-                                           base_url=self.cc_standin.base_url)
+            fetch_client_credentials_token(
+                "ops-store.myshopify.com", "cid-ops", "csecret-ops", base_url=self.cc_standin.base_url
+            )
         self.assertEqual(caught.exception.retry_after, 3.0)
         for status in (408, 503):
             with self.subTest(status=status):
                 self.cc_standin.queue_token_fault(status)
                 with self.assertRaises(errors.TransientError):
-                    fetch_client_credentials_token("ops-store.myshopify.com", "cid-ops", "csecret-ops",
-                                                   base_url=self.cc_standin.base_url)
+                    fetch_client_credentials_token(
+                        "ops-store.myshopify.com", "cid-ops", "csecret-ops", base_url=self.cc_standin.base_url
+                    )
 
     def test_429_on_token_renewal_retries_the_job(self):
         """A job that meets an expiring token while the token endpoint is throttled is retried
@@ -125,13 +131,17 @@ class TestTokenRenewal(CredentialsMixin, ShopifyCase):
         self.run_token_cron()
         # A network error keeps the store in service and parks nothing as a credential problem.
         self.assertEqual(backend.state, "connected")
-        self.assertFalse(self.connection_failures(backend).filtered(
-            lambda j: j.failure_category in ("authentication", "permission")))
+        self.assertFalse(
+            self.connection_failures(backend).filtered(lambda j: j.failure_category in ("authentication", "permission"))
+        )
         self.assertIn("Cannot reach", backend.last_check_message)
         # The catch-up of missed orders still runs for this store.
         self.env["shopify.backend"]._cron_catch_up_orders()
-        self.assertTrue(self.env["shopify.sync.job"].search_count([
-            ("backend_id", "=", backend.id), ("topic", "=", "orders/catch_up")]))
+        self.assertTrue(
+            self.env["shopify.sync.job"].search_count(
+                [("backend_id", "=", backend.id), ("topic", "=", "orders/catch_up")]
+            )
+        )
         # Shopify is reachable again: the next run renews the token without anyone pressing a button.
         backend.api_base_url = self.cc_standin.base_url
         self.run_token_cron()
@@ -153,15 +163,20 @@ class TestTokenRenewal(CredentialsMixin, ShopifyCase):
         self.assertTrue(backend.connection_retry_at)
         # The crons keep running for a store in error.
         self.env["shopify.backend"]._cron_catch_up_orders()
-        catch_ups = self.env["shopify.sync.job"].search([
-            ("backend_id", "=", backend.id), ("topic", "=", "orders/catch_up")])
+        catch_ups = self.env["shopify.sync.job"].search(
+            [("backend_id", "=", backend.id), ("topic", "=", "orders/catch_up")]
+        )
         self.assertEqual(len(catch_ups), 1)
         # It meets the refused credentials and fails; later runs do not pile up failed catch-ups.
         self.assertTrue(self.perform(catch_ups).startswith("failed"))
         self.env["shopify.backend"]._cron_catch_up_orders()
         self.env["shopify.backend"]._cron_catch_up_orders()
-        self.assertEqual(self.env["shopify.sync.job"].search_count([
-            ("backend_id", "=", backend.id), ("topic", "=", "orders/catch_up")]), 1)
+        self.assertEqual(
+            self.env["shopify.sync.job"].search_count(
+                [("backend_id", "=", backend.id), ("topic", "=", "orders/catch_up")]
+            ),
+            1,
+        )
         # Before the backoff has passed, nothing is tried; after, the same failure is counted on the
         # same job instead of a new failed job every hour.
         grants_refused = self.cc_standin.token_grants
@@ -184,8 +199,12 @@ class TestTokenRenewal(CredentialsMixin, ShopifyCase):
         self.assertEqual(failed.state, "done", "the connection failure is resolved, not left to triage")
         # Connected again: the catch-up runs again and covers the gap.
         self.env["shopify.backend"]._cron_catch_up_orders()
-        self.assertEqual(self.env["shopify.sync.job"].search_count([
-            ("backend_id", "=", backend.id), ("topic", "=", "orders/catch_up")]), 2)
+        self.assertEqual(
+            self.env["shopify.sync.job"].search_count(
+                [("backend_id", "=", backend.id), ("topic", "=", "orders/catch_up")]
+            ),
+            2,
+        )
 
     def test_retry_on_the_connection_failure_checks_again(self):
         backend = self.cc_backend
@@ -224,8 +243,10 @@ class TestTokenRenewal(CredentialsMixin, ShopifyCase):
 
 class TestSyncJobName(ShopifyCase):
     def test_name_search_finds_jobs_by_topic_and_reference(self):
-        job, _created = self.intake("orders/create", {"id": 820982911946154500, "name": "#9999",
-                                                      "admin_graphql_api_id": "gid://shopify/Order/77"})
+        job, _created = self.intake(
+            "orders/create",
+            {"id": 820982911946154500, "name": "#9999", "admin_graphql_api_id": "gid://shopify/Order/77"},
+        )
         Job = self.env["shopify.sync.job"]
         found = Job.name_search("#9999")
         self.assertIn(job.id, [row[0] for row in found])
@@ -242,38 +263,60 @@ class TestButtonRights(ShopifyCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.reader = new_test_user(
-            cls.env, login="shopify_reader", groups="base.group_user,shopify_sync.group_shopify_user",
-            company_id=cls.backend.company_id.id, company_ids=[cls.backend.company_id.id])
+            cls.env,
+            login="shopify_reader",
+            groups="base.group_user,shopify_sync.group_shopify_user",
+            company_id=cls.backend.company_id.id,
+            company_ids=[cls.backend.company_id.id],
+        )
         cls.job = cls.env["shopify.sync.job"]._create_outbound(cls.backend, "connection", "connection/test")
-        cls.drift = cls.env["shopify.sync.catalog.drift"].create({
-            "backend_id": cls.backend.id, "kind": "unmatched", "shopify_variant_gid": "gid://shopify/ProductVariant/1",
-        })
+        cls.drift = cls.env["shopify.sync.catalog.drift"].create(
+            {
+                "backend_id": cls.backend.id,
+                "kind": "unmatched",
+                "shopify_variant_gid": "gid://shopify/ProductVariant/1",
+            }
+        )
 
     def guarded_buttons(self):
         """(model, method, groups) of every object button with ``groups`` in this addon's views."""
         views = self.env["ir.ui.view"].search([("model", "=like", "shopify.%")])
-        views |= self.env["ir.model.data"].search([
-            ("module", "=", "shopify_sync"), ("model", "=", "ir.ui.view")]).mapped(
-            lambda d: self.env["ir.ui.view"].browse(d.res_id))
+        views |= (
+            self.env["ir.model.data"]
+            .search([("module", "=", "shopify_sync"), ("model", "=", "ir.ui.view")])
+            .mapped(lambda d: self.env["ir.ui.view"].browse(d.res_id))
+        )
         found = set()
         for view in views:
             arch = etree.fromstring(view.arch_db.encode())
             for button in arch.iter("button"):
                 # A button inside a group-restricted block is shown to that group only.
-                groups = ",".join(node.get("groups") for node in [button, *button.iterancestors()]
-                                  if node.get("groups"))
+                groups = ",".join(
+                    node.get("groups") for node in [button, *button.iterancestors()] if node.get("groups")
+                )
                 if button.get("type") == "object" and groups:
                     found.add((view.model, button.get("name"), groups))
         return found
 
     def test_every_guarded_button_refuses_users_outside_its_group(self):
-        records = {"shopify.backend": self.backend, "shopify.sync.job": self.job,
-                   "shopify.sync.catalog.drift": self.drift}
+        records = {
+            "shopify.backend": self.backend,
+            "shopify.sync.job": self.job,
+            "shopify.sync.catalog.drift": self.drift,
+        }
         buttons = self.guarded_buttons()
         names = {name for _model, name, _groups in buttons}
         # The ones the issue names, so the view scan cannot silently find nothing.
-        self.assertTrue({"action_register_webhooks", "action_check_catalog_drift", "action_test_connection",
-                         "action_open_queue_job"} <= names, names)
+        self.assertTrue(
+            {
+                "action_register_webhooks",
+                "action_check_catalog_drift",
+                "action_test_connection",
+                "action_open_queue_job",
+            }
+            <= names,
+            names,
+        )
         jobs_before = self.env["shopify.sync.job"].search_count([])
         checked = 0
         for model, method, groups in sorted(buttons):
@@ -297,7 +340,9 @@ def fail_job(env, backend, order_name, message, fix, workflow="order", category=
 
 
 MISSING_SKU = "Order {}: SKU GHOST-1 (variant {}, 'Ghost tee') has no Odoo product."
-MISSING_SKU_FIX = "Create the product in Odoo with that internal reference (or barcode), or bind the variant, then Retry."
+MISSING_SKU_FIX = (
+    "Create the product in Odoo with that internal reference (or barcode), or bind the variant, then Retry."
+)
 
 
 class TestSyncStatistics(ShopifyCase):
@@ -308,21 +353,33 @@ class TestSyncStatistics(ShopifyCase):
 
         with temporary_handler("test/cause", "order", handler):
             for number in range(1001, 1004):
-                job, _created = self.intake("test/cause", {"id": number, "name": f"#{number}", "variant": 44000 + number})
+                job, _created = self.intake(
+                    "test/cause", {"id": number, "name": f"#{number}", "variant": 44000 + number}
+                )
                 self.perform(job)
-        other = fail_job(self.env, self.backend, "#2001", "Order #2001: SKU OTHER-7 (variant 998877, 'Cap') has no "
-                         "Odoo product.", MISSING_SKU_FIX)
+        other = fail_job(
+            self.env,
+            self.backend,
+            "#2001",
+            "Order #2001: SKU OTHER-7 (variant 998877, 'Cap') has no Odoo product.",
+            MISSING_SKU_FIX,
+        )
         Job = self.env["shopify.sync.job"]
-        groups = dict(Job._read_group([("backend_id", "=", self.backend.id), ("state", "=", "failed")],
-                                      ["cause"], ["__count"]))
-        self.assertEqual(groups, {
-            "Order #…: SKU GHOST-1 (variant …, 'Ghost tee') has no Odoo product.": 3,
-            other.cause: 1,
-        })
+        groups = dict(
+            Job._read_group([("backend_id", "=", self.backend.id), ("state", "=", "failed")], ["cause"], ["__count"])
+        )
+        self.assertEqual(
+            groups,
+            {
+                "Order #…: SKU GHOST-1 (variant …, 'Ghost tee') has no Odoo product.": 3,
+                other.cause: 1,
+            },
+        )
         self.assertIn("OTHER-7", other.cause)
         self.assertNotIn("2001", other.cause)
-        self.assertEqual(Job.search_count([("cause", "=", "Order #…: SKU GHOST-1 (variant …, 'Ghost tee') has no "
-                                                        "Odoo product.")]), 3)
+        self.assertEqual(
+            Job.search_count([("cause", "=", "Order #…: SKU GHOST-1 (variant …, 'Ghost tee') has no Odoo product.")]), 3
+        )
 
     def test_statistics_views_load_and_measure_time_and_retries(self):
         action = self.env["ir.actions.act_window"]._for_xml_id("shopify_sync.action_sync_job_statistics")
@@ -338,11 +395,13 @@ class TestSyncStatistics(ShopifyCase):
         fast.write({"date_received": now - timedelta(hours=1), "attempts": 1})
         (slow | fast)._mark_done()
         [(hours, retries)] = self.env["shopify.sync.job"]._read_group(
-            [("id", "in", (slow | fast).ids)], [], ["duration_hours:avg", "retry_count:sum"])
+            [("id", "in", (slow | fast).ids)], [], ["duration_hours:avg", "retry_count:sum"]
+        )
         self.assertAlmostEqual(hours, 2.0, places=2)
         self.assertEqual(retries, 2)
         by_day = self.env["shopify.sync.job"].formatted_read_group(
-            [("backend_id", "=", self.backend.id)], ["date_received:day", "state"], ["duration_hours:avg"])
+            [("backend_id", "=", self.backend.id)], ["date_received:day", "state"], ["duration_hours:avg"]
+        )
         self.assertTrue(by_day)
 
 
@@ -353,27 +412,45 @@ class TestDigest(ShopifyCase):
         cls.company = cls.backend.company_id
         cls.company.shopify_digest_hour = 0.0  # due at any time of the day the tests run
         cls.manager = new_test_user(
-            cls.env, login="digest_manager", email="manager@example.com",
+            cls.env,
+            login="digest_manager",
+            email="manager@example.com",
             groups="base.group_user,shopify_sync.group_shopify_manager",
-            company_id=cls.company.id, company_ids=[cls.company.id])
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
         cls.accountant = new_test_user(
-            cls.env, login="digest_accountant", email="accountant@example.com",
+            cls.env,
+            login="digest_accountant",
+            email="accountant@example.com",
             groups="base.group_user,shopify_sync.group_shopify_user",
-            company_id=cls.company.id, company_ids=[cls.company.id])
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
 
     def digests(self, company=None):
-        return self.env["mail.mail"].sudo().search([
-            ("model", "=", "res.company"), ("res_id", "=", (company or self.company).id)])
+        return (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "res.company"), ("res_id", "=", (company or self.company).id)])
+        )
 
     def send(self):
         return self.env["shopify.sync.digest"]._cron_send_digest()
 
     def test_digest_groups_failures_by_category_and_cause_with_fix_and_link(self):
         for number in range(1001, 1013):
-            fail_job(self.env, self.backend, f"#{number}", MISSING_SKU.format(f"#{number}", 44000 + number),
-                     MISSING_SKU_FIX)
-        tax = fail_job(self.env, self.backend, "#1020", "Order #1020: Shopify tax 'NY State Tax' 4% has no mapping.",
-                       "Add the tax mapping, then Retry.", category="configuration")
+            fail_job(
+                self.env, self.backend, f"#{number}", MISSING_SKU.format(f"#{number}", 44000 + number), MISSING_SKU_FIX
+            )
+        tax = fail_job(
+            self.env,
+            self.backend,
+            "#1020",
+            "Order #1020: Shopify tax 'NY State Tax' 4% has no mapping.",
+            "Add the tax mapping, then Retry.",
+            category="configuration",
+        )
         self.send()
         mail = self.digests()
         self.assertEqual(len(mail), 1)
@@ -418,11 +495,20 @@ class TestDigest(ShopifyCase):
         self.assertIn("2 orders:", second.body_html, "what failed after the previous digest, and only that")
 
     def test_configurable_recipients(self):
-        self.company.write({
-            "shopify_digest_group_id": self.env.ref("shopify_sync.group_shopify_user").id,
-            "shopify_digest_partner_ids": [(6, 0, self.env["res.partner"].create(
-                {"name": "Outside accountant", "email": "books@example.com"}).ids)],
-        })
+        self.company.write(
+            {
+                "shopify_digest_group_id": self.env.ref("shopify_sync.group_shopify_user").id,
+                "shopify_digest_partner_ids": [
+                    (
+                        6,
+                        0,
+                        self.env["res.partner"]
+                        .create({"name": "Outside accountant", "email": "books@example.com"})
+                        .ids,
+                    )
+                ],
+            }
+        )
         fail_job(self.env, self.backend, "#1", MISSING_SKU.format("#1", 1), MISSING_SKU_FIX)
         self.send()
         emails = set(self.digests().recipient_ids.mapped("email"))
@@ -453,14 +539,26 @@ class TestDigest(ShopifyCase):
         self.assertIn("HTTP 401", body)
 
     def test_one_digest_per_company(self):
-        other_company = self.env["res.company"].create({"name": "Second shop company", "email": "b@example.com",
-                                                        "shopify_digest_hour": 0.0})
+        other_company = self.env["res.company"].create(
+            {"name": "Second shop company", "email": "b@example.com", "shopify_digest_hour": 0.0}
+        )
         other_manager = new_test_user(
-            self.env, login="digest_manager_b", email="manager-b@example.com",
+            self.env,
+            login="digest_manager_b",
+            email="manager-b@example.com",
             groups="base.group_user,shopify_sync.group_shopify_manager",
-            company_id=other_company.id, company_ids=[other_company.id])
-        other_backend = self.backend.copy({"shop_domain": "second-shop.myshopify.com", "name": "Second shop",
-                                           "company_id": other_company.id, "warehouse_id": False, "team_id": False})
+            company_id=other_company.id,
+            company_ids=[other_company.id],
+        )
+        other_backend = self.backend.copy(
+            {
+                "shop_domain": "second-shop.myshopify.com",
+                "name": "Second shop",
+                "company_id": other_company.id,
+                "warehouse_id": False,
+                "team_id": False,
+            }
+        )
         fail_job(self.env, self.backend, "#1", MISSING_SKU.format("#1", 44556601), MISSING_SKU_FIX)
         fail_job(self.env, self.backend, "#2", MISSING_SKU.format("#2", 44556602), MISSING_SKU_FIX)
         fail_job(self.env, other_backend, "#B1", "Order #B1: customer has no country.", "Fix the address in Shopify.")
@@ -485,8 +583,7 @@ class TestStoreHealth(ShopifyCase):
         fail_job(self.env, self.backend, "#5", "Order #5: tax has no mapping.", "Map it.", category="configuration")
         export = Job._create_outbound(self.backend, "inventory", "inventory/export")
         export._mark_done()
-        self.backend.write({"order_catch_up": True,
-                            "order_catch_up_at": fields.Datetime.now() - timedelta(hours=4)})
+        self.backend.write({"order_catch_up": True, "order_catch_up_at": fields.Datetime.now() - timedelta(hours=4)})
         self.backend.invalidate_recordset()
         backend = self.backend
         self.assertEqual(backend.token_state, "permanent")
@@ -505,8 +602,14 @@ class TestStoreHealth(ShopifyCase):
         self.assertTrue(backend.payout_last_import_at)
 
     def test_token_state_of_a_client_credentials_store(self):
-        backend = self.backend.copy({"shop_domain": "cc-health.myshopify.com", "auth_mode": "client_credentials",
-                                     "client_id": "x", "client_secret": "y"})
+        backend = self.backend.copy(
+            {
+                "shop_domain": "cc-health.myshopify.com",
+                "auth_mode": "client_credentials",
+                "client_id": "x",
+                "client_secret": "y",
+            }
+        )
         self.assertEqual(backend.token_state, "missing")
         backend.write({"access_token": "t", "token_expires_at": fields.Datetime.now() + timedelta(hours=10)})
         self.assertEqual(backend.token_state, "valid")
@@ -524,33 +627,57 @@ class TestStoreHealth(ShopifyCase):
         self.backend.invalidate_recordset()
         self.assertFalse(self.backend.is_silent, "quiet is not silent while Shopify reports nothing new")
         # The catch-up finds an order Shopify has and no webhook brought.
-        pulled, created = self.env["shopify.sync.job"].sudo()._intake_pulled(
-            self.backend, {"id": "gid://shopify/Order/5", "name": "#5", "updated_at": "2026-11-30T01:00:00Z"},
-            "scheduled")
+        pulled, created = (
+            self.env["shopify.sync.job"]
+            .sudo()
+            ._intake_pulled(
+                self.backend,
+                {"id": "gid://shopify/Order/5", "name": "#5", "updated_at": "2026-11-30T01:00:00Z"},
+                "scheduled",
+            )
+        )
         self.assertTrue(created)
         self.backend.invalidate_recordset()
         self.assertEqual(self.backend.pulled_since_webhook, 1)
         self.assertTrue(self.backend.is_silent)
-        self.backend.company_id.write({"shopify_digest_hour": 0.0, "shopify_digest_partner_ids": self.env[
-            "res.partner"].create({"name": "Shop admin", "email": "shop-admin@example.com"}).ids})
+        self.backend.company_id.write(
+            {
+                "shopify_digest_hour": 0.0,
+                "shopify_digest_partner_ids": self.env["res.partner"]
+                .create({"name": "Shop admin", "email": "shop-admin@example.com"})
+                .ids,
+            }
+        )
         self.env["shopify.sync.digest"]._cron_send_digest()
-        mail = self.env["mail.mail"].sudo().search([("model", "=", "res.company"),
-                                                    ("res_id", "=", self.backend.company_id.id)])
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "res.company"), ("res_id", "=", self.backend.company_id.id)])
+        )
         self.assertIn("Silent stores", mail.body_html)
         self.assertIn("Test store", mail.body_html)
 
     def test_webhook_subscriptions_present_vs_expected(self):
         self.backend.state = "connected"
-        self.backend.company_id.write({"shopify_digest_hour": 0.0, "shopify_digest_partner_ids": self.env[
-            "res.partner"].create({"name": "Shop admin", "email": "shop-admin@example.com"}).ids})
+        self.backend.company_id.write(
+            {
+                "shopify_digest_hour": 0.0,
+                "shopify_digest_partner_ids": self.env["res.partner"]
+                .create({"name": "Shop admin", "email": "shop-admin@example.com"})
+                .ids,
+            }
+        )
         # The daily digest checks the subscriptions in Shopify: none yet, so all are missing.
         self.env["shopify.sync.digest"]._cron_send_digest()
         expected = self.backend._webhook_topics()
         self.assertEqual(self.backend.webhook_missing_topics, ", ".join(expected))
         self.assertTrue(self.backend.webhook_checked_at)
         self.assertEqual(self.backend.health_state, "warning")
-        mail = self.env["mail.mail"].sudo().search([("model", "=", "res.company"),
-                                                    ("res_id", "=", self.backend.company_id.id)])
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "res.company"), ("res_id", "=", self.backend.company_id.id)])
+        )
         self.assertIn("Webhook subscriptions missing", mail.body_html)
         self.assertIn("orders/create", mail.body_html)
         self.backend.action_register_webhooks()
@@ -569,8 +696,12 @@ class TestStoreHealth(ShopifyCase):
         self.assertIn("payout_last_import_at", views["views"]["form"]["arch"])
         # Accountants (Shopify User) open the dashboard too: every field the card shows is readable.
         accountant = new_test_user(
-            self.env, login="health_accountant", groups="base.group_user,shopify_sync.group_shopify_user",
-            company_id=self.backend.company_id.id, company_ids=[self.backend.company_id.id])
+            self.env,
+            login="health_accountant",
+            groups="base.group_user,shopify_sync.group_shopify_user",
+            company_id=self.backend.company_id.id,
+            company_ids=[self.backend.company_id.id],
+        )
         fail_job(self.env, self.backend, "#7", "Order #7: tax has no mapping.", "Map it.", category="configuration")
         Backend = self.env["shopify.backend"].with_user(accountant)
         loaded = Backend.get_views([(action["view_id"][0], "kanban")])
@@ -586,8 +717,9 @@ class TestStoreHealth(ShopifyCase):
 
 class TestPayloadRetention(ShopifyCase):
     def aged(self, state, days):
-        job = self.env["shopify.sync.job"]._create_outbound(self.backend, "order", "orders/create",
-                                                            payload={"id": days})
+        job = self.env["shopify.sync.job"]._create_outbound(
+            self.backend, "order", "orders/create", payload={"id": days}
+        )
         if state == "done":
             job._mark_done()
         else:

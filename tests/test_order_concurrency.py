@@ -4,8 +4,8 @@ company, store and order numbers, so it touches nothing the other tests look at.
 
 import json
 import threading
-from decimal import Decimal
 import uuid
+from decimal import Decimal
 
 from odoo import SUPERUSER_ID, api
 from odoo.orm.environments import Transaction
@@ -30,22 +30,45 @@ class TestConcurrentOrderEvents(TransactionCase):
 
     def test_create_and_update_at_once_make_one_sale_order(self):
         tag = uuid.uuid4().hex[:8]
-        payload = order_payload(880000, lines=[{"sku": f"RACE-{tag}", "price": "10.00",
-                                                "taxes": [("Race Tax", 5)]}])
+        payload = order_payload(880000, lines=[{"sku": f"RACE-{tag}", "price": "10.00", "taxes": [("Race Tax", 5)]}])
         body = json.dumps(payload).encode()
         with self.registry.cursor() as cr:
             env = self.env_for(cr)
-            company = env["res.company"].create({"name": f"Race Co {tag}", "country_id": env.ref("base.us").id,
-                                                 "tax_calculation_rounding_method": "round_per_line"})
+            company = env["res.company"].create(
+                {
+                    "name": f"Race Co {tag}",
+                    "country_id": env.ref("base.us").id,
+                    "tax_calculation_rounding_method": "round_per_line",
+                }
+            )
             group = env["account.tax.group"].create({"name": "Race", "company_id": company.id})
-            tax = env["account.tax"].create({"name": "Race 5%", "amount": 5, "type_tax_use": "sale",
-                                             "company_id": company.id, "tax_group_id": group.id,
-                                             "country_id": company.country_id.id})
-            env["product.product"].create({"name": "Race product", "default_code": f"RACE-{tag}", "type": "consu", "taxes_id": False})
-            backend = env["shopify.backend"].create({
-                "name": "Race store", "shop_domain": f"race-{tag}.myshopify.com", "company_id": company.id,
-                "auth_mode": "legacy_token", "access_token": "x", "webhook_secret": "s", "auto_confirm": False})
-            env["shopify.tax.map"].create({"backend_id": backend.id, "name": "Race Tax", "rate_percent": 5, "tax_id": tax.id})
+            tax = env["account.tax"].create(
+                {
+                    "name": "Race 5%",
+                    "amount": 5,
+                    "type_tax_use": "sale",
+                    "company_id": company.id,
+                    "tax_group_id": group.id,
+                    "country_id": company.country_id.id,
+                }
+            )
+            env["product.product"].create(
+                {"name": "Race product", "default_code": f"RACE-{tag}", "type": "consu", "taxes_id": False}
+            )
+            backend = env["shopify.backend"].create(
+                {
+                    "name": "Race store",
+                    "shop_domain": f"race-{tag}.myshopify.com",
+                    "company_id": company.id,
+                    "auth_mode": "legacy_token",
+                    "access_token": "x",
+                    "webhook_secret": "s",
+                    "auto_confirm": False,
+                }
+            )
+            env["shopify.tax.map"].create(
+                {"backend_id": backend.id, "name": "Race Tax", "rate_percent": 5, "tax_id": tax.id}
+            )
             uuids = []
             for topic in ("orders/create", "orders/updated"):
                 headers = read_headers(webhook_headers(body, topic, secret="s", shop=backend.shop_domain))
@@ -85,8 +108,12 @@ class TestConcurrentOrderEvents(TransactionCase):
             for job in jobs.filtered(lambda j: j.state == "queued"):
                 Job.load(env, job.queue_job_id.uuid).perform()
             self.assertEqual(set(jobs.mapped("state")), {"done"}, jobs.mapped("error_message"))
-            orders = env["sale.order"].search([("client_order_ref", "=", "#880000"),
-                                               ("company_id", "=", env["shopify.backend"].browse(backend_id).company_id.id)])
+            orders = env["sale.order"].search(
+                [
+                    ("client_order_ref", "=", "#880000"),
+                    ("company_id", "=", env["shopify.backend"].browse(backend_id).company_id.id),
+                ]
+            )
             self.assertEqual(len(orders), 1)
             self.assertEqual(env["res.partner"].search_count([("email", "=", payload["email"])]), 1)
             self.assertEqual(odoo_amount(orders.amount_total), Decimal(payload["total_price"]))

@@ -39,8 +39,13 @@ class TestOrderCorpus(ShopifyCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.backend.company_id
-        cls.company.write({"country_id": cls.env.ref("base.us").id, "currency_id": cls.env.ref("base.USD").id,
-                           "tax_calculation_rounding_method": "round_per_line"})
+        cls.company.write(
+            {
+                "country_id": cls.env.ref("base.us").id,
+                "currency_id": cls.env.ref("base.USD").id,
+                "tax_calculation_rounding_method": "round_per_line",
+            }
+        )
         cls.backend.skip_test_orders = False  # Shopify's documented examples are test orders
 
     def test_corpus_lists_its_sources(self):
@@ -76,8 +81,7 @@ class TestOrderCorpus(ShopifyCase):
     def as_another_order(body):
         """The same body under another order id, to import it a second time in the other currency."""
         other_id = body["id"] + 900_000_000  # far from the ids of the corpus
-        body = dict(body, id=other_id, admin_graphql_api_id=to_gid("Order", other_id),
-                    name=f"{body['name']}-P")
+        body = dict(body, id=other_id, admin_graphql_api_id=to_gid("Order", other_id), name=f"{body['name']}-P")
         return body, json.dumps(body).encode()
 
     def check_body(self, name, body, raw, mode):
@@ -126,22 +130,27 @@ class TestOrderCorpus(ShopifyCase):
             if not ship.get("is_removed"):
                 price = mode_amount(ship, "price", mode)
                 expected.append(("shipping", price, price - allocations(ship, mode)))
-        lines = sale.order_line.filtered(lambda l: not l.display_type).sorted("id")
+        lines = sale.order_line.filtered(lambda ln: not ln.display_type).sorted("id")
         tip = Decimal(body.get("total_tip_received") or "0")
-        self.assertEqual(len(lines), len(expected) + (1 if tip else 0), [l.name for l in lines])
+        self.assertEqual(len(lines), len(expected) + (1 if tip else 0), [ln.name for ln in lines])
         included = body.get("taxes_included")
         odoo = orders_handler.odoo_amount
-        for line, (kind, _gross, net) in zip(lines, expected):
+        for line, (kind, _gross, net) in zip(lines, expected, strict=False):
             self.assertEqual(odoo(line.price_total if included else line.price_subtotal), net, f"{kind} {line.name}")
         gross = sum((g for kind, g, _n in expected if kind in ("item", "shipping")), Decimal(0))
         net = sum((n for kind, _g, n in expected if kind in ("item", "shipping")), Decimal(0))
         self.assertEqual(gross - net, mode_amount(body, "total_discounts", mode), "discounts")
-        shipping = sale.order_line.filtered(lambda l: l.product_id == self.backend.shipping_product_id)
-        self.assertEqual(sum((odoo(l.price_total if included else l.price_subtotal) for l in shipping), Decimal(0)),
-                         sum((n for kind, _g, n in expected if kind == "shipping"), Decimal(0)), "shipping")
-        for line, item in zip(lines.filtered(lambda l: l.product_id == self.backend.custom_item_product_id),
-                              [i for i in body["line_items"]
-                               if not (i.get("variant_id") or i.get("product_id") or i.get("sku"))]):
+        shipping = sale.order_line.filtered(lambda ln: ln.product_id == self.backend.shipping_product_id)
+        self.assertEqual(
+            sum((odoo(ln.price_total if included else ln.price_subtotal) for ln in shipping), Decimal(0)),
+            sum((n for kind, _g, n in expected if kind == "shipping"), Decimal(0)),
+            "shipping",
+        )
+        for line, item in zip(
+            lines.filtered(lambda ln: ln.product_id == self.backend.custom_item_product_id),
+            [i for i in body["line_items"] if not (i.get("variant_id") or i.get("product_id") or i.get("sku"))],
+            strict=False,
+        ):
             self.assertEqual(line.name, item["name"])
 
     def check_customer(self, body, sale):
@@ -160,17 +169,29 @@ class TestOrderCorpus(ShopifyCase):
         shipping = body.get("shipping_address")
         if shipping:
             delivery = sale.partner_shipping_id
-            self.assertEqual((delivery.name, delivery.street),
-                             (" ".join(filter(None, [shipping.get("first_name"), shipping.get("last_name")])),
-                              shipping.get("address1")))
+            self.assertEqual(
+                (delivery.name, delivery.street),
+                (
+                    " ".join(filter(None, [shipping.get("first_name"), shipping.get("last_name")])),
+                    shipping.get("address1"),
+                ),
+            )
 
     def expected_warehouse(self, body):
         if body.get("source_name") == "pos" and body.get("location_id"):
-            return self.env["shopify.sync.location"].search([
-                ("backend_id", "=", self.backend.id),
-                ("shopify_gid", "=", to_gid("Location", body["location_id"]))]).warehouse_id
+            return (
+                self.env["shopify.sync.location"]
+                .search(
+                    [
+                        ("backend_id", "=", self.backend.id),
+                        ("shopify_gid", "=", to_gid("Location", body["location_id"])),
+                    ]
+                )
+                .warehouse_id
+            )
         return self.backend.warehouse_id or self.env["stock.warehouse"].search(
-            [("company_id", "=", self.company.id)], limit=1)
+            [("company_id", "=", self.company.id)], limit=1
+        )
 
     # -- the administrator's part, read from the body ------------------------------------------
 
@@ -181,18 +202,30 @@ class TestOrderCorpus(ShopifyCase):
         currency = self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)])
         currency.active = True
         if currency != self.company.currency_id and not self.backend.pricelist_ids.filtered(
-                lambda p: p.currency_id == currency):
+            lambda p: p.currency_id == currency
+        ):
             self.backend.pricelist_ids |= self.env["product.pricelist"].create(
-                {"name": f"Shopify {code}", "currency_id": currency.id, "company_id": self.company.id})
+                {"name": f"Shopify {code}", "currency_id": currency.id, "company_id": self.company.id}
+            )
         if body.get("source_name") == "pos" and body.get("location_id"):
             location_gid = to_gid("Location", body["location_id"])
             Location = self.env["shopify.sync.location"]
             if not Location.search([("backend_id", "=", self.backend.id), ("shopify_gid", "=", location_gid)]):
-                warehouse = self.env["stock.warehouse"].create({
-                    "name": f"Shop {body['location_id']}", "code": f"S{str(body['location_id'])[-3:]}",
-                    "company_id": self.company.id})
-                Location.create({"backend_id": self.backend.id, "name": f"Shop {body['location_id']}",
-                                 "shopify_gid": location_gid, "warehouse_id": warehouse.id})
+                warehouse = self.env["stock.warehouse"].create(
+                    {
+                        "name": f"Shop {body['location_id']}",
+                        "code": f"S{str(body['location_id'])[-3:]}",
+                        "company_id": self.company.id,
+                    }
+                )
+                Location.create(
+                    {
+                        "backend_id": self.backend.id,
+                        "name": f"Shop {body['location_id']}",
+                        "shopify_gid": location_gid,
+                        "warehouse_id": warehouse.id,
+                    }
+                )
 
     def map_taxes(self, body):
         included = bool(body.get("taxes_included"))
@@ -204,23 +237,46 @@ class TestOrderCorpus(ShopifyCase):
                 if not Decimal(tax_line["price"]):
                     continue  # a 0.00 line is no tax: nothing to map
                 percent = (Decimal(str(tax_line["rate"])) * 100).normalize()
-                if Map.search([("backend_id", "=", self.backend.id), ("name", "=", tax_line["title"]),
-                               ("rate_percent", "=", float(percent))]):
+                if Map.search(
+                    [
+                        ("backend_id", "=", self.backend.id),
+                        ("name", "=", tax_line["title"]),
+                        ("rate_percent", "=", float(percent)),
+                    ]
+                ):
                     continue
-                tax = self.env["account.tax"].create({
-                    "name": f"{tax_line['title']} {percent}%", "amount": float(percent), "type_tax_use": "sale",
-                    "company_id": self.company.id,
-                    "price_include_override": "tax_included" if included else "tax_excluded"})
-                Map.create({"backend_id": self.backend.id, "name": tax_line["title"], "rate_percent": float(percent),
-                            "tax_id": tax.id})
+                tax = self.env["account.tax"].create(
+                    {
+                        "name": f"{tax_line['title']} {percent}%",
+                        "amount": float(percent),
+                        "type_tax_use": "sale",
+                        "company_id": self.company.id,
+                        "price_include_override": "tax_included" if included else "tax_excluded",
+                    }
+                )
+                Map.create(
+                    {
+                        "backend_id": self.backend.id,
+                        "name": tax_line["title"],
+                        "rate_percent": float(percent),
+                        "tax_id": tax.id,
+                    }
+                )
 
     def map_products(self, body):
         Product = self.env["product.product"]
         for item in body["line_items"]:
             if item.get("sku"):
                 if not Product.search([("default_code", "=", item["sku"])]):
-                    Product.create({"name": item["title"], "default_code": item["sku"], "type": "consu",
-                                    "is_storable": True, "taxes_id": False})
+                    Product.create(
+                        {
+                            "name": item["title"],
+                            "default_code": item["sku"],
+                            "type": "consu",
+                            "is_storable": True,
+                            "taxes_id": False,
+                        }
+                    )
             elif item.get("variant_id"):
                 # A variant without SKU: the administrator binds it to its Odoo product.
                 variant_gid = to_gid("ProductVariant", item["variant_id"])

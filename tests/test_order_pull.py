@@ -48,9 +48,11 @@ class FakeShopOrders:
     def orders(self, _info, first=None, after=None, query=None, **_):
         nodes = [self._resolvable(node) for node in self._matching(query)]
         start = int(after or 0)
-        page = nodes[start:start + first] if first else nodes[start:]  # no first: a bulk query
-        return {"edges": [{"cursor": str(start + i + 1), "node": node} for i, node in enumerate(page)],
-                "pageInfo": {"hasNextPage": start + len(page) < len(nodes), "endCursor": str(start + len(page))}}
+        page = nodes[start : start + first] if first else nodes[start:]  # no first: a bulk query
+        return {
+            "edges": [{"cursor": str(start + i + 1), "node": node} for i, node in enumerate(page)],
+            "pageInfo": {"hasNextPage": start + len(page) < len(nodes), "endCursor": str(start + len(page))},
+        }
 
     def order(self, _info, id):  # noqa: A002 - GraphQL argument name
         node = self.nodes.get(id)
@@ -64,9 +66,12 @@ class FakeShopOrders:
 def _connection(nodes):
     def resolve(_info, first=None, after=None, **_):
         start = int(after or 0)
-        page = nodes[start:start + (first or len(nodes))]
-        return {"edges": [{"cursor": str(start + i + 1), "node": n} for i, n in enumerate(page)],
-                "pageInfo": {"hasNextPage": start + len(page) < len(nodes), "endCursor": str(start + len(page))}}
+        page = nodes[start : start + (first or len(nodes))]
+        return {
+            "edges": [{"cursor": str(start + i + 1), "node": n} for i, n in enumerate(page)],
+            "pageInfo": {"hasNextPage": start + len(page) < len(nodes), "endCursor": str(start + len(page))},
+        }
+
     return resolve
 
 
@@ -89,9 +94,18 @@ class TestOrderPull(ShopifyCase):
         self.addCleanup(self.standin.root.clear)
 
     def shop_order(self, number, updated_at="2026-11-23T10:00:00-05:00", lines=1, order_id=None):
-        return self.shop.add(order_payload(number, updated_at=updated_at, order_id=order_id, lines=[
-            {"sku": "MUG-1", "price": f"{12 + n}.50", "quantity": 1 + n % 3, "taxes": [("CA State Tax", 7.25)]}
-            for n in range(lines)], shipping={"price": "4.99"}))
+        return self.shop.add(
+            order_payload(
+                number,
+                updated_at=updated_at,
+                order_id=order_id,
+                lines=[
+                    {"sku": "MUG-1", "price": f"{12 + n}.50", "quantity": 1 + n % 3, "taxes": [("CA State Tax", 7.25)]}
+                    for n in range(lines)
+                ],
+                shipping={"price": "4.99"},
+            )
+        )
 
     def run_queued(self, topic):
         """Perform every queued job of a topic, including the follow-ups they queue."""
@@ -103,8 +117,9 @@ class TestOrderPull(ShopifyCase):
                 self.perform(job)
 
     def backfill(self, mode="paginated", date_to=None):
-        wizard = self.env["shopify.sync.order.backfill"].create({
-            "backend_id": self.backend.id, "date_from": datetime(2026, 11, 1), "date_to": date_to, "mode": mode})
+        wizard = self.env["shopify.sync.order.backfill"].create(
+            {"backend_id": self.backend.id, "date_from": datetime(2026, 11, 1), "date_to": date_to, "mode": mode}
+        )
         wizard.action_start()
 
     def sale_order(self, payload):
@@ -113,26 +128,50 @@ class TestOrderPull(ShopifyCase):
     # -- converter ---------------------------------------------------------------------------
 
     def test_graphql_order_parses_like_the_webhook_payload(self):
-        payload = order_payload(5101, lines=[
-            {"sku": "MUG-1", "variant_id": 4401, "price": "19.99", "quantity": 3, "discount": "5.00",
-             "taxes": [("CA State Tax", 7.25), ("Los Angeles County Tax", 1)]},
-            {"sku": "CAP", "price": "7.10", "taxes": [("CA State Tax", 7.25)]}],
-            shipping={"price": "6.00", "taxes": [("CA State Tax", 7.25)]}, tip="2.00")
+        payload = order_payload(
+            5101,
+            lines=[
+                {
+                    "sku": "MUG-1",
+                    "variant_id": 4401,
+                    "price": "19.99",
+                    "quantity": 3,
+                    "discount": "5.00",
+                    "taxes": [("CA State Tax", 7.25), ("Los Angeles County Tax", 1)],
+                },
+                {"sku": "CAP", "price": "7.10", "taxes": [("CA State Tax", 7.25)]},
+            ],
+            shipping={"price": "6.00", "taxes": [("CA State Tax", 7.25)]},
+            tip="2.00",
+        )
         node = json.loads(json.dumps(graphql_order(payload)))  # as received: JSON numbers are floats
         for connection in ("lineItems", "shippingLines"):
             node[connection] = {"edges": [{"node": child} for child in node[connection]]}
         pulled = json.loads(order_graphql.dumps(order_graphql.rest_order(node)), parse_float=Decimal)
         webhook = parse_order(json.loads(json.dumps(payload), parse_float=Decimal))  # as the job stores it
         graph = parse_order(pulled)
-        for name in ("gid", "name", "currency", "taxes_included", "financial_status", "total_price", "total_tax",
-                     "subtotal_price", "total_discounts", "discount_codes", "updated_at", "email"):
+        for name in (
+            "gid",
+            "name",
+            "currency",
+            "taxes_included",
+            "financial_status",
+            "total_price",
+            "total_tax",
+            "subtotal_price",
+            "total_discounts",
+            "discount_codes",
+            "updated_at",
+            "email",
+        ):
             self.assertEqual(getattr(graph, name), getattr(webhook, name), name)
         self.assertEqual(len(graph.lines), len(webhook.lines))
-        for mine, theirs in zip(graph.lines, webhook.lines):
+        for mine, theirs in zip(graph.lines, webhook.lines, strict=True):
             for name in ("kind", "quantity", "unit_price", "discount", "variant_gid", "sku", "tax_amount"):
                 self.assertEqual(getattr(mine, name), getattr(theirs, name), name)
-            self.assertEqual([(t.title, t.rate, t.amount) for t in mine.taxes],
-                             [(t.title, t.rate, t.amount) for t in theirs.taxes])
+            self.assertEqual(
+                [(t.title, t.rate, t.amount) for t in mine.taxes], [(t.title, t.rate, t.amount) for t in theirs.taxes]
+            )
 
     # -- backfill ----------------------------------------------------------------------------
 
@@ -192,7 +231,7 @@ class TestOrderPull(ShopifyCase):
         job = self.jobs(topic="orders/updated", shopify_ref="#5499")
         self.perform(job)
         sale = self.sale_order(long_order)
-        self.assertEqual(len(sale.order_line.filtered(lambda l: l.product_id.default_code == "MUG-1")), 35)
+        self.assertEqual(len(sale.order_line.filtered(lambda ln: ln.product_id.default_code == "MUG-1")), 35)
         self.assertEqual(odoo_amount(sale.amount_total), Decimal(long_order["total_price"]))
 
     def test_bulk_backfill_polls_then_reads_the_file(self):

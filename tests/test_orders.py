@@ -19,23 +19,52 @@ class TestOrderImport(ShopifyCase):
         super().setUpClass()
         cls.company = cls.backend.company_id
         us = cls.env.ref("base.us")
-        cls.company.write({"country_id": us.id, "currency_id": cls.env.ref("base.USD").id,
-                           "tax_calculation_rounding_method": "round_per_line"})
+        cls.company.write(
+            {
+                "country_id": us.id,
+                "currency_id": cls.env.ref("base.USD").id,
+                "tax_calculation_rounding_method": "round_per_line",
+            }
+        )
         Tax = cls.env["account.tax"]
-        cls.tax_ca = Tax.create({"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale", "company_id": cls.company.id})
-        cls.tax_county = Tax.create({"name": "County 1%", "amount": 1.0, "type_tax_use": "sale", "company_id": cls.company.id})
-        cls.tax_vat = Tax.create({"name": "VAT 20% incl.", "amount": 20.0, "type_tax_use": "sale",
-                                  "price_include_override": "tax_included", "company_id": cls.company.id})
+        cls.tax_ca = Tax.create(
+            {"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale", "company_id": cls.company.id}
+        )
+        cls.tax_county = Tax.create(
+            {"name": "County 1%", "amount": 1.0, "type_tax_use": "sale", "company_id": cls.company.id}
+        )
+        cls.tax_vat = Tax.create(
+            {
+                "name": "VAT 20% incl.",
+                "amount": 20.0,
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+                "company_id": cls.company.id,
+            }
+        )
         Map = cls.env["shopify.tax.map"]
-        Map.create({"backend_id": cls.backend.id, "name": "CA State Tax", "rate_percent": 7.25, "tax_id": cls.tax_ca.id})
-        Map.create({"backend_id": cls.backend.id, "name": "Los Angeles County Tax", "rate_percent": 1.0,
-                    "country_id": us.id, "tax_id": cls.tax_county.id})
+        Map.create(
+            {"backend_id": cls.backend.id, "name": "CA State Tax", "rate_percent": 7.25, "tax_id": cls.tax_ca.id}
+        )
+        Map.create(
+            {
+                "backend_id": cls.backend.id,
+                "name": "Los Angeles County Tax",
+                "rate_percent": 1.0,
+                "country_id": us.id,
+                "tax_id": cls.tax_county.id,
+            }
+        )
         Map.create({"backend_id": cls.backend.id, "name": "VAT", "rate_percent": 20.0, "tax_id": cls.tax_vat.id})
         Product = cls.env["product.product"]
-        cls.mug = Product.create({"name": "Mug", "default_code": "MUG-1", "type": "consu", "is_storable": True, "taxes_id": False})
+        cls.mug = Product.create(
+            {"name": "Mug", "default_code": "MUG-1", "type": "consu", "is_storable": True, "taxes_id": False}
+        )
         cls.shirt = Product.create({"name": "Shirt", "default_code": "SHIRT-M", "type": "consu", "taxes_id": False})
         cls.cap = Product.create({"name": "Cap", "barcode": "0123456789012", "type": "consu", "taxes_id": False})
-        cls.bound = Product.create({"name": "Bound poster", "default_code": "POSTER-OLD", "type": "consu", "taxes_id": False})
+        cls.bound = Product.create(
+            {"name": "Bound poster", "default_code": "POSTER-OLD", "type": "consu", "taxes_id": False}
+        )
         cls.env["shopify.binding"]._bind(cls.backend, "gid://shopify/ProductVariant/9001", cls.bound)
 
     def setUp(self):
@@ -43,8 +72,14 @@ class TestOrderImport(ShopifyCase):
         orders_handler._BARCODE_CACHE.clear()
         # Shopify knows one barcode: variant 9003's.
         self.standin.root["nodes"] = lambda _info, ids: [
-            {"__typename": "ProductVariant", "id": gid, "sku": "",
-             "barcode": "0123456789012" if gid.endswith("/9003") else None} for gid in ids]
+            {
+                "__typename": "ProductVariant",
+                "id": gid,
+                "sku": "",
+                "barcode": "0123456789012" if gid.endswith("/9003") else None,
+            }
+            for gid in ids
+        ]
 
     def import_payload(self, payload, topic="orders/create", **headers):
         job, _created = self.intake(topic, payload, **headers)
@@ -62,13 +97,30 @@ class TestOrderImport(ShopifyCase):
         return self.env["shopify.binding"]._record_for(self.backend, payload["admin_graphql_api_id"])
 
     def test_multi_line_order_with_discounts_shipping_tip_and_two_taxes(self):
-        payload = order_payload(1001, lines=[
-            {"variant_id": 9001, "sku": "POSTER-NEW", "price": "19.99", "quantity": 3, "discount": "5.97",
-             "taxes": [("CA State Tax", 7.25), ("Los Angeles County Tax", 1)]},
-            {"variant_id": 9002, "sku": "MUG-1", "price": "12.50", "quantity": 2, "discount": "2.50",
-             "taxes": [("CA State Tax", 7.25)]},
-            {"variant_id": 9003, "sku": "", "price": "33.33", "quantity": 1, "taxes": [("CA State Tax", 7.25)]},
-        ], shipping={"price": "7.90", "title": "UPS Ground"}, tip="3.00")
+        payload = order_payload(
+            1001,
+            lines=[
+                {
+                    "variant_id": 9001,
+                    "sku": "POSTER-NEW",
+                    "price": "19.99",
+                    "quantity": 3,
+                    "discount": "5.97",
+                    "taxes": [("CA State Tax", 7.25), ("Los Angeles County Tax", 1)],
+                },
+                {
+                    "variant_id": 9002,
+                    "sku": "MUG-1",
+                    "price": "12.50",
+                    "quantity": 2,
+                    "discount": "2.50",
+                    "taxes": [("CA State Tax", 7.25)],
+                },
+                {"variant_id": 9003, "sku": "", "price": "33.33", "quantity": 1, "taxes": [("CA State Tax", 7.25)]},
+            ],
+            shipping={"price": "7.90", "title": "UPS Ground"},
+            tip="3.00",
+        )
         job = self.import_payload(payload)
         self.assertEqual(job.state, "done", job.error_message)
         sale = self.sale_of(payload)
@@ -81,7 +133,7 @@ class TestOrderImport(ShopifyCase):
         self.assertEqual(products[:3], self.bound | self.mug | self.cap)
         self.assertIn(self.backend.shipping_product_id, products)
         self.assertIn(self.backend.tip_product_id, products)
-        line = sale.order_line.filtered(lambda l: l.product_id == self.bound)
+        line = sale.order_line.filtered(lambda ln: ln.product_id == self.bound)
         self.assertEqual(line.tax_ids, self.tax_ca | self.tax_county)
         self.assertEqual(orders_handler.odoo_amount(line.price_subtotal), Decimal("54.00"))  # 3 x 19.99 - 5.97
         self.assertEqual(self.standin.operations().count("VariantBarcodes"), 1)
@@ -91,14 +143,29 @@ class TestOrderImport(ShopifyCase):
         self.assertEqual(len(self.standin.requests_log), calls)
 
     def test_duties_and_additional_fees_become_lines_on_their_products(self):
-        payload = order_payload(1201, lines=[{"sku": "MUG-1", "price": "40.00", "quantity": 2,
-                                              "taxes": [("CA State Tax", 7.25)]}], shipping={"price": "9.00"})
+        payload = order_payload(
+            1201,
+            lines=[{"sku": "MUG-1", "price": "40.00", "quantity": 2, "taxes": [("CA State Tax", 7.25)]}],
+            shipping={"price": "9.00"},
+        )
         duty, fee = Decimal("6.35"), Decimal("1.50")
-        money = lambda value: {"shop_money": {"amount": str(value), "currency_code": "USD"},  # noqa: E731
-                               "presentment_money": {"amount": str(value), "currency_code": "USD"}}
-        payload["line_items"][0]["duties"] = [{
-            "id": 7001, "harmonized_system_code": "6912.00", "country_code_of_origin": "CN",
-            "price": str(duty), "price_set": money(duty), "tax_lines": []}]
+
+        def money(value):
+            return {
+                "shop_money": {"amount": str(value), "currency_code": "USD"},
+                "presentment_money": {"amount": str(value), "currency_code": "USD"},
+            }
+
+        payload["line_items"][0]["duties"] = [
+            {
+                "id": 7001,
+                "harmonized_system_code": "6912.00",
+                "country_code_of_origin": "CN",
+                "price": str(duty),
+                "price_set": money(duty),
+                "tax_lines": [],
+            }
+        ]
         payload["current_total_additional_fees_set"] = money(fee)
         total = Decimal(payload["total_price"]) + duty + fee
         payload["total_price"], payload["total_price_set"] = str(total), money(total)
@@ -114,11 +181,14 @@ class TestOrderImport(ShopifyCase):
         self.company.tax_calculation_rounding_method = "round_globally"
         # Per line: 3.915 -> 3.92 and 1.63125 -> 1.63 (5.55); per tax over the order: 5.54625 -> 5.55
         # would match, so use amounts where the two methods part: 3 x 0.725 -> 0.73 each.
-        payload = order_payload(1020, lines=[
-            {"sku": "MUG-1", "price": "10.00", "taxes": [("CA State Tax", 7.25)]},
-            {"sku": "SHIRT-M", "price": "10.00", "taxes": [("CA State Tax", 7.25)]},
-            {"variant_id": 9001, "price": "10.00", "taxes": [("CA State Tax", 7.25)]},
-        ])
+        payload = order_payload(
+            1020,
+            lines=[
+                {"sku": "MUG-1", "price": "10.00", "taxes": [("CA State Tax", 7.25)]},
+                {"sku": "SHIRT-M", "price": "10.00", "taxes": [("CA State Tax", 7.25)]},
+                {"variant_id": 9001, "price": "10.00", "taxes": [("CA State Tax", 7.25)]},
+            ],
+        )
         self.assertEqual(payload["total_tax"], "2.19")
         job = self.import_payload(payload)
         self.assertEqual((job.state, job.failure_category), ("failed", "configuration"), job.error_message)
@@ -131,17 +201,29 @@ class TestOrderImport(ShopifyCase):
         self.assert_matches_shopify(self.sale_of(payload), payload)
 
     def test_taxes_included(self):
-        payload = order_payload(1003, taxes_included=True, lines=[
-            {"variant_id": 9101, "sku": "SHIRT-M", "price": "24.99", "quantity": 3, "discount": "4.99",
-             "taxes": [("VAT", 20)]},
-        ], shipping={"price": "4.99", "taxes": [("VAT", 20)]})
+        payload = order_payload(
+            1003,
+            taxes_included=True,
+            lines=[
+                {
+                    "variant_id": 9101,
+                    "sku": "SHIRT-M",
+                    "price": "24.99",
+                    "quantity": 3,
+                    "discount": "4.99",
+                    "taxes": [("VAT", 20)],
+                },
+            ],
+            shipping={"price": "4.99", "taxes": [("VAT", 20)]},
+        )
         job = self.import_payload(payload)
         self.assertEqual(job.state, "done", job.error_message)
         self.assert_matches_shopify(self.sale_of(payload), payload)
 
     def test_unknown_sku_then_fix_then_retry(self):
-        payload = order_payload(1004, lines=[{"variant_id": 4455, "sku": "ABC-1", "price": "10.00",
-                                              "taxes": [("CA State Tax", 7.25)]}])
+        payload = order_payload(
+            1004, lines=[{"variant_id": 4455, "sku": "ABC-1", "price": "10.00", "taxes": [("CA State Tax", 7.25)]}]
+        )
         job = self.import_payload(payload)
         self.assertEqual((job.state, job.failure_category), ("failed", "data"))
         self.assertIn("SKU ABC-1 (variant 4455", job.error_message)
@@ -164,25 +246,33 @@ class TestOrderImport(ShopifyCase):
         self.assertEqual((job.state, job.failure_category), ("failed", "configuration"))
         self.assertIn("tax 'NY State Tax' 4%", job.error_message)
         self.assertIn(f"no mapping for company {self.company.name}", job.error_message)
-        tax = self.env["account.tax"].create({"name": "NY 4%", "amount": 4, "type_tax_use": "sale",
-                                              "company_id": self.company.id})
-        self.env["shopify.tax.map"].create({"backend_id": self.backend.id, "name": "NY State Tax",
-                                            "rate_percent": 4, "tax_id": tax.id})
+        tax = self.env["account.tax"].create(
+            {"name": "NY 4%", "amount": 4, "type_tax_use": "sale", "company_id": self.company.id}
+        )
+        self.env["shopify.tax.map"].create(
+            {"backend_id": self.backend.id, "name": "NY State Tax", "rate_percent": 4, "tax_id": tax.id}
+        )
         job.action_retry()
         self.perform(job)
         self.assertEqual(job.state, "done", job.error_message)
         self.assert_matches_shopify(self.sale_of(payload), payload)
 
     def test_replay_and_out_of_order_updates(self):
-        first = order_payload(1006, lines=[{"sku": "MUG-1", "price": "10.00", "taxes": [("CA State Tax", 7.25)]}],
-                              updated_at="2026-11-23T10:00:00-05:00")
+        first = order_payload(
+            1006,
+            lines=[{"sku": "MUG-1", "price": "10.00", "taxes": [("CA State Tax", 7.25)]}],
+            updated_at="2026-11-23T10:00:00-05:00",
+        )
         self.backend.auto_confirm = False
         self.import_payload(first)
         sale = self.sale_of(first)
-        newer = order_payload(1006, order_id=first["id"], customer=first["customer"],
-                              lines=[{"sku": "MUG-1", "price": "10.00", "quantity": 2,
-                                      "taxes": [("CA State Tax", 7.25)]}],
-                              updated_at="2026-11-23T11:00:00-05:00")
+        newer = order_payload(
+            1006,
+            order_id=first["id"],
+            customer=first["customer"],
+            lines=[{"sku": "MUG-1", "price": "10.00", "quantity": 2, "taxes": [("CA State Tax", 7.25)]}],
+            updated_at="2026-11-23T11:00:00-05:00",
+        )
         job = self.import_payload(newer, topic="orders/updated")
         self.assertEqual(job.state, "done", job.error_message)
         self.assertEqual(sale.order_line.product_uom_qty, 2)
@@ -206,18 +296,34 @@ class TestOrderImport(ShopifyCase):
         self.assertEqual(sale.state, "cancel")
 
     def test_guest_checkout_and_phone_warning(self):
-        address = {"first_name": "Sam", "last_name": "Guest", "address1": "9 Elm St", "city": "Fresno",
-                   "zip": "93650", "province_code": "CA", "country_code": "US", "phone": "555-CALL-NOW"}
-        payload = order_payload(1008, customer=None, billing=address,
-                                lines=[{"sku": "MUG-1", "price": "10.00", "taxes": [("CA State Tax", 7.25)]}])
+        address = {
+            "first_name": "Sam",
+            "last_name": "Guest",
+            "address1": "9 Elm St",
+            "city": "Fresno",
+            "zip": "93650",
+            "province_code": "CA",
+            "country_code": "US",
+            "phone": "555-CALL-NOW",
+        }
+        payload = order_payload(
+            1008,
+            customer=None,
+            billing=address,
+            lines=[{"sku": "MUG-1", "price": "10.00", "taxes": [("CA State Tax", 7.25)]}],
+        )
         job = self.import_payload(payload)
         self.assertEqual(job.state, "done", job.error_message)
         sale = self.sale_of(payload)
         self.assertEqual(sale.partner_id.name, "Sam Guest")
         self.assertFalse(sale.partner_id.email)
         self.assertIn("555-CALL-NOW", job.warning_message)
-        again = order_payload(1009, customer=None, billing=address,
-                              lines=[{"sku": "MUG-1", "price": "10.00", "taxes": [("CA State Tax", 7.25)]}])
+        again = order_payload(
+            1009,
+            customer=None,
+            billing=address,
+            lines=[{"sku": "MUG-1", "price": "10.00", "taxes": [("CA State Tax", 7.25)]}],
+        )
         self.import_payload(again)
         self.assertEqual(self.sale_of(again).partner_id, sale.partner_id)
 
@@ -228,14 +334,25 @@ class TestOrderImport(ShopifyCase):
         self.assertEqual(partner.email, "buyer1010@example.com")
         self.assertEqual(partner.phone, "+14155550100")
         # Same customer id, new e-mail in Shopify: the binding keeps it the same contact.
-        again = order_payload(1011, customer=dict(payload["customer"], email="new@example.com"),
-                              lines=[{"sku": "MUG-1", "price": "10.00", "taxes": [("CA State Tax", 7.25)]}])
+        again = order_payload(
+            1011,
+            customer=dict(payload["customer"], email="new@example.com"),
+            lines=[{"sku": "MUG-1", "price": "10.00", "taxes": [("CA State Tax", 7.25)]}],
+        )
         self.import_payload(again)
         self.assertEqual(self.sale_of(again).partner_id, partner)
 
     def test_unknown_state_is_a_data_error_naming_it(self):
-        billing = {"first_name": "A", "last_name": "B", "address1": "x", "city": "y", "zip": "1",
-                   "province_code": "ZZ", "province": "Nowhere", "country_code": "US"}
+        billing = {
+            "first_name": "A",
+            "last_name": "B",
+            "address1": "x",
+            "city": "y",
+            "zip": "1",
+            "province_code": "ZZ",
+            "province": "Nowhere",
+            "country_code": "US",
+        }
         payload = order_payload(1012, billing=billing, lines=[{"sku": "MUG-1", "price": "10.00"}])
         job = self.import_payload(payload)
         self.assertEqual((job.state, job.failure_category), ("failed", "data"))
@@ -266,8 +383,9 @@ class TestOrderImport(ShopifyCase):
         # shipping): the importer must refuse it with both figures rather than write it.
         payload = webhook_example("orders/create")
         for item in payload["line_items"]:
-            self.env["product.product"].create({"name": item["title"], "default_code": item["sku"],
-                                                "type": "consu", "taxes_id": False})
+            self.env["product.product"].create(
+                {"name": item["title"], "default_code": item["sku"], "type": "consu", "taxes_id": False}
+            )
         self.backend.skip_test_orders = False
         job = self.import_payload(payload)
         self.assertEqual((job.state, job.failure_category), ("failed", "data"), job.error_message)
@@ -288,8 +406,9 @@ class TestOrderImport(ShopifyCase):
         self.assertTrue(self.sale_of(paid))
 
     def test_parse_keeps_amounts_decimal(self):
-        payload = order_payload(1016, lines=[{"sku": "MUG-1", "price": "0.10", "quantity": 3,
-                                              "taxes": [("CA State Tax", 7.25)]}])
+        payload = order_payload(
+            1016, lines=[{"sku": "MUG-1", "price": "0.10", "quantity": 3, "taxes": [("CA State Tax", 7.25)]}]
+        )
         order = parse_order(json.loads(json.dumps(payload), parse_float=Decimal))
         self.assertEqual(order.lines[0].gross, Decimal("0.30"))
         self.assertIsInstance(order.lines[0].taxes[0].rate, Decimal)
@@ -303,13 +422,27 @@ class TestOrderInvoicing(ShopifyCase):
         super().setUpClass()
         cls.company = cls.setup_books_company("Shopify Books Inc")
         cls.tax = cls.setup_us_sales_tax(cls.company)
-        cls.env["product.product"].create({"name": "Lamp", "default_code": "LAMP-1", "type": "consu",
-                                           "invoice_policy": "order", "taxes_id": False})
-        cls.bank = cls.env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", cls.company.id)], limit=1)
+        cls.env["product.product"].create(
+            {"name": "Lamp", "default_code": "LAMP-1", "type": "consu", "invoice_policy": "order", "taxes_id": False}
+        )
+        cls.bank = cls.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", cls.company.id)], limit=1
+        )
 
     def test_paid_order_is_invoiced_and_paid_once_the_gateway_is_mapped(self):
-        payload = order_payload(2001, lines=[{"sku": "LAMP-1", "price": "49.95", "quantity": 2, "discount": "9.99",
-                                              "taxes": [("CA State Tax", 7.25)]}], shipping={"price": "6.00"})
+        payload = order_payload(
+            2001,
+            lines=[
+                {
+                    "sku": "LAMP-1",
+                    "price": "49.95",
+                    "quantity": 2,
+                    "discount": "9.99",
+                    "taxes": [("CA State Tax", 7.25)],
+                }
+            ],
+            shipping={"price": "6.00"},
+        )
         job, _created = self.intake("orders/create", payload)
         self.perform(job)
         self.assertEqual(job.state, "done", job.error_message)
@@ -320,17 +453,27 @@ class TestOrderInvoicing(ShopifyCase):
         self.assertEqual(orders_handler.odoo_amount(invoice.amount_total), Decimal(payload["total_price"]))
         self.assertEqual(orders_handler.odoo_amount(invoice.amount_tax), Decimal(payload["total_tax"]))
         # The money comes as a transaction; its gateway has no journal yet.
-        tx = {"id": 61001, "admin_graphql_api_id": "gid://shopify/OrderTransaction/61001", "order_id": payload["id"],
-              "kind": "sale", "status": "success", "gateway": "shopify_payments", "amount": payload["total_price"],
-              "currency": "USD", "processed_at": payload["processed_at"], "test": False}
+        tx = {
+            "id": 61001,
+            "admin_graphql_api_id": "gid://shopify/OrderTransaction/61001",
+            "order_id": payload["id"],
+            "kind": "sale",
+            "status": "success",
+            "gateway": "shopify_payments",
+            "amount": payload["total_price"],
+            "currency": "USD",
+            "processed_at": payload["processed_at"],
+            "test": False,
+        }
         pay, _created = self.intake("order_transactions/create", tx)
         self.perform(pay)
         self.assertEqual((pay.state, pay.failure_category), ("failed", "configuration"))
         self.assertIn("Payment gateway 'shopify_payments'", pay.error_message)
         self.assertIn("has no journal", pay.error_message)
         self.assertEqual(invoice.payment_state, "not_paid")
-        self.env["shopify.gateway.map"].create({"backend_id": self.backend.id, "gateway": "shopify_payments",
-                                                "journal_id": self.bank.id})
+        self.env["shopify.gateway.map"].create(
+            {"backend_id": self.backend.id, "gateway": "shopify_payments", "journal_id": self.bank.id}
+        )
         pay.action_retry()
         self.perform(pay)
         self.assertEqual(pay.state, "done", pay.error_message)
@@ -355,12 +498,17 @@ class TestOrderInvoicing(ShopifyCase):
         self.assertEqual((sale.state, len(sale.invoice_ids)), ("sale", 0))
 
         self.backend.create_invoice = True
-        self.env["shopify.gateway.map"].create({"backend_id": self.backend.id, "gateway": "shopify_payments",
-                                                "journal_id": self.bank.id})
+        self.env["shopify.gateway.map"].create(
+            {"backend_id": self.backend.id, "gateway": "shopify_payments", "journal_id": self.bank.id}
+        )
         replay, _created = self.intake("orders/updated", payload)
         self.perform(replay)
         self.assertEqual(replay.state, "done", replay.error_message)
-        self.assertEqual(self.env["sale.order"].search_count([("client_order_ref", "=", "#2101"),
-                                                              ("company_id", "=", self.company.id)]), 1)
+        self.assertEqual(
+            self.env["sale.order"].search_count(
+                [("client_order_ref", "=", "#2101"), ("company_id", "=", self.company.id)]
+            ),
+            1,
+        )
         self.assertEqual(len(sale.invoice_ids), 1)
         self.assertEqual(orders_handler.odoo_amount(sale.invoice_ids.amount_total), Decimal(payload["total_price"]))

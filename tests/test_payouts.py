@@ -30,8 +30,9 @@ class TestPayouts(ShopifyCase):
         Account = cls.env["account.account"]
 
         def account(code, name, kind, reconcile=False):
-            return Account.create({"code": code, "name": name, "account_type": kind, "reconcile": reconcile,
-                                   "company_ids": [company.id]})
+            return Account.create(
+                {"code": code, "name": name, "account_type": kind, "reconcile": reconcile, "company_ids": [company.id]}
+            )
 
         cls.clearing = account("SHPCLR", "Shopify Payments clearing", "asset_current", True)
         cls.transit = account("SHPTRN", "Shopify payouts in transit", "asset_current", True)
@@ -41,28 +42,35 @@ class TestPayouts(ShopifyCase):
         cls.chargebacks = account("SHPCHB", "Chargebacks", "expense")
         cls.rounding = account("SHPFX", "Payout currency difference", "expense")
         Journal = cls.env["account.journal"]
-        cls.payout_journal = Journal.create({"name": "Shopify payouts", "code": "SHPO", "type": "general",
-                                             "company_id": company.id})
+        cls.payout_journal = Journal.create(
+            {"name": "Shopify payouts", "code": "SHPO", "type": "general", "company_id": company.id}
+        )
         # The journal the order payments are registered in (gateway shopify_payments): its
         # outstanding accounts are the clearing account.
-        cls.payments_journal = Journal.create({"name": "Shopify Payments", "code": "SHPP", "type": "bank",
-                                               "company_id": company.id})
-        (cls.payments_journal.inbound_payment_method_line_ids
-         | cls.payments_journal.outbound_payment_method_line_ids).payment_account_id = cls.clearing
-        cls.bank_journal = Journal.create({"name": "Main bank", "code": "BNKP", "type": "bank",
-                                           "company_id": company.id})
-        cls.backend.write({
-            "state": "connected", "sync_payouts": True,
-            "payout_journal_id": cls.payout_journal.id,
-            "payout_transit_account_id": cls.transit.id,
-            "payout_bank_journal_id": cls.bank_journal.id,
-            "payout_clearing_account_id": cls.clearing.id,
-            "payout_fee_account_id": cls.fees.id,
-            "payout_adjustment_account_id": cls.adjustments.id,
-            "payout_reserve_account_id": cls.reserve.id,
-            "payout_dispute_account_id": cls.chargebacks.id,
-            "payout_currency_account_id": cls.rounding.id,
-        })
+        cls.payments_journal = Journal.create(
+            {"name": "Shopify Payments", "code": "SHPP", "type": "bank", "company_id": company.id}
+        )
+        (
+            cls.payments_journal.inbound_payment_method_line_ids | cls.payments_journal.outbound_payment_method_line_ids
+        ).payment_account_id = cls.clearing
+        cls.bank_journal = Journal.create(
+            {"name": "Main bank", "code": "BNKP", "type": "bank", "company_id": company.id}
+        )
+        cls.backend.write(
+            {
+                "state": "connected",
+                "sync_payouts": True,
+                "payout_journal_id": cls.payout_journal.id,
+                "payout_transit_account_id": cls.transit.id,
+                "payout_bank_journal_id": cls.bank_journal.id,
+                "payout_clearing_account_id": cls.clearing.id,
+                "payout_fee_account_id": cls.fees.id,
+                "payout_adjustment_account_id": cls.adjustments.id,
+                "payout_reserve_account_id": cls.reserve.id,
+                "payout_dispute_account_id": cls.chargebacks.id,
+                "payout_currency_account_id": cls.rounding.id,
+            }
+        )
         cls.customer = cls.env["res.partner"].create({"name": "Shopify customer"})
         cls.eur = cls.env.ref("base.EUR")
         cls.eur.active = True
@@ -77,14 +85,21 @@ class TestPayouts(ShopifyCase):
 
     def pay(self, order_transaction_id, amount, outbound=False, currency=None, when="2026-11-18"):
         """The payment books (issue 15) makes for a Shopify order transaction, bound to it."""
-        payment = self.env["account.payment"].create({
-            "payment_type": "outbound" if outbound else "inbound", "partner_type": "customer",
-            "partner_id": self.customer.id, "amount": float(Decimal(amount)), "date": when,
-            "journal_id": self.payments_journal.id, "currency_id": (currency or self.company.currency_id).id,
-        })
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "outbound" if outbound else "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": float(Decimal(amount)),
+                "date": when,
+                "journal_id": self.payments_journal.id,
+                "currency_id": (currency or self.company.currency_id).id,
+            }
+        )
         payment.action_post()
-        self.env["shopify.binding"]._bind(self.backend, f"gid://shopify/OrderTransaction/{order_transaction_id}",
-                                          payment)
+        self.env["shopify.binding"]._bind(
+            self.backend, f"gid://shopify/OrderTransaction/{order_transaction_id}", payment
+        )
         return payment
 
     def charge(self, amount, fee, paid=True, currency=None, when="2026-11-18"):
@@ -93,19 +108,32 @@ class TestPayouts(ShopifyCase):
         tx_id = 70000 + self.order_number
         if paid:
             self.pay(tx_id, amount, currency=currency, when=when)
-        return self.ledger.transaction("CHARGE", amount, fee, order=(self.order_number, f"#{self.order_number}"),
-                                       order_transaction_id=tx_id, currency=currency and currency.name)
+        return self.ledger.transaction(
+            "CHARGE",
+            amount,
+            fee,
+            order=(self.order_number, f"#{self.order_number}"),
+            order_transaction_id=tx_id,
+            currency=currency and currency.name,
+        )
 
     def refund(self, amount, currency=None):
         self.order_number += 1
         tx_id = 80000 + self.order_number
         self.pay(tx_id, amount, outbound=True, currency=currency)
-        return self.ledger.transaction("REFUND", f"-{amount}", "0.00", order=(self.order_number, f"#{self.order_number}"),
-                                       order_transaction_id=tx_id, currency=currency and currency.name)
+        return self.ledger.transaction(
+            "REFUND",
+            f"-{amount}",
+            "0.00",
+            order=(self.order_number, f"#{self.order_number}"),
+            order_transaction_id=tx_id,
+            currency=currency and currency.name,
+        )
 
     def import_payouts(self, date_from=date(2026, 11, 1), date_to=date(2026, 11, 30)):
         wizard = self.env["shopify.sync.payout.import"].create(
-            {"backend_id": self.backend.id, "date_from": date_from, "date_to": date_to})
+            {"backend_id": self.backend.id, "date_from": date_from, "date_to": date_to}
+        )
         wizard.action_start()
         self.run_payout_jobs()
 
@@ -120,7 +148,8 @@ class TestPayouts(ShopifyCase):
 
     def payout(self, node):
         return self.env["shopify.sync.payout"].search(
-            [("backend_id", "=", self.backend.id), ("shopify_gid", "=", node["id"])])
+            [("backend_id", "=", self.backend.id), ("shopify_gid", "=", node["id"])]
+        )
 
     def lines_on(self, move, account):
         return move.line_ids.filtered(lambda line: line.account_id == account)
@@ -133,8 +162,9 @@ class TestPayouts(ShopifyCase):
         return self.total(lines)
 
     def twenty_transactions(self):
-        transactions = [self.charge(f"{100 + 7 * n}.{(13 * n) % 100:02d}", f"{3 + n % 4}.{(29 * n) % 100:02d}")
-                        for n in range(12)]
+        transactions = [
+            self.charge(f"{100 + 7 * n}.{(13 * n) % 100:02d}", f"{3 + n % 4}.{(29 * n) % 100:02d}") for n in range(12)
+        ]
         transactions += [self.refund("24.50"), self.refund("9.99"), self.refund("130.00")]
         ledger = self.ledger
         transactions += [
@@ -142,8 +172,9 @@ class TestPayouts(ShopifyCase):
             ledger.transaction("RESERVED_FUNDS_REVERSAL", "20.00"),
             ledger.transaction("SHIPPING_LABEL", "-7.45"),
             ledger.transaction("ADJUSTMENT", "2.10", "0.00"),
-            ledger.transaction("DISPUTE_WITHDRAWAL", "-45.00", "15.00", order=(999, "#999"),
-                               source_type="DISPUTE", source_id=4242),
+            ledger.transaction(
+                "DISPUTE_WITHDRAWAL", "-45.00", "15.00", order=(999, "#999"), source_type="DISPUTE", source_id=4242
+            ),
         ]
         return transactions
 
@@ -165,8 +196,9 @@ class TestPayouts(ShopifyCase):
         summary = {name: Decimal(money["amount"]) for name, money in node["summary"].items()}
         self.assertEqual(self.total(self.lines_on(move, self.transit)), Decimal(node["net"]["amount"]))
         self.assertEqual(dec(payout.net_amount), Decimal(node["net"]["amount"]))
-        self.assertEqual(-self.total(self.lines_on(move, self.clearing)),
-                         summary["chargesGross"] + summary["refundsFeeGross"])
+        self.assertEqual(
+            -self.total(self.lines_on(move, self.clearing)), summary["chargesGross"] + summary["refundsFeeGross"]
+        )
         fees = sum((summary[name] for name in summary if name.endswith(("Fee", "Fees"))), Decimal("0"))
         self.assertEqual(self.total(self.lines_on(move, self.fees)), fees)
         self.assertEqual(-self.total(self.lines_on(move, self.reserve)), summary["reservedFundsGross"])
@@ -186,17 +218,21 @@ class TestPayouts(ShopifyCase):
 
     def test_importing_the_same_range_twice_changes_nothing(self):
         node = self.ledger.payout([self.charge("80.00", "2.62"), self.refund("10.00")])
-        scheduled = self.ledger.payout([self.charge("15.00", "0.74")], status="SCHEDULED",
-                                       issued_at="2026-11-25T09:00:00Z")
+        scheduled = self.ledger.payout(
+            [self.charge("15.00", "0.74")], status="SCHEDULED", issued_at="2026-11-25T09:00:00Z"
+        )
         self.import_payouts()
         payouts = self.env["shopify.sync.payout"].search([("backend_id", "=", self.backend.id)])
 
         def snapshot():
             payouts.invalidate_recordset()
-            return ([(p.id, p.write_date, p.status, p.move_id.id) for p in payouts],
-                    [(line.id, line.write_date) for line in payouts.line_ids],
-                    self.env["account.move"].search_count([]),
-                    len(self.jobs(topic="payouts/book")), len(self.jobs(topic="payouts/reconcile")))
+            return (
+                [(p.id, p.write_date, p.status, p.move_id.id) for p in payouts],
+                [(line.id, line.write_date) for line in payouts.line_ids],
+                self.env["account.move"].search_count([]),
+                len(self.jobs(topic="payouts/book")),
+                len(self.jobs(topic="payouts/reconcile")),
+            )
 
         before = snapshot()
         self.import_payouts()
@@ -230,8 +266,12 @@ class TestPayouts(ShopifyCase):
         self.assertEqual((failed.status, failed.move_id.id), ("FAILED", False))
         self.assertFalse(self.jobs(topic="payouts/book"))
 
-        returned = self.ledger.transaction("TRANSFER_FAILURE", failed_node["net"]["amount"], source_type="TRANSFER",
-                                           source_id=failed_node["legacyResourceId"])
+        returned = self.ledger.transaction(
+            "TRANSFER_FAILURE",
+            failed_node["net"]["amount"],
+            source_type="TRANSFER",
+            source_id=failed_node["legacyResourceId"],
+        )
         retry_node = self.ledger.payout([self.charge("25.00", "1.03"), returned], issued_at="2026-11-20T09:00:00Z")
         self.import_payouts()
 
@@ -249,19 +289,26 @@ class TestPayouts(ShopifyCase):
 
     def test_payout_in_another_currency(self):
         self.ledger.currency = "EUR"
-        early = self.ledger.payout([self.charge("12.00", "0.65", currency=self.eur)], currency="EUR",
-                                   issued_at="2026-11-05T09:00:00Z")
+        early = self.ledger.payout(
+            [self.charge("12.00", "0.65", currency=self.eur)], currency="EUR", issued_at="2026-11-05T09:00:00Z"
+        )
         self.import_payouts()
         job = self.jobs(topic="payouts/book")
         self.assertEqual((job.state, job.failure_category), ("failed", "configuration"))
         self.assertIn("No EUR rate on or before 2026-11-05", job.error_message)
         self.assertFalse(self.payout(early).move_id, "never converted at a made-up rate")
-        self.env["res.currency.rate"].create([
-            {"currency_id": self.eur.id, "name": "2026-11-01", "rate": 0.9, "company_id": self.company.id},
-            {"currency_id": self.eur.id, "name": "2026-11-20", "rate": 0.8, "company_id": self.company.id},
-        ])
-        transactions = [self.charge("33.33", "1.27", currency=self.eur), self.charge("66.67", "2.23", currency=self.eur),
-                        self.charge("10.01", "0.59", currency=self.eur), self.refund("5.55", currency=self.eur)]
+        self.env["res.currency.rate"].create(
+            [
+                {"currency_id": self.eur.id, "name": "2026-11-01", "rate": 0.9, "company_id": self.company.id},
+                {"currency_id": self.eur.id, "name": "2026-11-20", "rate": 0.8, "company_id": self.company.id},
+            ]
+        )
+        transactions = [
+            self.charge("33.33", "1.27", currency=self.eur),
+            self.charge("66.67", "2.23", currency=self.eur),
+            self.charge("10.01", "0.59", currency=self.eur),
+            self.refund("5.55", currency=self.eur),
+        ]
         node = self.ledger.payout(transactions, currency="EUR", issued_at="2026-11-20T09:00:00Z")
         self.import_payouts()
         self.assertEqual(job.state, "done", "the daily import retried the booking once the rate exists")
@@ -275,7 +322,9 @@ class TestPayouts(ShopifyCase):
         bank = self.lines_on(move, self.transit)
         self.assertEqual(bank.currency_id, self.eur)
         self.assertEqual(self.total(bank, "amount_currency"), Decimal(node["net"]["amount"]))  # exact, in EUR
-        self.assertEqual(self.total(bank), dec(Decimal(node["net"]["amount"]) * Decimal("1.25")))  # at the payout's rate
+        self.assertEqual(
+            self.total(bank), dec(Decimal(node["net"]["amount"]) * Decimal("1.25"))
+        )  # at the payout's rate
         self.assertEqual(-self.total(self.lines_on(move, self.clearing), "amount_currency"), Decimal("104.46"))
         # Charges converted one by one: the cents rounding leaves go to the currency difference account.
         rounding = self.total(self.lines_on(move, self.rounding))
@@ -284,8 +333,9 @@ class TestPayouts(ShopifyCase):
         # Reconciled with the EUR payments booked at the earlier rate: nothing left in EUR or in USD
         # (Odoo books the exchange difference of the rate change).
         self.assertTrue(payout.reconciled)
-        clearing = self.env["account.move.line"].search([("account_id", "=", self.clearing.id),
-                                                          ("parent_state", "=", "posted")])
+        clearing = self.env["account.move.line"].search(
+            [("account_id", "=", self.clearing.id), ("parent_state", "=", "posted")]
+        )
         self.assertEqual(self.total(clearing, "amount_residual_currency"), Decimal("0"))
         self.assertEqual(self.account_balance(self.clearing), Decimal("0"))
 
@@ -353,8 +403,9 @@ class TestPayouts(ShopifyCase):
     # -- disputes --------------------------------------------------------------------------------
 
     def dispute_event(self, topic, dispute_id, status, triggered_at, order_id=5150):
-        body = dict(webhook_example(topic), id=dispute_id, order_id=order_id, status=status, amount="45.00",
-                    currency="USD")
+        body = dict(
+            webhook_example(topic), id=dispute_id, order_id=order_id, status=status, amount="45.00", currency="USD"
+        )
         job, _created = self.intake(topic, body)
         job.triggered_at = triggered_at
         self.perform(job)
@@ -363,9 +414,13 @@ class TestPayouts(ShopifyCase):
     def test_dispute_opened_then_won_or_lost(self):
         opened = self.dispute_event("disputes/create", 4242, "needs_response", "2026-11-19 08:00:00")
         self.assertEqual(opened.state, "done")
-        dispute = self.env["shopify.sync.dispute"].search([("shopify_gid", "=", "gid://shopify/ShopifyPaymentsDispute/4242")])
-        self.assertEqual((dispute.status, dispute.kind, dispute.order_gid),
-                         ("NEEDS_RESPONSE", "CHARGEBACK", "gid://shopify/Order/5150"))
+        dispute = self.env["shopify.sync.dispute"].search(
+            [("shopify_gid", "=", "gid://shopify/ShopifyPaymentsDispute/4242")]
+        )
+        self.assertEqual(
+            (dispute.status, dispute.kind, dispute.order_gid),
+            ("NEEDS_RESPONSE", "CHARGEBACK", "gid://shopify/Order/5150"),
+        )
         self.dispute_event("disputes/update", 4242, "under_review", "2026-11-21 08:00:00")
         self.dispute_event("disputes/update", 4242, "won", "2026-11-28 08:00:00")
         late = self.dispute_event("disputes/update", 4242, "under_review", "2026-11-22 08:00:00")  # delivered late
@@ -374,31 +429,64 @@ class TestPayouts(ShopifyCase):
         self.assertEqual(len(self.env["shopify.sync.dispute"].search([("backend_id", "=", self.backend.id)])), 1)
 
         ledger = self.ledger
-        withdrawn = ledger.payout([self.charge("100.00", "3.20"), ledger.transaction(
-            "DISPUTE_WITHDRAWAL", "-45.00", "15.00", order=(5150, "#5150"), source_type="DISPUTE", source_id=4242)],
-            issued_at="2026-11-20T09:00:00Z")
-        returned = ledger.payout([self.charge("50.00", "1.75"), ledger.transaction(
-            "DISPUTE_REVERSAL", "45.00", order=(5150, "#5150"), source_type="DISPUTE", source_id=4242)],
-            issued_at="2026-11-28T09:00:00Z")
+        withdrawn = ledger.payout(
+            [
+                self.charge("100.00", "3.20"),
+                ledger.transaction(
+                    "DISPUTE_WITHDRAWAL",
+                    "-45.00",
+                    "15.00",
+                    order=(5150, "#5150"),
+                    source_type="DISPUTE",
+                    source_id=4242,
+                ),
+            ],
+            issued_at="2026-11-20T09:00:00Z",
+        )
+        returned = ledger.payout(
+            [
+                self.charge("50.00", "1.75"),
+                ledger.transaction(
+                    "DISPUTE_REVERSAL", "45.00", order=(5150, "#5150"), source_type="DISPUTE", source_id=4242
+                ),
+            ],
+            issued_at="2026-11-28T09:00:00Z",
+        )
         # A second dispute, lost: its money stays withdrawn.
         self.dispute_event("disputes/create", 4343, "under_review", "2026-11-19 09:00:00", order_id=5151)
         self.dispute_event("disputes/update", 4343, "lost", "2026-11-27 09:00:00", order_id=5151)
         inquiry = ledger.dispute(order=(5152, "#5152"), amount="20.00", status="UNDER_REVIEW")
-        lost_payout = ledger.payout([self.charge("70.00", "2.33"), ledger.transaction(
-            "DISPUTE_WITHDRAWAL", "-30.00", "15.00", order=(5151, "#5151"), source_type="DISPUTE", source_id=4343)],
-            issued_at="2026-11-21T09:00:00Z")
+        lost_payout = ledger.payout(
+            [
+                self.charge("70.00", "2.33"),
+                ledger.transaction(
+                    "DISPUTE_WITHDRAWAL",
+                    "-30.00",
+                    "15.00",
+                    order=(5151, "#5151"),
+                    source_type="DISPUTE",
+                    source_id=4343,
+                ),
+            ],
+            issued_at="2026-11-21T09:00:00Z",
+        )
         self.import_payouts()
 
         for node in (withdrawn, returned, lost_payout):
             self.assertEqual(self.payout(node).move_id.state, "posted")
         self.assertEqual(len(dispute.line_ids), 2)
-        won_lines = dispute.line_ids.payout_id.move_id.line_ids.filtered(lambda line: line.account_id == self.chargebacks)
+        won_lines = dispute.line_ids.payout_id.move_id.line_ids.filtered(
+            lambda line: line.account_id == self.chargebacks
+        )
         self.assertEqual(self.total(won_lines), Decimal("0"), "a won dispute returns what it took")
-        lost = self.env["shopify.sync.dispute"].search([("shopify_gid", "=", "gid://shopify/ShopifyPaymentsDispute/4343")])
+        lost = self.env["shopify.sync.dispute"].search(
+            [("shopify_gid", "=", "gid://shopify/ShopifyPaymentsDispute/4343")]
+        )
         self.assertEqual(lost.status, "LOST")
         self.assertEqual(self.account_balance(self.chargebacks), Decimal("30.00"), "the lost dispute is the loss")
-        dispute_fees = self.env["account.move.line"].search([("account_id", "=", self.fees.id),
-                                                             ("name", "like", "Dispute withdrawal")])
+        dispute_fees = self.env["account.move.line"].search(
+            [("account_id", "=", self.fees.id), ("name", "like", "Dispute withdrawal")]
+        )
         self.assertEqual(self.total(dispute_fees), Decimal("30.00"))
         self.assertEqual(self.account_balance(self.clearing), Decimal("0"))
 
@@ -418,10 +506,17 @@ class TestPayouts(ShopifyCase):
         self.import_payouts()
         payout, twin = self.payout(node), self.payout(other)
         StLine = self.env["account.bank.statement.line"]
-        deposit = StLine.create({"journal_id": self.bank_journal.id, "date": "2026-11-22", "amount": 203.61,
-                                 "payment_ref": "SHOPIFY PAYOUT TRACE-77881"})
-        stranger = StLine.create({"journal_id": self.bank_journal.id, "date": "2026-11-22", "amount": 203.61,
-                                  "payment_ref": "Rent refund"})
+        deposit = StLine.create(
+            {
+                "journal_id": self.bank_journal.id,
+                "date": "2026-11-22",
+                "amount": 203.61,
+                "payment_ref": "SHOPIFY PAYOUT TRACE-77881",
+            }
+        )
+        stranger = StLine.create(
+            {"journal_id": self.bank_journal.id, "date": "2026-11-22", "amount": 203.61, "payment_ref": "Rent refund"}
+        )
         self.env["shopify.backend"]._cron_import_payouts()
         self.assertEqual(payout.bank_statement_line_id, deposit)
         self.assertTrue(deposit.is_reconciled)
@@ -465,8 +560,16 @@ class TestPayouts(ShopifyCase):
         self.assertEqual(len(self.jobs(topic="payouts/import", state="queued")), 1)
 
     def test_planning_refuses_what_does_not_add_up(self):
-        tx = plan.Transaction("gid://shopify/ShopifyPaymentsBalanceTransaction/1", "CHARGE", Decimal("10.00"),
-                              Decimal("0.59"), Decimal("9.41"), "USD", "#1", None)
+        tx = plan.Transaction(
+            "gid://shopify/ShopifyPaymentsBalanceTransaction/1",
+            "CHARGE",
+            Decimal("10.00"),
+            Decimal("0.59"),
+            Decimal("9.41"),
+            "USD",
+            "#1",
+            None,
+        )
         accounts = {route: 1 for route in plan.ACCOUNT_LABELS}
         with self.assertRaises(DataError):
             plan.check_transactions(Decimal("9.40"), "USD", [tx])
@@ -488,22 +591,39 @@ class TestPayouts(ShopifyCase):
         node = self.ledger.payout([self.charge("18.00", "0.82")])
         self.import_payouts()
         payout = self.payout(node)
-        accountant = self.env["res.users"].create({
-            "name": "Accountant", "login": "payout-accountant", "company_id": self.company.id,
-            "company_ids": [self.company.id],
-            "group_ids": [(6, 0, [self.env.ref("account.group_account_readonly").id,
-                                  self.env.ref("base.group_user").id])]})
+        accountant = self.env["res.users"].create(
+            {
+                "name": "Accountant",
+                "login": "payout-accountant",
+                "company_id": self.company.id,
+                "company_ids": [self.company.id],
+                "group_ids": [
+                    (6, 0, [self.env.ref("account.group_account_readonly").id, self.env.ref("base.group_user").id])
+                ],
+            }
+        )
         as_accountant = payout.with_user(accountant).with_context(allowed_company_ids=[self.company.id])
         self.assertEqual(as_accountant.net_amount, 17.18)
         self.assertEqual(len(as_accountant.line_ids), 1)
         with self.assertRaises(AccessError):
             as_accountant.action_book()
         other_company = self.env["res.company"].create({"name": "Elsewhere"})
-        outsider = self.env["res.users"].create({
-            "name": "Outsider", "login": "payout-outsider", "company_id": other_company.id,
-            "company_ids": [other_company.id],
-            "group_ids": [(6, 0, [self.env.ref("shopify_sync.group_shopify_manager").id])]})
-        Payout = self.env["shopify.sync.payout"].with_user(outsider).with_context(allowed_company_ids=[other_company.id])
+        outsider = self.env["res.users"].create(
+            {
+                "name": "Outsider",
+                "login": "payout-outsider",
+                "company_id": other_company.id,
+                "company_ids": [other_company.id],
+                "group_ids": [(6, 0, [self.env.ref("shopify_sync.group_shopify_manager").id])],
+            }
+        )
+        Payout = (
+            self.env["shopify.sync.payout"].with_user(outsider).with_context(allowed_company_ids=[other_company.id])
+        )
         self.assertFalse(Payout.search([]))
-        self.assertFalse(self.env["shopify.sync.payout.line"].with_user(outsider).with_context(
-            allowed_company_ids=[other_company.id]).search([]))
+        self.assertFalse(
+            self.env["shopify.sync.payout.line"]
+            .with_user(outsider)
+            .with_context(allowed_company_ids=[other_company.id])
+            .search([])
+        )

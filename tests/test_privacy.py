@@ -23,8 +23,12 @@ class PrivacyCase(ShopifyCase):
         cls.Partner = cls.env["res.partner"]
 
     def redact_request(self, customer_id, email, phone, orders=()):
-        return {"shop_id": 954889, "shop_domain": "sync-test.myshopify.com", "orders_to_redact": list(orders),
-                "customer": {"id": customer_id, "email": email, "phone": phone}}
+        return {
+            "shop_id": 954889,
+            "shop_domain": "sync-test.myshopify.com",
+            "orders_to_redact": list(orders),
+            "customer": {"id": customer_id, "email": email, "phone": phone},
+        }
 
     def run_job(self, topic, payload):
         job, _created = self.intake(topic, payload)
@@ -32,9 +36,14 @@ class PrivacyCase(ShopifyCase):
         return job
 
     def bound_order(self, number, partner, shipping=None):
-        order = self.env["sale.order"].create({
-            "partner_id": partner.id, "partner_shipping_id": (shipping or partner).id,
-            "partner_invoice_id": partner.id, "client_order_ref": f"#{number}"})
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "partner_shipping_id": (shipping or partner).id,
+                "partner_invoice_id": partner.id,
+                "client_order_ref": f"#{number}",
+            }
+        )
         self.env["shopify.binding"]._bind(self.backend, to_gid("Order", number), order)
         return order
 
@@ -46,25 +55,40 @@ class PrivacyCase(ShopifyCase):
 
 class TestRedactWhom(PrivacyCase):
     def test_redact_by_email_erases_only_that_stores_customer_and_its_shopify_addresses(self):
-        customer = self.Partner.create({"name": "Ann Lee", "email": "Ann_Lee@Example.com", "customer_rank": 1,
-                                        "phone": "+16135550123", "street": "1 Main St"})
-        address = self.Partner.create({"name": "Ann Lee", "parent_id": customer.id, "type": "delivery",
-                                       "street": "2 Side St", "city": "Ottawa"})
-        accountant = self.Partner.create({"name": "Ann's accountant", "parent_id": customer.id, "type": "contact",
-                                          "email": "books@firm.example"})
+        customer = self.Partner.create(
+            {
+                "name": "Ann Lee",
+                "email": "Ann_Lee@Example.com",
+                "customer_rank": 1,
+                "phone": "+16135550123",
+                "street": "1 Main St",
+            }
+        )
+        address = self.Partner.create(
+            {"name": "Ann Lee", "parent_id": customer.id, "type": "delivery", "street": "2 Side St", "city": "Ottawa"}
+        )
+        accountant = self.Partner.create(
+            {"name": "Ann's accountant", "parent_id": customer.id, "type": "contact", "email": "books@firm.example"}
+        )
         order = self.bound_order(5501, customer, shipping=address)
         lookalike = self.Partner.create({"name": "Annx Lee", "email": "annXlee@example.com", "customer_rank": 1})
         percent = self.Partner.create({"name": "Percent", "email": "ann%@example.com", "customer_rank": 1})
-        sister = self.Partner.create({"name": "Ann at the sister company", "email": "ann_lee@example.com",
-                                      "customer_rank": 1, "company_id": self.other_company.id})
+        sister = self.Partner.create(
+            {
+                "name": "Ann at the sister company",
+                "email": "ann_lee@example.com",
+                "customer_rank": 1,
+                "company_id": self.other_company.id,
+            }
+        )
         vendor = self.Partner.create({"name": "Ann Lee Supplies", "email": "ann_lee@example.com", "supplier_rank": 1})
-        user = self.env["res.users"].create({"name": "Ann Lee (staff)", "login": "ann.staff",
-                                             "email": "ann_lee@example.com"})
+        user = self.env["res.users"].create(
+            {"name": "Ann Lee (staff)", "login": "ann.staff", "email": "ann_lee@example.com"}
+        )
         untouched = lookalike | percent | sister | vendor | user.partner_id | accountant
         names_before = {p.id: p.name for p in untouched}
 
-        job = self.run_job("customers/redact", self.redact_request(991, "ann_lee@example.com", "+16135550123",
-                                                                   [5501]))
+        job = self.run_job("customers/redact", self.redact_request(991, "ann_lee@example.com", "+16135550123", [5501]))
 
         self.assertEqual(job.state, "done", job.error_message)
         for contact in customer | address:
@@ -78,8 +102,9 @@ class TestRedactWhom(PrivacyCase):
         self.assertIn("2 contact(s) anonymised", job.result_summary)
 
     def test_bound_user_contact_is_left_alone_with_a_warning(self):
-        user = self.env["res.users"].create({"name": "Staff Shopper", "login": "staff.shopper",
-                                             "email": "staff@example.com"})
+        user = self.env["res.users"].create(
+            {"name": "Staff Shopper", "login": "staff.shopper", "email": "staff@example.com"}
+        )
         self.env["shopify.binding"]._bind(self.backend, to_gid("Customer", 993), user.partner_id)
         job = self.run_job("customers/redact", self.redact_request(993, "staff@example.com", "+16135550111"))
         self.assertEqual(job.state, "done", job.error_message)
@@ -90,8 +115,9 @@ class TestRedactWhom(PrivacyCase):
 class TestRedactTraces(PrivacyCase):
     def test_chatter_keeps_no_old_value_of_the_erased_customer(self):
         walk_in = self.Partner.create({"name": "Walk-in"})
-        bea = self.Partner.create({"name": "Bea Stone", "email": "bea@example.com", "phone": "+16135550142",
-                                   "customer_rank": 1})
+        bea = self.Partner.create(
+            {"name": "Bea Stone", "email": "bea@example.com", "phone": "+16135550142", "customer_rank": 1}
+        )
         self.flush_tracking()
         bea.write({"phone": "+16135550143"})  # an earlier edit: the chatter keeps the old phone
         order = self.bound_order(5502, walk_in)
@@ -122,20 +148,35 @@ class TestRedactTraces(PrivacyCase):
     def test_every_job_mentioning_the_customer_is_scrubbed_and_exports_deleted(self):
         email, phone = "cy.o@example.org", "+16135550199"
         customer = self.Partner.create({"name": "Cy Okafor", "email": email, "phone": phone, "customer_rank": 1})
-        data_request = self.run_job("customers/data_request", {
-            "shop_id": 954889, "shop_domain": "sync-test.myshopify.com", "orders_requested": [5601],
-            "customer": {"id": 992, "email": email, "phone": phone}, "data_request": {"id": 9999}})
+        data_request = self.run_job(
+            "customers/data_request",
+            {
+                "shop_id": 954889,
+                "shop_domain": "sync-test.myshopify.com",
+                "orders_requested": [5601],
+                "customer": {"id": 992, "email": email, "phone": phone},
+                "data_request": {"id": 9999},
+            },
+        )
         self.assertEqual(data_request.state, "done", data_request.error_message)
         export = self.env["ir.attachment"].browse(data_request.res_id)
         self.assertIn(email, export.raw.decode())
         order_job, _ = self.intake("orders/create", {"id": 5601, "name": "#5601", "email": email})
         order_job._add_warning(f"Phone '{phone}' kept as given: not a valid number for CA.")
-        fulfilment_job, _ = self.intake("fulfillments/create", {
-            "id": 777001, "order_id": 5601, "email": email, "status": "success",
-            "destination": {"first_name": "Cy", "last_name": "Okafor", "address1": "9 Elm St", "phone": phone}})
+        fulfilment_job, _ = self.intake(
+            "fulfillments/create",
+            {
+                "id": 777001,
+                "order_id": 5601,
+                "email": email,
+                "status": "success",
+                "destination": {"first_name": "Cy", "last_name": "Okafor", "address1": "9 Elm St", "phone": phone},
+            },
+        )
         refund_job, _ = self.intake("refunds/create", {"id": 888001, "order_id": 5601, "note": "damaged"})
-        unrelated, _ = self.intake("fulfillments/create", {"id": 777002, "order_id": 56010,
-                                                           "email": "someone@else.example"})
+        unrelated, _ = self.intake(
+            "fulfillments/create", {"id": 777002, "order_id": 56010, "email": "someone@else.example"}
+        )
         related = data_request | order_job | fulfilment_job | refund_job
 
         job = self.run_job("customers/redact", self.redact_request(992, email, phone, [5601]))
@@ -143,8 +184,15 @@ class TestRedactTraces(PrivacyCase):
         self.assertEqual(job.state, "done", job.error_message)
         self.assertFalse(export.exists(), "the data-request export is deleted")
         for sync_job in related | job:
-            texts = [sync_job.payload, sync_job.shopify_ref, sync_job.warning_message, sync_job.error_message,
-                     sync_job.result_summary, sync_job.display_name, sync_job.queue_job_id.name]
+            texts = [
+                sync_job.payload,
+                sync_job.shopify_ref,
+                sync_job.warning_message,
+                sync_job.error_message,
+                sync_job.result_summary,
+                sync_job.display_name,
+                sync_job.queue_job_id.name,
+            ]
             for text in filter(None, texts):
                 for trace in (email, phone, "Cy Okafor", "9 Elm St"):
                     self.assertNotIn(trace.lower(), text.lower(), f"{sync_job.topic} keeps {trace}")
@@ -216,8 +264,9 @@ class TestStoreCompanyLookups(PrivacyCase):
     def setUpClass(cls):
         super().setUpClass()
         Product = cls.env["product.product"]
-        cls.sister_product = Product.create({"name": "Sister lamp", "default_code": "LAMP-SISTER",
-                                             "company_id": cls.other_company.id})
+        cls.sister_product = Product.create(
+            {"name": "Sister lamp", "default_code": "LAMP-SISTER", "company_id": cls.other_company.id}
+        )
         cls.shared_product = Product.create({"name": "Shared mug", "default_code": "MUG-SHARED"})
 
     def test_fulfilment_sku_lookup_stays_in_the_store_company(self):
@@ -230,10 +279,24 @@ class TestStoreCompanyLookups(PrivacyCase):
         env = self.env["shopify.sync.job"].sudo().with_company(self.backend.company_id).env
         sale = env["sale.order"].create({"partner_id": self.Partner.create({"name": "Buyer"}).id})
         importer = RefundImporter.__new__(RefundImporter)  # the SKU step alone, on a real sale order
-        line = RefundLine(line_item_gid=None, variant_gid=None, sku="LAMP-SISTER", title="Lamp", quantity=1,
-                          subtotal=0, tax=0, restock_type="no_restock")
-        importer.__dict__.update(env=env, backend=self.backend, sale=sale, bindings=env["shopify.binding"],
-                                 label="Refund 1", refund=SimpleNamespace(lines=[line]))
+        line = RefundLine(
+            line_item_gid=None,
+            variant_gid=None,
+            sku="LAMP-SISTER",
+            title="Lamp",
+            quantity=1,
+            subtotal=0,
+            tax=0,
+            restock_type="no_restock",
+        )
+        importer.__dict__.update(
+            env=env,
+            backend=self.backend,
+            sale=sale,
+            bindings=env["shopify.binding"],
+            label="Refund 1",
+            refund=SimpleNamespace(lines=[line]),
+        )
         with self.assertRaises(DataError):
             importer._products()
         line.sku = "MUG-SHARED"

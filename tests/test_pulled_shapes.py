@@ -19,12 +19,46 @@ from .test_order_corpus import CORPUS, corpus_files
 from .test_order_pull import FakeShopOrders
 
 CA = [("CA State Tax", 7.25)]
-ADDRESS_KEYS = ("first_name", "last_name", "company", "address1", "address2", "city", "zip", "province",
-                "province_code", "country", "country_code", "phone")
-ORDER_FIELDS = ("gid", "name", "source_name", "location_gid", "company_gid", "company_location_gid", "email",
-                "currency", "total_price", "total_tax", "subtotal_price", "total_discounts")
-LINE_FIELDS = ("kind", "title", "custom", "variant_gid", "product_gid", "sku", "quantity", "unit_price", "discount",
-               "tax_amount")
+ADDRESS_KEYS = (
+    "first_name",
+    "last_name",
+    "company",
+    "address1",
+    "address2",
+    "city",
+    "zip",
+    "province",
+    "province_code",
+    "country",
+    "country_code",
+    "phone",
+)
+ORDER_FIELDS = (
+    "gid",
+    "name",
+    "source_name",
+    "location_gid",
+    "company_gid",
+    "company_location_gid",
+    "email",
+    "currency",
+    "total_price",
+    "total_tax",
+    "subtotal_price",
+    "total_discounts",
+)
+LINE_FIELDS = (
+    "kind",
+    "title",
+    "custom",
+    "variant_gid",
+    "product_gid",
+    "sku",
+    "quantity",
+    "unit_price",
+    "discount",
+    "tax_amount",
+)
 
 
 def pulled_body(payload):
@@ -43,8 +77,9 @@ class TestPulledOrderShapes(ShopifyCase):
         super().setUpClass()
         cls.company = cls.backend.company_id
         cls.tax_ca = cls.setup_us_sales_tax()
-        cls.mug = cls.env["product.product"].create({"name": "Mug", "default_code": "MUG-1", "type": "consu",
-                                                     "is_storable": True, "taxes_id": False})
+        cls.mug = cls.env["product.product"].create(
+            {"name": "Mug", "default_code": "MUG-1", "type": "consu", "is_storable": True, "taxes_id": False}
+        )
         cls.backend.write({"auto_confirm": False, "state": "connected"})
 
     def setUp(self):
@@ -56,8 +91,9 @@ class TestPulledOrderShapes(ShopifyCase):
         """Shopify holds the order (no webhook came); a backfill reads it and its job imports it."""
         self.shop.add(payload)
         self.standin.bulk_running_polls = 0  # the bulk result is ready at the first poll
-        self.env["shopify.sync.order.backfill"].create({
-            "backend_id": self.backend.id, "date_from": datetime(2026, 11, 1), "mode": mode}).action_start()
+        self.env["shopify.sync.order.backfill"].create(
+            {"backend_id": self.backend.id, "date_from": datetime(2026, 11, 1), "mode": mode}
+        ).action_start()
         while queued := self.jobs(topic="orders/backfill", state="queued"):
             for job in queued:
                 self.perform(job)
@@ -89,10 +125,13 @@ class TestPulledOrderShapes(ShopifyCase):
                         self.assertEqual(getattr(graph, field), getattr(webhook, field), field)
                     self.assertEqual(graph.customer.get("id"), webhook.customer.get("id"))
                     for kind in ("billing_address", "shipping_address"):
-                        self.assertEqual({k: getattr(graph, kind).get(k) for k in ADDRESS_KEYS},
-                                         {k: getattr(webhook, kind).get(k) for k in ADDRESS_KEYS}, kind)
+                        self.assertEqual(
+                            {k: getattr(graph, kind).get(k) for k in ADDRESS_KEYS},
+                            {k: getattr(webhook, kind).get(k) for k in ADDRESS_KEYS},
+                            kind,
+                        )
                     self.assertEqual(len(graph.lines), len(webhook.lines))
-                    for mine, theirs in zip(graph.lines, webhook.lines):
+                    for mine, theirs in zip(graph.lines, webhook.lines, strict=True):
                         if mode == "presentment" and mine.kind == "tip":
                             continue  # the stand-in's order gives the tip in shop money only, as webhooks do
                         for field in LINE_FIELDS:
@@ -102,8 +141,10 @@ class TestPulledOrderShapes(ShopifyCase):
         payload = order_payload(6101, lines=[{"sku": "MUG-1", "price": "12.00"}])
         payload.update(source_name="pos", location_id=55601, company={"id": 4601, "location_id": 4602})
         pulled = pulled_body(payload)
-        self.assertEqual((pulled["source_name"], pulled["location_id"], pulled["company"]),
-                         ("pos", 55601, {"id": 4601, "location_id": 4602}))
+        self.assertEqual(
+            (pulled["source_name"], pulled["location_id"], pulled["company"]),
+            ("pos", 55601, {"id": 4601, "location_id": 4602}),
+        )
         # A customer's own purchase: purchasingEntity is the Customer, not a company.
         plain = pulled_body(order_payload(6102, lines=[{"sku": "MUG-1", "price": "12.00"}]))
         self.assertEqual((plain["source_name"], plain["location_id"], plain["company"]), (None, None, None))
@@ -111,51 +152,78 @@ class TestPulledOrderShapes(ShopifyCase):
     # -- shapes end to end -------------------------------------------------------------------
 
     def test_pulled_pos_order_leaves_from_its_locations_warehouse(self):
-        warehouse = self.env["stock.warehouse"].create({"name": "Downtown shop", "code": "DTP",
-                                                        "company_id": self.company.id})
+        warehouse = self.env["stock.warehouse"].create(
+            {"name": "Downtown shop", "code": "DTP", "company_id": self.company.id}
+        )
         self.assertNotEqual(warehouse, self.backend.warehouse_id)
-        self.env["shopify.sync.location"].create({
-            "backend_id": self.backend.id, "name": "Downtown", "shopify_gid": "gid://shopify/Location/55701",
-            "warehouse_id": warehouse.id})
+        self.env["shopify.sync.location"].create(
+            {
+                "backend_id": self.backend.id,
+                "name": "Downtown",
+                "shopify_gid": "gid://shopify/Location/55701",
+                "warehouse_id": warehouse.id,
+            }
+        )
         for number, mode in ((6201, "paginated"), (6202, "bulk")):
             with self.subTest(mode=mode):
                 payload = order_payload(number, customer=None, lines=[{"sku": "MUG-1", "price": "12.00", "taxes": CA}])
-                payload.update(email=None, billing_address=None, shipping_address=None,
-                               source_name="pos", location_id=55701)
+                payload.update(
+                    email=None, billing_address=None, shipping_address=None, source_name="pos", location_id=55701
+                )
                 _job, sale = self.pull(payload, mode)
                 self.assertEqual(sale.warehouse_id, warehouse)
                 self.assertEqual(sale.partner_id, self.backend.default_customer_id)
 
     def test_pulled_b2b_order_is_sold_to_the_company_with_the_buyer_as_contact(self):
-        office = {"first_name": "Ana", "last_name": "Ortiz", "company": "Ortiz Supply LLC",
-                  "address1": "200 Commerce Way", "city": "Fresno", "zip": "93650", "province_code": "CA",
-                  "country_code": "US"}
+        office = {
+            "first_name": "Ana",
+            "last_name": "Ortiz",
+            "company": "Ortiz Supply LLC",
+            "address1": "200 Commerce Way",
+            "city": "Fresno",
+            "zip": "93650",
+            "province_code": "CA",
+            "country_code": "US",
+        }
         dock = dict(office, first_name="Receiving", last_name="Dock", address1="7 Warehouse Rd", zip="93706")
-        payload = order_payload(6301, billing=office, shipping_address=dock,
-                                customer={"id": 6301, "email": "ana@ortiz-pulled.example", "first_name": "Ana",
-                                          "last_name": "Ortiz"},
-                                lines=[{"sku": "MUG-1", "price": "20.00", "quantity": 10, "taxes": CA}])
+        payload = order_payload(
+            6301,
+            billing=office,
+            shipping_address=dock,
+            customer={"id": 6301, "email": "ana@ortiz-pulled.example", "first_name": "Ana", "last_name": "Ortiz"},
+            lines=[{"sku": "MUG-1", "price": "20.00", "quantity": 10, "taxes": CA}],
+        )
         payload["company"] = {"id": 4701, "location_id": 4702}
         _job, sale = self.pull(payload)
         company = self.env["shopify.binding"]._record_for(self.backend, "gid://shopify/Company/4701")
-        self.assertEqual((company.name, company.is_company, company.company_id),
-                         ("Ortiz Supply LLC", True, self.company))
+        self.assertEqual(
+            (company.name, company.is_company, company.company_id), ("Ortiz Supply LLC", True, self.company)
+        )
         self.assertEqual(sale.partner_id.email, "ana@ortiz-pulled.example")
         self.assertEqual(sale.partner_id.commercial_partner_id, company)
         self.assertEqual(sale.partner_shipping_id.parent_id, company)
-        self.assertEqual((sale.partner_shipping_id.name, sale.partner_shipping_id.street),
-                         ("Receiving Dock", "7 Warehouse Rd"))
+        self.assertEqual(
+            (sale.partner_shipping_id.name, sale.partner_shipping_id.street), ("Receiving Dock", "7 Warehouse Rd")
+        )
 
     def test_pulled_custom_item_and_gift_card_keep_their_products(self):
-        payload = order_payload(6401, lines=[
-            {"sku": "MUG-1", "variant_id": 6411, "product_id": 6410, "price": "20.00", "taxes": CA},
-            {"title": "Engraving service", "price": "15.00", "taxes": CA},
-            {"title": "Gift card $25", "variant_id": 6421, "product_id": 6420, "sku": "", "price": "25.00"},
-        ])
+        payload = order_payload(
+            6401,
+            lines=[
+                {"sku": "MUG-1", "variant_id": 6411, "product_id": 6410, "price": "20.00", "taxes": CA},
+                {"title": "Engraving service", "price": "15.00", "taxes": CA},
+                {"title": "Gift card $25", "variant_id": 6421, "product_id": 6420, "sku": "", "price": "25.00"},
+            ],
+        )
         payload["line_items"][2]["gift_card"] = True
         _job, sale = self.pull(payload)
         custom = self.env.ref("shopify_sync.product_custom_item")
-        self.assertEqual(sale.order_line.filtered(lambda l: l.product_id == custom).mapped("name"),
-                         ["Engraving service"])
-        self.assertEqual(sale.order_line.filtered(lambda l: l.product_id == self.backend.gift_card_product_id)
-                         .mapped("price_unit"), [25.0])
+        self.assertEqual(
+            sale.order_line.filtered(lambda ln: ln.product_id == custom).mapped("name"), ["Engraving service"]
+        )
+        self.assertEqual(
+            sale.order_line.filtered(lambda ln: ln.product_id == self.backend.gift_card_product_id).mapped(
+                "price_unit"
+            ),
+            [25.0],
+        )

@@ -64,10 +64,12 @@ class TestPureFunctions(BaseCase):
             registry.register("x/y", "no-such-workflow")
 
     def test_header_parsing_normalises_shop_and_topic(self):
-        headers = webhook.read_headers({
-            "X-Shopify-Topic": " Orders/Create ",
-            "X-Shopify-Shop-Domain": "Sync-Test.MyShopify.com",
-        })
+        headers = webhook.read_headers(
+            {
+                "X-Shopify-Topic": " Orders/Create ",
+                "X-Shopify-Shop-Domain": "Sync-Test.MyShopify.com",
+            }
+        )
         self.assertEqual(headers["topic"], "orders/create")
         self.assertEqual(headers["shop_domain"], "sync-test.myshopify.com")
         self.assertIsNone(headers["webhook_id"])

@@ -30,20 +30,50 @@ class BooksAndStockCase(ShopifyCase):
         cls.wh2 = cls.env["stock.warehouse"].create({"name": "East", "code": "EAST", "company_id": cls.company.id})
         cls.backend.write({"warehouse_id": cls.wh1.id})
         cls.tax = cls.setup_us_sales_tax(cls.company)
-        cls.bank = cls.env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", cls.company.id)],
-                                                     limit=1)
-        cls.env["shopify.gateway.map"].create({"backend_id": cls.backend.id, "gateway": "shopify_payments",
-                                               "journal_id": cls.bank.id})
+        cls.bank = cls.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", cls.company.id)], limit=1
+        )
+        cls.env["shopify.gateway.map"].create(
+            {"backend_id": cls.backend.id, "gateway": "shopify_payments", "journal_id": cls.bank.id}
+        )
         Location = cls.env["shopify.sync.location"]
-        Location.create({"backend_id": cls.backend.id, "name": "Main", "shopify_gid": "gid://shopify/Location/11",
-                         "warehouse_id": cls.wh1.id})
-        Location.create({"backend_id": cls.backend.id, "name": "East", "shopify_gid": "gid://shopify/Location/22",
-                         "warehouse_id": cls.wh2.id})
+        Location.create(
+            {
+                "backend_id": cls.backend.id,
+                "name": "Main",
+                "shopify_gid": "gid://shopify/Location/11",
+                "warehouse_id": cls.wh1.id,
+            }
+        )
+        Location.create(
+            {
+                "backend_id": cls.backend.id,
+                "name": "East",
+                "shopify_gid": "gid://shopify/Location/22",
+                "warehouse_id": cls.wh2.id,
+            }
+        )
         Product = cls.env["product.product"]
-        cls.lamp = Product.create({"name": "Lamp", "default_code": "LAMP-1", "type": "consu", "is_storable": True,
-                                   "invoice_policy": "order", "taxes_id": False})
-        cls.mug = Product.create({"name": "Mug", "default_code": "MUG-1", "type": "consu", "is_storable": True,
-                                  "invoice_policy": "order", "taxes_id": False})
+        cls.lamp = Product.create(
+            {
+                "name": "Lamp",
+                "default_code": "LAMP-1",
+                "type": "consu",
+                "is_storable": True,
+                "invoice_policy": "order",
+                "taxes_id": False,
+            }
+        )
+        cls.mug = Product.create(
+            {
+                "name": "Mug",
+                "default_code": "MUG-1",
+                "type": "consu",
+                "is_storable": True,
+                "invoice_policy": "order",
+                "taxes_id": False,
+            }
+        )
         Quant = cls.env["stock.quant"]
         Quant._update_available_quantity(cls.lamp, cls.wh1.lot_stock_id, 10)
         Quant._update_available_quantity(cls.mug, cls.wh1.lot_stock_id, 10)
@@ -52,7 +82,8 @@ class BooksAndStockCase(ShopifyCase):
         super().setUp()
         # Barcode look-ups of the order import: Shopify knows none.
         self.standin.root["nodes"] = lambda _info, ids: [
-            {"__typename": "ProductVariant", "id": gid, "sku": "", "barcode": None} for gid in ids]
+            {"__typename": "ProductVariant", "id": gid, "sku": "", "barcode": None} for gid in ids
+        ]
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -62,10 +93,13 @@ class BooksAndStockCase(ShopifyCase):
         return job
 
     def import_order(self, number, **kwargs):
-        kwargs.setdefault("lines", [
-            {"variant_id": 8101, "sku": "LAMP-1", "price": "49.95", "quantity": 2, "discount": "9.99", "taxes": CA},
-            {"variant_id": 8102, "sku": "MUG-1", "price": "12.50", "quantity": 3, "taxes": CA},
-        ])
+        kwargs.setdefault(
+            "lines",
+            [
+                {"variant_id": 8101, "sku": "LAMP-1", "price": "49.95", "quantity": 2, "discount": "9.99", "taxes": CA},
+                {"variant_id": 8102, "sku": "MUG-1", "price": "12.50", "quantity": 3, "taxes": CA},
+            ],
+        )
         kwargs.setdefault("shipping", {"price": "6.00", "taxes": CA})
         payload = order_payload(number, **kwargs)
         job = self.run_webhook("orders/create", payload)
@@ -112,8 +146,9 @@ class TestRefunds(BooksAndStockCase):
         self.assertEqual(move.reversed_entry_id, invoice)
         self.assertEqual(move.partner_id, invoice.partner_id)
         self.assertIn(move.payment_state, ("paid", "in_payment"))
-        payment = self.env["account.payment"].search([("partner_id", "=", sale.partner_id.commercial_partner_id.id),
-                                                      ("payment_type", "=", "outbound")])
+        payment = self.env["account.payment"].search(
+            [("partner_id", "=", sale.partner_id.commercial_partner_id.id), ("payment_type", "=", "outbound")]
+        )
         self.assertEqual(len(payment), 1)
         self.assertEqual(payment.journal_id, self.bank)
         self.assertEqual(odoo_amount(payment.amount), Decimal(order["total_price"]))
@@ -125,8 +160,9 @@ class TestRefunds(BooksAndStockCase):
         self.deliver(sale)
         self.assertEqual(self.on_hand(self.lamp, self.wh1), 8)
         # 1 of the 2 discounted lamps comes back, to the East warehouse (Shopify location 22).
-        refund, expected = refund_payload(order, lines=[{"index": 0, "quantity": 1, "restock_type": "return",
-                                                         "location_id": 22}])
+        refund, expected = refund_payload(
+            order, lines=[{"index": 0, "quantity": 1, "restock_type": "return", "location_id": 22}]
+        )
         self.assertEqual(refund["refund_line_items"][0]["subtotal_set"]["shop_money"]["amount"], "44.96")
         self.assertEqual(expected, {"total": Decimal("48.22"), "tax": Decimal("3.26")})
         job = self.run_webhook("refunds/create", refund)
@@ -162,14 +198,17 @@ class TestRefunds(BooksAndStockCase):
     def test_refund_discrepancy_is_an_adjustment_line(self):
         order, sale = self.import_order(3004)
         # Mugs refunded, but 5.00 less than they are worth (a restocking fee, kept by the store).
-        refund, expected = refund_payload(order, lines=[{"index": 1, "quantity": 2}],
-                                          adjustments=[("5.00", "0.00", "Restocking fee")])
+        refund, expected = refund_payload(
+            order, lines=[{"index": 1, "quantity": 2}], adjustments=[("5.00", "0.00", "Restocking fee")]
+        )
         self.assertEqual(expected["total"], Decimal("21.81"))  # 25.00 + 1.81 tax - 5.00
         job = self.run_webhook("refunds/create", refund)
         self.assertEqual(job.state, "done", job.error_message)
         move = self.credit_note_of(refund)
         self.assert_credit_note(move, expected)
-        adjustment = move.invoice_line_ids.filtered(lambda l: l.product_id == self.backend.refund_adjustment_product_id)
+        adjustment = move.invoice_line_ids.filtered(
+            lambda ln: ln.product_id == self.backend.refund_adjustment_product_id
+        )
         self.assertEqual(odoo_amount(adjustment.price_subtotal), Decimal("-5.00"))
         self.assertIn("Restocking fee", adjustment.name)
 
@@ -179,21 +218,23 @@ class TestRefunds(BooksAndStockCase):
         self.assertFalse(sale.invoice_ids)
         picking = sale.picking_ids
         self.assertEqual(picking.move_ids.filtered(lambda m: m.product_id == self.mug).product_uom_qty, 3)
-        refund, expected = refund_payload(order, lines=[{"index": 1, "quantity": 1, "restock_type": "cancel",
-                                                         "location_id": 11}])
+        refund, expected = refund_payload(
+            order, lines=[{"index": 1, "quantity": 1, "restock_type": "cancel", "location_id": 11}]
+        )
         job = self.run_webhook("refunds/create", refund)
         self.assertEqual(job.state, "done", job.error_message)
         # Invoicing off: no credit note (negative revenue with no sale behind it), stock only.
         self.assertEqual(self.credit_note_of(refund), sale)
-        self.assertFalse(self.env["account.move"].search([("move_type", "=", "out_refund"),
-                                                          ("invoice_origin", "=", sale.name)]))
+        self.assertFalse(
+            self.env["account.move"].search([("move_type", "=", "out_refund"), ("invoice_origin", "=", sale.name)])
+        )
         self.assertIn(f"no credit note nor refund payment for the {expected['total']}", job.warning_message)
         # The undelivered mug is taken off the delivery; nothing came back into stock.
         self.assertEqual(picking.move_ids.filtered(lambda m: m.product_id == self.mug).product_uom_qty, 2)
         self.assertEqual(self.on_hand(self.mug, self.wh1), 10)
         self.assertFalse(self.env["stock.picking"].search([("return_id", "=", picking.id)]))
         # The order, invoiced later, bills what Shopify sold; with the credit note that nets to what it kept.
-        self.assertEqual(sale.order_line.filtered(lambda l: l.product_id == self.mug).qty_to_invoice, 3)
+        self.assertEqual(sale.order_line.filtered(lambda ln: ln.product_id == self.mug).qty_to_invoice, 3)
 
     def test_refund_of_an_order_not_synced_waits_then_completes(self):
         order = order_payload(3006, lines=[{"variant_id": 8101, "sku": "LAMP-1", "price": "10.00", "taxes": CA}])
@@ -216,11 +257,16 @@ class TestRefunds(BooksAndStockCase):
         again = self.run_webhook("refunds/create", refund)  # redelivered under another webhook id
         self.assertEqual((first.state, again.state), ("done", "done"))
         self.assertIn("already applied", again.result_summary)
-        credit_notes = self.env["account.move"].search([("move_type", "=", "out_refund"),
-                                                        ("invoice_origin", "=", sale.name)])
+        credit_notes = self.env["account.move"].search(
+            [("move_type", "=", "out_refund"), ("invoice_origin", "=", sale.name)]
+        )
         self.assertEqual(len(credit_notes), 1)
-        self.assertEqual(self.env["account.payment"].search_count([("payment_type", "=", "outbound"),
-                                                                  ("journal_id", "=", self.bank.id)]), 1)
+        self.assertEqual(
+            self.env["account.payment"].search_count(
+                [("payment_type", "=", "outbound"), ("journal_id", "=", self.bank.id)]
+            ),
+            1,
+        )
 
     def test_unmapped_refund_gateway_is_a_configuration_error(self):
         order, sale = self.import_order(3008)
@@ -229,8 +275,9 @@ class TestRefunds(BooksAndStockCase):
         self.assertEqual((job.state, job.failure_category), ("failed", "configuration"))
         self.assertIn("Payment gateway 'paypal'", job.error_message)
         self.assertFalse(self.credit_note_of(refund))
-        self.assertFalse(self.env["account.move"].search([("move_type", "=", "out_refund"),
-                                                          ("invoice_origin", "=", sale.name)]))
+        self.assertFalse(
+            self.env["account.move"].search([("move_type", "=", "out_refund"), ("invoice_origin", "=", sale.name)])
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -248,17 +295,25 @@ class TestFulfillments(BooksAndStockCase):
         """Shopify's fulfilment orders for an imported order: one, at ``location``, every line open."""
         gid = payload["admin_graphql_api_id"]
         self.shopify_orders[gid] = {
-            "name": payload["name"], "fulfillments": [],
-            "fulfillmentOrders": [{
-                "id": f"gid://shopify/FulfillmentOrder/{payload['id']}", "status": "OPEN",
-                "assignedLocation": {"location": {"id": f"gid://shopify/Location/{location}"}, "name": "Main"},
-                "lineItems": [{
-                    "id": f"gid://shopify/FulfillmentOrderLineItem/{item['id']}",
-                    "remainingQuantity": item["quantity"], "sku": item["sku"],
-                    "variant": {"id": f"gid://shopify/ProductVariant/{item['variant_id']}"},
-                    "lineItem": {"id": item["admin_graphql_api_id"], "sku": item["sku"]},
-                } for item in payload["line_items"]],
-            }],
+            "name": payload["name"],
+            "fulfillments": [],
+            "fulfillmentOrders": [
+                {
+                    "id": f"gid://shopify/FulfillmentOrder/{payload['id']}",
+                    "status": "OPEN",
+                    "assignedLocation": {"location": {"id": f"gid://shopify/Location/{location}"}, "name": "Main"},
+                    "lineItems": [
+                        {
+                            "id": f"gid://shopify/FulfillmentOrderLineItem/{item['id']}",
+                            "remainingQuantity": item["quantity"],
+                            "sku": item["sku"],
+                            "variant": {"id": f"gid://shopify/ProductVariant/{item['variant_id']}"},
+                            "lineItem": {"id": item["admin_graphql_api_id"], "sku": item["sku"]},
+                        }
+                        for item in payload["line_items"]
+                    ],
+                }
+            ],
         }
         return self.shopify_orders[gid]
 
@@ -266,36 +321,59 @@ class TestFulfillments(BooksAndStockCase):
         state = self.shopify_orders.get(id)
         if not state:
             return None
-        return {"id": id, "name": state["name"], "fulfillments": state["fulfillments"],
-                "fulfillmentOrders": {"nodes": [dict(fo, lineItems={"nodes": fo["lineItems"],
-                                                                      "pageInfo": {"hasNextPage": False}})
-                                                for fo in state["fulfillmentOrders"]],
-                                      "pageInfo": {"hasNextPage": state.get("more_fulfillment_orders", False)}}}
+        return {
+            "id": id,
+            "name": state["name"],
+            "fulfillments": state["fulfillments"],
+            "fulfillmentOrders": {
+                "nodes": [
+                    dict(fo, lineItems={"nodes": fo["lineItems"], "pageInfo": {"hasNextPage": False}})
+                    for fo in state["fulfillmentOrders"]
+                ],
+                "pageInfo": {"hasNextPage": state.get("more_fulfillment_orders", False)},
+            },
+        }
 
     def _fulfillment_create(self, _info, fulfillment):
         for group in fulfillment["lineItemsByFulfillmentOrder"]:
-            state = next(s for s in self.shopify_orders.values()
-                         if any(fo["id"] == group["fulfillmentOrderId"] for fo in s["fulfillmentOrders"]))
+            state = next(
+                s
+                for s in self.shopify_orders.values()
+                if any(fo["id"] == group["fulfillmentOrderId"] for fo in s["fulfillmentOrders"])
+            )
             fo = next(fo for fo in state["fulfillmentOrders"] if fo["id"] == group["fulfillmentOrderId"])
             lines = []
             for wanted in group["fulfillmentOrderLineItems"]:
                 item = next(i for i in fo["lineItems"] if i["id"] == wanted["id"])
                 if wanted["quantity"] > item["remainingQuantity"]:
-                    return {"fulfillment": None, "userErrors": [
-                        {"field": ["fulfillment"], "message": "Invalid fulfillment order line item quantity requested."}]}
+                    return {
+                        "fulfillment": None,
+                        "userErrors": [
+                            {
+                                "field": ["fulfillment"],
+                                "message": "Invalid fulfillment order line item quantity requested.",
+                            }
+                        ],
+                    }
                 item["remainingQuantity"] -= wanted["quantity"]
                 lines.append({"quantity": wanted["quantity"], "lineItem": {"id": item["lineItem"]["id"]}})
         number = len(self.created) + 1
-        created = {"id": f"gid://shopify/Fulfillment/{900 + number}", "name": f"{state['name']}.{number}",
-                   "status": "SUCCESS", "trackingInfo": [fulfillment.get("trackingInfo") or {}],
-                   "fulfillmentLineItems": {"nodes": lines}, "notify": fulfillment.get("notifyCustomer")}
+        created = {
+            "id": f"gid://shopify/Fulfillment/{900 + number}",
+            "name": f"{state['name']}.{number}",
+            "status": "SUCCESS",
+            "trackingInfo": [fulfillment.get("trackingInfo") or {}],
+            "fulfillmentLineItems": {"nodes": lines},
+            "notify": fulfillment.get("notifyCustomer"),
+        }
         state["fulfillments"].append(created)
         self.created.append(created)
         return {"fulfillment": created, "userErrors": []}
 
     def export_jobs(self, picking):
-        return self.env["shopify.sync.job"].search([("topic", "=", "fulfillments/export"),
-                                                    ("shopify_ref", "like", picking.name)])
+        return self.env["shopify.sync.job"].search(
+            [("topic", "=", "fulfillments/export"), ("shopify_ref", "like", picking.name)]
+        )
 
     def shipped(self, created):
         return sorted((n["lineItem"]["id"], n["quantity"]) for n in created["fulfillmentLineItems"]["nodes"])
@@ -316,8 +394,10 @@ class TestFulfillments(BooksAndStockCase):
         self.assertEqual(job.state, "done", job.error_message)
         self.assertEqual(len(self.created), 1)
         self.assertEqual(self.shipped(self.created[0]), sorted([(lamp_item, 1), (mug_item, 3)]))
-        self.assertEqual(self.created[0]["trackingInfo"][0],
-                         {"company": "UPS", "number": "1Z999", "url": "https://ups.example/1Z999"})
+        self.assertEqual(
+            self.created[0]["trackingInfo"][0],
+            {"company": "UPS", "number": "1Z999", "url": "https://ups.example/1Z999"},
+        )
         self.assertTrue(self.created[0]["notify"])
         first.invalidate_recordset()
         self.assertEqual(first.shopify_sync_fulfillment_gid, self.created[0]["id"])
@@ -329,8 +409,9 @@ class TestFulfillments(BooksAndStockCase):
         self.assertEqual(self.shipped(self.created[1]), [(lamp_item, 1)])
         self.assertEqual(self.on_hand(self.lamp, self.wh1), 8)
         # Retrying a done export (or a redelivered job) never makes another fulfilment.
-        again = self.env["shopify.sync.job"]._create_outbound(self.backend, "fulfillment", "fulfillments/export",
-                                                              payload={"picking_id": first.id}, ref=first.name)
+        again = self.env["shopify.sync.job"]._create_outbound(
+            self.backend, "fulfillment", "fulfillments/export", payload={"picking_id": first.id}, ref=first.name
+        )
         again._enqueue()
         self.perform(again)
         self.assertIn("already Shopify fulfilment", again.result_summary)
@@ -387,9 +468,15 @@ class TestFulfillments(BooksAndStockCase):
         self.shopify_order(order)
         lamp_item = order["line_items"][0]
         fulfillment = {
-            "id": 555001, "admin_graphql_api_id": "gid://shopify/Fulfillment/555001", "order_id": order["id"],
-            "status": "success", "name": "#4004.1", "location_id": 11, "tracking_company": "DHL",
-            "tracking_number": "JD0001", "tracking_url": "https://dhl.example/JD0001",
+            "id": 555001,
+            "admin_graphql_api_id": "gid://shopify/Fulfillment/555001",
+            "order_id": order["id"],
+            "status": "success",
+            "name": "#4004.1",
+            "location_id": 11,
+            "tracking_company": "DHL",
+            "tracking_number": "JD0001",
+            "tracking_url": "https://dhl.example/JD0001",
             "line_items": [dict(lamp_item, quantity=1)],
         }
         job = self.run_webhook("fulfillments/create", fulfillment)
@@ -422,11 +509,16 @@ class TestOrderEditAfterImport(BooksAndStockCase):
         self.backend.create_invoice = False
         order, sale = self.import_order(5001)
         self.assertEqual(sale.state, "sale")
-        edited = order_payload(5001, order_id=order["id"], customer=order["customer"],
-                               updated_at="2026-11-23T11:00:00-05:00",
-                               lines=[{"variant_id": 8101, "sku": "LAMP-1", "price": "49.95", "quantity": 3,
-                                       "discount": "9.99", "taxes": CA}],
-                               shipping={"price": "6.00", "taxes": CA})
+        edited = order_payload(
+            5001,
+            order_id=order["id"],
+            customer=order["customer"],
+            updated_at="2026-11-23T11:00:00-05:00",
+            lines=[
+                {"variant_id": 8101, "sku": "LAMP-1", "price": "49.95", "quantity": 3, "discount": "9.99", "taxes": CA}
+            ],
+            shipping={"price": "6.00", "taxes": CA},
+        )
         job = self.run_webhook("orders/updated", edited)
         self.assertEqual(job.state, "done", job.error_message)
         self.assertEqual(odoo_amount(sale.amount_total), Decimal(edited["total_price"]))
@@ -439,10 +531,14 @@ class TestOrderEditAfterImport(BooksAndStockCase):
     def test_delivered_order_edited_fails_with_the_difference(self):
         order, sale = self.import_order(5002)
         self.deliver(sale)
-        edited = order_payload(5002, order_id=order["id"], customer=order["customer"],
-                               updated_at="2026-11-23T11:00:00-05:00",
-                               lines=[{"variant_id": 8102, "sku": "MUG-1", "price": "12.50", "quantity": 3,
-                                       "taxes": CA}], shipping={"price": "6.00", "taxes": CA})
+        edited = order_payload(
+            5002,
+            order_id=order["id"],
+            customer=order["customer"],
+            updated_at="2026-11-23T11:00:00-05:00",
+            lines=[{"variant_id": 8102, "sku": "MUG-1", "price": "12.50", "quantity": 3, "taxes": CA}],
+            shipping={"price": "6.00", "taxes": CA},
+        )
         job = self.run_webhook("orders/updated", edited)
         self.assertEqual((job.state, job.failure_category), ("failed", "data"))
         self.assertIn(f"lines in Odoo only: [({self.lamp.id}, 2.0, 49.95)]", job.error_message)

@@ -14,24 +14,54 @@ class TestSecurity(ShopifyCase):
         cls.company_a = cls.backend.company_id
         cls.company_b = cls.env["res.company"].create({"name": "Company B"})
         cls.accountant = new_test_user(
-            cls.env, login="shopify_accountant", groups="base.group_user,shopify_sync.group_shopify_user",
-            company_id=cls.company_a.id, company_ids=[cls.company_a.id])
+            cls.env,
+            login="shopify_accountant",
+            groups="base.group_user,shopify_sync.group_shopify_user",
+            company_id=cls.company_a.id,
+            company_ids=[cls.company_a.id],
+        )
         cls.manager = new_test_user(
-            cls.env, login="shopify_manager", groups="base.group_user,shopify_sync.group_shopify_manager",
-            company_id=cls.company_a.id, company_ids=[cls.company_a.id])
+            cls.env,
+            login="shopify_manager",
+            groups="base.group_user,shopify_sync.group_shopify_manager",
+            company_id=cls.company_a.id,
+            company_ids=[cls.company_a.id],
+        )
         cls.user_b = new_test_user(
-            cls.env, login="shopify_user_b", groups="base.group_user,shopify_sync.group_shopify_manager",
-            company_id=cls.company_b.id, company_ids=[cls.company_b.id])
+            cls.env,
+            login="shopify_user_b",
+            groups="base.group_user,shopify_sync.group_shopify_manager",
+            company_id=cls.company_b.id,
+            company_ids=[cls.company_b.id],
+        )
         cls.outsider = new_test_user(
-            cls.env, login="no_shopify", groups="base.group_user",
-            company_id=cls.company_a.id, company_ids=[cls.company_a.id])
-        cls.job = cls.env["shopify.sync.job"].sudo()._intake_webhook(
-            cls.backend,
-            {"topic": "test/secure", "webhook_id": "w-1", "event_id": "e-1", "api_version": "2026-10",
-             "triggered_at": None, "shop_domain": cls.backend.shop_domain, "hmac": None},
-            b'{"id": 1}', {"id": 1})[0]
+            cls.env,
+            login="no_shopify",
+            groups="base.group_user",
+            company_id=cls.company_a.id,
+            company_ids=[cls.company_a.id],
+        )
+        cls.job = (
+            cls.env["shopify.sync.job"]
+            .sudo()
+            ._intake_webhook(
+                cls.backend,
+                {
+                    "topic": "test/secure",
+                    "webhook_id": "w-1",
+                    "event_id": "e-1",
+                    "api_version": "2026-10",
+                    "triggered_at": None,
+                    "shop_domain": cls.backend.shop_domain,
+                    "hmac": None,
+                },
+                b'{"id": 1}',
+                {"id": 1},
+            )[0]
+        )
         cls.binding = cls.env["shopify.binding"]._bind(
-            cls.backend, "gid://shopify/Customer/1", cls.env["res.partner"].create({"name": "C"}))
+            cls.backend, "gid://shopify/Customer/1", cls.env["res.partner"].create({"name": "C"})
+        )
 
     def test_accountant_reads_backend_but_not_its_secrets(self):
         backend = self.backend.with_user(self.accountant)
@@ -69,5 +99,7 @@ class TestSecurity(ShopifyCase):
         self.assertFalse(self.env["shopify.backend"].with_user(self.user_b).search([]))
         self.assertFalse(self.env["shopify.binding"].with_user(self.user_b).search([]))
         # ...while the same-company manager sees all three.
-        self.assertEqual(self.env["shopify.sync.job"].with_user(self.manager).search_count([("id", "=", self.job.id)]), 1)
+        self.assertEqual(
+            self.env["shopify.sync.job"].with_user(self.manager).search_count([("id", "=", self.job.id)]), 1
+        )
         self.assertIn(self.binding, self.env["shopify.binding"].with_user(self.manager).search([]))

@@ -33,14 +33,25 @@ class TestSetupScript(BaseCase):
         return path
 
     def _git(self, *args, cwd):
-        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=master",
-                        *args], cwd=cwd, check=True, capture_output=True)
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=master", *args],
+            cwd=cwd,
+            check=True,
+            capture_output=True,
+        )
 
     def _setup(self, **env):
         odoo_dir = os.path.join(self.root, "odoo-19.0")
         full_env = {k: v for k, v in os.environ.items() if k not in ("ODOO_SRC", "VENV")}
-        full_env.update({"SETUP_STEP": "odoo", "ODOO_DIR": odoo_dir, "ODOO_GIT_URL": self.unreachable_git,
-                         "ODOO_ARCHIVE_URL": self.unreachable_archive}, **env)
+        full_env.update(
+            {
+                "SETUP_STEP": "odoo",
+                "ODOO_DIR": odoo_dir,
+                "ODOO_GIT_URL": self.unreachable_git,
+                "ODOO_ARCHIVE_URL": self.unreachable_archive,
+            },
+            **env,
+        )
         script = os.path.join(get_module_path("shopify_sync"), "tools", "setup.sh")
         run = subprocess.run(["bash", script], env=full_env, capture_output=True, text=True, timeout=120)
         return run, odoo_dir

@@ -17,8 +17,9 @@ class StockCase(ShopifyCase):
         company = cls.backend.company_id
         cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
         cls.stock = cls.warehouse.lot_stock_id
-        cls.popup = cls.env["stock.location"].create({
-            "name": "Pop-up", "usage": "internal", "location_id": cls.warehouse.view_location_id.id})
+        cls.popup = cls.env["stock.location"].create(
+            {"name": "Pop-up", "usage": "internal", "location_id": cls.warehouse.view_location_id.id}
+        )
         Product = cls.env["product.product"]
         cls.mug = Product.create({"name": "Mug", "default_code": "MUG", "is_storable": True})
         cls.cap = Product.create({"name": "Cap", "default_code": "CAP", "is_storable": True})
@@ -35,17 +36,25 @@ class StockCase(ShopifyCase):
 
     def map_locations(self):
         Location = self.env["shopify.sync.location"]
-        Location.create({"backend_id": self.backend.id, "name": "Main warehouse", "shopify_gid": LOC_A,
-                         "warehouse_id": self.warehouse.id})
-        Location.create({"backend_id": self.backend.id, "name": "Pop-up store", "shopify_gid": LOC_B,
-                         "location_id": self.popup.id})
+        Location.create(
+            {
+                "backend_id": self.backend.id,
+                "name": "Main warehouse",
+                "shopify_gid": LOC_A,
+                "warehouse_id": self.warehouse.id,
+            }
+        )
+        Location.create(
+            {"backend_id": self.backend.id, "name": "Pop-up store", "shopify_gid": LOC_B, "location_id": self.popup.id}
+        )
 
     def add_stock(self, product, quantity, location=None):
         self.env["stock.quant"]._update_available_quantity(product, location or self.stock, quantity)
 
     def export_jobs(self, state="queued"):
-        return self.env["shopify.sync.job"].search([("backend_id", "=", self.backend.id),
-                                                    ("topic", "=", "inventory/export"), ("state", "=", state)])
+        return self.env["shopify.sync.job"].search(
+            [("backend_id", "=", self.backend.id), ("topic", "=", "inventory/export"), ("state", "=", state)]
+        )
 
     def export(self):
         """What a commit does (run the stock hooks), then run the pending export job as a worker."""
@@ -101,11 +110,25 @@ class TestStockExport(StockCase):
 
         # Delivery of 3 from the main warehouse: reservation then done move.
         customer = self.env.ref("stock.stock_location_customers")
-        picking = self.env["stock.picking"].create({
-            "picking_type_id": self.warehouse.out_type_id.id, "location_id": self.stock.id,
-            "location_dest_id": customer.id,
-            "move_ids": [(0, 0, {"product_id": self.mug.id, "product_uom_qty": 3, "location_id": self.stock.id,
-                                 "location_dest_id": customer.id})]})
+        picking = self.env["stock.picking"].create(
+            {
+                "picking_type_id": self.warehouse.out_type_id.id,
+                "location_id": self.stock.id,
+                "location_dest_id": customer.id,
+                "move_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": self.mug.id,
+                            "product_uom_qty": 3,
+                            "location_id": self.stock.id,
+                            "location_dest_id": customer.id,
+                        },
+                    )
+                ],
+            }
+        )
         picking.action_confirm()
         picking.action_assign()
         self.export()  # "available" setting: the reservation already lowers it
@@ -126,11 +149,12 @@ class TestStockExport(StockCase):
         self.export()
         self.assertEqual(self.shopify.qty(self.mug_item, LOC_B), 9)
         sent = self.standin.requests_log[-1]["json"]["variables"]["input"]["quantities"]
-        self.assertEqual(sent, [{"inventoryItemId": self.mug_item, "locationId": LOC_B, "quantity": 9,
-                                 "changeFromQuantity": 4}])
+        self.assertEqual(
+            sent, [{"inventoryItemId": self.mug_item, "locationId": LOC_B, "quantity": 9, "changeFromQuantity": 4}]
+        )
 
     def test_many_moves_coalesce_into_one_job_and_one_call_with_the_latest_value(self):
-        for step in range(10):
+        for _step in range(10):
             self.add_stock(self.mug, 1)
             self.add_stock(self.cap, 2, self.popup)
             self.env.cr.flush()  # ten separate commits
@@ -145,8 +169,7 @@ class TestStockExport(StockCase):
         self.assertTrue(call["json"]["variables"]["key"].startswith("odoo-shopify-sync-"))
 
     def test_batches_of_at_most_250_quantities(self):
-        products = self.env["product.product"].create([
-            {"name": f"Bulk {i}", "is_storable": True} for i in range(130)])
+        products = self.env["product.product"].create([{"name": f"Bulk {i}", "is_storable": True} for i in range(130)])
         for index, product in enumerate(products):
             self.env["shopify.binding"]._bind(self.backend, f"gid://shopify/InventoryItem/{9000 + index}", product)
             self.add_stock(product, index + 1)
@@ -166,8 +189,9 @@ class TestStockExport(StockCase):
         self.assertEqual(self.shopify.qty(self.mug_item, LOC_A), 25, "flag policy: not overwritten")
         self.assertEqual(self.shopify.qty(self.cap_item, LOC_A), 5, "the rest of the batch still goes")
         self.assertIn("InventoryItemsLevels", self.standin.operations(), "the stale quantity is re-read")
-        drift = self.env["shopify.sync.job"].search([("topic", "=", "inventory/drift"),
-                                                     ("backend_id", "=", self.backend.id)])
+        drift = self.env["shopify.sync.job"].search(
+            [("topic", "=", "inventory/drift"), ("backend_id", "=", self.backend.id)]
+        )
         self.assertEqual(drift.state, "failed")
         self.assertIn("Shopify 25, Odoo 12", drift.error_message)
         self.assertEqual(self.mug.with_context(location=self.stock.id).qty_available, 12, "Odoo stock untouched")
@@ -195,8 +219,9 @@ class TestStockExport(StockCase):
         self.export()
         self.assertEqual(self.shopify.qty(self.mug_item, LOC_A), 0, "2 - 3 publishes 0, not -1")
         self.assertEqual(self.shopify.qty(self.cap_item, LOC_A), 22)
-        category = self.env["product.category"].create({
-            "name": "Fragile", "shopify_sync_buffer_type": "percent", "shopify_sync_buffer_value": 10})
+        category = self.env["product.category"].create(
+            {"name": "Fragile", "shopify_sync_buffer_type": "percent", "shopify_sync_buffer_value": 10}
+        )
         self.cap.categ_id = category
         self.backend.action_export_stock()
         self.export()
@@ -270,11 +295,18 @@ class TestBundleStock(StockCase):
         self.box = self.env["product.product"].create({"name": "Gift box", "type": "service"})
 
     def make_bundle(self):
-        return self.env["shopify.sync.bundle"].create({
-            "name": "Mug + cap", "backend_id": self.backend.id, "shopify_variant_gid": self.BUNDLE_VARIANT,
-            "product_id": self.box.id,
-            "line_ids": [(0, 0, {"product_id": self.mug.id, "quantity": 2}),
-                         (0, 0, {"product_id": self.cap.id, "quantity": 1})]})
+        return self.env["shopify.sync.bundle"].create(
+            {
+                "name": "Mug + cap",
+                "backend_id": self.backend.id,
+                "shopify_variant_gid": self.BUNDLE_VARIANT,
+                "product_id": self.box.id,
+                "line_ids": [
+                    (0, 0, {"product_id": self.mug.id, "quantity": 2}),
+                    (0, 0, {"product_id": self.cap.id, "quantity": 1}),
+                ],
+            }
+        )
 
     def test_new_bundle_is_linked_and_publishes_the_minimum_over_components(self):
         self.standin.reset()
@@ -297,15 +329,16 @@ class TestBundleStock(StockCase):
         self.assertNotIn("BundleVariantItems", self.standin.operations(), "linked once, not on every export")
 
         # Three mugs per bundle from now on: the bundle's figure follows its recipe.
-        bundle.line_ids.filtered(lambda l: l.product_id == self.mug).quantity = 3
+        bundle.line_ids.filtered(lambda ln: ln.product_id == self.mug).quantity = 3
         self.export()
         self.assertEqual(self.shopify.qty(self.BUNDLE_ITEM, LOC_A), 3)
         # Pointed at another Shopify variant: relinked to that variant's inventory item.
         self.shopify.variants["gid://shopify/ProductVariant/78"] = "gid://shopify/InventoryItem/578"
         bundle.shopify_variant_gid = "78"
         self.export()
-        self.assertEqual(self.env["shopify.binding"]._record_for(self.backend, "gid://shopify/InventoryItem/578"),
-                         self.box)
+        self.assertEqual(
+            self.env["shopify.binding"]._record_for(self.backend, "gid://shopify/InventoryItem/578"), self.box
+        )
         self.assertFalse(self.env["shopify.binding"]._find(self.backend, self.BUNDLE_ITEM))
         self.assertEqual(self.shopify.qty("gid://shopify/InventoryItem/578", LOC_A), 3)
         # Archived: its orders could no longer be mapped, so Shopify is told it has none.
@@ -319,14 +352,21 @@ class TestBundleStock(StockCase):
         self.export()
         self.assertEqual(self.shopify.qty(self.BUNDLE_ITEM, LOC_A), 2)  # 3 possible, 1 held back
         # Someone types 10 in Shopify admin: flagged, Odoo unchanged.
-        job, _created = self.intake("inventory_levels/update", {
-            "inventory_item_id": 577, "location_id": 1001, "available": 10,
-            "updated_at": "2026-11-23T10:00:00-05:00",
-            "admin_graphql_api_id": "gid://shopify/InventoryLevel/1001?inventory_item_id=577"})
+        job, _created = self.intake(
+            "inventory_levels/update",
+            {
+                "inventory_item_id": 577,
+                "location_id": 1001,
+                "available": 10,
+                "updated_at": "2026-11-23T10:00:00-05:00",
+                "admin_graphql_api_id": "gid://shopify/InventoryLevel/1001?inventory_item_id=577",
+            },
+        )
         self.perform(job)
         self.assertEqual((job.state, job.failure_category), ("failed", errors.DATA))
-        self.assertIn("Stock of Gift box at Main warehouse was changed in Shopify: Shopify 10, Odoo 2",
-                      job.error_message)
+        self.assertIn(
+            "Stock of Gift box at Main warehouse was changed in Shopify: Shopify 10, Odoo 2", job.error_message
+        )
 
     def test_variant_unknown_to_shopify_is_reported_and_the_rest_exported(self):
         self.shopify.variants.clear()
@@ -340,9 +380,15 @@ class TestBundleStock(StockCase):
     def test_one_sale_product_per_bundle(self):
         self.make_bundle()
         with self.assertRaises(ValidationError):
-            self.env["shopify.sync.bundle"].create({
-                "name": "Other", "backend_id": self.backend.id, "shopify_variant_gid": "78",
-                "product_id": self.box.id, "line_ids": [(0, 0, {"product_id": self.cap.id, "quantity": 1})]})
+            self.env["shopify.sync.bundle"].create(
+                {
+                    "name": "Other",
+                    "backend_id": self.backend.id,
+                    "shopify_variant_gid": "78",
+                    "product_id": self.box.id,
+                    "line_ids": [(0, 0, {"product_id": self.cap.id, "quantity": 1})],
+                }
+            )
 
 
 @tagged("post_install", "-at_install")
@@ -354,9 +400,13 @@ class TestStockDrift(StockCase):
         self.export()
 
     def level_payload(self, available, location_id=1001):
-        return {"inventory_item_id": 501, "location_id": location_id, "available": available,
-                "updated_at": "2026-11-23T10:00:00-05:00",
-                "admin_graphql_api_id": f"gid://shopify/InventoryLevel/{location_id}?inventory_item_id=501"}
+        return {
+            "inventory_item_id": 501,
+            "location_id": location_id,
+            "available": available,
+            "updated_at": "2026-11-23T10:00:00-05:00",
+            "admin_graphql_api_id": f"gid://shopify/InventoryLevel/{location_id}?inventory_item_id=501",
+        }
 
     def test_echo_of_our_export_is_no_drift(self):
         job, _created = self.intake("inventory_levels/update", self.level_payload(10))
@@ -398,7 +448,7 @@ class TestStockDrift(StockCase):
         wizard.action_compare()
         self.assertEqual(wizard.checked_count, 4)
         self.assertEqual((wizard.drift_count, wizard.missing_count), (1, 1))
-        mug_line = wizard.line_ids.filtered(lambda l: l.product_id == self.mug)
+        mug_line = wizard.line_ids.filtered(lambda ln: ln.product_id == self.mug)
         self.assertEqual((mug_line.shopify_qty, mug_line.odoo_qty), (13, 10))
         wizard.action_push()
         self.export()
@@ -409,8 +459,9 @@ class TestStockDrift(StockCase):
         self.backend.stock_drift_policy = "overwrite"  # under "flag" differences wait for review (test_lifecycle)
         self.shopify.quantities[(self.mug_item, LOC_A)]["available"] = 2
         self.env["shopify.backend"]._cron_reconcile_stock()
-        job = self.env["shopify.sync.job"].search([("topic", "=", "inventory/reconcile"),
-                                                   ("backend_id", "=", self.backend.id)])
+        job = self.env["shopify.sync.job"].search(
+            [("topic", "=", "inventory/reconcile"), ("backend_id", "=", self.backend.id)]
+        )
         self.perform(job)
         self.assertEqual(job.state, "done")
         self.assertIn("1 differ", job.result_summary)
@@ -430,15 +481,29 @@ class TestStockArithmetic(BaseCase):
     def test_plan_batches_coalesce_errors(self):
         targets = {("i1", "l1"): 5, ("i2", "l1"): 3, ("i3", "l1"): 0}
         plan = plan_quantities(targets, {("i1", "l1"): 5, ("i2", "l1"): 1})
-        self.assertEqual(plan, [
-            {"inventoryItemId": "i2", "locationId": "l1", "quantity": 3, "changeFromQuantity": 1},
-            {"inventoryItemId": "i3", "locationId": "l1", "quantity": 0, "changeFromQuantity": None}])
+        self.assertEqual(
+            plan,
+            [
+                {"inventoryItemId": "i2", "locationId": "l1", "quantity": 3, "changeFromQuantity": 1},
+                {"inventoryItemId": "i3", "locationId": "l1", "quantity": 0, "changeFromQuantity": None},
+            ],
+        )
         self.assertEqual([len(b) for b in batches(list(range(501)))], [250, 250, 1])
         self.assertEqual(coalesce([("a", 1), ("b", 2), ("a", 3)]), {"a": 3, "b": 2})
-        stale, other = split_user_errors([
-            {"field": ["input", "quantities", "1", "changeFromQuantity"], "code": "CHANGE_FROM_QUANTITY_STALE",
-             "message": "stale"},
-            {"field": ["input", "quantities", "0", "inventoryItemId"], "code": "INVALID_INVENTORY_ITEM",
-             "message": "not found"}], plan)
+        stale, other = split_user_errors(
+            [
+                {
+                    "field": ["input", "quantities", "1", "changeFromQuantity"],
+                    "code": "CHANGE_FROM_QUANTITY_STALE",
+                    "message": "stale",
+                },
+                {
+                    "field": ["input", "quantities", "0", "inventoryItemId"],
+                    "code": "INVALID_INVENTORY_ITEM",
+                    "message": "not found",
+                },
+            ],
+            plan,
+        )
         self.assertEqual(stale, [1])
         self.assertEqual(other, ["INVALID_INVENTORY_ITEM: not found (i2 at l1)"])

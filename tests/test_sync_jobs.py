@@ -47,12 +47,15 @@ class TestSyncJobs(ShopifyCase):
             (KeyError("line_items"), "data"),
         ]
         for exception, category in cases:
+
             def handler(job, exception=exception):
                 raise exception
 
-            with self.subTest(category=category, exception=type(exception).__name__), \
-                    temporary_handler("test/failure", "order", handler), \
-                    mute_logger("odoo.addons.shopify_sync.models.shopify_sync_job"):
+            with (
+                self.subTest(category=category, exception=type(exception).__name__),
+                temporary_handler("test/failure", "order", handler),
+                mute_logger("odoo.addons.shopify_sync.models.shopify_sync_job"),
+            ):
                 job, _created = self.intake("test/failure", {"id": 1})
                 self.assertEqual(job.queue_job_id.channel, "root.shopify.orders")
                 self.assertEqual(self.perform(job), f"failed: {category}")
@@ -92,8 +95,13 @@ class TestSyncJobs(ShopifyCase):
             queued.retry = queued.max_retries - 1
             with self.assertRaises(FailedJobError) as exhausted:
                 queued.perform()
-            queued.on_fail({"exc_name": "odoo.addons.queue_job.exception.FailedJobError",
-                            "exc_message": str(exhausted.exception), "exc_info": ""})
+            queued.on_fail(
+                {
+                    "exc_name": "odoo.addons.queue_job.exception.FailedJobError",
+                    "exc_message": str(exhausted.exception),
+                    "exc_info": "",
+                }
+            )
         job.invalidate_recordset()
         self.assertEqual((job.state, job.failure_category), ("failed", "transient"))
         self.assertIn("HTTP 503", job.error_message)
@@ -107,7 +115,8 @@ class TestSyncJobs(ShopifyCase):
             job.env.cr.execute(
                 "INSERT INTO shopify_binding (backend_id, resource_type, shopify_gid, res_model, res_id) "
                 "VALUES (%s, 'Customer', 'gid://shopify/Customer/77', 'res.partner', %s)",
-                [job.backend_id.id, partner.id])
+                [job.backend_id.id, partner.id],
+            )
 
         with temporary_handler("test/conflict", "customer", handler), mute_logger("odoo.sql_db"):
             job, _created = self.intake("test/conflict", {"id": 4})
@@ -131,9 +140,13 @@ class TestSyncJobs(ShopifyCase):
                 self.assertEqual(job.state, "queued")
                 self.assertFalse(job.error_message)
                 trap.assert_jobs_count(1)
-                trap.assert_enqueued_job(job._job_run_order, properties={
-                    "channel": "root.shopify.orders", "identity_key": f"shopify.sync.job:{job.id}",
-                })
+                trap.assert_enqueued_job(
+                    job._job_run_order,
+                    properties={
+                        "channel": "root.shopify.orders",
+                        "identity_key": f"shopify.sync.job:{job.id}",
+                    },
+                )
                 trap.perform_enqueued_jobs()
         self.assertEqual(job.state, "done")
         self.assertEqual(job.res_model, "res.partner")
@@ -158,8 +171,11 @@ class TestSyncJobs(ShopifyCase):
         done = self.env["shopify.sync.job"]._create_outbound(self.backend, "connection", "connection/test")
         done._mark_done()
         selection = failed | done
-        wizard = self.env["shopify.sync.job.retry"].with_context(
-            active_model="shopify.sync.job", active_ids=selection.ids).create({})
+        wizard = (
+            self.env["shopify.sync.job.retry"]
+            .with_context(active_model="shopify.sync.job", active_ids=selection.ids)
+            .create({})
+        )
         self.assertEqual((wizard.retryable_count, wizard.skipped_count), (3, 1))
         with temporary_handler("test/wizard", "product", lambda j: None):
             wizard.action_retry()
@@ -167,8 +183,11 @@ class TestSyncJobs(ShopifyCase):
         self.assertEqual(set(failed.mapped("queue_job_id.channel")), {"root.shopify.products"})
         self.assertEqual(done.state, "done")
 
-        cancel = self.env["shopify.sync.job.cancel"].with_context(
-            active_model="shopify.sync.job", active_ids=failed[:2].ids).create({"reason": "Test orders"})
+        cancel = (
+            self.env["shopify.sync.job.cancel"]
+            .with_context(active_model="shopify.sync.job", active_ids=failed[:2].ids)
+            .create({"reason": "Test orders"})
+        )
         cancel.action_cancel()
         self.assertEqual(failed[:2].mapped("state"), ["cancelled", "cancelled"])
         self.assertEqual(failed[:2].mapped("cancel_reason"), ["Test orders", "Test orders"])

@@ -45,7 +45,9 @@ class TestWebhookIntake(ShopifyHttpCase):
 
     def test_bad_missing_or_tampered_hmac_is_refused_and_stores_nothing(self):
         good = webhook_headers(self.body, "app/uninstalled")
-        bad_signature = dict(good, **{"X-Shopify-Hmac-Sha256": webhook_headers(self.body, "x", secret="nope")["X-Shopify-Hmac-Sha256"]})
+        bad_signature = dict(
+            good, **{"X-Shopify-Hmac-Sha256": webhook_headers(self.body, "x", secret="nope")["X-Shopify-Hmac-Sha256"]}
+        )
         missing = {k: v for k, v in good.items() if k != "X-Shopify-Hmac-Sha256"}
         cases = {
             "wrong secret": (self.body, bad_signature),
@@ -119,10 +121,19 @@ class TestConcurrentDelivery(TransactionCase):
         domain = f"race-{uuid.uuid4().hex[:8]}.myshopify.com"
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            backend_id = env["shopify.backend"].create({
-                "name": "Race store", "shop_domain": domain, "auth_mode": "legacy_token",
-                "access_token": "x", "webhook_secret": WEBHOOK_SECRET,
-            }).id
+            backend_id = (
+                env["shopify.backend"]
+                .create(
+                    {
+                        "name": "Race store",
+                        "shop_domain": domain,
+                        "auth_mode": "legacy_token",
+                        "access_token": "x",
+                        "webhook_secret": WEBHOOK_SECRET,
+                    }
+                )
+                .id
+            )
         self.addCleanup(self._drop_committed, backend_id)
 
         body = webhook_example_raw("app/uninstalled")
@@ -139,8 +150,7 @@ class TestConcurrentDelivery(TransactionCase):
                     env = api.Environment(cr, SUPERUSER_ID, {})
                     backend = env["shopify.backend"].browse(backend_id)
                     barrier.wait()
-                    job, created = env["shopify.sync.job"]._intake_webhook(
-                        backend, headers, body, json.loads(body))
+                    job, created = env["shopify.sync.job"]._intake_webhook(backend, headers, body, json.loads(body))
                     results.append(created)
             except Exception as exc:  # noqa: BLE001 - reported by the assertion below
                 failures.append(repr(exc))
@@ -155,9 +165,11 @@ class TestConcurrentDelivery(TransactionCase):
         with self.registry.cursor() as cr:
             cr.execute("SELECT count(*) FROM shopify_sync_job WHERE backend_id = %s", [backend_id])
             self.assertEqual(cr.fetchone()[0], 1)
-            cr.execute("SELECT count(*) FROM queue_job WHERE identity_key IN "
-                       "(SELECT 'shopify.sync.job:' || id FROM shopify_sync_job WHERE backend_id = %s)",
-                       [backend_id])
+            cr.execute(
+                "SELECT count(*) FROM queue_job WHERE identity_key IN "
+                "(SELECT 'shopify.sync.job:' || id FROM shopify_sync_job WHERE backend_id = %s)",
+                [backend_id],
+            )
             self.assertEqual(cr.fetchone()[0], 1)
 
     def test_redelivery_while_the_first_job_runs_answers_at_once(self):
@@ -168,31 +180,41 @@ class TestConcurrentDelivery(TransactionCase):
         headers = read_headers(webhook_headers(body, "app/uninstalled", shop=domain))
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            backend = env["shopify.backend"].create({
-                "name": "Busy store", "shop_domain": domain, "auth_mode": "legacy_token",
-                "access_token": "x", "webhook_secret": WEBHOOK_SECRET})
+            backend = env["shopify.backend"].create(
+                {
+                    "name": "Busy store",
+                    "shop_domain": domain,
+                    "auth_mode": "legacy_token",
+                    "access_token": "x",
+                    "webhook_secret": WEBHOOK_SECRET,
+                }
+            )
             backend_id = backend.id
             job, _created = env["shopify.sync.job"]._intake_webhook(backend, headers, body, json.loads(body))
             job_id = job.id
         self.addCleanup(self._drop_committed, backend_id)
 
         with self.registry.cursor() as worker_cr:
-            worker_cr.execute("UPDATE shopify_sync_job SET state = 'queued', attempts = attempts + 1 "
-                              "WHERE id = %s", [job_id])  # the job is running: its row is locked
+            worker_cr.execute(
+                "UPDATE shopify_sync_job SET state = 'queued', attempts = attempts + 1 WHERE id = %s", [job_id]
+            )  # the job is running: its row is locked
             with self.registry.cursor() as cr:
                 cr.execute("SET LOCAL statement_timeout = '2s'")
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 again, created = env["shopify.sync.job"]._intake_webhook(
-                    env["shopify.backend"].browse(backend_id), headers, body, json.loads(body))
+                    env["shopify.backend"].browse(backend_id), headers, body, json.loads(body)
+                )
             self.assertFalse(created)
             self.assertEqual(again.id, job_id)
             worker_cr.rollback()
 
     def _drop_committed(self, backend_id):
         with self.registry.cursor() as cr:
-            cr.execute("DELETE FROM queue_job WHERE identity_key IN "
-                       "(SELECT 'shopify.sync.job:' || id FROM shopify_sync_job WHERE backend_id = %s)",
-                       [backend_id])
+            cr.execute(
+                "DELETE FROM queue_job WHERE identity_key IN "
+                "(SELECT 'shopify.sync.job:' || id FROM shopify_sync_job WHERE backend_id = %s)",
+                [backend_id],
+            )
             cr.execute("DELETE FROM shopify_sync_job WHERE backend_id = %s", [backend_id])
             cr.execute("DELETE FROM mail_message WHERE model = 'shopify.backend' AND res_id = %s", [backend_id])
             cr.execute("DELETE FROM shopify_backend WHERE id = %s", [backend_id])

@@ -1,4 +1,5 @@
 """Draw static/description/icon.png: a shopping bag with a two-arrow sync circle (original art)."""
+
 import math
 import sys
 
@@ -11,7 +12,7 @@ d = ImageDraw.Draw(img)
 bg = Image.new("RGBA", (S, S))
 for y in range(S):
     t = y / (S - 1)
-    c = tuple(int(a + (b - a) * t) for a, b in zip((0, 128, 128), (60, 160, 70))) + (255,)
+    c = tuple(int(a + (b - a) * t) for a, b in zip((0, 128, 128), (60, 160, 70), strict=True)) + (255,)
     ImageDraw.Draw(bg).line([(0, y), (S, y)], fill=c)
 mask = Image.new("L", (S, S), 0)
 ImageDraw.Draw(mask).rounded_rectangle([0, 0, S - 1, S - 1], radius=96, fill=255)

@@ -26,8 +26,11 @@ class ShopifyStockReconcile(models.TransientModel):
         self.ensure_one()
         self._check_rights()
         backend = self.backend_id.sudo()
-        job = self.env["shopify.sync.job"].sudo()._create_outbound(backend, "inventory", "inventory/reconcile",
-                                                                   ref=backend.name)
+        job = (
+            self.env["shopify.sync.job"]
+            .sudo()
+            ._create_outbound(backend, "inventory", "inventory/reconcile", ref=backend.name)
+        )
         reconciler = Reconciler(backend)
         try:
             lines, counts = reconciler.compare()
@@ -38,28 +41,50 @@ class ShopifyStockReconcile(models.TransientModel):
         summary = summary_of(counts, reconciler.calls)
         job._mark_done(summary=summary)
         self.line_ids.unlink()
-        self.write({
-            "state": "compared", "summary": summary, "checked_count": counts["checked"],
-            "drift_count": counts["drift"], "missing_count": counts["missing"],
-            "untracked_count": counts["untracked"], "line_ids": [(0, 0, line) for line in lines],
-        })
+        self.write(
+            {
+                "state": "compared",
+                "summary": summary,
+                "checked_count": counts["checked"],
+                "drift_count": counts["drift"],
+                "missing_count": counts["missing"],
+                "untracked_count": counts["untracked"],
+                "line_ids": [(0, 0, line) for line in lines],
+            }
+        )
         return self._reopen()
 
     def action_push(self):
         self.ensure_one()
         self._check_rights()
-        lines = [{"product_id": l.product_id.id, "location_map_id": l.location_map_id.id,
-                  "inventory_item_gid": l.inventory_item_gid,
-                  "shopify_qty": l.shopify_qty if l.shopify_known else None, "odoo_qty": l.odoo_qty}
-                 for l in self.line_ids]
+        lines = [
+            {
+                "product_id": ln.product_id.id,
+                "location_map_id": ln.location_map_id.id,
+                "inventory_item_gid": ln.inventory_item_gid,
+                "shopify_qty": ln.shopify_qty if ln.shopify_known else None,
+                "odoo_qty": ln.odoo_qty,
+            }
+            for ln in self.line_ids
+        ]
         export = Reconciler(self.backend_id.sudo()).push(lines)
-        self.write({"state": "pushed", "summary": (self.summary or "") + (
-            f"\nOdoo's figures are pushed by export job {export.id}." if export else "\nNothing to push.")})
+        self.write(
+            {
+                "state": "pushed",
+                "summary": (self.summary or "")
+                + (f"\nOdoo's figures are pushed by export job {export.id}." if export else "\nNothing to push."),
+            }
+        )
         return self._reopen()
 
     def _reopen(self):
-        return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
-                "view_mode": "form", "target": "new"}
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
 
 
 class ShopifyStockReconcileLine(models.TransientModel):

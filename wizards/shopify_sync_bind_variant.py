@@ -36,19 +36,32 @@ class ShopifySyncBindVariant(models.TransientModel):
             return []
         order = parse_order(payload, backend.order_currency_mode)
         bindings, seen, result = self.env["shopify.binding"].sudo(), set(), []
-        bundles = self.env["shopify.sync.bundle"].sudo()._for_variants(
-            backend, [line.variant_gid for line in order.lines if line.variant_gid])
+        bundles = (
+            self.env["shopify.sync.bundle"]
+            .sudo()
+            ._for_variants(backend, [line.variant_gid for line in order.lines if line.variant_gid])
+        )
         for line in order.lines:
             gid = line.variant_gid
             if line.kind != "product" or not gid or gid in seen or gid in bundles or bindings._record_for(backend, gid):
                 continue
             seen.add(gid)
             # An SKU Odoo knows proposes its product (the order's import binds it the same way).
-            proposed = self.env["product.product"].search([
-                ("default_code", "=", line.sku), ("company_id", "in", [False, backend.company_id.id])],
-                limit=2) if line.sku else None
-            result.append({"variant_gid": gid, "title": line.title, "sku": line.sku or False,
-                           "product_id": proposed.id if proposed and len(proposed) == 1 else False})
+            proposed = (
+                self.env["product.product"].search(
+                    [("default_code", "=", line.sku), ("company_id", "in", [False, backend.company_id.id])], limit=2
+                )
+                if line.sku
+                else None
+            )
+            result.append(
+                {
+                    "variant_gid": gid,
+                    "title": line.title,
+                    "sku": line.sku or False,
+                    "product_id": proposed.id if proposed and len(proposed) == 1 else False,
+                }
+            )
         return result
 
     def action_bind(self):
@@ -74,5 +87,9 @@ class ShopifySyncBindVariantLine(models.TransientModel):
     variant_gid = fields.Char(string="Shopify variant", required=True, readonly=True)
     title = fields.Char(string="Order line", readonly=True)
     sku = fields.Char(string="Shopify SKU", readonly=True)
-    product_id = fields.Many2one("product.product", string="Odoo product", check_company=True,
-                                 domain="[('company_id', 'in', (company_id, False))]")
+    product_id = fields.Many2one(
+        "product.product",
+        string="Odoo product",
+        check_company=True,
+        domain="[('company_id', 'in', (company_id, False))]",
+    )

@@ -11,13 +11,18 @@ class ShopifySyncCatalogImport(models.TransientModel):
     backend_id = fields.Many2one("shopify.backend", required=True)
     unmatched_variants = fields.Selection(
         [("create", "Create the Odoo product"), ("leave", "Leave unmatched (listed in the drift report)")],
-        string="Variants without Odoo product", required=True)
+        string="Variants without Odoo product",
+        required=True,
+    )
     mode = fields.Selection(
         [("auto", "Automatic"), ("paginated", "Page by page"), ("bulk", "Bulk operation")],
-        string="Read the catalog", default="auto", required=True,
+        string="Read the catalog",
+        default="auto",
+        required=True,
         help="Automatic: page by page up to 1,000 products, a bulk operation above. A bulk operation "
         "costs no API points and is applied in parts of 100 products, each its own job; Shopify can "
-        "take minutes to prepare the file.")
+        "take minutes to prepare the file.",
+    )
 
     @api.model
     def default_get(self, fields_list):
@@ -30,9 +35,16 @@ class ShopifySyncCatalogImport(models.TransientModel):
     def action_import(self):
         self.ensure_one()
         self.env["shopify.sync.job"].check_access("create")
-        job = self.env["shopify.sync.job"].sudo()._create_outbound(
-            self.backend_id, "historical", "catalog/import",
-            payload={"create": self.unmatched_variants == "create", "mode": self.mode})
+        job = (
+            self.env["shopify.sync.job"]
+            .sudo()
+            ._create_outbound(
+                self.backend_id,
+                "historical",
+                "catalog/import",
+                payload={"create": self.unmatched_variants == "create", "mode": self.mode},
+            )
+        )
         job._enqueue()
         return {
             "type": "ir.actions.act_window",

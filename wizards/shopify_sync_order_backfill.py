@@ -11,12 +11,16 @@ class ShopifySyncOrderBackfill(models.TransientModel):
     _description = "Import Shopify orders of a period"
 
     backend_id = fields.Many2one("shopify.backend", string="Store", required=True)
-    date_from = fields.Datetime(string="Updated from", required=True,
-                                default=lambda self: fields.Datetime.now().replace(hour=0, minute=0, second=0))
+    date_from = fields.Datetime(
+        string="Updated from",
+        required=True,
+        default=lambda self: fields.Datetime.now().replace(hour=0, minute=0, second=0),
+    )
     date_to = fields.Datetime(string="Updated before", help="Empty: up to now.")
     mode = fields.Selection(
         [("auto", "Automatic"), ("paginated", "Page by page"), ("bulk", "Bulk operation")],
-        default="auto", required=True,
+        default="auto",
+        required=True,
         help="Automatic: page by page up to 2,000 orders, a Shopify bulk operation above (one query, "
         "no API budget spent per page).",
     )
@@ -30,7 +34,6 @@ class ShopifySyncOrderBackfill(models.TransientModel):
             "type": "ir.actions.act_window",
             "res_model": "shopify.sync.job",
             "view_mode": "list,form",
-            "domain": [("backend_id", "=", self.backend_id.id), ("workflow", "=", "historical"),
-                       ("id", ">=", job.id)],
+            "domain": [("backend_id", "=", self.backend_id.id), ("workflow", "=", "historical"), ("id", ">=", job.id)],
             "name": self.env._("Order import"),
         }
