@@ -7,7 +7,7 @@ ready, then downloads it.
 """
 
 from ..lib import queries
-from ..lib.errors import DataError, PermissionDenied, TransientError
+from ..lib.errors import DataError, PermissionDenied, TransientError, _lt
 
 RUNNING = {"CREATED", "RUNNING", "CANCELING"}
 
@@ -18,8 +18,10 @@ def start(client, document, what):
     if result["userErrors"]:
         text = "; ".join(error["message"] for error in result["userErrors"])
         if any(error.get("code") == "OPERATION_IN_PROGRESS" for error in result["userErrors"]):
-            raise TransientError(f"Shopify is already running a bulk operation: {text}", retry_after=60)
-        raise DataError(f"Shopify refused the bulk {what}: {text}")
+            raise TransientError(
+                _lt("Shopify is already running a bulk operation: %(text)s", text=text), retry_after=60
+            )
+        raise DataError(_lt("Shopify refused the bulk %(what)s: %(text)s", what=what, text=text))
     return result["bulkOperation"]["id"]
 
 
@@ -29,19 +31,35 @@ def result_lines(job, client, operation_id, access_fix):
     scope) or a data error."""
     operation = client.execute(queries.BULK_OPERATION_STATUS, {"id": operation_id})["bulkOperation"]
     if not operation:
-        raise DataError(f"Shopify has no bulk operation {operation_id}.", fix="Start it again.")
+        raise DataError(
+            _lt("Shopify has no bulk operation %(operation_id)s.", operation_id=operation_id),
+            fix=_lt("Start it again."),
+        )
     status = operation["status"]
     if status in RUNNING:
         retries = job.queue_job_id.retry or 0
         raise TransientError(
-            f"Bulk operation {operation['id']} is {status.lower()} "
-            f"({operation.get('objectCount') or 0} objects so far).",
+            _lt(
+                "Bulk operation %(operation)s is %(status)s (%(count)s objects so far).",
+                operation=operation["id"],
+                status=status.lower(),
+                count=operation.get("objectCount") or 0,
+            ),
             retry_after=min(15 * (retries + 1), 600),
         )
     if status != "COMPLETED":
         code = operation.get("errorCode")
-        message = f"Shopify bulk operation {operation['id']} ended {status}" + (f" ({code})" if code else "") + "."
+        message = (
+            _lt(
+                "Shopify bulk operation %(operation)s ended %(status)s (%(code)s).",
+                operation=operation["id"],
+                status=status,
+                code=code,
+            )
+            if code
+            else _lt("Shopify bulk operation %(operation)s ended %(status)s.", operation=operation["id"], status=status)
+        )
         if code == "ACCESS_DENIED":
             raise PermissionDenied(message, fix=access_fix)
-        raise DataError(message, fix="Start it again; for orders, a shorter period if it keeps failing.")
+        raise DataError(message, fix=_lt("Start it again; for orders, a shorter period if it keeps failing."))
     return client.download_lines(operation["url"]) if operation.get("url") else []

@@ -18,7 +18,7 @@ from odoo import SUPERUSER_ID, fields
 from odoo.tools import email_normalize
 
 from ..lib import queries
-from ..lib.errors import AuthenticationFailed, ConfigurationError, DataError, SyncError, TransientError
+from ..lib.errors import AuthenticationFailed, ConfigurationError, DataError, SyncError, TransientError, _lt
 from ..lib.gid import to_gid
 from ..lib.registry import register
 
@@ -179,8 +179,8 @@ def customers_redact(job):
     customer = (payload or {}).get("customer") if isinstance(payload, dict) else None
     if not isinstance(customer, dict) or not (customer.get("id") or customer.get("email")):
         raise DataError(
-            "customers/redact names no customer id or e-mail.",
-            fix="Nothing to erase: Shopify sent an incomplete request. Cancel the job.",
+            _lt("customers/redact names no customer id or e-mail."),
+            fix=_lt("Nothing to erase: Shopify sent an incomplete request. Cancel the job."),
         )
     partners = _customer_partners(job, customer)
     search_tokens, tokens = _personal_tokens(customer, partners)
@@ -214,7 +214,8 @@ def customers_data_request(job):
     customer = payload.get("customer") if isinstance(payload, dict) else None
     if not isinstance(customer, dict):
         raise DataError(
-            "customers/data_request names no customer.", fix="Shopify sent an incomplete request. Cancel the job."
+            _lt("customers/data_request names no customer."),
+            fix=_lt("Shopify sent an incomplete request. Cancel the job."),
         )
     partners = _customer_partners(job, customer)
     orders = job.env["sale.order"]
@@ -296,10 +297,17 @@ def shopify_still_serves_app(job):
 
 def refuse_unconfirmed(job):
     raise DataError(
-        f"Not applied: Shopify still accepts this store's credentials, so the app is installed and "
-        f"this {job.topic} notice is stale, replayed or forged.",
-        fix="Nothing to do while the store is connected: cancel the job. If the app really was removed, "
-        "Shopify refuses the token within minutes; press Retry then.",
+        _lt(
+            (
+                "Not applied: Shopify still accepts this store's credentials, so the app is "
+                "installed and this %(topic)s notice is stale, replayed or forged."
+            ),
+            topic=job.topic,
+        ),
+        fix=_lt(
+            "Nothing to do while the store is connected: cancel the job. If the app really was removed, "
+            "Shopify refuses the token within minutes; press Retry then."
+        ),
     )
 
 

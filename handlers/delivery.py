@@ -18,7 +18,7 @@ set here instead, and only by the difference.
 import copy
 from decimal import Decimal
 
-from ..lib.errors import DataError, TransientError
+from ..lib.errors import DataError, TransientError, _lt
 from ..models.shopify_sync_job import parse_shopify_datetime
 
 ZERO = Decimal(0)
@@ -202,12 +202,20 @@ def wait_for_order_update(job, sale, event_time, what):
     behind = not binding.shopify_updated_at or not happened or binding.shopify_updated_at < happened
     if behind and _retries(job) < ORDER_WAIT_RETRIES:
         raise TransientError(
-            f"{what} is about lines of {sale.name} that Odoo has not received yet: waiting "
-            f"for the order's update (attempt {_retries(job) + 1} of {ORDER_WAIT_RETRIES})."
+            _lt(
+                (
+                    "%(what)s is about lines of %(sale)s that Odoo has not received yet: waiting for "
+                    "the order's update (attempt %(attempt)s of %(attempts)s)."
+                ),
+                what=what,
+                sale=sale.name,
+                attempt=_retries(job) + 1,
+                attempts=ORDER_WAIT_RETRIES,
+            )
         )
     raise DataError(
-        f"{what} is about lines {sale.name} does not have.",
-        fix="Check the sale order against the order in Shopify, correct it, then Retry; or Ignore.",
+        _lt("%(what)s is about lines %(sale)s does not have.", what=what, sale=sale.name),
+        fix=_lt("Check the sale order against the order in Shopify, correct it, then Retry; or Ignore."),
     )
 
 
@@ -216,8 +224,15 @@ def wait_for_shipment(job, what):
     (bounded), then go on: the refund reports what it could not take back."""
     if _retries(job) < ORDER_WAIT_RETRIES:
         raise TransientError(
-            f"{what} returns goods Odoo has not delivered yet: waiting for their fulfilment "
-            f"(attempt {_retries(job) + 1} of {ORDER_WAIT_RETRIES})."
+            _lt(
+                (
+                    "%(what)s returns goods Odoo has not delivered yet: waiting for their fulfilment "
+                    "(attempt %(attempt)s of %(attempts)s)."
+                ),
+                what=what,
+                attempt=_retries(job) + 1,
+                attempts=ORDER_WAIT_RETRIES,
+            )
         )
 
 
@@ -236,16 +251,33 @@ def wait_for_order(job, order_gid, what):
     earlier = _retries(job)
     if order_gid and not failed and earlier < ORDER_WAIT_RETRIES:
         raise TransientError(
-            f"{what} is waiting for Shopify order {number}, not imported yet "
-            f"(attempt {earlier + 1} of {ORDER_WAIT_RETRIES})."
+            _lt(
+                (
+                    "%(what)s is waiting for Shopify order %(number)s, not imported yet (attempt "
+                    "%(attempt)s of %(attempts)s)."
+                ),
+                what=what,
+                number=number,
+                attempt=earlier + 1,
+                attempts=ORDER_WAIT_RETRIES,
+            )
         )
     if failed:
         raise DataError(
-            f"{what} is for Shopify order {number}, whose import failed (job {failed[:1].id}: "
-            f"{failed[:1].error_message or ''}).",
-            fix="Fix and Retry that order job first, then press Retry here.",
+            _lt(
+                "%(what)s is for Shopify order %(number)s, whose import failed (job %(job)s: %(error)s).",
+                what=what,
+                number=number,
+                job=failed[:1].id,
+                error=failed[:1].error_message or "",
+            ),
+            fix=_lt("Fix and Retry that order job first, then press Retry here."),
         )
     raise DataError(
-        f"{what} is for Shopify order {number}, which never synced to Odoo: there is no sale order.",
-        fix="Import the order first (its orders/create job, or a historical import), then press Retry.",
+        _lt(
+            "%(what)s is for Shopify order %(number)s, which never synced to Odoo: there is no sale order.",
+            what=what,
+            number=number,
+        ),
+        fix=_lt("Import the order first (its orders/create job, or a historical import), then press Retry."),
     )

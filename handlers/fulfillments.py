@@ -18,7 +18,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from ..lib import queries
-from ..lib.errors import ConfigurationError, DataError
+from ..lib.errors import ConfigurationError, DataError, _lt
 from ..lib.gid import payload_gid, to_gid
 from ..lib.registry import register
 from ..models.stock_picking import FROM_SHOPIFY
@@ -52,7 +52,8 @@ class FulfillmentExporter:
     def run(self):
         if self.job.direction != "out":
             raise DataError(
-                "fulfillments/export is an operation Odoo starts, not a Shopify webhook.", fix="Cancel this job."
+                _lt("fulfillments/export is an operation Odoo starts, not a Shopify webhook."),
+                fix=_lt("Cancel this job."),
             )
         payload = self.job._payload_json() or {}
         picking = self.env["stock.picking"].browse(payload.get("picking_id")).exists()
@@ -68,17 +69,27 @@ class FulfillmentExporter:
         order = self.backend._get_client().execute(queries.ORDER_FULFILLMENT_ORDERS, {"id": order_gid})["order"]
         if not order:
             raise DataError(
-                f"Shopify has no order {order_gid} (delivery {picking.name}).",
-                fix="The order was deleted in Shopify: fulfil by hand, then Ignore this job.",
+                _lt(
+                    "Shopify has no order %(order_gid)s (delivery %(picking)s).",
+                    order_gid=order_gid,
+                    picking=picking.name,
+                ),
+                fix=_lt("The order was deleted in Shopify: fulfil by hand, then Ignore this job."),
             )
         if order["fulfillmentOrders"]["pageInfo"]["hasNextPage"] or any(
             fo["lineItems"]["pageInfo"]["hasNextPage"] for fo in order["fulfillmentOrders"]["nodes"]
         ):
             # Read in one request under Shopify's cost limit: 5 fulfilment orders of 50 lines.
             raise DataError(
-                f"Order {order['name']} has more than 5 fulfilment orders, or more than 50 lines in one; "
-                f"delivery {picking.name} is not sent to Shopify.",
-                fix="Mark the order fulfilled in Shopify by hand, then Ignore this job.",
+                _lt(
+                    (
+                        "Order %(order)s has more than 5 fulfilment orders, or more than 50 lines in one; "
+                        "delivery %(picking)s is not sent to Shopify."
+                    ),
+                    order=order["name"],
+                    picking=picking.name,
+                ),
+                fix=_lt("Mark the order fulfilled in Shopify by hand, then Ignore this job."),
             )
         self.order = order
         wanted = self._wanted()
@@ -128,8 +139,13 @@ class FulfillmentExporter:
         if result.get("userErrors"):
             messages = "; ".join(error["message"] for error in result["userErrors"])
             raise DataError(
-                f"Shopify refused the fulfilment of {picking.name} for {order['name']}: {messages}",
-                fix="Check the order in Shopify (on hold, already fulfilled, cancelled), then Retry or Ignore.",
+                _lt(
+                    "Shopify refused the fulfilment of %(picking)s for %(order)s: %(messages)s",
+                    picking=picking.name,
+                    order=order["name"],
+                    messages=messages,
+                ),
+                fix=_lt("Check the order in Shopify (on hold, already fulfilled, cancelled), then Retry or Ignore."),
             )
         fulfillment = result["fulfillment"]
         self.bindings._bind(self.backend, fulfillment["id"], picking)
@@ -192,10 +208,19 @@ class FulfillmentExporter:
                 missing.append(f"{left} x {product.display_name}")
         if missing:
             raise DataError(
-                f"{self.picking.name} shipped more than {self.order['name']} has left to fulfil in Shopify at "
-                f"that location: {', '.join(missing)}.",
-                fix="Check the order in Shopify (already fulfilled, refunded, or assigned to another location), "
-                "then Retry, or fulfil by hand and Ignore.",
+                _lt(
+                    (
+                        "%(picking)s shipped more than %(order)s has left to fulfil in Shopify at that "
+                        "location: %(missing)s."
+                    ),
+                    picking=self.picking.name,
+                    order=self.order["name"],
+                    missing=", ".join(missing),
+                ),
+                fix=_lt(
+                    "Check the order in Shopify (already fulfilled, refunded, or assigned to another location), "
+                    "then Retry, or fulfil by hand and Ignore."
+                ),
             )
         return selection
 
@@ -206,8 +231,12 @@ class FulfillmentExporter:
             locations[fo["assignedLocation"]["location"]["id"]] = fo["assignedLocation"].get("name")
         if not locations:
             raise DataError(
-                f"{self.order['name']} has nothing left to fulfil in Shopify ({self.picking.name}).",
-                fix="It was fulfilled in Shopify already: Ignore this job.",
+                _lt(
+                    "%(order)s has nothing left to fulfil in Shopify (%(picking)s).",
+                    order=self.order["name"],
+                    picking=self.picking.name,
+                ),
+                fix=_lt("It was fulfilled in Shopify already: Ignore this job."),
             )
         source = self.picking.location_id
         rows = self.env["shopify.sync.location"].search(
@@ -225,10 +254,20 @@ class FulfillmentExporter:
             return next(iter(locations))  # a store that maps no location ships from its only one
         names = ", ".join(f"'{name or gid}' ({gid})" for gid, name in locations.items())
         raise ConfigurationError(
-            f"{self.picking.name} shipped from {source.display_name}, which no Shopify location of "
-            f"{self.order['name']} maps to (open at: {names}).",
-            fix="Map the Shopify location to this warehouse under Shopify Sync > Configuration > Locations, "
-            "or move the fulfilment order in Shopify, then Retry.",
+            _lt(
+                (
+                    "%(picking)s shipped from %(source)s, which no Shopify location of %(order)s maps "
+                    "to (open at: %(locations)s)."
+                ),
+                picking=self.picking.name,
+                source=source.display_name,
+                order=self.order["name"],
+                locations=names,
+            ),
+            fix=_lt(
+                "Map the Shopify location to this warehouse under Shopify Sync > Configuration > Locations, "
+                "or move the fulfilment order in Shopify, then Retry."
+            ),
         )
 
 
@@ -296,8 +335,12 @@ class FulfillmentImporter:
         picking = next((p for p in pending if any(moves_for(key, p.move_ids) for key in wanted)), None)
         if not picking:
             raise DataError(
-                f"Fulfilment {name} of {sale.name}: no delivery waiting for these goods in Odoo.",
-                fix="Check the deliveries of the sale order; validate by hand and Ignore, or Retry.",
+                _lt(
+                    "Fulfilment %(fulfillment)s of %(sale)s: no delivery waiting for these goods in Odoo.",
+                    fulfillment=name,
+                    sale=sale.name,
+                ),
+                fix=_lt("Check the deliveries of the sale order; validate by hand and Ignore, or Retry."),
             )
         for move in picking.move_ids.filtered(lambda m: m.state not in ("done", "cancel")):
             key = (move.product_id, move.sale_line_id)
@@ -347,8 +390,13 @@ class FulfillmentImporter:
             product = resolve(variant, item.get("sku"))
             if not product:
                 raise DataError(
-                    f"Fulfilment {name}: no Odoo product for '{item.get('name')}' (SKU {item.get('sku') or 'none'}).",
-                    fix="Bind the variant, then Retry.",
+                    _lt(
+                        "Fulfilment %(fulfillment)s: no Odoo product for '%(item)s' (SKU %(sku)s).",
+                        fulfillment=name,
+                        item=item.get("name"),
+                        sku=item.get("sku") or "none",
+                    ),
+                    fix=_lt("Bind the variant, then Retry."),
                 )
             wanted[(product, no_line)] += quantity
         return wanted

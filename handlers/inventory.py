@@ -9,6 +9,7 @@ import logging
 from odoo import fields
 
 from ..lib import errors, gid, queries
+from ..lib.errors import _lt
 from ..lib.registry import register
 from ..lib.stock_mapping import batches, plan_quantities, split_user_errors
 
@@ -209,9 +210,11 @@ class StockExporter:
         stale, other = split_user_errors(answer.get("userErrors"), batch)
         if other:
             raise errors.DataError(
-                "Shopify refused the stock update: " + "; ".join(other),
-                fix="Check the inventory items and locations named above in Shopify (deleted variant, "
-                "location not stocking the item), then Retry.",
+                _lt("Shopify refused the stock update: %(errors)s", errors="; ".join(other)),
+                fix=_lt(
+                    "Check the inventory items and locations named above in Shopify (deleted variant, "
+                    "location not stocking the item), then Retry."
+                ),
             )
         if not stale:
             now = fields.Datetime.now()
@@ -221,7 +224,7 @@ class StockExporter:
                 )
             return
         if second_try:
-            raise errors.TransientError("Shopify's quantities keep changing during the export; retrying later.")
+            raise errors.TransientError(_lt("Shopify's quantities keep changing during the export; retrying later."))
         # Shopify refuses the whole batch: re-read the stale ones and decide.
         current = read_levels(self, [batch[i]["inventoryItemId"] for i in stale], name)
         resend = []
@@ -286,10 +289,20 @@ def record_drift(env, backend, level, shopify_qty, odoo_qty, source):
     )
     job._mark_failed(
         errors.DATA,
-        f"Stock of {level.product_id.display_name} at {level.location_map_id.name} differs: Shopify "
-        f"{shopify_qty}, Odoo {odoo_qty} (after safety buffer). Odoo stock was not changed.",
-        "If Shopify is right, correct Odoo's stock with an inventory adjustment (it is then exported). "
-        "If Odoo is right, press Retry to push Odoo's figure to Shopify.",
+        _lt(
+            (
+                "Stock of %(product)s at %(location)s differs: Shopify %(shopify_qty)s, Odoo "
+                "%(odoo_qty)s (after safety buffer). Odoo stock was not changed."
+            ),
+            product=level.product_id.display_name,
+            location=level.location_map_id.name,
+            shopify_qty=shopify_qty,
+            odoo_qty=odoo_qty,
+        ),
+        _lt(
+            "If Shopify is right, correct Odoo's stock with an inventory adjustment (it is then exported). "
+            "If Odoo is right, press Retry to push Odoo's figure to Shopify."
+        ),
     )
     return job
 
@@ -306,8 +319,11 @@ def push_drift(job):
     product = job.env["shopify.binding"]._record_for(job.backend_id, payload.get("inventory_item_id"))
     if not product:
         raise errors.DataError(
-            f"{payload.get('inventory_item_id')} is no longer bound to an Odoo product.",
-            fix="Re-import the product, or cancel this job.",
+            _lt(
+                "%(inventory_item)s is no longer bound to an Odoo product.",
+                inventory_item=payload.get("inventory_item_id"),
+            ),
+            fix=_lt("Re-import the product, or cancel this job."),
         )
     job.env["shopify.sync.stock.dirty"].sudo()._mark(job.backend_id, product.ids)
     export = job.backend_id._ensure_export_job()
@@ -468,8 +484,16 @@ def inventory_level_update(job):
     retries = job.queue_job_id.retry if job.queue_job_id else LEVEL_WAIT_RETRIES
     if queued and retries < LEVEL_WAIT_RETRIES:
         raise errors.TransientError(
-            f"{product.display_name}: {queued} units are in order jobs not applied yet; comparing again once "
-            f"they are (attempt {retries + 1} of {LEVEL_WAIT_RETRIES})."
+            _lt(
+                (
+                    "%(product)s: %(queued)s units are in order jobs not applied yet; comparing "
+                    "again once they are (attempt %(attempt)s of %(attempts)s)."
+                ),
+                product=product.display_name,
+                queued=queued,
+                attempt=retries + 1,
+                attempts=LEVEL_WAIT_RETRIES,
+            )
         )
     pending = (
         env["shopify.sync.stock.dirty"]
@@ -483,9 +507,13 @@ def inventory_level_update(job):
             "of Odoo's figure is already pending.",
         )
         return product
-    message = (
-        f"Stock of {product.display_name} at {row.name} was changed in Shopify: Shopify {shopify_qty}, "
-        f"Odoo {odoo_qty} (after safety buffer). Odoo stock was not changed."
+    message = _lt(
+        "Stock of %(product)s at %(location)s was changed in Shopify: Shopify %(shopify_qty)s, "
+        "Odoo %(odoo_qty)s (after safety buffer). Odoo stock was not changed.",
+        product=product.display_name,
+        location=row.name,
+        shopify_qty=shopify_qty,
+        odoo_qty=odoo_qty,
     )
     if backend.stock_drift_policy == "overwrite":
         env["shopify.sync.stock.dirty"].sudo()._mark(backend, product.ids)
@@ -495,9 +523,11 @@ def inventory_level_update(job):
         return product
     raise errors.DataError(
         message,
-        fix="If Shopify is right, correct Odoo's stock with an inventory adjustment (it is then exported). "
-        "If Odoo is right, set the store's drift policy to overwrite "
-        "or use Inventory > Reconcile to push Odoo's figures.",
+        fix=_lt(
+            "If Shopify is right, correct Odoo's stock with an inventory adjustment (it is then exported). "
+            "If Odoo is right, set the store's drift policy to overwrite "
+            "or use Inventory > Reconcile to push Odoo's figures."
+        ),
     )
 
 

@@ -17,7 +17,7 @@ from datetime import timedelta
 from odoo import fields
 
 from ..lib import order_graphql, queries
-from ..lib.errors import ConfigurationError, DataError
+from ..lib.errors import ConfigurationError, DataError, _lt
 from ..lib.registry import register
 from ..models.shopify_sync_job import parse_shopify_datetime
 from . import bulk
@@ -86,7 +86,7 @@ class OrderPull:
         while True:
             node = client.execute(queries.ORDER_DETAIL, {"id": order_gid, "linesAfter": after})["order"]
             if not node:
-                raise DataError(f"Shopify no longer has order {order_gid}.")
+                raise DataError(_lt("Shopify no longer has order %(order_gid)s.", order_gid=order_gid))
             lines += [edge["node"] for edge in node["lineItems"]["edges"]]
             info = node["lineItems"]["pageInfo"]
             if not info["hasNextPage"]:
@@ -106,8 +106,10 @@ class OrderPull:
             self.job,
             self._client(),
             self.params["bulk_operation_id"],
-            access_fix="Grant the app read_orders (and read_all_orders for orders older than 60 days), "
-            "then start the import again.",
+            access_fix=_lt(
+                "Grant the app read_orders (and read_all_orders for orders older than 60 days), "
+                "then start the import again."
+            ),
         )
         queued = current = 0
         for order in order_graphql.orders_from_bulk_lines(lines):
@@ -154,8 +156,8 @@ class OrderPull:
 def pull_orders(job):
     if not job.backend_id.sync_orders:
         raise ConfigurationError(
-            f"Order sync is off on store {job.backend_id.name}.",
-            fix="Enable Orders on the store's Workflows tab, then Retry.",
+            _lt("Order sync is off on store %(backend)s.", backend=job.backend_id.name),
+            fix=_lt("Enable Orders on the store's Workflows tab, then Retry."),
         )
     OrderPull(job).run()
 

@@ -15,7 +15,7 @@ import psycopg2
 from odoo import fields
 
 from ..lib import queries
-from ..lib.errors import ConfigurationError, DataError, TransientError
+from ..lib.errors import ConfigurationError, DataError, TransientError, _lt, joined
 from ..lib.order_mapping import CENT, amount, parse_order
 from ..lib.registry import register
 from ..lib.transaction_mapping import parse_transaction
@@ -98,8 +98,14 @@ class OrderImporter:
             category, message, fix = self.job._classify(err)
             self.job._mark_failed(
                 category,
-                f"{sale.name} was imported, but not its invoice or payments: {message}",
-                f"{fix + ' ' if fix else ''}The sale order stays; once fixed, press Retry to invoice it.",
+                _lt(
+                    "%(sale)s was imported, but not its invoice or payments: %(message)s",
+                    sale=sale.name,
+                    message=message,
+                ),
+                _lt("%(fix)s The sale order stays; once fixed, press Retry to invoice it.", fix=fix)
+                if fix
+                else _lt("The sale order stays; once fixed, press Retry to invoice it."),
             )
             self.job.write({"res_model": sale._name, "res_id": sale.id})
 
@@ -170,9 +176,17 @@ class OrderImporter:
             added = sorted(expected - current)
             removed = sorted(current - expected)
             raise DataError(
-                f"Order {self.order.name} was edited in Shopify after {sale.name} was confirmed. "
-                f"Lines in Shopify only: {added}; lines in Odoo only: {removed}.",
-                fix="Adjust the confirmed sale order by hand (or cancel and Retry), then Retry or Ignore.",
+                _lt(
+                    (
+                        "Order %(order)s was edited in Shopify after %(sale)s was confirmed. Lines in "
+                        "Shopify only: %(added)s; lines in Odoo only: %(removed)s."
+                    ),
+                    order=self.order.name,
+                    sale=sale.name,
+                    added=added,
+                    removed=removed,
+                ),
+                fix=_lt("Adjust the confirmed sale order by hand (or cancel and Retry), then Retry or Ignore."),
             )
         if not (sale.shopify_sync_state or {}).get("lines"):
             self._remember(sale, self._lines_by_product(sale, line_values))
@@ -278,9 +292,18 @@ class OrderImporter:
             warehouse = row.warehouse_id or row.location_id.warehouse_id
             if not warehouse:
                 raise ConfigurationError(
-                    f"POS order {order.name} was sold at Shopify location {row.name or order.location_gid}, "
-                    f"which has no Odoo warehouse on store {self.backend.name}.",
-                    fix="Map the location to a warehouse under Shopify Sync > Configuration > Locations, then Retry.",
+                    _lt(
+                        (
+                            "POS order %(order)s was sold at Shopify location %(location)s, which has no Odoo "
+                            "warehouse on store %(backend)s."
+                        ),
+                        order=order.name,
+                        location=row.name or order.location_gid,
+                        backend=self.backend.name,
+                    ),
+                    fix=_lt(
+                        "Map the location to a warehouse under Shopify Sync > Configuration > Locations, then Retry."
+                    ),
                 )
             return warehouse
         return self.backend.warehouse_id
@@ -290,15 +313,27 @@ class OrderImporter:
         currency = self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
         if not currency or not currency.active:
             raise ConfigurationError(
-                f"Order {self.order.name} is in {code}, which is not an active currency in Odoo.",
-                fix=f"Activate {code} (Accounting > Configuration > Currencies), then Retry.",
+                _lt(
+                    "Order %(order)s is in %(code)s, which is not an active currency in Odoo.",
+                    order=self.order.name,
+                    code=code,
+                ),
+                fix=_lt("Activate %(code)s (Accounting > Configuration > Currencies), then Retry.", code=code),
             )
         pricelist = self.backend.pricelist_ids.filtered(lambda p: p.currency_id == currency)[:1]
         if pricelist or currency == self.company.currency_id:
             return pricelist
         raise ConfigurationError(
-            f"Order {self.order.name} is in {code} but store {self.backend.name} has no {code} pricelist.",
-            fix=f"Create a pricelist in {code} and add it to the store's 'Pricelists per currency', then Retry.",
+            _lt(
+                "Order %(order)s is in %(code)s but store %(backend)s has no %(code)s pricelist.",
+                order=self.order.name,
+                code=code,
+                backend=self.backend.name,
+            ),
+            fix=_lt(
+                "Create a pricelist in %(code)s and add it to the store's 'Pricelists per currency', then Retry.",
+                code=code,
+            ),
         )
 
     # -- lines -------------------------------------------------------------------------------
@@ -318,8 +353,13 @@ class OrderImporter:
             product = products.get(index) or service.get(line.kind)
             if not product:
                 raise ConfigurationError(
-                    f"Store {self.backend.name} has no {line.kind} product for '{line.title}'.",
-                    fix=f"Choose a {line.kind} product on the store's Orders tab, then Retry.",
+                    _lt(
+                        "Store %(backend)s has no %(kind)s product for '%(title)s'.",
+                        backend=self.backend.name,
+                        kind=line.kind,
+                        title=line.title,
+                    ),
+                    fix=_lt("Choose a %(kind)s product on the store's Orders tab, then Retry.", kind=line.kind),
                 )
             discount = (line.discount / line.gross * 100) if line.gross and line.discount else Decimal(0)
             values.append(
@@ -403,11 +443,17 @@ class OrderImporter:
                 self.bindings._bind(self.backend, line.variant_gid, found[index])
         if missing:
             raise DataError(
-                f"Order {self.order.name}: {'; '.join(missing)} has no Odoo product."
+                _lt("Order %(order)s: %(missing)s has no Odoo product.", order=self.order.name, missing=missing[0])
                 if len(missing) == 1
-                else f"Order {self.order.name}: no Odoo product for {'; '.join(missing)}.",
-                fix="Create the product in Odoo with that internal reference (or barcode), or bind the "
-                "variant, then Retry.",
+                else _lt(
+                    "Order %(order)s: no Odoo product for %(missing)s.",
+                    order=self.order.name,
+                    missing="; ".join(missing),
+                ),
+                fix=_lt(
+                    "Create the product in Odoo with that internal reference (or barcode), or bind the "
+                    "variant, then Retry."
+                ),
             )
         return found
 
@@ -415,9 +461,16 @@ class OrderImporter:
         product = self.backend.custom_item_product_id
         if not product:
             raise ConfigurationError(
-                f"Order {self.order.name} has the custom item '{line.title}' (no product in Shopify), and store "
-                f"{self.backend.name} has no custom item product.",
-                fix="Choose a 'Custom item product' on the store's Orders tab, then Retry.",
+                _lt(
+                    (
+                        "Order %(order)s has the custom item '%(title)s' (no product in Shopify), and "
+                        "store %(backend)s has no custom item product."
+                    ),
+                    order=self.order.name,
+                    title=line.title,
+                    backend=self.backend.name,
+                ),
+                fix=_lt("Choose a 'Custom item product' on the store's Orders tab, then Retry."),
             )
         return product
 
@@ -451,24 +504,40 @@ class OrderImporter:
                 rows = table.get((tax_line.title.strip().lower(), round(float(tax_line.percent), 4)), [])
                 row = _best_row(rows, country_code, state_code)
                 if not row:
-                    missing.append(f"tax '{tax_line.title}' {tax_line.percent}%")
+                    missing.append(_lt("tax '%(title)s' %(percent)s%%", title=tax_line.title, percent=tax_line.percent))
                     continue
                 if row.tax_id.price_include != self.order.taxes_included:
                     raise ConfigurationError(
-                        f"Order {self.order.name} has prices "
-                        f"{'including' if self.order.taxes_included else 'excluding'}"
-                        f" tax, but tax '{row.tax_id.name}' mapped from '{tax_line.title}' is "
-                        f"{'tax-included' if row.tax_id.price_include else 'tax-excluded'}.",
-                        fix="Map this Shopify tax to an Odoo tax with the matching 'Included in price' setting.",
+                        _lt(
+                            "Order %(order)s has prices %(prices)s, but tax '%(tax)s' mapped from "
+                            "'%(title)s' is %(tax_kind)s.",
+                            order=self.order.name,
+                            prices=_lt("including tax") if self.order.taxes_included else _lt("excluding tax"),
+                            tax=row.tax_id.name,
+                            title=tax_line.title,
+                            tax_kind=_lt("tax-included") if row.tax_id.price_include else _lt("tax-excluded"),
+                        ),
+                        fix=_lt("Map this Shopify tax to an Odoo tax with the matching 'Included in price' setting."),
                     )
                 taxes |= row.tax_id
             result[index] = taxes
         if missing:
             unique = sorted(set(missing))
             raise ConfigurationError(
-                f"{', '.join(unique)} {'has' if len(unique) == 1 else 'have'} no mapping for company "
-                f"{self.company.name} (order {self.order.name}).",
-                fix="Add the row under Shopify Sync > Configuration > Tax mappings, then Retry.",
+                _lt(
+                    "%(taxes)s has no mapping for company %(company)s (order %(order)s).",
+                    taxes=unique[0],
+                    company=self.company.name,
+                    order=self.order.name,
+                )
+                if len(unique) == 1
+                else _lt(
+                    "%(taxes)s have no mapping for company %(company)s (order %(order)s).",
+                    taxes=joined(", ", unique),
+                    company=self.company.name,
+                    order=self.order.name,
+                ),
+                fix=_lt("Add the row under Shopify Sync > Configuration > Tax mappings, then Retry."),
             )
         return result
 
@@ -520,19 +589,44 @@ class OrderImporter:
             detail = ", ".join(f"{label} Odoo {odoo} vs Shopify {shopify}" for label, odoo, shopify in wrong)
             if self.company.tax_calculation_rounding_method != "round_per_line":
                 raise ConfigurationError(
-                    f"Order {order.name} would not match Shopify to the cent ({order.currency}): {detail}. "
-                    f"Shopify rounds tax on each line; company {self.company.name} rounds per tax over "
-                    "the whole order. Nothing was written.",
-                    fix=f"Shopify rounds tax per line. Switching {self.company.name} to 'Round per Line' (button on "
-                    "the store's Orders tab, or Accounting > Configuration > Settings > Taxes) changes how every "
-                    "document of the company is rounded, not only Shopify's: if that is acceptable, switch it, "
-                    "then Retry.",
+                    _lt(
+                        (
+                            "Order %(order)s would not match Shopify to the cent (%(currency)s): %(detail)s. "
+                            "Shopify rounds tax on each line; company %(company)s rounds per tax over the "
+                            "whole order. Nothing was written."
+                        ),
+                        order=order.name,
+                        currency=order.currency,
+                        detail=detail,
+                        company=self.company.name,
+                    ),
+                    fix=_lt(
+                        (
+                            "Shopify rounds tax per line. Switching %(company)s to 'Round per Line' (button "
+                            "on the store's Orders tab, or Accounting > Configuration > Settings > Taxes) "
+                            "changes how every document of the company is rounded, not only Shopify's: if "
+                            "that is acceptable, switch it, then Retry."
+                        ),
+                        company=self.company.name,
+                    ),
                 )
             raise DataError(
-                f"Order {order.name} would not match Shopify to the cent ({order.currency}): {detail}. "
-                f"Shopify subtotal {order.subtotal_price}, discounts {order.total_discounts}. Nothing was written.",
-                fix="Usually a tax mapping to an Odoo tax with another rate or rounding, or a product "
-                "line Shopify prices differently. Fix the mapping, then Retry.",
+                _lt(
+                    (
+                        "Order %(order)s would not match Shopify to the cent (%(currency)s): %(detail)s. "
+                        "Shopify subtotal %(subtotal_price)s, discounts %(total_discounts)s. Nothing was "
+                        "written."
+                    ),
+                    order=order.name,
+                    currency=order.currency,
+                    detail=detail,
+                    subtotal_price=order.subtotal_price,
+                    total_discounts=order.total_discounts,
+                ),
+                fix=_lt(
+                    "Usually a tax mapping to an Odoo tax with another rate or rounding, or a product "
+                    "line Shopify prices differently. Fix the mapping, then Retry."
+                ),
             )
 
     def _invoice_and_pay(self, sale):
@@ -569,9 +663,17 @@ class OrderImporter:
         total = odoo_amount(invoice.amount_total, invoice.currency_id)
         if total != order.total_price:
             raise DataError(
-                f"Invoice of {order.name} would be {total} but Shopify charged {order.total_price} ({order.currency}).",
-                fix="A line of the sale order was changed in Odoo: correct it to Shopify's order, then Retry; "
-                "or invoice by hand.",
+                _lt(
+                    "Invoice of %(order)s would be %(total)s but Shopify charged %(total_price)s (%(currency)s).",
+                    order=order.name,
+                    total=total,
+                    total_price=order.total_price,
+                    currency=order.currency,
+                ),
+                fix=_lt(
+                    "A line of the sale order was changed in Odoo: correct it to Shopify's order, then Retry; "
+                    "or invoice by hand."
+                ),
             )
         summary = f"{sale.name}: {invoice.name} of {total} {order.currency}, dated {invoice.invoice_date}"
         if placed and invoice.date != placed:
@@ -611,9 +713,16 @@ class OrderImporter:
         if delivered or invoiced:
             done = ", ".join((delivered | invoiced).mapped("name"))
             raise DataError(
-                f"Order {self.order.name} was cancelled in Shopify, but {sale.name} already has {done}.",
-                fix="Return the goods or issue a credit note in Odoo, cancel the sale order by hand, "
-                "then Ignore this job.",
+                _lt(
+                    "Order %(order)s was cancelled in Shopify, but %(sale)s already has %(done)s.",
+                    order=self.order.name,
+                    sale=sale.name,
+                    done=done,
+                ),
+                fix=_lt(
+                    "Return the goods or issue a credit note in Odoo, cancel the sale order by hand, "
+                    "then Ignore this job."
+                ),
             )
         sale._action_cancel()
 

@@ -14,7 +14,7 @@ import phonenumbers
 
 from odoo import tools
 
-from ..lib.errors import ConfigurationError, DataError
+from ..lib.errors import ConfigurationError, DataError, _lt
 from ..lib.gid import payload_gid
 
 ADDRESS_FIELDS = ("street", "street2", "city", "zip", "country_id", "state_id")
@@ -61,8 +61,8 @@ class PartnerResolver:
             self._countries[code] = self.env["res.country"].search([("code", "=", code)], limit=1)
         if not self._countries[code]:
             raise DataError(
-                f"Country code '{code}' of {label} is unknown to Odoo.",
-                fix="Check the address in Shopify, or add the country in Odoo.",
+                _lt("Country code '%(code)s' of %(label)s is unknown to Odoo.", code=code, label=label),
+                fix=_lt("Check the address in Shopify, or add the country in Odoo."),
             )
         return self._countries[code]
 
@@ -77,8 +77,17 @@ class PartnerResolver:
             if not country.state_ids:
                 return State  # countries without states in Odoo: the province is just text
             raise DataError(
-                f"State '{code or name}' ({name or code}) of {label} does not exist in Odoo for {country.name}.",
-                fix=f"Add the state to {country.name} in Odoo (Contacts > Configuration > States), then Retry.",
+                _lt(
+                    "State '%(state)s' (%(state_detail)s) of %(label)s does not exist in Odoo for %(country)s.",
+                    state=code or name,
+                    state_detail=name or code,
+                    label=label,
+                    country=country.name,
+                ),
+                fix=_lt(
+                    "Add the state to %(country)s in Odoo (Contacts > Configuration > States), then Retry.",
+                    country=country.name,
+                ),
             )
         return state
 
@@ -211,9 +220,15 @@ class PartnerResolver:
         if not address:
             if not self.backend.default_customer_id:
                 raise ConfigurationError(
-                    f"Order {order.name} has no customer, e-mail or address, and store {self.backend.name} "
-                    "has no customer for such orders.",
-                    fix="Choose a 'Customer of orders without one' on the store's Orders tab, then Retry.",
+                    _lt(
+                        (
+                            "Order %(order)s has no customer, e-mail or address, and store %(backend)s has "
+                            "no customer for such orders."
+                        ),
+                        order=order.name,
+                        backend=self.backend.name,
+                    ),
+                    fix=_lt("Choose a 'Customer of orders without one' on the store's Orders tab, then Retry."),
                 )
             return self.backend.default_customer_id
         values = self.address_values(address, f"order {order.name}")

@@ -18,7 +18,7 @@ from odoo import fields
 
 from ..lib import payout_mapping as plan
 from ..lib import queries
-from ..lib.errors import ConfigurationError, DataError
+from ..lib.errors import ConfigurationError, DataError, _lt
 from ..lib.gid import to_gid
 from ..lib.registry import register
 from ..models.shopify_sync_job import parse_shopify_datetime
@@ -32,8 +32,8 @@ def _account(client_data):
     account = client_data.get("shopifyPaymentsAccount")
     if account is None:
         raise ConfigurationError(
-            "The store has no Shopify Payments account: there are no payouts to import.",
-            fix="Activate Shopify Payments in Shopify (Settings > Payments), or turn Payouts off on the store.",
+            _lt("The store has no Shopify Payments account: there are no payouts to import."),
+            fix=_lt("Activate Shopify Payments in Shopify (Settings > Payments), or turn Payouts off on the store."),
         )
     return account
 
@@ -42,8 +42,8 @@ def _currency(env, code):
     currency = env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
     if not currency:
         raise ConfigurationError(
-            f"Currency {code} does not exist in Odoo.",
-            fix=f"Activate {code} under Accounting > Configuration > Currencies, then Retry.",
+            _lt("Currency %(code)s does not exist in Odoo.", code=code),
+            fix=_lt("Activate %(code)s under Accounting > Configuration > Currencies, then Retry.", code=code),
         )
     return currency
 
@@ -212,8 +212,8 @@ class PayoutImport:
 def import_payouts(job):
     if not job.backend_id.sync_payouts:
         raise ConfigurationError(
-            f"The Payouts workflow is off on store {job.backend_id.name}.",
-            fix="Tick Payouts on the store's Workflows tab, then Retry.",
+            _lt("The Payouts workflow is off on store %(backend)s.", backend=job.backend_id.name),
+            fix=_lt("Tick Payouts on the store's Workflows tab, then Retry."),
         )
     PayoutImport(job).run()
 
@@ -254,8 +254,8 @@ def _payout_of(job):
     )
     if not payout:
         raise DataError(
-            f"Payout {job.shopify_gid} is not in Odoo.",
-            fix="Import the payout's period (Shopify Sync > Payouts > Import payouts).",
+            _lt("Payout %(shopify_gid)s is not in Odoo.", shopify_gid=job.shopify_gid),
+            fix=_lt("Import the payout's period (Shopify Sync > Payouts > Import payouts)."),
         )
     return payout
 
@@ -268,8 +268,8 @@ def _create_entry(payout):
     backend, company = payout.backend_id, payout.company_id
     if not backend.payout_journal_id:
         raise ConfigurationError(
-            "No payout journal is set on the store.",
-            fix="Set the Payout journal on the store's Payouts tab, then Retry.",
+            _lt("No payout journal is set on the store."),
+            fix=_lt("Set the Payout journal on the store's Payouts tab, then Retry."),
         )
     node = json.loads(payout.payload or "{}")
     currency = payout.currency_id.name
@@ -299,10 +299,16 @@ def _create_entry(payout):
         )
         if not known:
             raise ConfigurationError(
-                f"No {payout.currency_id.name} rate on or before {payout.date} in {company.name}: the payout "
-                "cannot be converted.",
-                fix=f"Add the {payout.currency_id.name} rate under Accounting > Configuration > Currencies, "
-                "then Retry.",
+                _lt(
+                    "No %(currency)s rate on or before %(date)s in %(company)s: the payout cannot be converted.",
+                    currency=payout.currency_id.name,
+                    date=payout.date,
+                    company=company.name,
+                ),
+                fix=_lt(
+                    "Add the %(currency)s rate under Accounting > Configuration > Currencies, then Retry.",
+                    currency=payout.currency_id.name,
+                ),
             )
         rate = payout.currency_id._get_conversion_rate(payout.currency_id, company.currency_id, company, payout.date)
     accounts = backend._payout_accounts()
@@ -434,8 +440,8 @@ def reconcile_payout(job):
     if open_lines:
         message, details = _open_lines_message(open_lines)
         raise DataError(
-            f"{payout.name}: {message}\n{details}",
-            fix="Import those orders and their payments (Shopify Sync > Import orders), then Retry.",
+            _lt("%(payout)s: %(message)s\n%(details)s", payout=payout.name, message=message, details=details),
+            fix=_lt("Import those orders and their payments (Shopify Sync > Import orders), then Retry."),
         )
     job.result_summary = f"{payout.name}: every charge and refund is reconciled."
     return payout
@@ -469,7 +475,9 @@ def _dispute_from_graphql(node):
 def _dispute_from_webhook(body):
     """A disputes/create|update body (REST shape: lower-case statuses, numeric ids)."""
     if not isinstance(body, dict) or body.get("id") is None:
-        raise DataError("The dispute webhook has no dispute id.", fix="Nothing to fix in Odoo: cancel the job.")
+        raise DataError(
+            _lt("The dispute webhook has no dispute id."), fix=_lt("Nothing to fix in Odoo: cancel the job.")
+        )
     gid = to_gid(DISPUTE, body.get("admin_graphql_api_id") or body["id"])
     return {
         "gid": gid,

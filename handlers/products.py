@@ -9,7 +9,7 @@ store says Shopify owns are written on products that already existed.
 """
 
 from ..lib import queries
-from ..lib.errors import DataError
+from ..lib.errors import DataError, _lt
 from ..lib.gid import to_gid
 from ..lib.product_mapping import (
     catalog_from_bulk_lines,
@@ -85,8 +85,12 @@ class ProductMatcher:
         products = self.Product.search(domain + [("company_id", "in", [False, self.company.id])], limit=2)
         if len(products) > 1:
             raise DataError(
-                f"{label} matches several Odoo products: {', '.join(products.mapped('display_name'))}.",
-                fix="Make the reference unique in Odoo, or bind the variant, then Retry.",
+                _lt(
+                    "%(label)s matches several Odoo products: %(products)s.",
+                    label=label,
+                    products=", ".join(products.mapped("display_name")),
+                ),
+                fix=_lt("Make the reference unique in Odoo, or bind the variant, then Retry."),
             )
         return products
 
@@ -165,9 +169,16 @@ class CatalogImporter:
             return template
         if len(templates) > 1 and product.has_options:
             raise DataError(
-                f"The variants of Shopify product '{product.title}' ({product.gid}) match products of "
-                f"several Odoo templates: {', '.join(templates.mapped('display_name'))}.",
-                fix="Bind the variants to products of one template (or fix the SKUs), then Retry.",
+                _lt(
+                    (
+                        "The variants of Shopify product '%(title)s' (%(gid)s) match products of several "
+                        "Odoo templates: %(templates)s."
+                    ),
+                    title=product.title,
+                    gid=product.gid,
+                    templates=", ".join(templates.mapped("display_name")),
+                ),
+                fix=_lt("Bind the variants to products of one template (or fix the SKUs), then Retry."),
             )
         return templates[:1] if len(templates) == 1 else (template or templates[:1])
 
@@ -189,11 +200,22 @@ class CatalogImporter:
         if problems:
             shopify = ", ".join(name for name, _values in product.options) or "none"
             raise DataError(
-                f"Shopify product '{product.title}' ({product.gid}) does not fit Odoo product "
-                f"'{template.display_name}': {'; '.join(problems)}. Shopify options: {shopify}; Odoo "
-                f"attributes: {', '.join(names) or 'none'}.",
-                fix="Make the options in Shopify and the attributes in Odoo agree (or bind the variants to "
-                "the right products), then Retry.",
+                _lt(
+                    (
+                        "Shopify product '%(title)s' (%(gid)s) does not fit Odoo product '%(template)s': "
+                        "%(problems)s. Shopify options: %(options)s; Odoo attributes: %(attributes)s."
+                    ),
+                    title=product.title,
+                    gid=product.gid,
+                    template=template.display_name,
+                    problems="; ".join(problems),
+                    options=shopify,
+                    attributes=", ".join(names) or "none",
+                ),
+                fix=_lt(
+                    "Make the options in Shopify and the attributes in Odoo agree (or bind the variants to "
+                    "the right products), then Retry."
+                ),
             )
 
     # -- creation ----------------------------------------------------------------------------
@@ -445,7 +467,7 @@ def _read_catalog(job, client, options, label):
 
 def _bulk_catalog(job, client, options):
     lines = bulk.result_lines(
-        job, client, options["bulk_operation_id"], access_fix="Grant the app read_products, then start it again."
+        job, client, options["bulk_operation_id"], access_fix=_lt("Grant the app read_products, then start it again.")
     )
     return catalog_from_bulk_lines(lines)
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from odoo import fields
 
-from ..lib.errors import ConfigurationError, DataError
+from ..lib.errors import ConfigurationError, DataError, _lt
 from ..lib.order_mapping import CENT, ZERO
 from ..lib.refund_mapping import parse_refund
 from ..lib.registry import register
@@ -98,8 +98,13 @@ class RefundImporter:
             found[index] = product
         if missing:
             raise DataError(
-                f"{self.label} of {self.sale.name}: no Odoo product for {', '.join(missing)}.",
-                fix="Bind the variant or give the product that internal reference, then Retry.",
+                _lt(
+                    "%(label)s of %(sale)s: no Odoo product for %(missing)s.",
+                    label=self.label,
+                    sale=self.sale.name,
+                    missing=", ".join(missing),
+                ),
+                fix=_lt("Bind the variant or give the product that internal reference, then Retry."),
             )
         return found
 
@@ -181,8 +186,8 @@ class RefundImporter:
             shipping = backend.shipping_product_id
             if not shipping:
                 raise ConfigurationError(
-                    f"Store {backend.name} has no shipping product for the refunded shipping.",
-                    fix="Choose a shipping product on the store's Orders tab, then Retry.",
+                    _lt("Store %(backend)s has no shipping product for the refunded shipping.", backend=backend.name),
+                    fix=_lt("Choose a shipping product on the store's Orders tab, then Retry."),
                 )
             sale_line = self._sale_line(shipping)
             lines.append(
@@ -200,9 +205,15 @@ class RefundImporter:
             product = backend.refund_adjustment_product_id
             if not product:
                 raise ConfigurationError(
-                    f"Store {backend.name} has no refund adjustment product for a {adjustment.kind} of "
-                    f"{adjustment.amount}.",
-                    fix="Choose a refund adjustment product on the store's Refunds and fulfilments tab, then Retry.",
+                    _lt(
+                        "Store %(backend)s has no refund adjustment product for a %(kind)s of %(amount)s.",
+                        backend=backend.name,
+                        kind=adjustment.kind,
+                        amount=adjustment.amount,
+                    ),
+                    fix=_lt(
+                        "Choose a refund adjustment product on the store's Refunds and fulfilments tab, then Retry."
+                    ),
                 )
             # Calculated minus actual: a positive adjustment means less was given back.
             taxes = self._sale_line(products[0]).tax_ids if adjustment.tax and products else self.env["account.tax"]
@@ -244,10 +255,16 @@ class RefundImporter:
         wrong = [f"{label} Odoo {odoo} vs Shopify {shopify}" for label, odoo, shopify in figures if odoo != shopify]
         if wrong:
             raise DataError(
-                f"{self.label} of {self.sale.name} would not match Shopify to the cent: {', '.join(wrong)}. "
-                "Nothing was written.",
-                fix="Usually a line taxed differently in Odoo than in Shopify, or a refunded line not on the sale "
-                "order. Correct the sale order or the tax mapping, then Retry; or refund by hand and Ignore.",
+                _lt(
+                    "%(label)s of %(sale)s would not match Shopify to the cent: %(wrong)s. Nothing was written.",
+                    label=self.label,
+                    sale=self.sale.name,
+                    wrong=", ".join(wrong),
+                ),
+                fix=_lt(
+                    "Usually a line taxed differently in Odoo than in Shopify, or a refunded line not on the sale "
+                    "order. Correct the sale order or the tax mapping, then Retry; or refund by hand and Ignore."
+                ),
             )
 
     def _pay(self, move):

@@ -15,7 +15,7 @@ with the order's invoice and credit notes, whichever of them arrives first.
 """
 
 from ..lib import queries
-from ..lib.errors import ConfigurationError, DataError, TransientError
+from ..lib.errors import ConfigurationError, DataError, TransientError, _lt
 from ..lib.registry import register
 from ..lib.transaction_mapping import local_date, parse_transaction
 
@@ -36,9 +36,14 @@ def gateway_journal(backend, gateway, context):
     row = backend.gateway_map_ids.filtered(lambda r: r.gateway == gateway)[:1]
     if not row:
         raise ConfigurationError(
-            f"Payment gateway '{gateway}' of {context} has no journal.",
-            fix=f"Add '{gateway}' with its journal under the store's Orders tab > Payment gateways "
-            "(Shopify Sync > Configuration > Payment gateways), then Retry.",
+            _lt("Payment gateway '%(gateway)s' of %(context)s has no journal.", gateway=gateway, context=context),
+            fix=_lt(
+                (
+                    "Add '%(gateway)s' with its journal under the store's Orders tab > Payment "
+                    "gateways (Shopify Sync > Configuration > Payment gateways), then Retry."
+                ),
+                gateway=gateway,
+            ),
         )
     return row.journal_id
 
@@ -104,9 +109,19 @@ class PaymentBook:
             bag = ((node or {}).get("amountSet") or {}).get(f"{mode}Money") or {}
             if bag.get("currencyCode") != code or bag.get("amount") is None:
                 raise DataError(
-                    f"Transaction {tx.gid.rsplit('/', 1)[-1]} of {self.sale.name} is in {tx.currency} and Shopify "
-                    f"gave no amount in {code}.",
-                    fix="Check the transaction in Shopify, then Retry; or register the payment by hand and Ignore.",
+                    _lt(
+                        (
+                            "Transaction %(transaction)s of %(sale)s is in %(currency)s and Shopify gave no "
+                            "amount in %(code)s."
+                        ),
+                        transaction=tx.gid.rsplit("/", 1)[-1],
+                        sale=self.sale.name,
+                        currency=tx.currency,
+                        code=code,
+                    ),
+                    fix=_lt(
+                        "Check the transaction in Shopify, then Retry; or register the payment by hand and Ignore."
+                    ),
                 )
             tx.amount_set = {f"{mode}_money": {"amount": bag["amount"], "currency_code": code}}
             value = tx.amount_in(code, mode)
@@ -174,8 +189,11 @@ def import_transaction(job):
     if not sale:
         # Shopify sends the order and its transactions at the same moment, in no set order.
         raise TransientError(
-            f"{label}: its order {(tx.order_gid or '?').rsplit('/', 1)[-1]} is not in Odoo yet; "
-            "retrying after it is imported.",
+            _lt(
+                "%(label)s: its order %(order)s is not in Odoo yet; retrying after it is imported.",
+                label=label,
+                order=(tx.order_gid or "?").rsplit("/", 1)[-1],
+            ),
             retry_after=30,
         )
     sale = sale.with_company(sale.company_id)

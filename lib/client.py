@@ -18,6 +18,7 @@ from .errors import (
     DataError,
     PermissionDenied,
     TransientError,
+    _lt,
 )
 
 _logger = logging.getLogger(__name__)
@@ -86,23 +87,31 @@ def fetch_client_credentials_token(shop_domain, client_id, client_secret, base_u
     try:
         response = requests.post(url, data=form, timeout=timeout, headers={"Accept": "application/json"})
     except requests.RequestException as exc:
-        raise TransientError(f"Cannot reach {url}: {exc}") from exc
+        raise TransientError(_lt("Cannot reach %(url)s: %(exc)s", url=url, exc=exc)) from exc
     # Busy (429, with Retry-After), timed out (408) or down (5xx): renew later, the credentials are fine.
     if response.status_code in (408, 429) or response.status_code >= 500:
         raise TransientError(
-            f"Shopify answered HTTP {response.status_code} to the token request",
+            _lt("Shopify answered HTTP %(status_code)s to the token request", status_code=response.status_code),
             retry_after=_retry_after(response) if response.status_code == 429 else None,
             status=response.status_code,
         )
     if response.status_code == 404:
-        raise ConfigurationError(f"No Shopify store at {url} (HTTP 404)", fix="Check the shop domain on the backend.")
+        raise ConfigurationError(
+            _lt("No Shopify store at %(url)s (HTTP 404)", url=url), fix=_lt("Check the shop domain on the backend.")
+        )
     body = _json_or_text(response)
     if response.status_code != 200 or not isinstance(body, dict) or not body.get("access_token"):
         detail = body.get("error_description") or body.get("error") if isinstance(body, dict) else body
         raise AuthenticationFailed(
-            f"Shopify refused the client credentials (HTTP {response.status_code}): {detail}",
-            fix="Copy the client ID and secret again from the app's settings in the Shopify Dev "
-            "Dashboard, and check the app is installed on this store.",
+            _lt(
+                "Shopify refused the client credentials (HTTP %(status_code)s): %(detail)s",
+                status_code=response.status_code,
+                detail=detail,
+            ),
+            fix=_lt(
+                "Copy the client ID and secret again from the app's settings in the Shopify Dev "
+                "Dashboard, and check the app is installed on this store."
+            ),
             status=response.status_code,
         )
     return body
@@ -180,7 +189,11 @@ class ShopifyClient:
                 return self._data_or_raise(response, query)
             if attempt == self.max_attempts or wait > self.max_wait:
                 raise TransientError(
-                    f"Shopify throttled the request ({self._throttle_reason(response)}); retry in {wait:.1f}s",
+                    _lt(
+                        "Shopify throttled the request (%(reason)s); retry in %(wait)ss",
+                        reason=self._throttle_reason(response),
+                        wait=format(wait, ".1f"),
+                    ),
                     retry_after=wait,
                     status=response.status_code,
                 )
@@ -194,13 +207,23 @@ class ShopifyClient:
         try:
             response = requests.get(url, timeout=self.timeout)
         except requests.RequestException as exc:
-            raise TransientError(f"Cannot download the bulk operation result from {url}: {exc}") from exc
+            raise TransientError(
+                _lt("Cannot download the bulk operation result from %(url)s: %(exc)s", url=url, exc=exc)
+            ) from exc
         if response.status_code >= 500:
-            raise TransientError(f"Downloading the bulk operation result failed (HTTP {response.status_code})")
+            raise TransientError(
+                _lt(
+                    "Downloading the bulk operation result failed (HTTP %(status_code)s)",
+                    status_code=response.status_code,
+                )
+            )
         if response.status_code != 200:
             raise DataError(
-                f"The bulk operation result is no longer available (HTTP {response.status_code}).",
-                fix="Shopify keeps bulk results for a week: start the import again.",
+                _lt(
+                    "The bulk operation result is no longer available (HTTP %(status_code)s).",
+                    status_code=response.status_code,
+                ),
+                fix=_lt("Shopify keeps bulk results for a week: start the import again."),
                 status=response.status_code,
             )
         response.encoding = "utf-8"
@@ -214,7 +237,11 @@ class ShopifyClient:
         wait = self.throttle.wait_for(needed)
         if wait > self.max_wait:
             raise TransientError(
-                f"Shopify query budget of {self.shop_domain} is exhausted; retry in {wait:.1f}s",
+                _lt(
+                    "Shopify query budget of %(shop_domain)s is exhausted; retry in %(wait)ss",
+                    shop_domain=self.shop_domain,
+                    wait=format(wait, ".1f"),
+                ),
                 retry_after=wait,
             )
         if wait > 0:
@@ -236,9 +263,13 @@ class ShopifyClient:
                 timeout=self.timeout,
             )
         except requests.Timeout as exc:
-            raise TransientError(f"Shopify did not answer within {self.timeout}s: {exc}") from exc
+            raise TransientError(
+                _lt("Shopify did not answer within %(timeout)ss: %(exc)s", timeout=self.timeout, exc=exc)
+            ) from exc
         except requests.RequestException as exc:
-            raise TransientError(f"Cannot reach Shopify at {self.endpoint}: {exc}") from exc
+            raise TransientError(
+                _lt("Cannot reach Shopify at %(endpoint)s: %(exc)s", endpoint=self.endpoint, exc=exc)
+            ) from exc
 
     def _throttle_wait(self, response):
         """Seconds to wait when the response is a throttle refusal, else None."""
@@ -279,50 +310,65 @@ class ShopifyClient:
                 text = _error_text(body)
                 if "ACCESS_DENIED" in codes:
                     raise PermissionDenied(
-                        f"Shopify denied access: {text}",
-                        fix="Add the missing access scope to the app in Shopify, reinstall or "
-                        "approve it, then press Test connection and Retry.",
+                        _lt("Shopify denied access: %(text)s", text=text),
+                        fix=_lt(
+                            "Add the missing access scope to the app in Shopify, reinstall or "
+                            "approve it, then press Test connection and Retry."
+                        ),
                     )
                 if "INTERNAL_SERVER_ERROR" in codes:
-                    raise TransientError(f"Shopify internal error: {text}")
-                raise DataError(f"Shopify rejected the request: {text}")
+                    raise TransientError(_lt("Shopify internal error: %(text)s", text=text))
+                raise DataError(_lt("Shopify rejected the request: %(text)s", text=text))
             return body.get("data") or {}
         text = _error_text(body)
         if status == 401:
             raise AuthenticationFailed(
-                f"Shopify refused the access token (HTTP 401): {text}",
-                fix="The token is invalid, expired or the app was uninstalled. For a Dev Dashboard "
-                "app check the client ID/secret; for a legacy custom app paste a new Admin API "
-                "access token. Then press Test connection.",
+                _lt("Shopify refused the access token (HTTP 401): %(text)s", text=text),
+                fix=_lt(
+                    "The token is invalid, expired or the app was uninstalled. For a Dev Dashboard "
+                    "app check the client ID/secret; for a legacy custom app paste a new Admin API "
+                    "access token. Then press Test connection."
+                ),
                 status=status,
             )
         if status == 402:
             raise ConfigurationError(
-                f"The Shopify store is frozen (HTTP 402 Payment Required): {text}",
-                fix="The store has an unpaid bill or is paused; the merchant must reactivate it in "
-                "Shopify. Retry afterwards.",
+                _lt("The Shopify store is frozen (HTTP 402 Payment Required): %(text)s", text=text),
+                fix=_lt(
+                    "The store has an unpaid bill or is paused; the merchant must reactivate it in "
+                    "Shopify. Retry afterwards."
+                ),
                 status=status,
             )
         if status == 403:
             raise PermissionDenied(
-                f"Shopify refused the request (HTTP 403): {text}",
-                fix="The app lacks an access scope; add it in the app's configuration, approve it "
-                "in the store, press Test connection, then Retry.",
+                _lt("Shopify refused the request (HTTP 403): %(text)s", text=text),
+                fix=_lt(
+                    "The app lacks an access scope; add it in the app's configuration, approve it "
+                    "in the store, press Test connection, then Retry."
+                ),
                 status=status,
             )
         if status == 404:
             raise ConfigurationError(
-                f"Shopify has no store or API version at {self.endpoint} (HTTP 404): {text}",
-                fix="Check the shop domain and the API version on the backend.",
+                _lt(
+                    "Shopify has no store or API version at %(endpoint)s (HTTP 404): %(text)s",
+                    endpoint=self.endpoint,
+                    text=text,
+                ),
+                fix=_lt("Check the shop domain and the API version on the backend."),
                 status=status,
             )
         if status == 423:
             raise ConfigurationError(
-                f"The Shopify store is locked (HTTP 423): {text}",
-                fix="Shopify locked the store (often fraud review); contact Shopify support. "
-                "Retry once it is unlocked.",
+                _lt("The Shopify store is locked (HTTP 423): %(text)s", text=text),
+                fix=_lt(
+                    "Shopify locked the store (often fraud review); contact Shopify support. Retry once it is unlocked."
+                ),
                 status=status,
             )
         if status >= 500:
-            raise TransientError(f"Shopify server error (HTTP {status}): {text}", status=status)
-        raise DataError(f"Shopify answered HTTP {status}: {text}", status=status)
+            raise TransientError(
+                _lt("Shopify server error (HTTP %(status)s): %(text)s", status=status, text=text), status=status
+            )
+        raise DataError(_lt("Shopify answered HTTP %(status)s: %(text)s", status=status, text=text), status=status)

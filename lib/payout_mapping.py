@@ -15,7 +15,7 @@ below refuse payloads that break the identity (a plug line would hide a missing 
 from collections import namedtuple
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from .errors import ConfigurationError, DataError
+from .errors import ConfigurationError, DataError, _lt, joined
 
 ZERO = Decimal("0")
 
@@ -51,13 +51,13 @@ TRANSFER_TYPES = {"TRANSFER"}
 
 # Account each route needs (keys of the ``accounts`` mapping), and where an administrator sets it.
 ACCOUNT_LABELS = {
-    BANK: "Bank / payouts in transit",
-    CLEARING: "Shopify Payments clearing",
-    DISPUTE: "Chargebacks (disputes)",
-    RESERVE: "Reserved funds",
-    FEE: "Payment fees",
-    ADJUSTMENT: "Adjustments",
-    CURRENCY: "Currency difference",
+    BANK: _lt("Bank / payouts in transit"),
+    CLEARING: _lt("Shopify Payments clearing"),
+    DISPUTE: _lt("Chargebacks (disputes)"),
+    RESERVE: _lt("Reserved funds"),
+    FEE: _lt("Payment fees"),
+    ADJUSTMENT: _lt("Adjustments"),
+    CURRENCY: _lt("Currency difference"),
 }
 
 # Shopify's payout summary buckets checked against the transactions (gross, fee field names). Only
@@ -86,7 +86,7 @@ def money(value):
     try:
         return Decimal(str(amount if amount not in (None, "") else "0")), currency
     except InvalidOperation as err:
-        raise DataError(f"Shopify sent an amount that is not a number: {amount!r}.") from err
+        raise DataError(_lt("Shopify sent an amount that is not a number: %(amount)s.", amount=repr(amount))) from err
 
 
 def transaction_from_node(node):
@@ -114,18 +114,42 @@ def check_transactions(payout_net, currency, transactions, summary=None):
     """Raise DataError unless the transactions are exactly the payout (see module docstring)."""
     for tx in transactions:
         if tx.currency and currency and tx.currency != currency:
-            raise DataError(f"Balance transaction {tx.gid} is in {tx.currency}, its payout in {currency}.")
+            raise DataError(
+                _lt(
+                    "Balance transaction %(gid)s is in %(currency)s, its payout in %(payout_currency)s.",
+                    gid=tx.gid,
+                    currency=tx.currency,
+                    payout_currency=currency,
+                )
+            )
         if tx.amount - tx.fee != tx.net:
             raise DataError(
-                f"Balance transaction {tx.gid}: amount {tx.amount} less fee {tx.fee} is not its net {tx.net}.",
-                fix="Shopify's data is inconsistent: import the payout again; report it to Shopify if it persists.",
+                _lt(
+                    "Balance transaction %(gid)s: amount %(amount)s less fee %(fee)s is not its net %(net)s.",
+                    gid=tx.gid,
+                    amount=tx.amount,
+                    fee=tx.fee,
+                    net=tx.net,
+                ),
+                fix=_lt(
+                    "Shopify's data is inconsistent: import the payout again; report it to Shopify if it persists."
+                ),
             )
     total = sum((tx.net for tx in transactions), ZERO)
     if total != payout_net:
         raise DataError(
-            f"The payout's transactions add up to {total} {currency}, Shopify's payout net is {payout_net}: "
-            f"{len(transactions)} transaction(s) imported, some are missing or changed.",
-            fix="Import the payout's period again (Shopify Sync > Payouts > Import payouts), then Retry.",
+            _lt(
+                (
+                    "The payout's transactions add up to %(total)s %(currency)s, Shopify's payout "
+                    "net is %(payout_net)s: %(count)s transaction(s) imported, some are "
+                    "missing or changed."
+                ),
+                total=total,
+                currency=currency,
+                payout_net=payout_net,
+                count=len(transactions),
+            ),
+            fix=_lt("Import the payout's period again (Shopify Sync > Payouts > Import payouts), then Retry."),
         )
     if summary:
         for bucket, (kinds, gross_field, fee_field) in SUMMARY_BUCKETS.items():
@@ -135,9 +159,19 @@ def check_transactions(payout_net, currency, transactions, summary=None):
             # Shopify documents the summary as totals without saying their sign: compare magnitudes.
             if (abs(gross), abs(fee)) != (abs(expected[0]), abs(expected[1])):
                 raise DataError(
-                    f"Shopify's payout summary shows {bucket} of {expected[0]} (fees {expected[1]}), the "
-                    f"transactions {gross} (fees {fee}) {currency}.",
-                    fix="Import the payout's period again, then Retry.",
+                    _lt(
+                        (
+                            "Shopify's payout summary shows %(bucket)s of %(expected)s (fees %(expected_fees)s), "
+                            "the transactions %(gross)s (fees %(fee)s) %(currency)s."
+                        ),
+                        bucket=bucket,
+                        expected=expected[0],
+                        expected_fees=expected[1],
+                        gross=gross,
+                        fee=fee,
+                        currency=currency,
+                    ),
+                    fix=_lt("Import the payout's period again, then Retry."),
                 )
 
 
@@ -154,15 +188,27 @@ def expand_retried(transactions, failed_payouts):
         failed = failed_payouts.get(tx.source_id)
         if failed is None:
             raise DataError(
-                f"Balance transaction {tx.gid} returns failed payout {tx.source_id}, which is not in Odoo.",
-                fix="Import payouts from the failed payout's date "
-                "(Shopify Sync > Payouts > Import payouts), then Retry.",
+                _lt(
+                    "Balance transaction %(gid)s returns failed payout %(source_id)s, which is not in Odoo.",
+                    gid=tx.gid,
+                    source_id=tx.source_id,
+                ),
+                fix=_lt(
+                    "Import payouts from the failed payout's date "
+                    "(Shopify Sync > Payouts > Import payouts), then Retry."
+                ),
             )
         net, inner = failed
         if net != tx.amount - tx.fee:
             raise DataError(
-                f"Balance transaction {tx.gid} returns {tx.amount - tx.fee}, failed payout {tx.source_id} was {net}.",
-                fix="Import the failed payout's period again, then Retry.",
+                _lt(
+                    "Balance transaction %(gid)s returns %(amount)s, failed payout %(source_id)s was %(net)s.",
+                    gid=tx.gid,
+                    amount=tx.amount - tx.fee,
+                    source_id=tx.source_id,
+                    net=net,
+                ),
+                fix=_lt("Import the failed payout's period again, then Retry."),
             )
         out.extend(inner)
     return out
@@ -191,13 +237,17 @@ def plan_entry(payout_net, transactions, accounts, rate=None, company_digits=2):
     missing = sorted({line.route for line in lines if not accounts.get(line.route)}, key=list(ACCOUNT_LABELS).index)
     if missing:
         raise ConfigurationError(
-            "Payout accounts not configured: " + ", ".join(ACCOUNT_LABELS[route] for route in missing) + ".",
-            fix="Set them on the store's Payouts tab (Shopify Sync > Configuration > Stores), then Retry.",
+            _lt(
+                "Payout accounts not configured: %(accounts)s.",
+                accounts=joined(", ", (ACCOUNT_LABELS[route] for route in missing)),
+            ),
+            fix=_lt("Set them on the store's Payouts tab (Shopify Sync > Configuration > Stores), then Retry."),
         )
     total = sum((line.amount for line in lines), ZERO)
     if total:
         raise DataError(
-            f"The payout's entry would be off by {total}.", fix="Import the payout's period again, then Retry."
+            _lt("The payout's entry would be off by %(total)s.", total=total),
+            fix=_lt("Import the payout's period again, then Retry."),
         )
     if rate is None:
         return [line._replace(balance=line.amount) for line in lines]
@@ -208,8 +258,8 @@ def plan_entry(payout_net, transactions, accounts, rate=None, company_digits=2):
         # Each line converted and rounded on its own; the cents left over are a currency difference.
         if not accounts.get(CURRENCY):
             raise ConfigurationError(
-                f"Payout accounts not configured: {ACCOUNT_LABELS[CURRENCY]}.",
-                fix="Set it on the store's Payouts tab, then Retry.",
+                _lt("Payout accounts not configured: %(accounts)s.", accounts=ACCOUNT_LABELS[CURRENCY]),
+                fix=_lt("Set it on the store's Payouts tab, then Retry."),
             )
         converted.append(PlannedLine(CURRENCY, "Currency rounding difference", ZERO, -residual, None))
     return converted

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..lib import queries, registry
 from ..lib.client import ShopifyClient, fetch_client_credentials_token
-from ..lib.errors import TRANSIENT, ConfigurationError, SyncError
+from ..lib.errors import TRANSIENT, ConfigurationError, SyncError, _lt
 from ..lib.webhook import normalize_shop_domain
 
 _logger = logging.getLogger(__name__)
@@ -251,13 +251,13 @@ class ShopifyBackend(models.Model):
         backend = self.sudo()
         if backend.auth_mode != "client_credentials":
             raise ConfigurationError(
-                f"Backend {backend.name} uses a fixed Admin API token, which cannot be renewed.",
-                fix="Paste a valid Admin API access token on the backend.",
+                _lt("Backend %(backend)s uses a fixed Admin API token, which cannot be renewed.", backend=backend.name),
+                fix=_lt("Paste a valid Admin API access token on the backend."),
             )
         if not (backend.client_id and backend.client_secret):
             raise ConfigurationError(
-                f"Backend {backend.name} has no client ID or client secret.",
-                fix="Copy both from the app's settings in the Shopify Dev Dashboard.",
+                _lt("Backend %(backend)s has no client ID or client secret.", backend=backend.name),
+                fix=_lt("Copy both from the app's settings in the Shopify Dev Dashboard."),
             )
         answer = fetch_client_credentials_token(
             backend.shop_domain, backend.client_id, backend.client_secret, base_url=backend.api_base_url
@@ -278,8 +278,8 @@ class ShopifyBackend(models.Model):
         if backend.auth_mode == "legacy_token":
             if not backend.access_token:
                 raise ConfigurationError(
-                    f"Backend {backend.name} has no Admin API access token.",
-                    fix="Paste the legacy custom app's Admin API access token on the backend.",
+                    _lt("Backend %(backend)s has no Admin API access token.", backend=backend.name),
+                    fix=_lt("Paste the legacy custom app's Admin API access token on the backend."),
                 )
             return backend.access_token
         expiring = not backend.token_expires_at or (
@@ -294,9 +294,14 @@ class ShopifyBackend(models.Model):
         self.ensure_one()
         if self.state == "disconnected" and not allow_disconnected:
             raise ConfigurationError(
-                f"The Shopify app was uninstalled from {self.shop_domain} on {self.disconnected_at}; "
-                "nothing is sent to Shopify.",
-                fix="Reinstall the app in Shopify, update the credentials if they changed, then press Test connection.",
+                _lt(
+                    "The Shopify app was uninstalled from %(shop_domain)s on %(date)s; nothing is sent to Shopify.",
+                    shop_domain=self.shop_domain,
+                    date=self.disconnected_at,
+                ),
+                fix=_lt(
+                    "Reinstall the app in Shopify, update the credentials if they changed, then press Test connection."
+                ),
             )
         refresher = self._refresh_access_token if self.auth_mode == "client_credentials" else None
         return ShopifyClient(
@@ -482,8 +487,13 @@ class ShopifyBackend(models.Model):
             errors = answer["webhookSubscriptionCreate"]["userErrors"]
             if errors:
                 raise ConfigurationError(
-                    f"Shopify refused the {topic} subscription to {uri}: " + "; ".join(e["message"] for e in errors),
-                    fix="Check the public Odoo URL on the backend (Shopify needs HTTPS).",
+                    _lt(
+                        "Shopify refused the %(topic)s subscription to %(uri)s: %(errors)s",
+                        topic=topic,
+                        uri=uri,
+                        errors="; ".join(e["message"] for e in errors),
+                    ),
+                    fix=_lt("Check the public Odoo URL on the backend (Shopify needs HTTPS)."),
                 )
             created.append(topic)
         self.sudo().write({"webhook_missing_topics": False, "webhook_checked_at": fields.Datetime.now()})

@@ -4,6 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 
 from ..lib import errors, queries
+from ..lib.errors import _lt
 from ..lib.stock_mapping import buffered_quantity
 
 _logger = logging.getLogger(__name__)
@@ -117,8 +118,8 @@ class ShopifyBackend(models.Model):
         rows = self.env["shopify.sync.location"].search([("backend_id", "=", self.id)])
         if not rows:
             raise errors.ConfigurationError(
-                f"Store {self.name} has no Shopify location to export stock to.",
-                fix="Press 'Import locations' on the store, map each location to an Odoo location, then Retry.",
+                _lt("Store %(backend)s has no Shopify location to export stock to.", backend=self.name),
+                fix=_lt("Press 'Import locations' on the store, map each location to an Odoo location, then Retry."),
             )
         for row in rows:
             if not row.location_id:

@@ -2,7 +2,7 @@ import psycopg2
 
 from odoo import api, fields, models
 
-from ..lib.errors import TransientError
+from ..lib.errors import TransientError, _lt
 
 
 class ShopifyBinding(models.Model):
@@ -82,7 +82,7 @@ class ShopifyBinding(models.Model):
             with self.env.cr.savepoint():
                 return self.create(dict(vals, backend_id=backend.id, shopify_gid=gid, resource_type=gid.split("/")[3]))
         except psycopg2.errors.UniqueViolation as err:
-            raise TransientError(f"{gid} was bound by a concurrent job; retrying") from err
+            raise TransientError(_lt("%(gid)s was bound by a concurrent job; retrying", gid=gid)) from err
 
     @api.model
     def _is_outdated(self, backend, gid, updated_at):

@@ -11,12 +11,14 @@ import psycopg2
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, RedirectWarning, UserError, ValidationError
 from odoo.tools import SQL, escape_psql
+from odoo.tools.translate import code_translations
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
 
 from ..lib import errors, order_graphql, references, registry
 from ..lib.causes import normalise_cause
+from ..lib.errors import _lt
 
 _logger = logging.getLogger(__name__)
 
@@ -53,6 +55,19 @@ def _storable(text):
     if not isinstance(text, str):
         return text
     return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+
+
+def _stored_text(text, source):
+    """The stored English ``text`` as an errors.Text when ``source`` (its ``to_json()``) still gives
+    it: a text changed since (a privacy scrub, say) stays as it is."""
+    if text and source:
+        try:
+            restored = errors.Text.from_json(source)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return text
+        if restored == text:
+            return restored
+    return text
 
 
 def database_conflict(err):
@@ -122,6 +137,12 @@ class ShopifySyncJob(models.Model):
     failure_category = fields.Selection(errors.CATEGORIES, index=True, readonly=True)
     error_message = fields.Text(readonly=True)
     fix_hint = fields.Text(string="How to fix", readonly=True)
+    # The English above stays for search, grouping (cause) and support; people read these.
+    failure_source = fields.Json(
+        readonly=True, help="Source texts and parameters of the error message and fix, to show them in any language."
+    )
+    error_message_display = fields.Text(string="Error message shown", compute="_compute_failure_display")
+    fix_hint_display = fields.Text(string="How to fix shown", compute="_compute_failure_display")
     warning_message = fields.Text(string="Warnings", readonly=True)
     result_summary = fields.Text(readonly=True)
     attempts = fields.Integer(readonly=True, default=0)
@@ -167,6 +188,22 @@ class ShopifySyncJob(models.Model):
     def _compute_cause(self):
         for job in self:
             job.cause = normalise_cause(job.error_message)
+
+    @api.depends("error_message", "fix_hint", "failure_source")
+    @api.depends_context("lang")
+    def _compute_failure_display(self):
+        """The message and fix in the reader's language (i18n/<lang>.po), with this job's values."""
+        lang = self.env.lang or "en_US"
+        translations = code_translations.get_python_translations(self._module, lang) if lang != "en_US" else {}
+
+        def translate(source):
+            return translations.get(source, source)
+
+        for job in self:
+            source = job.failure_source or {}
+            for stored, shown in (("error_message", "error_message_display"), ("fix_hint", "fix_hint_display")):
+                text = _stored_text(job[stored], source.get(stored))
+                job[shown] = text.translated(translate) if isinstance(text, errors.Text) else text
 
     @api.depends("date_received", "date_done", "attempts")
     def _compute_statistics(self):
@@ -235,15 +272,17 @@ class ShopifySyncJob(models.Model):
         if payload is None:
             job._mark_failed(
                 errors.DATA,
-                "The webhook body is not valid JSON.",
-                "Nothing to fix in Odoo: Shopify sent a malformed body. Cancel the job.",
+                _lt("The webhook body is not valid JSON."),
+                _lt("Nothing to fix in Odoo: Shopify sent a malformed body. Cancel the job."),
             )
         elif not runnable:
             job._mark_failed(
                 errors.CONFIGURATION,
-                f"No handler for topic {topic}.",
-                "This version of shopify_sync does not process this topic. Remove the subscription "
-                "in Shopify, or upgrade the addon and press Retry.",
+                _lt("No handler for topic %(topic)s.", topic=topic),
+                _lt(
+                    "This version of shopify_sync does not process this topic. Remove the subscription "
+                    "in Shopify, or upgrade the addon and press Retry."
+                ),
             )
         return job, True
 
@@ -470,7 +509,7 @@ class ShopifySyncJob(models.Model):
             }
         )
         if not handler:
-            job._mark_failed(errors.CONFIGURATION, f"No handler for topic {job.topic}.")
+            job._mark_failed(errors.CONFIGURATION, _lt("No handler for topic %(topic)s.", topic=job.topic))
             return "failed: no handler"
         try:
             with job.env.cr.savepoint():
@@ -498,23 +537,35 @@ class ShopifySyncJob(models.Model):
         if isinstance(err, errors.SyncError):
             return err.category, err.message, err.fix
         if isinstance(err, AccessError):
-            return errors.PERMISSION, str(err), "Give the Odoo user running the jobs the rights named above."
+            return errors.PERMISSION, str(err), _lt("Give the Odoo user running the jobs the rights named above.")
         if isinstance(err, RedirectWarning):
             # Odoo's "go and configure this" error (no warehouse, no journal...): not a UserError
             # subclass, and its str() is the tuple of its arguments.
             message, _action, button_text = err.args[:3]
             return (
                 errors.CONFIGURATION,
-                f"Odoo refused the operation: {message}",
-                (f"{message} (in Odoo: {button_text}), then Retry."),
+                _lt("Odoo refused the operation: %(error)s", error=message),
+                _lt("%(error)s (in Odoo: %(button)s), then Retry.", error=message, button=button_text),
             )
         if isinstance(err, ValidationError):
-            return errors.DATA, f"Odoo refused the data: {err}", "Correct what Odoo names above, then Retry."
+            return (
+                errors.DATA,
+                _lt("Odoo refused the data: %(error)s", error=err),
+                _lt("Correct what Odoo names above, then Retry."),
+            )
         if isinstance(err, UserError):
-            return errors.DATA, f"Odoo refused the operation: {err}", "Do what Odoo asks above, then Retry."
+            return (
+                errors.DATA,
+                _lt("Odoo refused the operation: %(error)s", error=err),
+                _lt("Do what Odoo asks above, then Retry."),
+            )
         detail = "".join(traceback.format_exception_only(type(err), err)).strip()
         _logger.exception("Unexpected error in Shopify sync job")
-        return errors.DATA, f"Unexpected error: {detail}", "Report this to the addon maintainers with the payload."
+        return (
+            errors.DATA,
+            _lt("Unexpected error: %(error)s", error=detail),
+            _lt("Report this to the addon maintainers with the payload."),
+        )
 
     def _add_warning(self, text):
         """Handlers note what they kept as given (e.g. an unparsable phone) without failing."""
@@ -528,6 +579,7 @@ class ShopifySyncJob(models.Model):
             "failure_category": False,
             "error_message": False,
             "fix_hint": False,
+            "failure_source": False,
         }
         if summary:
             vals["result_summary"] = summary
@@ -546,8 +598,14 @@ class ShopifySyncJob(models.Model):
             {
                 "state": "failed",
                 "failure_category": category,
-                "error_message": message,
-                "fix_hint": fix or False,
+                "error_message": message and str(message),
+                "fix_hint": fix and str(fix) or False,
+                "failure_source": {
+                    name: text.to_json()
+                    for name, text in (("error_message", message), ("fix_hint", fix))
+                    if isinstance(text, errors.Text)
+                }
+                or False,
                 "date_done": fields.Datetime.now(),
             }
         )
@@ -559,19 +617,28 @@ class ShopifySyncJob(models.Model):
         recorded, and its message ("Record does not exist...") says nothing of the real cause.
         The first classified failure stays the message, category and fix; the crash is added."""
         transient = "FailedJobError" in (exc_name or "") or "RetryableJobError" in (exc_name or "")
-        crash = exc_message or exc_name or "The queue job failed."
+        crash = exc_message or exc_name or _lt("The queue job failed.")
         for job in self.sudo():
             first = _CLASSIFIED.pop((job.env.cr.dbname, job.id), None)
             if not first and job.state == "failed" and job.failure_category and job.error_message:
-                first = (job.failure_category, job.error_message, job.fix_hint)
+                source = job.failure_source or {}
+                first = (
+                    job.failure_category,
+                    _stored_text(job.error_message, source.get("error_message")),
+                    _stored_text(job.fix_hint, source.get("fix_hint")),
+                )
             if first:
                 category, message, fix = first
-                job._mark_failed(category, f"{message}\n\nThen, outside the handler: {crash}", fix)
+                job._mark_failed(
+                    category,
+                    _lt("%(message)s\n\nThen, outside the handler: %(crash)s", message=message, crash=crash),
+                    fix,
+                )
                 continue
             job._mark_failed(
                 errors.TRANSIENT if transient else errors.DATA,
                 crash,
-                "Shopify or the network kept failing; press Retry when it is back." if transient else None,
+                _lt("Shopify or the network kept failing; press Retry when it is back.") if transient else None,
             )
 
     # -- people's actions --------------------------------------------------------------------
@@ -592,6 +659,7 @@ class ShopifySyncJob(models.Model):
                 "failure_category": False,
                 "error_message": False,
                 "fix_hint": False,
+                "failure_source": False,
                 "cancel_reason": False,
                 "date_done": False,
             }
@@ -697,6 +765,7 @@ class ShopifySyncJob(models.Model):
                 {
                     "payload": f"[redacted: {reason}]",
                     "payload_redacted": True,
+                    "failure_source": False,  # its parameters may name the person
                     "shopify_ref": label if job.topic.startswith("customers/") else scrub(job.shopify_ref),
                     **{
                         name: scrub(job[name])

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from ..lib import errors, gid
+from ..lib.errors import _lt
 
 
 class ShopifyLocation(models.Model):
@@ -53,6 +54,11 @@ class ShopifyLocation(models.Model):
             return row.location_id
         label = name or row.name or location_gid
         raise errors.ConfigurationError(
-            f"Shopify location '{label}' ({location_gid}) has no Odoo location on store {backend.name}.",
-            fix="Map it under Shopify Sync > Configuration > Locations, then press Retry.",
+            _lt(
+                "Shopify location '%(label)s' (%(location_gid)s) has no Odoo location on store %(backend)s.",
+                label=label,
+                location_gid=location_gid,
+                backend=backend.name,
+            ),
+            fix=_lt("Map it under Shopify Sync > Configuration > Locations, then press Retry."),
         )
