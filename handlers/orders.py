@@ -435,7 +435,14 @@ class OrderImporter:
                 product = self._custom_item_product(line)
             if not product:
                 variant = line.variant_gid.rsplit("/", 1)[-1] if line.variant_gid else "none"
-                missing.append(f"SKU {line.sku or '(empty)'} (variant {variant}, '{line.title}')")
+                missing.append(
+                    _lt(
+                        "SKU %(sku)s (variant %(variant)s, '%(title)s')",
+                        sku=line.sku or _lt("(empty)"),
+                        variant=variant,
+                        title=line.title,
+                    )
+                )
                 continue
             found[index] = product
         for index, line in lines:
@@ -448,7 +455,7 @@ class OrderImporter:
                 else _lt(
                     "Order %(order)s: no Odoo product for %(missing)s.",
                     order=self.order.name,
-                    missing="; ".join(missing),
+                    missing=joined("; ", missing),
                 ),
                 fix=_lt(
                     "Create the product in Odoo with that internal reference (or barcode), or bind the "

@@ -65,7 +65,7 @@ class PaymentBook:
         existing = self.bindings._record_for(self.backend, tx.gid)
         if existing:
             return existing
-        context = context or f"order {self.sale.client_order_ref or self.sale.name}"
+        context = context or _lt("order %(order)s", order=self.sale.client_order_ref or self.sale.name)
         journal = gateway_journal(self.backend, tx.gateway, context)
         amount = self._amount(tx)
         if not amount:
