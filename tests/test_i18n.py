@@ -8,9 +8,10 @@ import io
 import os
 import re
 
+from babel.messages import extract
+
 from odoo.modules import get_module_path
 from odoo.tests import BaseCase, TransactionCase, new_test_user, tagged
-from odoo.tools.babel import extract_python
 from odoo.tools.translate import PoFileReader, trans_export
 
 from ..lib import errors
@@ -147,8 +148,11 @@ class TestMessagesMarkedForTranslation(BaseCase):
         for path, source in self._sources():
             extracted = {
                 message
-                for _line, _func, message, _comments in extract_python(
-                    io.BytesIO(source.encode()), {"_": None, "_lt": None}, [], {}
+                for _line, message, _comments, _context in extract.extract(
+                    "odoo.tools.babel:extract_python",
+                    io.BytesIO(source.encode()),
+                    keywords={"_": None, "_lt": None},
+                    options={"encoding": "UTF-8"},
                 )
             }
             for call in ast.walk(ast.parse(source)):
@@ -209,15 +213,26 @@ class TestFailedJobInReadersLanguage(ShopifyCase):
             )
         cls.accountant_fr, cls.accountant_en = readers["fr_FR"], readers["en_US"]
 
+    def setUp(self):
+        super().setUp()
+        # Shopify knows no barcode for the variants of these orders.
+        self.standin.root["nodes"] = lambda _info, ids: [
+            {"__typename": "ProductVariant", "id": gid, "sku": "", "barcode": None} for gid in ids
+        ]
+
     def failed_job(self, topic, payload):
         job, _created = self.intake(topic, payload)
         self.perform(job)
         self.assertEqual(job.state, "failed")
         return job
 
+    def reader_env(self, user):
+        """The environment of ``user``'s session: her rights, her language."""
+        return self.env(user=user, context=dict(user.with_user(user).context_get()))
+
     def as_read_by(self, user, job):
         """Message and fix as the job's form shows them to ``user`` (her language, her rights)."""
-        env = self.env(user=user, context=dict(user.context_get()))
+        env = self.reader_env(user)
         form = env["shopify.sync.job"].get_views([(False, "form")])["models"]["shopify.sync.job"]["fields"]
         shown = ("error_message_display", "fix_hint_display")
         self.assertTrue(set(shown) <= set(form), "the form shows the message and fix in the reader's language")
@@ -261,7 +276,7 @@ class TestFailedJobInReadersLanguage(ShopifyCase):
         )
         self.assertEqual(self.as_read_by(self.accountant_en, job)[0], english)
         # Search, grouping by cause and support keep working on the stored English.
-        Job = self.env(user=self.accountant_fr, context=dict(self.accountant_fr.context_get()))["shopify.sync.job"]
+        Job = self.reader_env(self.accountant_fr)["shopify.sync.job"]
         self.assertIn(job, Job.search([("error_message", "ilike", "has no Odoo product")]))
         self.assertEqual(job.cause, "Order #…: SKU GHOST-9 (variant …, 'Ghost lamp') has no Odoo product.")
 
