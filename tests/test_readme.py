@@ -14,7 +14,9 @@ import docutils.utils
 
 from odoo.tests import BaseCase
 
-ADDON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# realpath: tools/run_tests.sh links the checkout's entries but not its hidden ones (.ci); the
+# wheel ships them all.
+ADDON_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 README = os.path.join(ADDON_DIR, "README.rst")
 
 
