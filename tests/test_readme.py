@@ -21,7 +21,9 @@ README = os.path.join(ADDON_DIR, "README.rst")
 
 
 def load_generator():
-    spec = importlib.util.spec_from_file_location("shopify_sync_gen_readme", os.path.join(ADDON_DIR, "tools", "gen_readme.py"))
+    spec = importlib.util.spec_from_file_location(
+        "shopify_sync_gen_readme", os.path.join(ADDON_DIR, "tools", "gen_readme.py")
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -53,7 +55,9 @@ class TestReadme(BaseCase):
             self.fail(f"README.rst: {err}")
 
     def test_images_it_shows_exist(self):
-        images = [line.split("::", 1)[1].strip() for line in self.text.splitlines() if line.lstrip().startswith(".. image::")]
+        images = [
+            line.split("::", 1)[1].strip() for line in self.text.splitlines() if line.lstrip().startswith(".. image::")
+        ]
         self.assertIn("static/description/apps_page.png", images)
         self.assertIn("static/description/demo_failed_jobs.png", images)
         for image in images:
@@ -87,13 +91,22 @@ class TestReadme(BaseCase):
                 "Security",
                 "Privacy topics",
             ],
-            "Development": ["Run the tests", "Translations", "Code checks", "Edit this README", "Benchmarks", "For developers"],
+            "Development": [
+                "Run the tests",
+                "Translations",
+                "Code checks",
+                "Edit this README",
+                "Benchmarks",
+                "For developers",
+            ],
             "Credits": ["Authors", "Contributors", "Maintainers"],
         }
         for fragment_title, sections in expected.items():
             self.assertEqual(tree.get(fragment_title), sections, fragment_title)
         self.assertEqual(tree["Settings of a store"], ["Orders tab", "Locations tab"])
-        self.assertEqual(tree["The accountant's morning"], ["Store health", "The sync does not stop on its own", "Retention"])
+        self.assertEqual(
+            tree["The accountant's morning"], ["Store health", "The sync does not stop on its own", "Retention"]
+        )
         top = [title for title in tree if title in expected or title == "Bug Tracker"]
         self.assertEqual(top, [*list(expected)[:-1], "Bug Tracker", "Credits"])
 
@@ -123,19 +136,19 @@ class TestReadmeGenerator(BaseCase):
                 " 'development_status': 'Alpha', 'website': 'https://github.com/acme/scratch', 'maintainers': ['jo']}"
             )
 
-    def write(self, name, text):
+    def write_fragment(self, name, text):
         with open(os.path.join(self.addon, "readme", name), "w", encoding="utf-8") as handle:
             handle.write(text)
 
     def test_markdown_fragments_become_valid_rst(self):
-        self.write("DESCRIPTION.md", "Keeps **books** and *stock* in step; see `tools/x.sh --flag`.\n")
+        self.write_fragment("DESCRIPTION.md", "Keeps **books** and *stock* in step; see `tools/x.sh --flag`.\n")
         self.write(
             "USAGE.md",
             "# First steps\n\n1. Open **Shopify Sync > Failed jobs**: the `*_job` list.\n"
             "   Then press [Retry](https://example.com/retry).\n\n- one\n- two\n  - nested\n\n"
             "```\nbash tools/run_demo.sh\n```\n\n![The list](../static/description/x.png)\n",
         )
-        self.write("CONFIGURE.rst", "Set the store.\n\n")
+        self.write_fragment("CONFIGURE.rst", "Set the store.\n\n")
         text = self.generator.render(self.addon)
         parse(text)  # no warning
         self.assertIn("Keeps **books** and *stock* in step; see ``tools/x.sh --flag``.", text)
@@ -154,16 +167,16 @@ class TestReadmeGenerator(BaseCase):
         self.assertNotIn("Installation", text)  # no fragment, no section
 
     def test_a_fragment_in_both_formats_is_refused(self):
-        self.write("USAGE.md", "Use it.\n")
-        self.write("USAGE.rst", "Use it.\n")
+        self.write_fragment("USAGE.md", "Use it.\n")
+        self.write_fragment("USAGE.rst", "Use it.\n")
         with self.assertRaisesRegex(self.generator.FragmentError, r"readme/USAGE\.rst and readme/USAGE\.md"):
             self.generator.render(self.addon)
 
     def test_check_reports_an_out_of_date_readme(self):
-        self.write("DESCRIPTION.rst", "First text.\n")
+        self.write_fragment("DESCRIPTION.rst", "First text.\n")
         self.assertEqual(self.generator.main(["--addon-dir", self.addon]), 0)
         self.assertEqual(self.generator.main(["--addon-dir", self.addon, "--check"]), 0)
-        self.write("DESCRIPTION.rst", "Second text.\n")
+        self.write_fragment("DESCRIPTION.rst", "Second text.\n")
         with self.assertRaisesRegex(SystemExit, r"out of date: run `python3 tools/gen_readme.py`"):
             self.generator.main(["--addon-dir", self.addon, "--check"])
         self.generator.main(["--addon-dir", self.addon])

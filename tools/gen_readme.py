@@ -35,7 +35,7 @@ SECTIONS = [
 CREDIT_FRAGMENTS = [("CONTRIBUTORS", "Contributors"), ("CREDITS", "Other credits")]
 FRAGMENTS = ["DESCRIPTION"] + [name for name, _title in SECTIONS + CREDIT_FRAGMENTS]
 # Underlines below the fragment's own title (level 2, "="): level 3, then 4, then 5.
-SUB_UNDERLINES = "~^\""
+SUB_UNDERLINES = '~^"'
 
 STATUS_COLOURS = {"alpha": "red", "beta": "yellow", "production/stable": "green", "mature": "brightgreen"}
 LICENSE_URLS = {
@@ -226,8 +226,7 @@ def render(addon_dir=ADDON_DIR):
         body = f"module: {manifest['name']}\nversion: {manifest['version']}\n\nSteps to reproduce:\n\n"
         body += "What happened:\n\nWhat was expected:\n"
         out.append(
-            title("Bug Tracker", "=")
-            + f"\nProblems are tracked on `GitHub Issues <{issues}>`_:\n"
+            title("Bug Tracker", "=") + f"\nProblems are tracked on `GitHub Issues <{issues}>`_:\n"
             "look there first, someone may have reported yours already. A new report helps most with\n"
             "the module's version, the steps that lead to the problem, what happened and what you\n"
             f"expected: `report a problem <{issues}/new?body={quote(body)}>`_.\n"
@@ -243,9 +242,7 @@ def render(addon_dir=ADDON_DIR):
     maintainers = manifest.get("maintainers", [])
     lines = [title("Maintainers", "~")]
     if maintainers:
-        lines.append(
-            "".join(f"* `{login} <https://github.com/{login}>`_\n" for login in maintainers)
-        )
+        lines.append("".join(f"* `{login} <https://github.com/{login}>`_\n" for login in maintainers))
     if website:
         lines.append(f"This module is developed at {website}, branch {series}. Contributions are welcome.\n")
     credits.append("\n".join(lines))
