@@ -142,7 +142,7 @@ class TestReadmeGenerator(BaseCase):
 
     def test_markdown_fragments_become_valid_rst(self):
         self.write_fragment("DESCRIPTION.md", "Keeps **books** and *stock* in step; see `tools/x.sh --flag`.\n")
-        self.write(
+        self.write_fragment(
             "USAGE.md",
             "# First steps\n\n1. Open **Shopify Sync > Failed jobs**: the `*_job` list.\n"
             "   Then press [Retry](https://example.com/retry).\n\n- one\n- two\n  - nested\n\n"
