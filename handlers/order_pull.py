@@ -17,8 +17,8 @@ from datetime import timedelta
 from odoo import fields
 
 from ..lib import order_graphql, queries
-from ..lib.errors import ConfigurationError, DataError
-from ..lib.registry import register
+from ..lib.errors import DataError
+from ..lib.registry import register, require_workflow
 from ..models.shopify_sync_job import parse_shopify_datetime
 from . import bulk
 
@@ -152,11 +152,7 @@ class OrderPull:
 @register("orders/backfill", "historical", webhook=False)
 @register("orders/catch_up", "scheduled", webhook=False)
 def pull_orders(job):
-    if not job.backend_id.sync_orders:
-        raise ConfigurationError(
-            f"Order sync is off on store {job.backend_id.name}.",
-            fix="Enable Orders on the store's Workflows tab, then Retry.",
-        )
+    require_workflow(job.backend_id, "order")
     OrderPull(job).run()
 
 

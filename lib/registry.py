@@ -7,6 +7,8 @@ look topics up here, so a new workflow adds a module and never touches them.
 
 from collections import namedtuple
 
+from .errors import ConfigurationError
+
 Handler = namedtuple("Handler", "topic workflow function webhook")
 
 # Workflows: (key, label, queue_job channel). One channel each so a stuck or throttled workflow
@@ -25,6 +27,7 @@ WORKFLOWS = [
 ]
 WORKFLOW_SELECTION = [(key, label) for key, label, _channel in WORKFLOWS]
 WORKFLOW_CHANNEL = {key: channel for key, _label, channel in WORKFLOWS}
+WORKFLOW_LABEL = dict(WORKFLOW_SELECTION)
 
 # Where a topic without a handler is filed, so it lands in the right triage bucket anyway.
 _TOPIC_PREFIX_WORKFLOW = {
@@ -77,6 +80,17 @@ def workflow_for(topic):
     if handler:
         return handler.workflow
     return _TOPIC_PREFIX_WORKFLOW.get((topic or "").split("/")[0], "connection")
+
+
+def require_workflow(backend, workflow):
+    """Refuse a job of a workflow the store has switched off since it was queued (a backfill, a
+    payout import): a configuration error naming the checkbox; Retry runs it once ticked."""
+    if workflow not in backend._enabled_workflows():
+        label = WORKFLOW_LABEL[workflow]
+        raise ConfigurationError(
+            f"The {label} workflow is off on store {backend.name}.",
+            fix=f"Tick {label} on the store's Workflows tab, then Retry.",
+        )
 
 
 def registered_topics():

@@ -28,3 +28,4 @@ from . import test_setup_script
 from . import test_pulled_shapes
 from . import test_lifecycle
 from . import test_cash_rounding
+from . import test_workflow_guard
