@@ -166,7 +166,7 @@ def settled_amount(payment):
     """What ``payment`` settles of the customer's account (its receivable line), in its currency:
     its amount, less a cash rounding written off."""
     _liquidity, counterpart, _write_off = payment._seek_for_lines()
-    return abs(sum(counterpart.mapped("amount_currency")))
+    return abs(sum(counterpart.mapped("amount_currency"))) if counterpart else payment.amount
 
 
 def order_documents(env, sale):
