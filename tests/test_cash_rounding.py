@@ -209,6 +209,31 @@ class TestCashRounding(BooksCase):
         self.assertEqual(self.balance(self.lines_on(sale, self.gain)), Decimal("-0.02"))
         self.assertEqual(self.open_receivable(sale), Decimal("0.00"))
 
+    def test_refund_without_rounding_account_posts_nothing_until_retry(self):
+        order = self.pos_order(5108, "10.02", "5.01")
+        _job, sale = self.import_order(order)
+        self.pay(self.cash_tx(order, "sale", "15.03", None))  # paid by card-exact cash: no rounding
+        self.backend.cash_rounding_id = self.env["account.cash.rounding"].create(
+            {"name": "Loss only", "rounding": 0.05}
+        )
+        self.backend.cash_rounding_id.with_company(self.company).loss_account_id = self.loss
+        refund, _expected = refund_payload(order, lines=[{"index": 0}], gateway="cash")
+        refund["transactions"][0]["amount_rounding"] = "-0.02"  # a gain: this cash rounding has no profit account
+        job, _created = self.intake("refunds/create", refund)
+        self.perform(job)
+        self.assertEqual((job.state, job.failure_category), ("failed", "configuration"))
+        self.assertIn("'Loss only' has no profit account", job.error_message)
+        self.assertFalse(self.order_credit_notes(sale), "the credit note waits with its refund payment")
+        self.backend.cash_rounding_id = self.swiss_rounding
+        job.action_retry()
+        self.perform(job)
+        self.assertEqual(job.state, "done", job.error_message)
+        self.assertEqual(self.run_webhook("refunds/create", refund).state, "done")  # redelivered
+        self.assertEqual(len(self.order_credit_notes(sale)), 1)
+        self.assertEqual(len(self.order_payments(sale)), 2)
+        self.assertEqual(self.balance(self.lines_on(sale, self.gain)), Decimal("-0.02"))
+        self.assertEqual(self.open_receivable(sale), Decimal("0.00"))
+
     def test_company_cash_difference_accounts_are_the_default(self):
         self.backend.cash_rounding_id = False
         income = self.company.default_cash_difference_income_account_id
