@@ -17,8 +17,8 @@ from datetime import timedelta
 from odoo import fields
 
 from ..lib import order_graphql, queries
-from ..lib.errors import ConfigurationError, DataError, _lt
-from ..lib.registry import register
+from ..lib.errors import DataError, _lt
+from ..lib.registry import register, require_workflow
 from ..models.shopify_sync_job import parse_shopify_datetime
 from . import bulk
 
@@ -154,11 +154,7 @@ class OrderPull:
 @register("orders/backfill", "historical", webhook=False)
 @register("orders/catch_up", "scheduled", webhook=False)
 def pull_orders(job):
-    if not job.backend_id.sync_orders:
-        raise ConfigurationError(
-            _lt("Order sync is off on store %(backend)s.", backend=job.backend_id.name),
-            fix=_lt("Enable Orders on the store's Workflows tab, then Retry."),
-        )
+    require_workflow(job.backend_id, "order")
     OrderPull(job).run()
 
 

@@ -16,7 +16,7 @@ from odoo import fields
 
 from ..lib import queries
 from ..lib.errors import ConfigurationError, DataError, TransientError, _lt, joined
-from ..lib.order_mapping import CENT, amount, parse_order
+from ..lib.order_mapping import CENT, parse_order
 from ..lib.registry import register
 from ..lib.transaction_mapping import parse_transaction
 from ..models.shopify_sync_job import parse_shopify_datetime
@@ -689,13 +689,6 @@ class OrderImporter:
                 "lock-date rules moved it"
             )
         self.job.result_summary = summary + "."
-        rounding = amount(self.payload, "total_cash_rounding_payment_adjustment", self.backend.order_currency_mode)
-        if rounding:
-            self.job._add_warning(
-                f"{order.name} was paid in cash with a rounding adjustment of {rounding} {order.currency} "
-                f"(Shopify's cash rounding): the difference it leaves between {invoice.name} and its cash payment "
-                "is not written off automatically; write it off on the company's cash rounding account."
-            )
         return invoice
 
     def _customer_note(self, sale):

@@ -20,7 +20,7 @@ from ..lib import payout_mapping as plan
 from ..lib import queries
 from ..lib.errors import ConfigurationError, DataError, _lt
 from ..lib.gid import to_gid
-from ..lib.registry import register
+from ..lib.registry import register, require_workflow
 from ..models.shopify_sync_job import parse_shopify_datetime
 
 ORDER_TRANSACTION = "OrderTransaction"
@@ -210,11 +210,7 @@ class PayoutImport:
 
 @register("payouts/import", "payout", webhook=False)
 def import_payouts(job):
-    if not job.backend_id.sync_payouts:
-        raise ConfigurationError(
-            _lt("The Payouts workflow is off on store %(backend)s.", backend=job.backend_id.name),
-            fix=_lt("Tick Payouts on the store's Workflows tab, then Retry."),
-        )
+    require_workflow(job.backend_id, "payout")
     PayoutImport(job).run()
 
 

@@ -25,7 +25,7 @@ from ..lib.registry import register
 from ..models.stock_picking import FROM_SHOPIFY
 from . import delivery
 from .orders import odoo_amount
-from .transactions import PaymentBook, books_on, company_date, reconcile_order
+from .transactions import PaymentBook, books_on, company_date, reconcile_order, settled_amount
 
 
 class RefundImporter:
@@ -280,7 +280,8 @@ class RefundImporter:
             return
         book = PaymentBook(self.job, self.sale)
         payments = [book.record(tx, context=self.label.lower()) for tx in refund.transactions]
-        paid_back = sum((odoo_amount(p.amount, p.currency_id) for p in payments if p), ZERO)
+        # What the payments settle: a cash refund rounded to the coin gives back less or more.
+        paid_back = sum((odoo_amount(settled_amount(p), p.currency_id) for p in payments if p), ZERO)
         reconcile_order(self.env, self.sale)
         if move and paid_back != refund.total:
             self.job._add_warning(

@@ -12,6 +12,11 @@ liability account (the debt to the card holder it settles), not the journal's ba
 
 Payments are dated with the transaction's ``processed_at`` in the company's timezone and reconciled
 with the order's invoice and credit notes, whichever of them arrives first.
+
+A cash transaction Shopify POS rounded to the smallest coin is one payment of the cash that changed
+hands (amount + rounding) with Odoo's payment write-off (``write_off_line_vals``, as Register
+Payment books a difference): its receivable line is the exact amount, so the invoice or credit note
+is settled to the cent, and the difference goes to the store's cash rounding account.
 """
 
 from ..lib import queries
@@ -67,7 +72,7 @@ class PaymentBook:
             return existing
         context = context or _lt("order %(order)s", order=self.sale.client_order_ref or self.sale.name)
         journal = gateway_journal(self.backend, tx.gateway, context)
-        amount = self._amount(tx)
+        amount, rounding = self._amounts(tx)
         if not amount:
             return None  # a zero transaction moved no money
         partner = (self.sale.partner_invoice_id or self.sale.partner_id).commercial_partner_id
@@ -76,7 +81,7 @@ class PaymentBook:
             "payment_type": "inbound" if tx.inbound else "outbound",
             "partner_type": "customer",
             "partner_id": partner.id,
-            "amount": float(amount),
+            "amount": float(amount + rounding),
             "currency_id": self.sale.currency_id.id,
             "journal_id": journal.id,
             "company_id": self.sale.company_id.id,
@@ -84,6 +89,8 @@ class PaymentBook:
             "memo": f"Shopify {self.sale.client_order_ref or self.sale.name} {tx.kind} ({tx.gateway})",
             "shopify_sale_order_id": self.sale.id,
         }
+        if rounding:
+            values["write_off_line_vals"] = [self._rounding_line(tx, rounding, partner, values["date"], context)]
         payment = self.env["account.payment"].with_company(self.sale.company_id).create(values)
         if tx.gateway == GIFT_CARD_GATEWAY:
             # Set before posting: the entry then moves the debt to the card holder, not a bank account.
@@ -98,15 +105,66 @@ class PaymentBook:
         reconcile_order(self.env, self.sale)
         return payment
 
-    def _amount(self, tx):
+    def _rounding_line(self, tx, rounding, partner, when, context):
+        """Odoo's write-off line of a payment (as Register Payment makes it) for Shopify's cash
+        rounding: money received above the amount, or given back below it, is a gain."""
+        write_off = -rounding if tx.inbound else rounding  # the line's amount: credit (gain) when negative
+        gain = write_off < 0
+        account = self.backend._cash_rounding_account(gain)
+        if not account:
+            company = self.sale.company_id
+            if self.backend.cash_rounding_id:
+                where = _lt(
+                    "cash rounding '%(rounding)s' has no %(kind)s account in company %(company)s",
+                    rounding=self.backend.cash_rounding_id.name,
+                    kind=_lt("profit") if gain else _lt("loss"),
+                    company=company.name,
+                )
+            else:
+                where = _lt(
+                    "store %(backend)s has no cash rounding and company %(company)s no cash difference "
+                    "%(kind)s account",
+                    backend=self.backend.name,
+                    company=company.name,
+                    kind=_lt("income") if gain else _lt("expense"),
+                )
+            raise ConfigurationError(
+                _lt(
+                    "Transaction %(transaction)s (%(gateway)s) of %(context)s was rounded by %(rounding)s "
+                    "%(currency)s in cash, and %(where)s.",
+                    transaction=tx.gid.rsplit("/", 1)[-1],
+                    gateway=tx.gateway,
+                    context=context,
+                    rounding=rounding,
+                    currency=self.sale.currency_id.name,
+                    where=where,
+                ),
+                fix=_lt(
+                    "Choose a Cash rounding with a profit and a loss account on the store's Orders tab "
+                    "(Accounting > Configuration > Cash Roundings; enable Cash Rounding in the Accounting "
+                    "settings to see it), then Retry."
+                ),
+            )
+        currency, company = self.sale.currency_id, self.sale.company_id
+        return {
+            "name": f"Shopify cash rounding {self.sale.client_order_ref or self.sale.name}",
+            "account_id": account.id,
+            "partner_id": partner.id,
+            "currency_id": currency.id,
+            "amount_currency": float(write_off),
+            "balance": currency._convert(float(write_off), company.currency_id, company, when),
+        }
+
+    def _amounts(self, tx):
+        """(amount, cash rounding) of ``tx`` in the books' currency, exact."""
         code = self.sale.currency_id.name
         mode = self.backend.order_currency_mode
-        value = tx.amount_in(code, mode)
-        if value is None:
+        value, rounding = tx.amount_in(code, mode), tx.rounding_in(code, mode)
+        if value is None or rounding is None:
             # A REST transaction gives only the customer's currency: ask Shopify for both monies.
             nodes = self.backend._get_client().execute(queries.TRANSACTION_AMOUNTS, {"ids": [tx.gid]})["nodes"]
-            node = next((n for n in nodes if n and n.get("id") == tx.gid), None)
-            bag = ((node or {}).get("amountSet") or {}).get(f"{mode}Money") or {}
+            node = next((n for n in nodes if n and n.get("id") == tx.gid), None) or {}
+            bag = (node.get("amountSet") or {}).get(f"{mode}Money") or {}
             if bag.get("currencyCode") != code or bag.get("amount") is None:
                 raise DataError(
                     _lt(
@@ -124,8 +182,33 @@ class PaymentBook:
                     ),
                 )
             tx.amount_set = {f"{mode}_money": {"amount": bag["amount"], "currency_code": code}}
-            value = tx.amount_in(code, mode)
-        return value
+            rounded = (node.get("amountRoundingSet") or {}).get(f"{mode}Money") or {}
+            if rounded.get("currencyCode") == code and rounded.get("amount") is not None:
+                tx.amount_rounding_set = {f"{mode}_money": {"amount": rounded["amount"], "currency_code": code}}
+            elif tx.amount_rounding:
+                raise DataError(
+                    _lt(
+                        "Transaction %(transaction)s of %(order)s was rounded in cash by %(rounding)s "
+                        "%(currency)s and Shopify gave no rounding in %(code)s.",
+                        transaction=tx.gid.rsplit("/", 1)[-1],
+                        order=self.sale.name,
+                        rounding=tx.amount_rounding,
+                        currency=tx.currency,
+                        code=code,
+                    ),
+                    fix=_lt(
+                        "Check the transaction in Shopify, then Retry; or register the payment by hand and Ignore."
+                    ),
+                )
+            value, rounding = tx.amount_in(code, mode), tx.rounding_in(code, mode)
+        return value, rounding
+
+
+def settled_amount(payment):
+    """What ``payment`` settles of the customer's account (its receivable line), in its currency:
+    its amount, less a cash rounding written off."""
+    _liquidity, counterpart, _write_off = payment._seek_for_lines()
+    return abs(sum(counterpart.mapped("amount_currency"))) if counterpart else payment.amount
 
 
 def order_documents(env, sale):

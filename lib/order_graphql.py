@@ -144,6 +144,8 @@ def _transaction(node, order_gid):
         "amount": money_set["presentment_money"]["amount"],
         "currency": money_set["presentment_money"]["currency_code"],
         "amount_set": money_set,
+        # Cash rounding (Shopify POS): the cash that changed hands is amount + rounding.
+        "amount_rounding_set": _money_set(node["amountRoundingSet"]) if node.get("amountRoundingSet") else None,
     }
 
 

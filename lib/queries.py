@@ -63,7 +63,9 @@ _TAX_LINES = f"title rate priceSet {{ {_MONEY} }}"
 _ADDRESS = "firstName lastName company address1 address2 city zip province provinceCode country countryCodeV2 phone"
 # Money moves as transactions (payments per transaction, handlers/transactions.py): a list, not a
 # connection, so a bulk result keeps them inside their order.
-_TRANSACTION_FIELDS = f"id kind status gateway test processedAt createdAt amountSet {{ {_MONEY} }}"
+_TRANSACTION_FIELDS = (
+    f"id kind status gateway test processedAt createdAt amountSet {{ {_MONEY} }} amountRoundingSet {{ {_MONEY} }}"
+)
 
 
 def _order_fields(line_items_args="", shipping_lines_args="", line_items_page=""):
@@ -152,15 +154,13 @@ query BulkOperationStatus($id: ID!) {
 }
 """
 
-# Both monies of transactions whose webhook body gave only the customer's currency.
-TRANSACTION_AMOUNTS = (
-    """
+# Both monies of transactions whose webhook body gave only the customer's currency (amount and
+# cash rounding).
+TRANSACTION_AMOUNTS = """
 query TransactionAmounts($ids: [ID!]!) {
-  nodes(ids: $ids) { ... on OrderTransaction { id amountSet { %s } } }
+  nodes(ids: $ids) { ... on OrderTransaction { id amountSet { %s } amountRoundingSet { %s } } }
 }
-"""
-    % _MONEY
-)
+""" % (_MONEY, _MONEY)
 
 ALL.update(
     {

@@ -7,6 +7,8 @@ look topics up here, so a new workflow adds a module and never touches them.
 
 from collections import namedtuple
 
+from .errors import ConfigurationError, _lt
+
 Handler = namedtuple("Handler", "topic workflow function webhook")
 
 # Workflows: (key, label, queue_job channel). One channel each so a stuck or throttled workflow
@@ -25,6 +27,7 @@ WORKFLOWS = [
 ]
 WORKFLOW_SELECTION = [(key, label) for key, label, _channel in WORKFLOWS]
 WORKFLOW_CHANNEL = {key: channel for key, _label, channel in WORKFLOWS}
+WORKFLOW_LABEL = dict(WORKFLOW_SELECTION)
 
 # Where a topic without a handler is filed, so it lands in the right triage bucket anyway.
 _TOPIC_PREFIX_WORKFLOW = {
@@ -77,6 +80,29 @@ def workflow_for(topic):
     if handler:
         return handler.workflow
     return _TOPIC_PREFIX_WORKFLOW.get((topic or "").split("/")[0], "connection")
+
+
+# The workflows a store can switch off, as translatable texts for the failure that names them.
+_SWITCHABLE_WORKFLOW_TEXT = {
+    "order": _lt("Orders"),
+    "product": _lt("Products"),
+    "customer": _lt("Customers"),
+    "inventory": _lt("Inventory"),
+    "refund": _lt("Refunds"),
+    "fulfillment": _lt("Fulfillments"),
+    "payout": _lt("Payouts"),
+}
+
+
+def require_workflow(backend, workflow):
+    """Refuse a job of a workflow the store has switched off since it was queued (a backfill, a
+    payout import): a configuration error naming the checkbox; Retry runs it once ticked."""
+    if workflow not in backend._enabled_workflows():
+        label = _SWITCHABLE_WORKFLOW_TEXT.get(workflow) or WORKFLOW_LABEL[workflow]
+        raise ConfigurationError(
+            _lt("The %(workflow)s workflow is off on store %(backend)s.", workflow=label, backend=backend.name),
+            fix=_lt("Tick %(workflow)s on the store's Workflows tab, then Retry.", workflow=label),
+        )
 
 
 def registered_topics():

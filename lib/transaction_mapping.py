@@ -8,6 +8,12 @@ neither is money in the books.
 The REST body gives ``amount`` in the currency the customer paid in (``currency``); a GraphQL
 transaction carries both monies (``amount_set``). ``amount_in`` answers in the currency the books
 are kept in, or None when only a Shopify look-up can tell (handlers/transactions.py does it).
+
+Cash rounding (Shopify POS, in countries without small coins): a cash transaction keeps the exact
+``amount`` of the order and carries its ``amount_rounding`` (REST, the customer's currency) or
+``amountRoundingSet`` (GraphQL, both monies); the cash that changed hands is their sum, e.g. 10.03
++ 0.02 = 10.05 paid, or a refund of 5.02 - 0.02 = 5.00 given back. ``rounding_in`` answers as
+``amount_in`` does.
 """
 
 import re
@@ -17,7 +23,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from .gid import payload_gid, to_gid
-from .order_mapping import money
+from .order_mapping import ZERO, money
 
 MONEY_IN = ("sale", "capture")
 MONEY_OUT = ("refund",)
@@ -36,6 +42,8 @@ class OrderTransaction:
     processed_at: str
     amount_set: dict = None  # {"shop_money": {...}, "presentment_money": {...}} when known
     test: bool = False
+    amount_rounding: Decimal = None  # cash rounding in ``currency``; None when Shopify sent none
+    amount_rounding_set: dict = None  # the same in both monies, when known
 
     @property
     def is_money(self):
@@ -54,6 +62,18 @@ class OrderTransaction:
             return self.amount
         return None
 
+    def rounding_in(self, currency_code, currency_mode):
+        """The cash rounding in ``currency_code`` (zero when there is none), or None when only a
+        Shopify look-up can tell."""
+        bag = (self.amount_rounding_set or {}).get(f"{currency_mode}_money") or {}
+        if bag.get("amount") is not None and (bag.get("currency_code") or currency_code) == currency_code:
+            return money(bag["amount"])
+        if not self.amount_rounding:
+            return ZERO  # no rounding is zero in every currency
+        if not self.currency or self.currency == currency_code:
+            return self.amount_rounding
+        return None
+
 
 def parse_transaction(payload, order_gid=None):
     kind = (payload.get("kind") or "").lower()
@@ -68,6 +88,8 @@ def parse_transaction(payload, order_gid=None):
         processed_at=payload.get("processed_at") or payload.get("created_at"),
         amount_set=payload.get("amount_set"),
         test=bool(payload.get("test")),
+        amount_rounding=money(payload["amount_rounding"]) if payload.get("amount_rounding") is not None else None,
+        amount_rounding_set=payload.get("amount_rounding_set"),
     )
 
 

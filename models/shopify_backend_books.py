@@ -9,8 +9,8 @@ DISCOUNT_DIGITS = 6
 
 
 class ShopifyBackend(models.Model):
-    """What the store's money becomes in the books: gift cards, and the one explicit company-wide
-    question (Discount precision)."""
+    """What the store's money becomes in the books: gift cards, cash rounding, and the one explicit
+    company-wide question (Discount precision)."""
 
     _inherit = "shopify.backend"
 
@@ -28,6 +28,14 @@ class ShopifyBackend(models.Model):
         string="Gift card product",
         default=lambda self: self.env.ref("shopify_sync.product_gift_card", raise_if_not_found=False),
         help="Order lines Shopify marks as gift cards use this product, whatever the variant.",
+    )
+    cash_rounding_id = fields.Many2one(
+        "account.cash.rounding",
+        string="Cash rounding",
+        help="Shopify POS rounds cash payments and refunds to the smallest coin (0.05 in Switzerland, "
+        "Canada...): the invoice keeps the exact total, the payment the cash that changed hands, and "
+        "the difference is booked on this cash rounding's profit or loss account. Left empty, the "
+        "company's cash difference income and expense accounts are used.",
     )
     discount_precision_digits = fields.Integer(compute="_compute_discount_precision_digits")
     company_tax_rounding = fields.Selection(
@@ -70,6 +78,19 @@ class ShopifyBackend(models.Model):
             )
         self.sudo().gift_card_account_id = account
         return account
+
+    def _cash_rounding_account(self, gain):
+        """The account of a cash rounding difference in the store's company: the profit (``gain``) or
+        loss account of the store's cash rounding, else the company's cash difference account; an
+        empty recordset when there is none."""
+        self.ensure_one()
+        company = self.company_id
+        if self.cash_rounding_id:
+            rounding = self.cash_rounding_id.with_company(company)
+            return rounding.profit_account_id if gain else rounding.loss_account_id
+        if gain:
+            return company.default_cash_difference_income_account_id
+        return company.default_cash_difference_expense_account_id
 
     def action_raise_discount_precision(self):
         """Asked once, explicitly: raise the database-wide Discount precision (never lower it)."""

@@ -510,16 +510,6 @@ class TestBooks(BooksCase):
         self.assertEqual(odoo_amount(tip_line.price_total), Decimal("10.00"))
         self.assertEqual(odoo_amount(sale.invoice_ids.amount_total), Decimal("70.00"))
 
-    def test_item6_cash_rounding_is_said_on_the_job(self):
-        order = self.lamp_order(4605)
-        order["total_cash_rounding_payment_adjustment_set"] = {
-            "shop_money": {"amount": "0.02", "currency_code": "USD"},
-            "presentment_money": {"amount": "0.02", "currency_code": "USD"},
-        }
-        job, sale = self.import_order(order)
-        self.assertIn("rounding adjustment of 0.02 USD", job.warning_message)
-        self.assertEqual(odoo_amount(sale.invoice_ids.amount_total), Decimal(order["total_price"]))
-
     # -- item 7: nothing changed outside Shopify's orders -----------------------------------
 
     def test_item7_company_tax_rounding_is_asked_explicitly_never_changed_by_an_import(self):
