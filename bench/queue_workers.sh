@@ -40,7 +40,8 @@ _wait_health() {  # PORT PID LOG
 start_odoo_with_runner() {
   "$PYTHON" -c "import gevent" 2>/dev/null || "$PYTHON" -m pip install -q gevent  # Odoo's prefork requirement
   local conf; conf=$(_odoo_conf "$1" "$2" "$3" "$4" 1)
-  "$PYTHON" "$ADDON_DIR/tools/odoo_run.py" server -c "$conf" --log-handler=odoo.addons.queue_job:INFO >>"$5" 2>&1 &
+  "$PYTHON" "$ADDON_DIR/tools/odoo_run.py" server -c "$conf" --log-handler=odoo.addons.queue_job:INFO \
+    --log-handler=werkzeug:INFO >>"$5" 2>&1 &
   ODOO_PID=$!
   _wait_health "$2" "$ODOO_PID" "$5"
 }

@@ -10,6 +10,23 @@ from ..lib.registry import register
 from ..models.stock_move import RESERVABLE_STATES, RESERVE_TOPIC
 
 
+def awaiting_units(env, backend, product):
+    """Units of ``product`` in deliveries of the store's imported orders not reserved yet: Shopify
+    took them off 'available' at checkout, Odoo does when the reservation job runs."""
+    moves = (
+        env["stock.move"]
+        .sudo()
+        .search(
+            [
+                ("shopify_sync_reserve_backend_id", "=", backend.id),
+                ("product_id", "=", product.id),
+                ("state", "in", RESERVABLE_STATES),
+            ]
+        )
+    )
+    return int(sum(move.product_qty - move.quantity for move in moves))
+
+
 @register(RESERVE_TOPIC, "inventory", webhook=False)
 def reserve_deferred_deliveries(job):
     backend = job.backend_id

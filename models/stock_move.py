@@ -10,6 +10,8 @@ Odoo would reserve at confirmation is deferred (picking type reserving "At Confi
 reservation date already reached); manual and by-date reservation stay as the picking type says.
 """
 
+from datetime import timedelta
+
 import psycopg2
 
 from odoo import api, fields, models
@@ -18,6 +20,9 @@ DEFER_RESERVATION = "shopify_sync_defer_reservation"  # context key: the store (
 RESERVE_TOPIC = "stock/reserve"
 RESERVABLE_STATES = ("confirmed", "partially_available")
 _PRECOMMIT_KEY = "shopify_sync.reserve_later"
+# A new reservation job starts this long after the order that made it: the orders confirmed
+# meanwhile join it (one job per second of a burst, not one per order).
+RESERVE_DELAY_SECONDS = 1
 
 
 def defer_reservation(job):
@@ -112,4 +117,5 @@ class ShopifyBackend(models.Model):
                 pass  # the runner is starting it: it may not see this transaction's moves
         job = Job._create_outbound(self, "inventory", RESERVE_TOPIC, ref=self.name)
         job._enqueue()
+        job.queue_job_id.eta = fields.Datetime.now() + timedelta(seconds=RESERVE_DELAY_SECONDS)
         return job

@@ -21,6 +21,7 @@ from ..lib.webhook import read_headers
 from ..models.stock_move import RESERVE_TOPIC
 from .common import ShopifyCase, webhook_headers
 from .order_payloads import order_payload
+from .test_stock import StockCase
 
 
 def lines(tag, quantities=(2, 1)):
@@ -253,3 +254,36 @@ class TestConcurrentHotOrders(TransactionCase):
             self.assertEqual(
                 {q.product_id.id: q.reserved_quantity for q in quants}, {product_ids[0]: 4, product_ids[1]: 2}
             )
+
+
+@tagged("post_install", "-at_install")
+class TestDriftWhileReservationIsPending(StockCase):
+    """inventory_levels/update between an order's import and its reservation is not drift."""
+
+    def test_imported_order_not_reserved_yet_is_held_by_orders(self):
+        self.map_locations()
+        self.add_stock(self.mug, 10)
+        self.export()
+        order, _created = self.intake(
+            "orders/create",
+            order_payload(7301, lines=[{"variant_id": 1, "sku": "MUG", "price": "5.00", "quantity": 2}]),
+        )
+        self.perform(order)
+        self.assertEqual(order.state, "done", order.error_message)
+        sale = self.env["sale.order"].browse(order.res_id)
+        self.assertEqual(sale.picking_ids.state, "confirmed", "not reserved yet")
+        # Shopify took the 2 units off at checkout; Odoo reserves them when the reservation job runs.
+        job, _created = self.intake(
+            "inventory_levels/update",
+            {
+                "inventory_item_id": 501,
+                "location_id": 1001,
+                "available": 8,
+                "updated_at": "2026-11-23T10:05:00-05:00",
+                "admin_graphql_api_id": "gid://shopify/InventoryLevel/1001?inventory_item_id=501",
+            },
+        )
+        self.perform(job)
+        self.assertEqual(job.state, "done", job.error_message)
+        self.assertIn("held by orders", job.result_summary)
+        self.assertFalse(self.jobs(state="failed"))
