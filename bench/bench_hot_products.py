@@ -164,11 +164,13 @@ def figures(registry, kind, job_ids, payloads, seconds):
     with registry.cursor() as cr:
         env = env_for(cr)
         cr.execute(
-            "SELECT q.retry, q.result FROM shopify_sync_job j JOIN queue_job q ON q.id = j.queue_job_id "
+            "SELECT q.retry, q.result, q.exec_time FROM shopify_sync_job j JOIN queue_job q ON q.id = j.queue_job_id "
             "WHERE j.id = ANY(%s)",
             [job_ids],
         )
-        rows = cr.fetchall()
+        fetched = cr.fetchall()
+        rows = [(retry, result) for retry, result, _exec in fetched]
+        order_job_s = sum(exec_time or 0 for _retry, _result, exec_time in fetched)
         # queue_job counts each run in ``retry`` (perform() increments it); a job run again was postponed.
         runs = [max(1, retry or 0) for retry, _result in rows]
         causes = Counter(
@@ -189,11 +191,12 @@ def figures(registry, kind, job_ids, payloads, seconds):
                 wrong.append(f"{payload['name']}: delivery {sorted(set(sale.picking_ids.mapped('state')))}")
         # Other jobs the burst caused (reservation jobs): their reruns count too.
         cr.execute(
-            "SELECT count(*), coalesce(sum(greatest(q.retry - 1, 0)), 0) FROM shopify_sync_job j JOIN queue_job q "
+            "SELECT count(*), coalesce(sum(greatest(q.retry - 1, 0)), 0), coalesce(sum(q.exec_time), 0) "
+            "FROM shopify_sync_job j JOIN queue_job q "
             "ON q.id = j.queue_job_id WHERE j.direction = 'out' AND j.id > %s",
             [min(job_ids)],
         )
-        other_jobs, other_retries = cr.fetchone()
+        other_jobs, other_retries, other_s = cr.fetchone()
     n = len(payloads)
     return {
         "kind": kind,
@@ -204,6 +207,9 @@ def figures(registry, kind, job_ids, payloads, seconds):
         "jobs_run_twice_or_more": sum(1 for r in runs if r > 1),
         "pct_run_twice": round(100 * sum(1 for r in runs if r > 1) / n, 1),
         "conflicts_per_100_orders": round(100 * (sum(runs) - n + other_retries) / n, 1),
+        # Time inside the jobs (queue_job's exec_time): the order jobs' mean, the other jobs' total.
+        "order_job_mean_s": round(order_job_s / n, 3),
+        "other_jobs_total_s": round(other_s, 1),
         "other_jobs": other_jobs,
         "other_job_reruns": other_retries,
         "job_states": dict(states),
@@ -249,7 +255,8 @@ def main():
                 f"{result['runs_per_job']:.2f} (max {result['max_runs']}), run twice or more: "
                 f"{result['jobs_run_twice_or_more']} ({result['pct_run_twice']} %), conflicts/100 orders "
                 f"{result['conflicts_per_100_orders']}, other jobs {result['other_jobs']} "
-                f"({result['other_job_reruns']} reruns), wrong orders {result['wrong_count']}, "
+                f"({result['other_job_reruns']} reruns, {result['other_jobs_total_s']} s in all), order job mean "
+                f"{result['order_job_mean_s']} s, wrong orders {result['wrong_count']}, "
                 f"load {result['load_1min']:.2f}"
             )
             if result["retry_causes"]:

@@ -43,6 +43,7 @@ start_odoo_with_runner() {
   "$PYTHON" "$ADDON_DIR/tools/odoo_run.py" server -c "$conf" --log-handler=odoo.addons.queue_job:INFO \
     --log-handler=werkzeug:INFO >>"$5" 2>&1 &
   ODOO_PID=$!
+  disown "$ODOO_PID"  # stopped by stop_odoo, not waited for: no "Killed" notice from the shell
   _wait_health "$2" "$ODOO_PID" "$5"
 }
 
@@ -51,6 +52,7 @@ start_odoo_http() {
   local conf; conf=$(_odoo_conf "$1" "$2" "$3" "root:1" 0)
   "$PYTHON" "$ADDON_DIR/tools/odoo_run.py" server -c "$conf" --log-handler=werkzeug:INFO >>"$4" 2>&1 &
   ODOO_PID=$!
+  disown "$ODOO_PID"
   _wait_health "$2" "$ODOO_PID" "$4"
 }
 

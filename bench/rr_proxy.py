@@ -25,7 +25,7 @@ async def pipe(reader, writer):
             writer.write(data)
             await writer.drain()
     except (ConnectionError, asyncio.CancelledError):
-        pass
+        return  # the other side went away
     finally:
         writer.close()
 

@@ -54,9 +54,11 @@ class StockMove(models.Model):
         if backend_id:
             plain = moves.with_context(**{DEFER_RESERVATION: False})
             deferred = plain.filtered(
-                lambda m: m.state in RESERVABLE_STATES
-                and not m._should_bypass_reservation()
-                and m._should_assign_at_confirm()
+                lambda m: (
+                    m.state in RESERVABLE_STATES
+                    and not m._should_bypass_reservation()
+                    and m._should_assign_at_confirm()
+                )
             )
             if deferred:
                 deferred.shopify_sync_reserve_backend_id = backend_id
@@ -102,6 +104,7 @@ class ShopifyBackend(models.Model):
             order="id desc",
             limit=1,
         )
+        locked = False
         if pending:
             try:
                 with self.env.cr.savepoint():
@@ -111,10 +114,11 @@ class ShopifyBackend(models.Model):
                         log_exceptions=False,
                     )
                     row = self.env.cr.fetchone()
-                    if row and row[0] == "pending":
-                        return pending
+                    locked = bool(row and row[0] == "pending")
             except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
-                pass  # the runner is starting it: it may not see this transaction's moves
+                locked = False  # the runner is starting it: it may not see this transaction's moves
+        if locked:
+            return pending
         job = Job._create_outbound(self, "inventory", RESERVE_TOPIC, ref=self.name)
         job._enqueue()
         job.queue_job_id.eta = fields.Datetime.now() + timedelta(seconds=RESERVE_DELAY_SECONDS)
