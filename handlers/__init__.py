@@ -11,3 +11,4 @@ from . import inventory
 from . import connection
 from . import payouts
 from . import transactions
+from . import reservation

@@ -12,6 +12,7 @@ from ..lib import errors, gid, queries
 from ..lib.errors import _lt
 from ..lib.registry import register
 from ..lib.stock_mapping import batches, plan_quantities, split_user_errors
+from . import reservation
 
 _logger = logging.getLogger(__name__)
 
@@ -428,7 +429,9 @@ def unapplied_order_units(env, backend, product):
             queued += max(0, units - int(held))
         elif not sale:
             skipped += units
-    return queued, skipped
+    # Orders imported whose deliveries the reservation job has not reserved yet (models/stock_move.py).
+    awaiting = reservation.awaiting_units(env, backend, product)
+    return queued + awaiting, skipped
 
 
 @register("inventory_levels/update", "inventory")

@@ -20,6 +20,7 @@ from ..lib.order_mapping import CENT, parse_order
 from ..lib.registry import register
 from ..lib.transaction_mapping import parse_transaction
 from ..models.shopify_sync_job import parse_shopify_datetime
+from ..models.stock_move import defer_reservation
 from . import delivery
 from .partners import PartnerResolver
 from .products import ProductMatcher
@@ -46,7 +47,8 @@ class OrderImporter:
     def __init__(self, job):
         self.job = job
         # Orders confirmed here keep Shopify's date (models/sale_order_books.py).
-        self.env = job.env(context=dict(job.env.context, shopify_keep_date_order=True))
+        # Deliveries are reserved by the store's reservation job, not here (models/stock_move.py).
+        self.env = job.env(context=dict(job.env.context, shopify_keep_date_order=True, **defer_reservation(job)))
         self.backend = job.backend_id
         self.company = self.backend.company_id
         self.payload = job._payload_json()
@@ -447,7 +449,7 @@ class OrderImporter:
             found[index] = product
         for index, line in lines:
             if index in found and index not in self.bundles and line.variant_gid:
-                self.bindings._bind(self.backend, line.variant_gid, found[index])
+                self.bindings._bind_shared(self.backend, line.variant_gid, found[index])
         if missing:
             raise DataError(
                 _lt("Order %(order)s: %(missing)s has no Odoo product.", order=self.order.name, missing=missing[0])

@@ -1,6 +1,7 @@
 import psycopg2
 
 from odoo import api, fields, models
+from odoo.sql_db import Cursor
 
 from ..lib.errors import TransientError, _lt
 
@@ -83,6 +84,31 @@ class ShopifyBinding(models.Model):
                 return self.create(dict(vals, backend_id=backend.id, shopify_gid=gid, resource_type=gid.split("/")[3]))
         except psycopg2.errors.UniqueViolation as err:
             raise TransientError(_lt("%(gid)s was bound by a concurrent job; retrying", gid=gid)) from err
+
+    @api.model
+    def _bind_shared(self, backend, gid, record):
+        """Bind a catalog resource that many jobs bind at once (the product variants of order lines).
+
+        A new binding is written in a short transaction of its own, INSERT ... ON CONFLICT DO
+        NOTHING at READ COMMITTED, and committed at once: two order jobs of the same new variant no
+        longer clash on the unique key (in the job's REPEATABLE READ transaction, the second would
+        fail and run again). The match of a variant to a product holds whether or not the job that
+        found it commits. An existing binding goes through ``_bind`` (repointed only if it changed).
+        """
+        if self._find(backend, gid):
+            return self._bind(backend, gid, record)
+        with self.env.registry.cursor() as cr:
+            if isinstance(cr, Cursor):  # a real new transaction (not a test's cursor sharing the test's)
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            cr.execute(
+                "INSERT INTO shopify_binding (backend_id, company_id, resource_type, shopify_gid, res_model, res_id, "
+                "last_sync_date, create_uid, create_date, write_uid, write_date) "
+                "SELECT b.id, b.company_id, %s, %s, %s, %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC', "
+                "%s, now() AT TIME ZONE 'UTC' FROM shopify_backend b WHERE b.id = %s "
+                "ON CONFLICT (backend_id, shopify_gid) DO NOTHING",
+                [gid.split("/")[3], gid, record._name, record.id, self.env.uid, self.env.uid, backend.id],
+            )
+        return self._find(backend, gid)
 
     @api.model
     def _is_outdated(self, backend, gid, updated_at):
