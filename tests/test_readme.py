@@ -77,7 +77,12 @@ class TestReadme(BaseCase):
         expected = {
             "Use Cases / Context": ["What is in this release"],
             "Installation": ["Requirements", "Install", "Run the demo"],
-            "Configuration": ["Connect a real store", "Workers and channels", "Settings of a store"],
+            "Configuration": [
+                "Connect a real store",
+                "Workers and channels",
+                "Scaling: busy products and several machines",
+                "Settings of a store",
+            ],
             "Usage": [
                 "Orders",
                 "Products and catalog",
