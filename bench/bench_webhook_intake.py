@@ -6,9 +6,12 @@
 Bodies are realistic orders/create payloads (3 lines, a few KB), signed like Shopify signs them.
 A fraction of deliveries is sent twice with the same X-Shopify-Webhook-Id, as Shopify's
 at-least-once delivery does; they must be answered 200 and must not become second jobs.
-With --health-url, the same client first fires as many GETs at Odoo's no-op route (/web/health)
-with the same concurrency: on a shared machine only figures measured side by side compare, so the
-ratio webhook/health is the figure to read. The last line is JSON, for scripts.
+With --health-url, the same client also fires as many GETs at Odoo's no-op route (/web/health)
+with the same concurrency; with --oca-url, the same deliveries at OCA's shopify_connector webhook
+route. On a shared machine only figures measured side by side compare: the series are fired in
+--blocks alternating slices (health, ours, OCA, then the other way round), so a change of load
+on the machine weighs on each the same, and the ratios webhook/health and ours/OCA are the
+figures to read. The last line is JSON, for scripts.
 """
 # pylint: disable=print-used  # a command-line script: its output is for the person running it
 
@@ -101,6 +104,8 @@ def main():
     parser.add_argument("--topic", default="orders/create")
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--health-url", help="also measure this no-op route (GET), same client, same run")
+    parser.add_argument("--oca-url", help="also fire the same deliveries at OCA shopify_connector's webhook route")
+    parser.add_argument("--blocks", type=int, default=10, help="alternating slices each series is fired in")
     args = parser.parse_args()
 
     def delivery(number):
@@ -141,11 +146,7 @@ def main():
             local.connection = None
         return response.status, (time.perf_counter() - start) * 1000
 
-    def fire(pool, items, warm):
-        list(pool.map(send, warm))
-        started = time.perf_counter()
-        results = list(pool.map(send, items))
-        wall = time.perf_counter() - started
+    def figures_of(results, wall):
         latencies = sorted(ms for _status, ms in results)
         statuses = {}
         for status, _ms in results:
@@ -155,7 +156,7 @@ def main():
             return latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))]
 
         return {
-            "sent": len(items),
+            "sent": len(results),
             "statuses": statuses,
             "accepted": statuses.get(200, 0),
             "wall_s": round(wall, 2),
@@ -167,14 +168,36 @@ def main():
             "mean_ms": round(statistics.mean(latencies), 1),
         }
 
-    url = urlsplit(args.url)
-    webhooks = [("POST", url, body, headers) for body, headers in batch]
+    def fire(pool, series):
+        """Fire each series (name -> (warm-up items, items)) in alternating slices; its figures
+        count only its own slices' wall time."""
+        for warm, _items in series.values():
+            list(pool.map(send, warm))
+        results = {name: [] for name in series}
+        walls = dict.fromkeys(series, 0.0)
+        names = list(series)
+        for block in range(args.blocks):
+            for name in names if block % 2 == 0 else reversed(names):
+                started = time.perf_counter()
+                results[name] += pool.map(send, series[name][1][block :: args.blocks])
+                walls[name] += time.perf_counter() - started
+        return {name: figures_of(results[name], walls[name]) for name in series}
+
+    def webhook_items(url, items):
+        target = urlsplit(url)
+        return [("POST", target, body, headers) for body, headers in items]
+
+    series = {}
+    if args.health_url:
+        probe = ("GET", urlsplit(args.health_url), None, {})
+        series["health"] = ([probe] * args.warmup, [probe] * len(batch))
+    series["ours"] = (webhook_items(args.url, warmup), webhook_items(args.url, batch))
+    if args.oca_url:
+        series["oca"] = (webhook_items(args.oca_url, warmup), webhook_items(args.oca_url, batch))
     with ThreadPoolExecutor(args.concurrency) as pool:
-        health = None
-        if args.health_url:
-            probe = ("GET", urlsplit(args.health_url), None, {})
-            health = fire(pool, [probe] * len(batch), [probe] * args.warmup)
-        figures = fire(pool, webhooks, [("POST", url, body, headers) for body, headers in warmup])
+        measured = fire(pool, series)
+    figures = measured["ours"]
+    health = measured.get("health")
     accepted = figures["accepted"]
     figures.update(
         {
@@ -182,6 +205,7 @@ def main():
             "redeliveries": len(resent),
             "concurrency": args.concurrency,
             "body_bytes": len(unique[0][0]),
+            "blocks": args.blocks,
         }
     )
     print(f"sent {figures['sent']} ({len(resent)} redeliveries), accepted {accepted}, statuses {figures['statuses']}")
@@ -199,8 +223,18 @@ def main():
             f"p99 {health['p99_ms']} ms"
         )
         print(f"webhook/health: throughput ratio {figures['ratio_throughput']}, p99 ratio {figures['ratio_p99']}")
+    oca = measured.get("oca")
+    if oca:
+        figures["oca"] = oca
+        figures["ours_oca_throughput"] = round(figures["accepted_per_s"] / oca["accepted_per_s"], 2)
+        figures["ours_oca_p99"] = round(figures["p99_ms"] / oca["p99_ms"], 2)
+        print(
+            f"OCA shopify_connector same client, same run: {oca['accepted_per_s']} accepted/s, statuses "
+            f"{oca['statuses']}, p50 {oca['p50_ms']}  p99 {oca['p99_ms']} ms"
+        )
+        print(f"ours/OCA: throughput ratio {figures['ours_oca_throughput']}, p99 ratio {figures['ours_oca_p99']}")
     print(json.dumps(figures))
-    return 0 if accepted == len(batch) else 1
+    return 0 if accepted == len(batch) and (not oca or oca["accepted"] == len(batch)) else 1
 
 
 if __name__ == "__main__":
