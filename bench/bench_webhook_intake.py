@@ -6,9 +6,12 @@
 Bodies are realistic orders/create payloads (3 lines, a few KB), signed like Shopify signs them.
 A fraction of deliveries is sent twice with the same X-Shopify-Webhook-Id, as Shopify's
 at-least-once delivery does; they must be answered 200 and must not become second jobs.
-With --health-url, the same client first fires as many GETs at Odoo's no-op route (/web/health)
-with the same concurrency: on a shared machine only figures measured side by side compare, so the
-ratio webhook/health is the figure to read. The last line is JSON, for scripts.
+With --health-url, the same client also fires as many GETs at Odoo's no-op route (/web/health)
+with the same concurrency; with --oca-url, the same deliveries at OCA's shopify_connector webhook
+route. On a shared machine only figures measured side by side compare: the series are fired in
+--blocks alternating slices (health, ours, OCA, then the other way round), so a change of load
+on the machine weighs on each the same, and the ratios webhook/health and ours/OCA are the
+figures to read. The last line is JSON, for scripts.
 """
 # pylint: disable=print-used  # a command-line script: its output is for the person running it
 
@@ -90,6 +93,30 @@ def sign(secret, body):
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
+def figures_of(results, wall):
+    """Throughput and latency of one series from its (status, ms) results and its wall time."""
+    latencies = sorted(ms for _status, ms in results)
+    statuses = {}
+    for status, _ms in results:
+        statuses[status] = statuses.get(status, 0) + 1
+
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))]
+
+    return {
+        "sent": len(results),
+        "statuses": statuses,
+        "accepted": statuses.get(200, 0),
+        "wall_s": round(wall, 2),
+        "accepted_per_s": round(statuses.get(200, 0) / wall, 1),
+        "p50_ms": round(pct(50), 1),
+        "p90_ms": round(pct(90), 1),
+        "p99_ms": round(pct(99), 1),
+        "max_ms": round(latencies[-1], 1),
+        "mean_ms": round(statistics.mean(latencies), 1),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="http://127.0.0.1:8069/shopify/webhook")
@@ -101,6 +128,8 @@ def main():
     parser.add_argument("--topic", default="orders/create")
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--health-url", help="also measure this no-op route (GET), same client, same run")
+    parser.add_argument("--oca-url", help="also fire the same deliveries at OCA shopify_connector's webhook route")
+    parser.add_argument("--blocks", type=int, default=10, help="alternating slices each series is fired in")
     args = parser.parse_args()
 
     def delivery(number):
@@ -141,51 +170,56 @@ def main():
             local.connection = None
         return response.status, (time.perf_counter() - start) * 1000
 
-    def fire(pool, items, warm):
-        list(pool.map(send, warm))
-        started = time.perf_counter()
-        results = list(pool.map(send, items))
-        wall = time.perf_counter() - started
-        latencies = sorted(ms for _status, ms in results)
-        statuses = {}
-        for status, _ms in results:
-            statuses[status] = statuses.get(status, 0) + 1
+    def fire(pool, series):
+        """Fire each series (name -> (warm-up items, items)) in alternating slices; its figures
+        count only its own slices' wall time."""
+        for warm, _items in series.values():
+            list(pool.map(send, warm))
+        results = {name: [] for name in series}
+        walls = dict.fromkeys(series, 0.0)
+        names = list(series)
+        for block in range(args.blocks):
+            for name in names if block % 2 == 0 else reversed(names):
+                started = time.perf_counter()
+                results[name] += pool.map(send, series[name][1][block :: args.blocks])
+                walls[name] += time.perf_counter() - started
+        return {name: figures_of(results[name], walls[name]) for name in series}
 
-        def pct(p):
-            return latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))]
+    def webhook_items(url, items):
+        target = urlsplit(url)
+        return [("POST", target, body, headers) for body, headers in items]
 
-        return {
-            "sent": len(items),
-            "statuses": statuses,
-            "accepted": statuses.get(200, 0),
-            "wall_s": round(wall, 2),
-            "accepted_per_s": round(statuses.get(200, 0) / wall, 1),
-            "p50_ms": round(pct(50), 1),
-            "p90_ms": round(pct(90), 1),
-            "p99_ms": round(pct(99), 1),
-            "max_ms": round(latencies[-1], 1),
-            "mean_ms": round(statistics.mean(latencies), 1),
-        }
-
-    url = urlsplit(args.url)
-    webhooks = [("POST", url, body, headers) for body, headers in batch]
+    series = {}
+    if args.health_url:
+        probe = ("GET", urlsplit(args.health_url), None, {})
+        series["health"] = ([probe] * args.warmup, [probe] * len(batch))
+    series["ours"] = (webhook_items(args.url, warmup), webhook_items(args.url, batch))
+    if args.oca_url:
+        series["oca"] = (webhook_items(args.oca_url, warmup), webhook_items(args.oca_url, batch))
     with ThreadPoolExecutor(args.concurrency) as pool:
-        health = None
-        if args.health_url:
-            probe = ("GET", urlsplit(args.health_url), None, {})
-            health = fire(pool, [probe] * len(batch), [probe] * args.warmup)
-        figures = fire(pool, webhooks, [("POST", url, body, headers) for body, headers in warmup])
-    accepted = figures["accepted"]
+        measured = fire(pool, series)
+    figures = measured["ours"]
     figures.update(
         {
             "unique_deliveries": args.n + args.warmup,
             "redeliveries": len(resent),
             "concurrency": args.concurrency,
             "body_bytes": len(unique[0][0]),
+            "blocks": args.blocks,
         }
     )
-    print(f"sent {figures['sent']} ({len(resent)} redeliveries), accepted {accepted}, statuses {figures['statuses']}")
-    print(f"wall {figures['wall_s']} s, {figures['accepted_per_s']} accepted/s at concurrency {args.concurrency}")
+    report(figures, measured.get("health"), measured.get("oca"))
+    oca_accepted = measured["oca"]["accepted"] if "oca" in measured else len(batch)
+    return 0 if figures["accepted"] == len(batch) == oca_accepted else 1
+
+
+def report(figures, health, oca):
+    """Print the figures (the last line as JSON), with the ratios to /web/health and OCA."""
+    print(
+        f"sent {figures['sent']} ({figures['redeliveries']} redeliveries), accepted {figures['accepted']}, "
+        f"statuses {figures['statuses']}"
+    )
+    print(f"wall {figures['wall_s']} s, {figures['accepted_per_s']} accepted/s at concurrency {figures['concurrency']}")
     print(
         f"latency ms: p50 {figures['p50_ms']}  p90 {figures['p90_ms']}  p99 {figures['p99_ms']}  "
         f"max {figures['max_ms']}"
@@ -199,8 +233,16 @@ def main():
             f"p99 {health['p99_ms']} ms"
         )
         print(f"webhook/health: throughput ratio {figures['ratio_throughput']}, p99 ratio {figures['ratio_p99']}")
+    if oca:
+        figures["oca"] = oca
+        figures["ours_oca_throughput"] = round(figures["accepted_per_s"] / oca["accepted_per_s"], 2)
+        figures["ours_oca_p99"] = round(figures["p99_ms"] / oca["p99_ms"], 2)
+        print(
+            f"OCA shopify_connector same client, same run: {oca['accepted_per_s']} accepted/s, statuses "
+            f"{oca['statuses']}, p50 {oca['p50_ms']}  p99 {oca['p99_ms']} ms"
+        )
+        print(f"ours/OCA: throughput ratio {figures['ours_oca_throughput']}, p99 ratio {figures['ours_oca_p99']}")
     print(json.dumps(figures))
-    return 0 if accepted == len(batch) else 1
 
 
 if __name__ == "__main__":

@@ -2,10 +2,14 @@
 # Webhook intake benchmark: install the addon in a throw-away database, run Odoo on loopback
 # (prefork, WORKERS workers, no queue runner: intake only), fire N signed webhooks, then count the
 # stored jobs: every unique delivery must be exactly one sync job and one queue job.
-# Each of the RUNS rounds first fires as many GETs at Odoo's no-op /web/health with the same client:
-# the machine may be shared, so the webhook/health ratio is the figure that compares. SQL queries per
-# request come from Odoo's own request log (load-independent).
+# Each of the RUNS rounds also fires as many GETs at Odoo's no-op /web/health with the same client,
+# in alternating slices: the machine may be shared, so the webhook/health ratio is the figure that
+# compares. SQL queries per request come from Odoo's own request log (load-independent).
 #   N=2000 CONCURRENCY=8 WORKERS=4 RUNS=3 [TEMPLATE_DB=shopify_sync_deps] bash bench/run_intake_bench.sh
+# When OCA's shopify_connector is importable, it is installed beside ours and the same deliveries
+# are fired at its webhook route in the same slices: ours/OCA is printed. It is never a requirement:
+#   pip install --no-deps --target /tmp/oca "odoo-addon-shopify-connector==19.0.*"
+#   PYTHONPATH=/tmp/oca bash bench/run_intake_bench.sh
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../tools/common.sh"
 N=${N:-2000}; CONCURRENCY=${CONCURRENCY:-8}; WORKERS=${WORKERS:-4}; TOPIC=${TOPIC:-orders/create}; RUNS=${RUNS:-3}
@@ -26,16 +30,28 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "Installing shopify_sync in $DB ..."
+MODULES=shopify_sync
+if "$PYTHON" -c "import importlib.util, sys; sys.exit(not importlib.util.find_spec('odoo.addons.shopify_connector'))" \
+    2>/dev/null; then
+  MODULES=shopify_sync,shopify_connector
+fi
+echo "Installing $MODULES in $DB ..."
 # TEMPLATE_DB (as for tools/run_tests.sh): start from a copy of a database with the dependencies installed.
 [ -n "${TEMPLATE_DB:-}" ] && { createdb -T "$TEMPLATE_DB" "$DB" || die "could not copy the template database $TEMPLATE_DB."; }
-"$PYTHON" -m odoo server -d "$DB" --addons-path="$ADDONS_PATH" -i shopify_sync --stop-after-init \
+"$PYTHON" -m odoo server -d "$DB" --addons-path="$ADDONS_PATH" -i "$MODULES" --stop-after-init \
   --without-demo=1 --log-level=warn --http-port="$PORT" >"$LOG" 2>&1
 "$PYTHON" -m odoo shell -d "$DB" --addons-path="$ADDONS_PATH" --log-level=warn --no-http >>"$LOG" 2>&1 <<PY
 env["shopify.backend"].create({"name": "Bench", "shop_domain": "$SHOP", "auth_mode": "legacy_token",
                                "access_token": "x", "webhook_secret": "$SECRET"})
+if "shopify.instance" in env:
+    oca = env["shopify.instance"].create({"name": "Bench", "shop_url": "$SHOP", "webhook_secret": "$SECRET",
+                                          "accept_webhooks": True})
+    print("OCA_INSTANCE=%d" % oca.id)
 env.cr.commit()
 PY
+OCA_ARGS=()
+OCA_INSTANCE=$(sed -n 's/^OCA_INSTANCE=//p' "$LOG" | tail -n1)
+[ -z "$OCA_INSTANCE" ] || OCA_ARGS=(--oca-url "http://127.0.0.1:$PORT/shopify/webhook/$OCA_INSTANCE")
 "$PYTHON" -c "import gevent" 2>/dev/null || "$PYTHON" -m pip install -q gevent  # Odoo's own prefork requirement
 "$PYTHON" "$ADDON_DIR/tools/odoo_run.py" server -d "$DB" --db-filter="^${DB}\$" --addons-path="$ADDONS_PATH" --workers="$WORKERS" \
   --max-cron-threads=0 --http-interface=127.0.0.1 --http-port="$PORT" --log-level=warn \
@@ -50,7 +66,7 @@ expected=0
 for run in $(seq 1 "$RUNS"); do
   echo "-- run $run/$RUNS"
   "$PYTHON" "$ADDON_DIR/bench/bench_webhook_intake.py" --url "http://127.0.0.1:$PORT/shopify/webhook" \
-    --health-url "http://127.0.0.1:$PORT/web/health" \
+    --health-url "http://127.0.0.1:$PORT/web/health" ${OCA_ARGS[@]+"${OCA_ARGS[@]}"} \
     --shop "$SHOP" --secret "$SECRET" -n "$N" --concurrency "$CONCURRENCY" --topic "$TOPIC" | tee "$LOG.out"
   tail -n1 "$LOG.out" >>"$LOG.ratios"
   expected=$((expected + $(tail -n1 "$LOG.out" | "$PYTHON" -c "import json,sys; print(json.load(sys.stdin)['unique_deliveries'])")))
@@ -71,9 +87,20 @@ throughput = [run["ratio_throughput"] for run in runs]
 p99 = [run["ratio_p99"] for run in runs]
 print(f"webhook/health over {len(runs)} runs: throughput ratio {throughput} (median {statistics.median(throughput)}), "
       f"p99 ratio {p99} (median {statistics.median(p99)})")
+if all("ours_oca_throughput" in run for run in runs):
+    oca = [run["ours_oca_throughput"] for run in runs]
+    oca_p99 = [run["ours_oca_p99"] for run in runs]
+    print(f"ours/OCA shopify_connector over {len(runs)} runs: throughput ratio {oca} "
+          f"(median {statistics.median(oca)}), p99 ratio {oca_p99} (median {statistics.median(oca_p99)})")
+else:
+    print("ours/OCA: not measured (OCA's shopify_connector is not importable: see the top of this script)")
 PY
 read -r jobs distinct qjobs < <(psql -d "$DB" -tAF' ' -c "SELECT count(*), count(DISTINCT webhook_id), (SELECT count(*) FROM queue_job WHERE model_name = 'shopify.sync.job') FROM shopify_sync_job WHERE direction = 'in'")
 echo "rows: $jobs sync jobs, $distinct distinct webhook ids, $qjobs queue jobs, for $expected unique deliveries"
+if [ -n "$OCA_INSTANCE" ]; then
+  read -r oca_events oca_distinct < <(psql -d "$DB" -tAF' ' -c "SELECT count(*), count(DISTINCT webhook_id) FROM shopify_webhook_event")
+  echo "OCA rows: $oca_events webhook events, $oca_distinct distinct webhook ids, for $expected unique deliveries"
+fi
 if [ "$jobs" = "$expected" ] && [ "$distinct" = "$expected" ] && [ "$qjobs" = "$expected" ]; then
   echo "no delivery lost, none duplicated"
 else

@@ -44,8 +44,10 @@ class ShopifyWebhookController(http.Controller):
             payload = json.loads(raw_body)
         except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
             payload = None
-        backend = env["shopify.backend"].browse(known[0])
-        job, created = env["shopify.sync.job"]._intake_webhook(backend, headers, raw_body, payload)
+        backend_id, _secret, company_id = known
+        job, created = env["shopify.sync.job"]._intake_webhook(
+            env["shopify.backend"].browse(backend_id), headers, raw_body, payload, company_id=company_id
+        )
         if payload is None:
             return _answer(400, error="body is not JSON", job=job.id)
         return _answer(200, job=job.id, duplicate=not created)

@@ -18,11 +18,11 @@ class ShopifyBackend(models.Model):
     @api.model
     @tools.ormcache("shop_domain")
     def _webhook_intake_key(self, shop_domain):
-        """(backend id, webhook secret) of the active store with this domain, or None."""
+        """(backend id, webhook secret, company id) of the active store with this domain, or None."""
         backend = self.sudo().search([("shop_domain", "=", shop_domain)], limit=1) if shop_domain else None
         if not backend:
             return None
-        return backend.id, backend._get_webhook_secret() or None
+        return backend.id, backend._get_webhook_secret() or None, backend.company_id.id
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,16 +1,19 @@
+import functools
 import hashlib
 import json
 import logging
 import re
 import traceback
+import uuid
 from datetime import datetime, timezone
 from decimal import Decimal
 
 import psycopg2
+from psycopg2.extras import Json as PsycopgJson
 
-from odoo import SUPERUSER_ID, api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models, tools
 from odoo.exceptions import AccessError, RedirectWarning, UserError, ValidationError
-from odoo.tools import SQL, escape_psql
+from odoo.tools import escape_psql
 from odoo.tools.translate import code_translations
 
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -48,6 +51,59 @@ _FRACTION_RE = re.compile(r"(\.\d{6})\d+")
 # Classified verdicts of this worker's jobs, by (database, job id): queue_job calls the failure
 # hook after rolling back, which would otherwise lose them (see _on_queue_job_failed).
 _CLASSIFIED = {}
+
+
+# Intake builds a queue job's values once per worker with these ids standing for the job's own
+# (see _queue_job_template); columns filled per delivery are left out of that template.
+_INTAKE_ID_MARKS = (987654320123456781, 987654320123456782)
+_PER_DELIVERY_QUEUE_COLUMNS = ("uuid", "name", "date_created", "create_date", "write_date")
+
+
+def _column_text(value):
+    """A column value as the text PostgreSQL receives for it (JSON by its serialization), to
+    compare two builds of it; None for a value that is not text."""
+    if isinstance(value, PsycopgJson):
+        return value.dumps(value.adapted)
+    return value if isinstance(value, str) else None
+
+
+@functools.cache
+def _intake_statement(columns, queue_columns=(), constant_columns=(), by_id_columns=()):
+    """The one statement of ShopifySyncJob._insert_delivery for these columns, built once per worker.
+
+    Parameters, in order: backend id, webhook id, topic, event id (the redelivery read); the job's
+    ``columns``; with a queue job, its ``queue_columns`` (per delivery), ``constant_columns``, and
+    for each of ``by_id_columns`` (column, is_json) the text and the id mark to replace."""
+
+    def names(cols):
+        return ", ".join(f'"{column}"' for column in cols)
+
+    placeholders = ", ".join(["%s"] * len(columns))
+    queue_job_id = ", nextval('queue_job_id_seq')" if queue_columns else ""
+    queued = ""
+    if queue_columns:
+        by_id = [
+            f"replace(%s, %s, delivery.id::text){'::jsonb' if is_json else ''}" for _column, is_json in by_id_columns
+        ]
+        values = ", ".join(["%s"] * (len(queue_columns) + len(constant_columns)) + by_id)
+        all_columns = names(queue_columns + constant_columns + tuple(c for c, _j in by_id_columns))
+        queued = (
+            f", queued AS (INSERT INTO queue_job (id, {all_columns}) "
+            f"SELECT delivery.queue_job_id, {values} FROM delivery)"
+        )
+    return (
+        "SAVEPOINT shopify_sync_intake; "
+        "WITH existing AS (SELECT id FROM shopify_sync_job WHERE backend_id = %s "
+        "AND (webhook_id = %s OR (topic = %s AND event_id = %s)) LIMIT 1), "
+        f"delivery AS (INSERT INTO shopify_sync_job (id{', queue_job_id' if queue_columns else ''}, {names(columns)}) "
+        f"SELECT nextval('shopify_sync_job_id_seq'){queue_job_id}, {placeholders} "
+        "WHERE NOT EXISTS (SELECT FROM existing) ON CONFLICT DO NOTHING RETURNING id, queue_job_id)"
+        f"{queued} "
+        "SELECT set_config('shopify_sync.intake', concat((SELECT id FROM existing), ',', (SELECT id FROM delivery)), "
+        "true); "
+        "RELEASE SAVEPOINT shopify_sync_intake; "
+        "SELECT current_setting('shopify_sync.intake')"
+    )
 
 
 def _storable(text):
@@ -221,33 +277,19 @@ class ShopifySyncJob(models.Model):
     # -- intake ------------------------------------------------------------------------------
 
     @api.model
-    def _intake_webhook(self, backend, headers, raw_body, payload, workflow=None):
+    def _intake_webhook(self, backend, headers, raw_body, payload, workflow=None, company_id=None):
         """Store a verified webhook and enqueue it. Returns (job, created).
 
         A redelivery (same webhook id, or same topic + event id) returns the existing job (or an
         empty recordset when a simultaneous delivery won and is not yet visible to this
-        transaction). The unique constraints settle races.
+        transaction). The unique constraints settle races. ``company_id``: the store's company
+        when the caller has it at hand (the webhook controller's cached lookup), saving a read.
         """
-        # A redelivery is found by a plain read first: the INSERT's conflict check would wait for
-        # a worker that holds the first delivery's row (a running job) to commit, and Shopify
-        # gives up after 5 s. The INSERT ... ON CONFLICT still settles two new deliveries racing.
-        # The same round trip reserves the new job's id (its queue job is built before the INSERT)
-        # and reads the store's company.
-        self.env.cr.execute(
-            "SELECT (SELECT id FROM shopify_sync_job WHERE backend_id = %s AND (webhook_id = %s OR "
-            "(topic = %s AND event_id = %s)) LIMIT 1), nextval('shopify_sync_job_id_seq'), "
-            "(SELECT company_id FROM shopify_backend WHERE id = %s)",
-            [backend.id, headers["webhook_id"], headers["topic"], headers["event_id"], backend.id],
-        )
-        existing_id, new_id, company_id = self.env.cr.fetchone()
-        if existing_id:
-            return self.browse(existing_id), False
         topic = headers["topic"]
         gid, ref = self._describe_safely(topic, payload)
         values = {
-            "id": new_id,
             "backend_id": backend.id,
-            "company_id": company_id,
+            "company_id": (backend.company_id.id if company_id is None else company_id) or None,
             "workflow": workflow or registry.workflow_for(topic),
             "direction": "in",
             "state": "queued",
@@ -263,9 +305,10 @@ class ShopifySyncJob(models.Model):
             "attempts": 0,
             "payload_redacted": False,
         }
-        runnable = payload is not None and registry.handler_for(topic)
-        queue_job_values = self.browse(new_id)._new_queue_job_values(values) if runnable else None
-        job_id = self._insert_delivery(values, queue_job_values)
+        runnable = bool(payload is not None and registry.handler_for(topic))
+        existing_id, job_id = self._insert_delivery(values, runnable)
+        if existing_id:
+            return self.browse(existing_id), False
         if not job_id:
             return self._find_delivery(backend, headers), False
         job = self.browse(job_id)
@@ -311,60 +354,89 @@ class ShopifySyncJob(models.Model):
         return self._intake_webhook(backend, headers, order_graphql.dumps(order).encode(), order, workflow=workflow)
 
     @api.model
-    def _insert_delivery(self, values, queue_job_values=None):
-        """INSERT ... ON CONFLICT DO NOTHING: the database, not a prior SELECT, decides which of two
-        simultaneous deliveries wins, without an error. In REPEATABLE READ a conflicting row
-        committed after our snapshot raises a serialization failure instead; that is the same
-        verdict ("already recorded"). Returns the new id, or None for a duplicate.
+    def _insert_delivery(self, values, runnable):
+        """Store one delivery in one round trip. Returns (existing id, new id): the id of a
+        redelivery's job this transaction sees, or of the new job; (None, None) when a simultaneous
+        delivery won. With ``runnable`` the new job's queue job is created by the same statement.
 
-        With ``queue_job_values`` (see ``_new_queue_job_values``) the same statement creates the
-        job's queue job, only when the delivery row was inserted: one round trip, no second write
-        of ``queue_job_id``, and queue_job's trigger notifies the job runner at commit."""
+        - A redelivery is found by a plain read first: the INSERT's conflict check would wait for a
+          worker that holds the first delivery's row (a running job) to commit, and Shopify gives
+          up after 5 s. Found, nothing is inserted.
+        - INSERT ... ON CONFLICT DO NOTHING: the database, not the read, decides which of two new
+          deliveries wins, without an error. In REPEATABLE READ a conflicting row committed after
+          our snapshot raises a serialization failure instead: the same verdict, and the savepoint
+          keeps the transaction usable. The savepoint is released in the same round trip; the
+          answer travels in a transaction-local setting because only the last statement's rows
+          come back.
+        - The queue job is queue_job's own column values (``_queue_job_template``); the columns
+          that name the job's id get it in SQL. queue_job's trigger notifies the job runner at
+          commit: the job is visible at once, and there is no second write of ``queue_job_id``.
+        """
         now = fields.Datetime.now()
         values = dict(
             values, create_uid=self.env.uid, write_uid=self.env.uid, create_date=now, write_date=now, date_received=now
         )
-        if queue_job_values:
-            values["queue_job_id"] = SQL("nextval('queue_job_id_seq')")
-        columns = list(values)
-        insert = SQL(
-            "INSERT INTO shopify_sync_job (%s) VALUES (%s) ON CONFLICT DO NOTHING",
-            SQL(", ").join(SQL.identifier(column) for column in columns),
-            SQL(", ").join(value if isinstance(value, SQL) else SQL("%s", value) for value in values.values()),
-        )
-        if queue_job_values:
-            queue_columns = list(queue_job_values)
-            query = SQL(
-                "WITH delivery AS (%s RETURNING id, queue_job_id) "
-                "INSERT INTO queue_job (id, %s) SELECT delivery.queue_job_id, %s FROM delivery "
-                "RETURNING (SELECT id FROM delivery)",
-                insert,
-                SQL(", ").join(SQL.identifier(column) for column in queue_columns),
-                SQL(", ").join(SQL("%s", queue_job_values[column]) for column in queue_columns),
+        key = values["backend_id"], values["webhook_id"], values["topic"], values["event_id"]
+        template = self._queue_job_template(values["workflow"], values["company_id"]) if runnable else None
+        if template:
+            constants, by_id = template
+            per_delivery = {
+                "uuid": str(uuid.uuid4()),  # as queue_job's Job.uuid
+                "name": self._job_description(values),
+                "date_created": now,
+            }
+            if self.env["queue.job"]._log_access:
+                per_delivery.update(create_date=now, write_date=now)
+            statement = _intake_statement(
+                tuple(values), tuple(per_delivery), tuple(c for c, _v in constants), tuple((c, j) for c, _t, j in by_id)
             )
+            params = [*key, *values.values(), *per_delivery.values(), *(v for _c, v in constants)]
+            for _column, text, _json in by_id:
+                params += [text, str(_INTAKE_ID_MARKS[0])]
         else:
-            query = SQL("%s RETURNING id", insert)
-        # cr.savepoint() without its own round trip: SAVEPOINT travels with the INSERT.
+            statement = _intake_statement(tuple(values))
+            params = [*key, *values.values()]
         try:
-            self.env.cr.execute(SQL("SAVEPOINT shopify_sync_intake; %s", query), log_exceptions=False)
-            row = self.env.cr.fetchone()
+            self.env.cr.execute(statement, params, log_exceptions=False)
+            existing_id, _sep, new_id = self.env.cr.fetchone()[0].partition(",")
         except psycopg2.Error as err:
             self.env.cr.execute("ROLLBACK TO SAVEPOINT shopify_sync_intake; RELEASE SAVEPOINT shopify_sync_intake")
             if isinstance(err, psycopg2.errors.SerializationFailure):
-                return None
+                return None, None
             raise
-        self.env.cr.execute("RELEASE SAVEPOINT shopify_sync_intake")
-        return row[0] if row else None
+        return (int(existing_id) if existing_id else None), (int(new_id) if new_id else None)
 
-    def _new_queue_job_values(self, values):
-        """Column values of the queue job of a sync job not stored yet (``values``: its own).
+    @api.model
+    @tools.ormcache("workflow", "company_id")
+    def _queue_job_template(self, workflow, company_id):
+        """The queue job column values of a sync job of ``workflow`` in ``company_id``, built once
+        per worker by queue_job's own Job exactly as ``with_delay`` builds them (function, channel,
+        serialized records, identity key...); only the ORM create is left out, whose identity-key
+        search cannot find anything for a job that does not exist yet.
 
-        queue_job's Job builds them exactly as ``with_delay`` would (uuid, serialized records,
-        function, channel, identity key); only the ORM create is left out, whose identity-key
-        search cannot find anything for an id that was just reserved."""
-        self.ensure_one()
-        job = self._delayable_for(values)
-        queued = Job(getattr(job, f"_job_run_{values['workflow']}"), **self._delay_options(values))
+        Returns (constants, by_id): ``constants`` are (column, value); ``by_id`` are (column, text,
+        is_json) for the columns that name the job's id, the id written as ``_INTAKE_ID_MARKS[0]``
+        for SQL to replace. Built at two ids to prove no other column depends on it. Cached in the
+        registry: queue_job clears it when a job function changes."""
+        first, second = (self._queue_job_values(mark, workflow, company_id) for mark in _INTAKE_ID_MARKS)
+        constants, by_id = [], []
+        for column, value in first.items():
+            if column in _PER_DELIVERY_QUEUE_COLUMNS:
+                continue
+            text, other = _column_text(value), _column_text(second[column])
+            if text == other and (text is not None or value == second[column]):
+                constants.append((column, value))
+            elif text is not None and text.replace(*map(str, _INTAKE_ID_MARKS)) == other:
+                by_id.append((column, text, isinstance(value, PsycopgJson)))
+            else:
+                raise ValueError(f"queue.job column {column} varies with the job in a way intake cannot build")
+        return tuple(constants), tuple(by_id)
+
+    def _queue_job_values(self, job_id, workflow, company_id):
+        """Column values of the queue job of sync job ``job_id``, made by queue_job's Job."""
+        values = {"id": job_id, "workflow": workflow, "company_id": company_id, "topic": ""}
+        job = self.browse(job_id)._delayable_for(values)
+        queued = Job(getattr(job, f"_job_run_{workflow}"), **self._delay_options(values))
         QueueJob = self.env["queue.job"]
         store = queued._store_values(create=True)
         if QueueJob._log_access:
@@ -392,13 +464,16 @@ class ShopifySyncJob(models.Model):
     @api.model
     def _delay_options(self, values):
         """The identity key makes a double-clicked Retry enqueue once."""
-        description = f"Shopify {values['topic']} {values.get('shopify_ref') or values.get('shopify_gid') or ''}"
         return {
             "channel": registry.WORKFLOW_CHANNEL[values["workflow"]],
             "identity_key": f"shopify.sync.job:{values['id']}",
             "max_retries": TRANSIENT_MAX_RETRIES,
-            "description": description.strip(),
+            "description": self._job_description(values),
         }
+
+    @api.model
+    def _job_description(self, values):
+        return f"Shopify {values['topic']} {values.get('shopify_ref') or values.get('shopify_gid') or ''}".strip()
 
     @api.model
     def _find_delivery(self, backend, headers):

@@ -1,6 +1,8 @@
 """The intake's fast path keeps its guarantees: the cached store lookup follows every change of the
-store's domain, secret or status, and the queue job made in the INSERT is the one with_delay makes."""
+store's domain, secret or status, one statement stores a delivery (or finds its redelivery), and the
+queue job made in that statement is the one with_delay makes."""
 
+import json
 import uuid
 
 from odoo.tests import tagged
@@ -8,7 +10,7 @@ from odoo.tests import tagged
 from odoo.addons.queue_job.job import Job
 
 from ..models.shopify_sync_job import TRANSIENT_MAX_RETRIES
-from .common import WEBHOOK_SECRET, ShopifyHttpCase, webhook_headers
+from .common import WEBHOOK_SECRET, ShopifyHttpCase, parsed_headers, webhook_headers
 from .shopify_reference import webhook_example_raw
 
 
@@ -59,3 +61,102 @@ class TestIntakeFastPath(ShopifyHttpCase):
         self.assertEqual(Job.load(self.env, queue_job.uuid).perform(), "done")
         job.invalidate_recordset()
         self.assertEqual(job.state, "done")
+
+    def count_queries(self, func):
+        """(result, SQL statements run by ``func``) on the test's cursor."""
+        self.env.flush_all()
+        before = self.cr.sql_log_count
+        result = func()
+        return result, self.cr.sql_log_count - before
+
+    def request_queries(self, send):
+        """(response, the SQL statements the request ran), from Odoo's query log."""
+        with self.assertLogs("odoo.sql_db", "DEBUG") as logs:
+            response = send()
+        return response, [line.split("query: ", 1)[1] for line in logs.output if "query: " in line]
+
+    def intake_direct(self, headers, body=None):
+        body = self.body if body is None else body
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = None
+        return self.env["shopify.sync.job"]._intake_webhook(
+            self.backend, headers, body, payload, company_id=self.backend.company_id.id
+        )
+
+    def test_one_statement_stores_a_delivery_and_one_finds_its_redelivery(self):
+        self.intake_direct(parsed_headers(self.body, "app/uninstalled"))  # caches warm, as in a running worker
+        headers = parsed_headers(self.body, "app/uninstalled")
+        (job, created), queries = self.count_queries(lambda: self.intake_direct(headers))
+        self.assertTrue(created)
+        self.assertEqual(queries, 1, "the job row and its queue job in one statement")
+        self.assertEqual(job.queue_job_id.identity_key, f"shopify.sync.job:{job.id}")
+        self.assertEqual(job.queue_job_id.state, "pending")
+        (again, created), queries = self.count_queries(lambda: self.intake_direct(headers))
+        self.assertEqual((again, created, queries), (job, False, 1))
+        # The same event under another webhook id (a second subscription) is the same delivery.
+        other_subscription = dict(headers, webhook_id=str(uuid.uuid4()))
+        (again, created), _queries = self.count_queries(lambda: self.intake_direct(other_subscription))
+        self.assertEqual((again, created), (job, False))
+        Jobs = self.env["shopify.sync.job"]
+        self.assertEqual(Jobs.search_count([("backend_id", "=", self.backend.id)]), 2)
+        self.assertEqual(self.env["queue.job"].search_count([("identity_key", "like", "shopify.sync.job:%")]), 2)
+
+    def test_webhook_costs_one_statement_more_than_odoo_no_op_route(self):
+        """Through Odoo's HTTP stack, caches warm: what a webhook costs beyond /web/health."""
+        self.post()
+        shop = self.backend.shop_domain  # read here: the test's own reads are not the request's
+        _response, health = self.request_queries(lambda: self.url_open("/web/health"))
+        headers = webhook_headers(self.body, "app/uninstalled", shop=shop)
+        response, webhook = self.request_queries(lambda: self.post_webhook(self.body, headers))
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertFalse(response.json()["duplicate"])
+        self.assertEqual(len(webhook), len(health) + 1, webhook)
+        self.assertTrue(webhook[-1].startswith("SAVEPOINT shopify_sync_intake; WITH existing AS"), webhook[-1])
+        again, redelivery = self.request_queries(lambda: self.post_webhook(self.body, headers))
+        self.assertEqual(again.json(), {"job": response.json()["job"], "duplicate": True})
+        self.assertEqual(len(redelivery), len(health) + 1, redelivery)
+        # A refused webhook runs nothing of ours (the store lookup is cached) and stores nothing.
+        jobs, queue_jobs = self.env["shopify.sync.job"].search_count([]), self.env["queue.job"].search_count([])
+        wrong = webhook_headers(self.body, "app/uninstalled", shop=shop, secret="whsec_wrong")
+        refused, queries = self.request_queries(lambda: self.post_webhook(self.body, wrong))
+        self.assertEqual(refused.status_code, 401)
+        self.assertEqual(len(queries), len(health), queries)
+        self.assertEqual(self.env["shopify.sync.job"].search_count([]), jobs)
+        self.assertEqual(self.env["queue.job"].search_count([]), queue_jobs)
+
+    def test_bad_json_and_unknown_topic_are_stored_failed_without_queue_job(self):
+        bad = b'{"id": 1, '
+        job, created = self.intake_direct(parsed_headers(bad, "orders/create"), body=bad)
+        self.assertTrue(created)
+        self.assertEqual((job.state, job.failure_category, job.queue_job_id.id), ("failed", "data", False))
+        self.assertEqual(job.payload, bad.decode())
+        unknown = b'{"id": 2}'
+        job, created = self.intake_direct(parsed_headers(unknown, "shop/renamed"), body=unknown)
+        self.assertTrue(created)
+        self.assertEqual((job.state, job.failure_category, job.queue_job_id.id), ("failed", "configuration", False))
+
+    def test_queue_job_row_equals_the_one_with_delay_writes(self):
+        """Column by column, the queue job intake writes in SQL is the row queue_job's with_delay
+        writes for the same sync job (except its own id, uuid and creation time)."""
+        headers = parsed_headers(self.body, "app/uninstalled")
+        job, _created = self.intake_direct(headers)
+        made_by_intake = job.queue_job_id
+        # Out of the way of the identity key (queue_job reuses a pending job with the same key).
+        self.env.cr.execute("UPDATE queue_job SET state = 'done' WHERE id = %s", [made_by_intake.id])
+        self.env.invalidate_all()
+        job._enqueue()
+        made_by_with_delay = job.queue_job_id
+        self.assertNotEqual(made_by_with_delay, made_by_intake)
+
+        def row(queue_job):
+            self.env.flush_all()
+            self.env.cr.execute("SELECT to_jsonb(q) FROM queue_job q WHERE id = %s", [queue_job.id])
+            values = self.env.cr.fetchone()[0]
+            return {k: v for k, v in values.items() if k not in ("id", "uuid", "date_created", "state")}
+
+        self.assertEqual(row(made_by_intake), row(made_by_with_delay))
+        self.assertEqual(made_by_intake.records, job)
+        self.assertEqual(made_by_intake.args, [])
+        self.assertEqual(made_by_intake.kwargs, {})
