@@ -9,10 +9,15 @@ For one Shopify order, with the store's books on:
   credit note per refund that moved money.
 
 Shopify's side comes from the test's own payloads and Decimal arithmetic, never from the addon.
+``money_violations`` checks the same on an order of any life (edits after invoicing, several
+refunds, a cancellation, events not all applied yet) and answers what is wrong as sentences:
+the random lifecycle sequences (tests/test_lifecycle.py) run it after every step.
 """
 
 from collections import defaultdict
 from decimal import Decimal
+
+from odoo.addons.shopify_sync.models.shopify_sync_job import parse_shopify_datetime
 
 MONEY_IN = ("sale", "capture")
 
@@ -29,24 +34,125 @@ def shopify_net_by_gateway(transactions):
     return net
 
 
+def order_payments(env, sale):
+    return env["account.payment"].search(
+        [("shopify_sale_order_id", "=", sale.id), ("state", "not in", ("draft", "canceled"))]
+    )
+
+
+def order_credit_notes(env, sale):
+    return env["account.move"].search(
+        [
+            ("move_type", "=", "out_refund"),
+            ("state", "=", "posted"),
+            ("invoice_origin", "=", sale.name),
+            ("company_id", "=", sale.company_id.id),
+        ]
+    )
+
+
+def money_violations(env, backend, order_gid, versions, refund_totals, transactions, drained):
+    """What is wrong with the books of one Shopify order, as sentences (none: the invariant holds).
+
+    ``versions``: updated_at of each order payload Shopify sent -> its Decimal ``total_price``;
+    ``refund_totals``: refund GID -> Decimal money the refund took off the order's total;
+    ``transactions``: every transaction body Shopify sent; ``drained``: every event sent was applied.
+    Checked against what Odoo applied so far (the order version bound, the refunds and transactions
+    bound), so it holds after any step, not only at the end."""
+    Binding = env["shopify.binding"]
+    binding = Binding.search([("backend_id", "=", backend.id), ("shopify_gid", "=", order_gid)], limit=1)
+    sale = Binding._record_for(backend, order_gid)
+    if not sale:
+        return []
+    wrong = []
+    exact = Decimal(1).scaleb(-sale.currency_id.decimal_places)
+
+    def odoo(value):
+        return Decimal(repr(value)).quantize(exact)
+
+    def total_of(moves):
+        return sum((odoo(m.amount_total) for m in moves), Decimal(0))
+
+    applied = {gid: total for gid, total in refund_totals.items() if Binding._record_for(backend, gid)}
+    # Invoices and the credit notes of edits are on the sale lines; a refund's credit note is not.
+    documents = sale.order_line.invoice_lines.move_id.filtered(lambda m: m.state == "posted")
+    invoices = documents.filtered(lambda m: m.move_type == "out_invoice")
+    edit_notes = documents.filtered(lambda m: m.move_type == "out_refund")
+    refund_notes = order_credit_notes(env, sale) - edit_notes
+    version = next(
+        (total for stamp, total in versions.items() if parse_shopify_datetime(stamp) == binding.shopify_updated_at),
+        None,
+    )
+    if not invoices:
+        if refund_notes:
+            wrong.append(f"{len(refund_notes)} refund credit note(s) on {sale.name}, which was never invoiced")
+        if drained and sale.state == "sale":
+            wrong.append(f"{sale.name} is confirmed and paid in Shopify but not invoiced")
+    else:
+        for gid, total in applied.items():
+            notes = refund_notes.filtered(lambda m, g=gid: Binding._record_for(backend, g) == m)
+            if len(notes) != (1 if total else 0) or (total and total_of(notes) != total):
+                wrong.append(f"refund {gid.rsplit('/', 1)[-1]} of {total}: credit notes {notes.mapped('name')}")
+        if len(refund_notes) != len([t for t in applied.values() if t]):
+            wrong.append(f"{len(refund_notes)} refund credit notes for {len(applied)} refunds applied: one each")
+        invoiced = total_of(invoices) - total_of(edit_notes)
+        if version is not None and invoiced != version:
+            wrong.append(f"invoiced {invoiced} (edits included) but Shopify's order totals {version}")
+        current = (version if version is not None else invoiced) - sum(applied.values(), Decimal(0))
+        if invoiced - total_of(refund_notes) != current:
+            wrong.append(
+                f"invoiced - credited = {invoiced - total_of(refund_notes)} but Shopify's current total is {current}"
+            )
+
+    sent = {tx["admin_graphql_api_id"]: tx for tx in transactions}
+    money = {  # a transaction of zero moved no money
+        gid: tx
+        for gid, tx in sent.items()
+        if tx["status"] == "success" and tx["kind"] in MONEY_IN + ("refund",) and Decimal(tx["amount"])
+    }
+    journals = {row.gateway: row.journal_id for row in backend.gateway_map_ids}
+    booked = {}
+    for payment in order_payments(env, sale):
+        gids = Binding.search(
+            [("backend_id", "=", backend.id), ("res_model", "=", "account.payment"), ("res_id", "=", payment.id)]
+        ).mapped("shopify_gid")
+        if len(gids) != 1 or gids[0] not in money:
+            wrong.append(f"payment {payment.name} of {payment.amount} is bound to {gids}, not to one money transaction")
+            continue
+        tx = money[gids[0]]
+        booked[gids[0]] = payment
+        expected = (Decimal(tx["amount"]), "inbound" if tx["kind"] in MONEY_IN else "outbound", journals[tx["gateway"]])
+        if (odoo(payment.amount), payment.payment_type, payment.journal_id) != expected:
+            wrong.append(
+                f"payment {payment.name}: {odoo(payment.amount)} {payment.payment_type} in "
+                f"{payment.journal_id.name}, Shopify's transaction {tx['kind']} {tx['amount']} ({tx['gateway']})"
+            )
+    unbooked = [gid for gid in money if gid not in booked and Binding._record_for(backend, gid)]
+    if unbooked:
+        wrong.append(f"transactions bound to something else than their payment: {unbooked}")
+    if drained:
+        missing = [f"{tx['kind']} {tx['amount']} ({tx['gateway']})" for gid, tx in money.items() if gid not in booked]
+        if missing:
+            wrong.append(f"money transactions with no payment once everything was applied: {missing}")
+        for gateway, shopify_net in shopify_net_by_gateway(money.values()).items():
+            in_journal = [p for p in booked.values() if p.journal_id == journals[gateway]]
+            odoo_net = sum(
+                (odoo(p.amount) * (1 if p.payment_type == "inbound" else -1) for p in in_journal), Decimal(0)
+            )
+            if odoo_net != shopify_net:
+                wrong.append(f"net payments of gateway {gateway}: Odoo {odoo_net}, Shopify {shopify_net}")
+    return wrong
+
+
 class MoneyInvariantMixin:
     def sale_of(self, order):
         return self.env["shopify.binding"]._record_for(self.backend, order["admin_graphql_api_id"])
 
     def order_payments(self, sale):
-        return self.env["account.payment"].search(
-            [("shopify_sale_order_id", "=", sale.id), ("state", "not in", ("draft", "canceled"))]
-        )
+        return order_payments(self.env, sale)
 
     def order_credit_notes(self, sale):
-        return self.env["account.move"].search(
-            [
-                ("move_type", "=", "out_refund"),
-                ("state", "=", "posted"),
-                ("invoice_origin", "=", sale.name),
-                ("company_id", "=", sale.company_id.id),
-            ]
-        )
+        return order_credit_notes(self.env, sale)
 
     def assert_money_invariant(self, order, refund_totals=(), transactions=(), amounts=None):
         """``order``: the order payload; ``refund_totals``: Decimal totals of the refunds applied;
