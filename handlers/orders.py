@@ -13,6 +13,7 @@ from decimal import Decimal
 import psycopg2
 
 from odoo import fields
+from odoo.exceptions import UserError
 
 from ..lib import queries
 from ..lib.errors import ConfigurationError, DataError, TransientError
@@ -168,15 +169,20 @@ class OrderImporter:
             )
             expected = self._line_signature([row[:2] for row in self._shopify_signature(line_values)])
         if expected != current:
+            refused = ""
             if sale.shopify_invoiced_as_charged and books_on(self.backend):
                 # Invoiced as Shopify charged: the lines follow the edit, and _books invoices or
                 # credits what the edit changed (_invoice_edit).
-                return self._update_confirmed(sale)
+                try:
+                    with self.env.cr.savepoint():
+                        return self._update_confirmed(sale)
+                except UserError as err:  # e.g. below what Odoo delivered and Shopify did not ship
+                    refused = f" Odoo cannot follow it: {err.args[0] if err.args else err}"
             added = sorted(expected - current)
             removed = sorted(current - expected)
             raise DataError(
                 f"Order {self.order.name} was edited in Shopify after {sale.name} was confirmed. "
-                f"Lines in Shopify only: {added}; lines in Odoo only: {removed}.",
+                f"Lines in Shopify only: {added}; lines in Odoo only: {removed}.{refused}",
                 fix="Adjust the confirmed sale order by hand (or cancel and Retry), then Retry or Ignore.",
             )
         if not (sale.shopify_sync_state or {}).get("lines"):
