@@ -677,7 +677,8 @@ class OrderImporter:
                 "or invoice the edit by hand and Ignore.",
             )
         booked = ", ".join(
-            f"{m.name} {'-' if m.move_type == 'out_refund' else '+'}{odoo_amount(m.amount_total, currency)}" for m in moves
+            f"{m.name} {'-' if m.move_type == 'out_refund' else '+'}{odoo_amount(m.amount_total, currency)}"
+            for m in moves
         )
         self.job.result_summary = f"{sale.name} edited in Shopify after it was invoiced: {booked}."
 

@@ -362,10 +362,13 @@ class TestBooksLifecycle(LifecycleCase):
         charge = documents.filtered(lambda m: m.move_type == "out_invoice")
         # The mug line is credited as invoiced (3 mugs, tax 2.72) and invoiced as it is now (1 mug,
         # tax 0.91): the difference is Shopify's to the cent, where 2 mugs alone would be taxed 1.81.
-        self.assertEqual((Decimal(str(credit.amount_total)), Decimal(str(charge.amount_total))), (
-            Decimal("40.22"),
-            Decimal("13.41"),
-        ))
+        self.assertEqual(
+            (Decimal(str(credit.amount_total)), Decimal(str(charge.amount_total))),
+            (
+                Decimal("40.22"),
+                Decimal("13.41"),
+            ),
+        )
         self.assertEqual(Decimal(str(charge.amount_total - credit.amount_total)), sim.total() - before)
         refunds = self.env["account.move"].search(
             [("move_type", "=", "out_refund"), ("invoice_origin", "=", sale.name)]
