@@ -7,6 +7,7 @@ changes nothing. Totals are checked to the cent against Shopify's before anythin
 """
 
 import copy
+from collections import Counter
 import threading
 from decimal import Decimal
 
@@ -252,7 +253,8 @@ class OrderImporter:
 
     @staticmethod
     def _line_signature(lines):
-        return {(row[0], round(row[1], 4)) + tuple(round(value, 2) for value in row[2:]) for row in lines}
+        # A multiset: an edit adding a line just like one the order has is still an edit.
+        return Counter((row[0], round(row[1], 4)) + tuple(round(value, 2) for value in row[2:]) for row in lines)
 
     def _order_values(self):
         order, backend = self.order, self.backend

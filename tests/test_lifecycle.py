@@ -378,6 +378,18 @@ class TestBooksLifecycle(LifecycleCase):
         self.assert_books(sim)
         self.assert_lifecycle(sim, baseline)
 
+    def test_edit_adding_a_line_just_like_one_the_order_has_is_invoiced(self):
+        # Found by the books soak (seed 1075): a second MUG-1 x 2 line left the lines' signature
+        # (a set) unchanged, so the edit was neither applied nor invoiced.
+        baseline = self.stock()
+        sim, sale = self.paid_order(7306, [(8102, 2)])
+        before = sim.total()
+        self.play(sim.edit_add(8102, 2), *sim.settle_edit(before))
+        self.assertEqual(sale.amount_total, float(sim.total()))
+        self.assertEqual(Decimal(str(self.edit_documents(sale).amount_total)), Decimal("26.81"))
+        self.assert_books(sim)
+        self.assert_lifecycle(sim, baseline)
+
     def test_edit_after_invoicing_redelivered_books_nothing_twice(self):
         sim, sale = self.paid_order(7303, [(8102, 2)])
         before = sim.total()
@@ -681,6 +693,7 @@ class SequenceRunner:
             f"invariant violations: {violations}",
         ]
         if self.failures:
+            lines.append(f"failing seeds: {', '.join(str(f[1]) for f in self.failures)}")
             n, seed, log, wrong = min(self.failures, key=lambda f: f[0])
             lines.append(f"shortest failing sequence: seed {seed}, {n} steps: {' -> '.join(log)}")
             lines += [f"  {text}" for text in wrong]
