@@ -7,8 +7,8 @@ changes nothing. Totals are checked to the cent against Shopify's before anythin
 """
 
 import copy
-from collections import Counter
 import threading
+from collections import Counter
 from decimal import Decimal
 
 import psycopg2
