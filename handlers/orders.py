@@ -8,14 +8,17 @@ changes nothing. Totals are checked to the cent against Shopify's before anythin
 
 import copy
 import threading
+from collections import Counter
 from decimal import Decimal
 
 import psycopg2
 
 from odoo import fields
+from odoo.exceptions import UserError
 
 from ..lib import queries
 from ..lib.errors import ConfigurationError, DataError, TransientError, _lt, joined
+from ..lib.gid import payload_gid
 from ..lib.order_mapping import CENT, parse_order
 from ..lib.registry import register
 from ..lib.transaction_mapping import parse_transaction
@@ -175,18 +178,28 @@ class OrderImporter:
             )
             expected = self._line_signature([row[:2] for row in self._shopify_signature(line_values)])
         if expected != current:
+            refused = ""
+            if sale.shopify_invoiced_as_charged and books_on(self.backend):
+                # Invoiced as Shopify charged: the lines follow the edit, and _books invoices or
+                # credits what the edit changed (_invoice_edit).
+                try:
+                    with self.env.cr.savepoint():
+                        return self._update_confirmed(sale)
+                except UserError as err:  # e.g. below what Odoo delivered and Shopify did not ship
+                    refused = _lt(" Odoo cannot follow it: %(reason)s", reason=err.args[0] if err.args else err)
             added = sorted(expected - current)
             removed = sorted(current - expected)
             raise DataError(
                 _lt(
                     (
                         "Order %(order)s was edited in Shopify after %(sale)s was confirmed. Lines in "
-                        "Shopify only: %(added)s; lines in Odoo only: %(removed)s."
+                        "Shopify only: %(added)s; lines in Odoo only: %(removed)s.%(refused)s"
                     ),
                     order=self.order.name,
                     sale=sale.name,
                     added=added,
                     removed=removed,
+                    refused=refused,
                 ),
                 fix=_lt("Adjust the confirmed sale order by hand (or cancel and Retry), then Retry or Ignore."),
             )
@@ -257,7 +270,8 @@ class OrderImporter:
 
     @staticmethod
     def _line_signature(lines):
-        return {(row[0], round(row[1], 4)) + tuple(round(value, 2) for value in row[2:]) for row in lines}
+        # A multiset: an edit adding a line just like one the order has is still an edit.
+        return Counter((row[0], round(row[1], 4)) + tuple(round(value, 2) for value in row[2:]) for row in lines)
 
     def _order_values(self):
         order, backend = self.order, self.backend
@@ -650,6 +664,8 @@ class OrderImporter:
         invoice = sale.invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")[:1]
         if not invoice:
             invoice = self._invoice(sale)
+        else:
+            self._invoice_edit(sale)
         book = PaymentBook(self.job, sale)
         for payload in self.payload.get("transactions") or []:
             book.record(parse_transaction(payload, order_gid=order.gid))
@@ -693,6 +709,100 @@ class OrderImporter:
         self.job.result_summary = summary + "."
         return invoice
 
+    def _invoice_edit(self, sale):
+        """An order edited in Shopify after it was invoiced: every sale line whose quantity or price
+        no longer is what was invoiced for it gets that credited in full (a credit note) and is
+        invoiced again as it is now (a supplementary invoice); a line the edit added is only
+        invoiced, a line it removed only credited. In full, not the difference: Shopify rounds tax
+        on the whole line, so the tax of the difference may be a cent off Shopify's. Refunds are not
+        edits: their credit notes stand apart from the sale lines (handlers/refunds.py) and the sale
+        lines keep what was sold, so a refund is never credited twice. Runs on every import of an
+        invoiced order: after a failure, Retry books what is still missing, and nothing twice."""
+        if not sale.shopify_invoiced_as_charged:
+            return
+        order, currency = self.order, sale.currency_id
+        credit, charge = [], []
+        for line in sale.order_line.filtered(lambda ln: not ln.display_type).sorted("id"):
+            posted = line.invoice_lines.filtered(lambda a: a.parent_state == "posted")
+            signs = {a: 1 if a.move_id.move_type == "out_invoice" else -1 for a in posted}
+            quantity = round(sum(sign * a.quantity for a, sign in signs.items()), 4)
+            total = sum(sign * a.price_total for a, sign in signs.items())
+            if quantity == round(line.product_uom_qty, 4) and currency.is_zero(total - line.price_total):
+                continue
+            if quantity or not currency.is_zero(total):
+                # What stands invoiced is the line's last invoice line (each edit credits the one before).
+                live = posted.filtered(lambda a: a.move_id.move_type == "out_invoice").sorted("id")[-1:]
+                if not live or round(live.quantity, 4) != quantity or not currency.is_zero(live.price_total - total):
+                    raise DataError(
+                        _lt(
+                            "Order %(order)s was edited in Shopify after %(sale)s was invoiced, and its line "
+                            "'%(line)s' was invoiced or credited in Odoo outside Shopify's edits.",
+                            order=order.name,
+                            sale=sale.name,
+                            line=line.name,
+                        ),
+                        fix=_lt("Invoice or credit the edit by hand, then Ignore this job."),
+                    )
+                credit.append(
+                    line._prepare_invoice_line(
+                        quantity=live.quantity,
+                        price_unit=live.price_unit,
+                        discount=live.discount,
+                        tax_ids=[(6, 0, live.tax_ids.ids)],
+                        name=live.name,
+                        account_id=live.account_id.id,
+                    )
+                )
+            if line.product_uom_qty:
+                values = line._prepare_invoice_line(quantity=line.product_uom_qty)
+                if line.product_id == self.backend.gift_card_product_id:
+                    values["account_id"] = self.backend._gift_card_account().id
+                charge.append(values)
+        if not credit and not charge:
+            return
+        header = dict(
+            sale._prepare_invoice(),
+            ref=f"Shopify edit of {order.name}",
+            invoice_date=company_date(self.company, self.payload.get("updated_at")) or fields.Date.context_today(sale),
+        )
+        Move = self.env["account.move"].with_company(sale.company_id)
+        moves = Move
+        if credit:
+            moves |= Move.create(dict(header, move_type="out_refund", invoice_line_ids=[(0, 0, v) for v in credit]))
+        if charge:
+            moves |= Move.create(dict(header, invoice_line_ids=[(0, 0, v) for v in charge]))
+        moves.action_post()
+        documents = sale.order_line.invoice_lines.move_id.filtered(lambda m: m.state == "posted")
+        net = sum(
+            (
+                odoo_amount(m.amount_total, currency) * (1 if m.move_type == "out_invoice" else -1)
+                for m in documents
+                if m.move_type in ("out_invoice", "out_refund")
+            ),
+            Decimal(0),
+        )
+        if net != order.total_price:
+            raise DataError(
+                _lt(
+                    "Order %(order)s was edited in Shopify after %(sale)s was invoiced: its invoices would total "
+                    "%(net)s but Shopify's order now totals %(total)s (%(currency)s).",
+                    order=order.name,
+                    sale=sale.name,
+                    net=net,
+                    total=order.total_price,
+                    currency=order.currency,
+                ),
+                fix=_lt(
+                    "A line of the sale order was changed in Odoo: correct it to Shopify's order, then Retry; "
+                    "or invoice the edit by hand and Ignore."
+                ),
+            )
+        booked = ", ".join(
+            f"{m.name} {'-' if m.move_type == 'out_refund' else '+'}{odoo_amount(m.amount_total, currency)}"
+            for m in moves
+        )
+        self.job.result_summary = f"{sale.name} edited in Shopify after it was invoiced: {booked}."
+
     def _customer_note(self, sale):
         """The shopper's note, where Odoo users read it: the chatter (and a read-only field). Never
         sale.order.note, which holds the company's terms and conditions printed on documents."""
@@ -712,8 +822,28 @@ class OrderImporter:
             return
         delivered = sale.picking_ids.filtered(lambda p: p.state == "done")
         invoiced = sale.invoice_ids.filtered(lambda m: m.state == "posted")
+        refunds = [gid for gid in (payload_gid("Refund", r) for r in self.payload.get("refunds") or []) if gid]
+        if invoiced and not delivered and books_on(self.backend) and refunds:
+            # Cancelled with its money refunded: the refunds' credit notes take the invoice back,
+            # the sale order is cancelled and every document stays. A refund may still be queued.
+            waiting = [gid for gid in refunds if not self.bindings._record_for(self.backend, gid)]
+            if not waiting:
+                sale._action_cancel()
+                return
+            if delivery._retries(self.job) < delivery.ORDER_WAIT_RETRIES:
+                raise TransientError(
+                    _lt(
+                        "Order %(order)s was cancelled in Shopify and %(sale)s is invoiced: waiting for its refund "
+                        "%(refund)s (attempt %(attempt)s of %(attempts)s).",
+                        order=self.order.name,
+                        sale=sale.name,
+                        refund=waiting[0].rsplit("/", 1)[-1],
+                        attempt=delivery._retries(self.job) + 1,
+                        attempts=delivery.ORDER_WAIT_RETRIES,
+                    )
+                )
         if delivered or invoiced:
-            done = ", ".join((delivered | invoiced).mapped("name"))
+            done = ", ".join(delivered.mapped("name") + invoiced.mapped("name"))
             raise DataError(
                 _lt(
                     "Order %(order)s was cancelled in Shopify, but %(sale)s already has %(done)s.",

@@ -7,22 +7,42 @@ tests/refund_payloads.py), and the order's own bookkeeping per line:
 
 from which Shopify's ``current_quantity`` and ``fulfillable_quantity`` follow. ``expected()`` says
 what Odoo must hold once every event was applied, whatever their order of arrival.
+
+With ``books=True`` the order also moves money as Shopify does: ``order_transactions/create``
+bodies (built on Shopify's published example of that webhook) for the payment at checkout (gift
+card + card, a card sale or an authorisation then its capture), for the balance an edit adds, and
+for every refund (the same transactions the ``refunds/create`` body carries, split over the
+gateways that were paid); an edit that removes goods of a paid order is followed by the refund of
+the balance (transactions only). ``transactions``, ``refund_totals`` and ``versions`` are Shopify's
+side of the money invariant (tests/money_invariant.py).
 """
 
+import copy
 import itertools
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from .order_payloads import order_payload
 from .refund_payloads import refund_payload
+from .shopify_reference import webhook_example
 
 CA = [("CA State Tax", 7.25)]
 SHIPPED = ("return", "legacy_restock")
 _line_ids = itertools.count(6_100_000_001)
 _fulfillment_ids = itertools.count(6_500_000_001)
+_transaction_ids = itertools.count(6_700_000_001)
 
 # Catalogue of the simulated store: variant id -> (sku, price).
-CATALOG = {8101: ("LAMP-1", "49.95"), 8102: ("MUG-1", "12.50"), 8103: ("VASE-1", "20.00"), 8104: ("KIT-1", "30.00")}
+CATALOG = {
+    8101: ("LAMP-1", "49.95"),
+    8102: ("MUG-1", "12.50"),
+    8103: ("VASE-1", "20.00"),
+    8104: ("KIT-1", "30.00"),
+    8105: ("GIFT-25", "25.00"),
+}
 BUNDLES = {"KIT-1": {"LAMP-1": 1, "MUG-1": 2}}  # KIT-1 is a bundle in the tests: it ships as its parts
+GIFT_CARDS = {8105}  # sold as a gift card (``gift_card: true``, untaxed, nothing to ship)
+CARD, GIFT_CARD = "shopify_payments", "gift_card"
 
 
 class Line:
@@ -34,6 +54,7 @@ class Line:
         self.removed = 0
         self.refunds = []  # (refund id, units, restock type)
         self.fulfilled = 0
+        self.gift_card = variant_id in GIFT_CARDS
 
     @property
     def sold(self):
@@ -53,13 +74,15 @@ class Line:
 
     @property
     def fulfillable(self):
+        if self.gift_card:
+            return 0  # Shopify issues the card: nothing to ship, refund or remove in these walks
         return max(0, self.current - max(0, self.fulfilled - self.returned))
 
 
 class SimulatedOrder:
     """One Shopify order and the events it sent, in the order Shopify sent them."""
 
-    def __init__(self, number, lines, shipping="6.00", customer=None):
+    def __init__(self, number, lines, shipping="6.00", customer=None, books=False):
         self.number = number
         self.id = 5_900_000_000 + number
         self.lines = [Line(variant, quantity) for variant, quantity in lines]
@@ -75,6 +98,11 @@ class SimulatedOrder:
         self.shipping_refunded = False
         self.events = []  # (topic, payload)
         self.restocked = {}  # (sku, Shopify location id) -> units back in stock by refunds
+        self.books = books
+        self.transactions = []  # every transaction body Shopify sent (webhook or inside a refund)
+        self.refund_totals = {}  # refund GID -> Decimal money it took back from the order's total
+        self.versions = {}  # updated_at of each order payload sent -> its Decimal total_price
+        self.refund_ids = []  # every refund made, in Shopify's order
 
     @property
     def gid(self):
@@ -105,7 +133,7 @@ class SimulatedOrder:
             customer=self.customer,
             updated_at=updated_at,
             cancelled_at=self.cancelled_at,
-            financial_status=self._financial_status(),
+            financial_status="paid",  # set below, from the total
             lines=[
                 {
                     "variant_id": line.variant_id,
@@ -113,7 +141,7 @@ class SimulatedOrder:
                     "price": line.price,
                     "quantity": line.sold,
                     "title": line.sku,
-                    "taxes": CA,
+                    "taxes": [] if line.gift_card else CA,
                 }
                 for line in self.lines
             ],
@@ -121,15 +149,114 @@ class SimulatedOrder:
         )
         for line, item in zip(self.lines, payload["line_items"], strict=False):
             item.update(id=line.id, admin_graphql_api_id=f"gid://shopify/LineItem/{line.id}")
+            if line.gift_card:
+                item.update(gift_card=True, requires_shipping=False)
+        payload["financial_status"] = self._financial_status(Decimal(payload["total_price"]))
         return payload
 
-    def _financial_status(self):
+    def _financial_status(self, total):
+        if self.books and self.transactions:
+            paid, refunded = self.paid(), self.paid(kinds=("refund",))
+            if refunded:
+                return "refunded" if paid == refunded else "partially_refunded"
+            return "paid" if paid >= total else "partially_paid"
         if not any(line.refunds for line in self.lines):
             return "paid"
         return "refunded" if all(line.current == 0 for line in self.lines) else "partially_refunded"
 
+    # -- money (books=True) ----------------------------------------------------------------------
+
+    def total(self):
+        """Shopify's ``total_price`` now: what the order sold after its edits, refunds not deducted."""
+        return Decimal(self._base(self.clock.strftime("%Y-%m-%dT%H:%M:%S-00:00"))["total_price"])
+
+    def paid(self, gateway=None, kinds=("sale", "capture")):
+        return sum(
+            (
+                Decimal(tx["amount"])
+                for tx in self.transactions
+                if tx["status"] == "success" and tx["kind"] in kinds and (gateway is None or tx["gateway"] == gateway)
+            ),
+            Decimal(0),
+        )
+
+    def net(self, gateway):
+        return self.paid(gateway) - self.paid(gateway, kinds=("refund",))
+
+    def transaction(self, kind, amount, gateway=CARD, status="success"):
+        """The ``order_transactions/create`` event of one transaction, on Shopify's example body."""
+        body = copy.deepcopy(webhook_example("order_transactions/create"))
+        tx_id = next(_transaction_ids)
+        when = self._tick()
+        body.update(
+            id=tx_id,
+            admin_graphql_api_id=f"gid://shopify/OrderTransaction/{tx_id}",
+            order_id=self.id,
+            kind=kind,
+            gateway=gateway,
+            status=status,
+            created_at=when,
+            processed_at=when,
+            amount=f"{Decimal(amount):.2f}",
+            currency="USD",
+            payment_id=f"#{self.number}.{len(self.transactions) + 1}",
+            manual_payment_gateway=False,
+            authorization=None,
+        )
+        body["total_unsettled_set"] = {
+            "presentment_money": {"amount": "0.00", "currency": "USD"},
+            "shop_money": {"amount": "0.00", "currency": "USD"},
+        }
+        self.transactions.append(body)
+        return self._send("order_transactions/create", body)
+
+    def pay_at_checkout(self, rng):
+        """Checkout: part by gift card (or none), the rest by card as a sale or an authorisation and
+        its capture, a declined attempt now and then."""
+        total = self.total()
+        gift = min(Decimal(rng.choice(["0", "0", "10.00", "20.00"])), total)
+        events = []
+        if gift:
+            events.append(self.transaction("sale", gift, GIFT_CARD))
+        if total == gift:
+            return events
+        if rng.random() < 0.25:
+            events.append(self.transaction("sale", total - gift, CARD, status="failure"))
+        if rng.random() < 0.5:
+            events.append(self.transaction("authorization", total - gift))
+            events.append(self.transaction("capture", total - gift))
+        else:
+            events.append(self.transaction("sale", total - gift))
+        return events
+
+    def _refund_transactions(self, payload, amount):
+        """Shopify gives money back to the card first, then to the gift card (their net paid)."""
+        card = min(amount, max(Decimal(0), self.net(CARD)))
+        parts = [(CARD, card), (GIFT_CARD, amount - card)]
+        template = payload["transactions"][0] if payload["transactions"] else None
+        bodies = []
+        for n, (gateway, part) in enumerate((g, p) for g, p in parts if p > 0):
+            body = dict(template or {}, gateway=gateway, amount=f"{part:.2f}")
+            body.update(
+                id=next(_transaction_ids),
+                admin_graphql_api_id=f"gid://shopify/OrderTransaction/{payload['id']}{n}",
+                order_id=self.id,
+                kind="refund",
+                status="success",
+                currency="USD",
+                created_at=payload["processed_at"],
+                processed_at=payload["processed_at"],
+                test=False,
+                source_name="web",
+            )
+            bodies.append(body)
+        payload["transactions"] = bodies
+        self.transactions.extend(bodies)
+        return [("order_transactions/create", body) for body in bodies]
+
     def order_payload(self, updated_at):
         payload = self._base(updated_at)
+        self.versions[updated_at] = Decimal(payload["total_price"])
         refunds = {}
         for line, item in zip(self.lines, payload["line_items"], strict=False):
             item.update(
@@ -148,6 +275,8 @@ class SimulatedOrder:
                         "line_item": {"id": line.id},
                     }
                 )
+        for refund_id in self.refund_ids:  # refunds of shipping or of a balance: no line
+            refunds.setdefault(refund_id, [])
         payload["refunds"] = [
             {
                 "id": refund_id,
@@ -178,6 +307,17 @@ class SimulatedOrder:
         line.removed += units
         return self.updated()
 
+    def settle_edit(self, before):
+        """Books on: after an edit of a paid order, the customer pays what it added (then Shopify
+        sends orders/paid) or gets back what it removed (a refund of the balance: transactions,
+        no lines, then orders/updated). ``before``: the order's total before the edit."""
+        change = self.total() - before
+        if change > 0:
+            return [self.transaction("sale", change), self.updated("orders/paid")]
+        if change < 0:
+            return self.refund([], balance=-change) + [self.updated()]
+        return []
+
     def fulfil(self, quantities, location_id=11):
         """quantities: {line index: units}; returns the fulfillments/create event."""
         fulfillment_id = next(_fulfillment_ids)
@@ -206,11 +346,13 @@ class SimulatedOrder:
             },
         )
 
-    def refund(self, specs, shipping=None):
+    def refund(self, specs, shipping=None, balance=None):
         """specs: [(line index, units, restock type, location id)]; returns the refunds/create event
-        (the orders/updated Shopify sends right after is a separate call: ``updated()``)."""
+        (the orders/updated Shopify sends right after is a separate call: ``updated()``). Books on:
+        a list, the refunds/create event then the ``order_transactions/create`` of each refund
+        transaction; ``balance``: money given back with no line (what an edit removed)."""
         base = self._base(self.clock.strftime("%Y-%m-%dT%H:%M:%S-00:00"))
-        payload, _expected = refund_payload(
+        payload, expected = refund_payload(
             base,
             lines=[
                 {"index": index, "quantity": units, "restock_type": restock, "location_id": location}
@@ -219,6 +361,10 @@ class SimulatedOrder:
             shipping=shipping,
         )
         payload["created_at"] = payload["processed_at"] = self._tick()
+        self.refund_ids.append(payload["id"])
+        if self.books:
+            self.refund_totals[payload["admin_graphql_api_id"]] = expected["total"]
+            transactions = self._refund_transactions(payload, balance if balance is not None else expected["total"])
         if shipping:
             assert not self.shipping_refunded
             self.shipping_refunded = True
@@ -236,11 +382,20 @@ class SimulatedOrder:
                 for sku, per in BUNDLES.get(line.sku, {line.sku: 1}).items():
                     key = (sku, location)
                     self.restocked[key] = self.restocked.get(key, 0) + units * per
-        return self._send("refunds/create", payload)
+        event = self._send("refunds/create", payload)
+        return [event, *transactions] if self.books else event
 
     def cancel(self):
+        """Books on: Shopify cancels a paid order with its refund (every unit still held, restock
+        ``cancel``, and the shipping): a list of events, the refund's first."""
+        events = []
+        if self.books:
+            specs = [(i, line.current, "cancel", 11) for i, line in enumerate(self.lines) if line.current]
+            if specs or not self.shipping_refunded:
+                events = self.refund(specs, shipping=None if self.shipping_refunded else "full")
         self.cancelled_at = self._tick()
-        return self._send("orders/cancelled", self.order_payload(self.cancelled_at))
+        event = self._send("orders/cancelled", self.order_payload(self.cancelled_at))
+        return [*events, event] if self.books else event
 
     # -- what Odoo must hold -------------------------------------------------------------------
 

@@ -5,6 +5,8 @@
 #   bash tools/run_lifecycle_soak.sh            # 300 sequences
 #   N=1000 SEED=5000 STEPS=8 bash tools/run_lifecycle_soak.sh
 #   TEMPLATE_DB=shopify_sync_deps bash tools/run_lifecycle_soak.sh   # faster start (see run_tests.sh)
+#   BOOKS=1 N=100 bash tools/run_lifecycle_soak.sh   # books on: invoices, payments, refunds, and the
+#                                                     # money invariant after every step (TestBooksLifecycleSequences)
 # Exits non-zero when an invariant was violated.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -12,10 +14,12 @@ LOG=$(mktemp "${TMPDIR:-/tmp}/shopify_sync_soak.XXXXXX.log")
 export LIFECYCLE_SEQUENCES="${N:-300}" LIFECYCLE_SEED="${SEED:-1000}" LIFECYCLE_STEPS="${STEPS:-6}"
 start=$(date +%s)
 set +e
-TEST_TAGS=/shopify_sync:TestLifecycleSequences bash "$HERE/run_tests.sh" >"$LOG" 2>&1
+CLASS=TestLifecycleSequences
+[ "${BOOKS:-0}" = "0" ] || CLASS=TestBooksLifecycleSequences
+TEST_TAGS="/shopify_sync:$CLASS" bash "$HERE/run_tests.sh" >"$LOG" 2>&1
 rc=$?
 set -e
-echo "seeds ${LIFECYCLE_SEED}..$((LIFECYCLE_SEED + LIFECYCLE_SEQUENCES - 1)), ${LIFECYCLE_STEPS} steps each, $(( $(date +%s) - start )) s"
+echo "$CLASS: seeds ${LIFECYCLE_SEED}..$((LIFECYCLE_SEED + LIFECYCLE_SEQUENCES - 1)), ${LIFECYCLE_STEPS} steps each, $(( $(date +%s) - start )) s"
 if ! sed -n '/^LIFECYCLE SOAK$/,/^LIFECYCLE END$/p' "$LOG" | grep -v '^LIFECYCLE'; then
   echo "no soak report: see $LOG"
   exit 1
