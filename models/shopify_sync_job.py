@@ -184,8 +184,9 @@ class ShopifySyncJob(models.Model):
     # -- intake ------------------------------------------------------------------------------
 
     @api.model
-    def _intake_webhook(self, backend, headers, raw_body, payload, workflow=None):
-        """Store a verified webhook and enqueue it. Returns (job, created).
+    def _intake_webhook(self, backend, headers, raw_body, payload, workflow=None, enqueue=True):
+        """Store a verified webhook and enqueue it (``enqueue=False``: a batch job runs it, see
+        handlers/order_batch.py). Returns (job, created).
 
         A redelivery (same webhook id, or same topic + event id) returns the existing job (or an
         empty recordset when a simultaneous delivery won and is not yet visible to this
@@ -227,7 +228,7 @@ class ShopifySyncJob(models.Model):
             "payload_redacted": False,
         }
         runnable = payload is not None and registry.handler_for(topic)
-        queue_job_values = self.browse(new_id)._new_queue_job_values(values) if runnable else None
+        queue_job_values = self.browse(new_id)._new_queue_job_values(values) if runnable and enqueue else None
         job_id = self._insert_delivery(values, queue_job_values)
         if not job_id:
             return self._find_delivery(backend, headers), False
@@ -258,7 +259,7 @@ class ShopifySyncJob(models.Model):
         return _storable(gid), _storable(ref)
 
     @api.model
-    def _intake_pulled(self, backend, order, workflow):
+    def _intake_pulled(self, backend, order, workflow, enqueue=True):
         """Store an order read from Shopify (backfill, catch-up) as a job of ``workflow`` for the
         same handler as ``orders/updated`` webhooks. Keyed by order and version, so pulling the
         same version again adds nothing. Returns (job, created)."""
@@ -269,7 +270,8 @@ class ShopifySyncJob(models.Model):
             "api_version": backend.api_version,
             "triggered_at": None,
         }
-        return self._intake_webhook(backend, headers, order_graphql.dumps(order).encode(), order, workflow=workflow)
+        body = order_graphql.dumps(order).encode()
+        return self._intake_webhook(backend, headers, body, order, workflow=workflow, enqueue=enqueue)
 
     @api.model
     def _insert_delivery(self, values, queue_job_values=None):

@@ -1,0 +1,213 @@
+"""Orders read from Shopify (backfill, catch-up) imported in batches: ``orders/batch``.
+
+A backlog of thousands of orders is imported many per transaction: the new orders of a batch are
+created in one ``sale.order.create`` and confirmed in one ``action_confirm`` (Odoo runs their
+procurements together), their bindings are written in one INSERT. Each order keeps its own sync
+job, which ends done or failed on its own, exactly as when it runs alone:
+
+- the mapping (partners, products, taxes, lines, totals, invoice and payments) is
+  handlers/orders.py's ``OrderImporter``, called piece by piece;
+- an order that cannot be batched (already in Odoo, a second version of an order of the same
+  batch, cancelled, skipped by a store setting, or whose mapping fails) runs through the ordinary
+  per-order path (``shopify.sync.job._run``) in the same transaction, in its savepoint: its
+  verdict, category and fix are the per-order ones, and Retry runs it alone;
+- when the batched create or confirmation fails, the batch is halved until the failing order is
+  alone, which then runs the per-order path: one bad order never rolls back its neighbours;
+- a database conflict (a concurrent job bound the same order, or reserved the same stock) retries
+  the whole batch job within seconds (an order already bound is then updated, not created twice);
+  a transient error of one order (Shopify throttling a barcode lookup) queues that order alone.
+
+The batch size is the system parameter ``shopify_sync.order_batch_size`` (default 50; 1 queues
+every pulled order as its own job, as webhooks are).
+"""
+
+import copy
+import logging
+
+from odoo import fields
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..lib.registry import register
+from ..models.shopify_sync_job import database_conflict, parse_shopify_datetime
+from . import orders  # a module, not its names: models import order_pull, which imports this early
+
+_logger = logging.getLogger(__name__)
+
+BATCH_SIZE_PARAM = "shopify_sync.order_batch_size"
+DEFAULT_BATCH_SIZE = 50
+TOPIC = "orders/batch"
+
+
+def batch_size(env):
+    value = env["ir.config_parameter"].sudo().get_param(BATCH_SIZE_PARAM)
+    try:
+        return max(int(value), 1) if value else DEFAULT_BATCH_SIZE
+    except ValueError:
+        return DEFAULT_BATCH_SIZE
+
+
+def queue_batches(backend, workflow, jobs, label):
+    """Hand order jobs stored without a queue job (``_intake_pulled(enqueue=False)``) to batch jobs
+    of ``workflow``; with a batch size of 1, each to its own queue job."""
+    jobs = jobs.filtered(lambda j: j.state == "queued" and not j.queue_job_id)
+    size = batch_size(backend.env)
+    if size == 1:
+        jobs._enqueue()
+        return
+    Job = backend.env["shopify.sync.job"]
+    for start in range(0, len(jobs), size):
+        chunk = jobs[start : start + size]
+        batch = Job._create_outbound(
+            backend,
+            workflow,
+            TOPIC,
+            payload={"job_ids": chunk.ids},
+            ref=f"{label}: {len(chunk)} order(s) from {chunk[0].shopify_ref or chunk[0].id}",
+        )
+        batch._enqueue()
+
+
+class _NotBatchable(Exception):
+    """The order runs the per-order path instead (no verdict of its own)."""
+
+
+class OrderBatch:
+    def __init__(self, job):
+        self.job = job
+        self.env = job.env
+        self.backend = job.backend_id
+        self.cr = job.env.cr
+        self.counts = {"batched": 0, "alone": 0, "requeued": 0}
+
+    def run(self):
+        ids = (self.job._payload_json() or {}).get("job_ids") or []
+        jobs = (
+            self.env["shopify.sync.job"]
+            .browse(ids)
+            .exists()
+            .filtered(
+                # Still waiting for this batch: not done, not retried on its own since.
+                lambda j: j.state == "queued" and not j.queue_job_id and j.backend_id == self.backend
+            )
+            .sudo()
+            .with_company(self.backend.company_id)
+        )
+        prepared, alone, seen = [], [], set()
+        for job in jobs:
+            ready = self._prepare(job, seen)
+            if ready:
+                prepared.append(ready)
+            else:
+                alone.append(job)
+        self._apply(prepared, alone)
+        for job in sorted(alone, key=lambda j: j.id):
+            self._run_alone(job)
+        done = jobs.filtered(lambda j: j.state == "done")
+        failed = jobs.filtered(lambda j: j.state == "failed")
+        self.job.result_summary = (
+            f"{len(jobs)} order job(s): {len(done)} done, {len(failed)} failed, "
+            f"{self.counts['requeued']} queued again on their own; {self.counts['batched']} created in batch, "
+            f"{self.counts['alone']} run one by one."
+        )
+        return None
+
+    # -- per order ---------------------------------------------------------------------------
+
+    def _prepare(self, job, seen):
+        """(job, importer, sale order values) of a new order, its partners and products resolved;
+        None when it goes the per-order way."""
+        try:
+            with self.cr.savepoint():
+                importer = orders.OrderImporter(job)
+                order, backend = importer.order, self.backend
+                if (
+                    not order.gid
+                    or order.gid in seen
+                    or order.cancelled_at
+                    or (order.test and backend.skip_test_orders)
+                    or (backend.import_only_paid and order.financial_status not in orders.PAID_STATUSES)
+                    or importer.bindings._find(backend, order.gid)
+                ):
+                    raise _NotBatchable
+                seen.add(order.gid)
+                # What _run writes when a job starts (rolled back with the savepoint if it goes alone).
+                job.write({"attempts": job.attempts + 1, "date_started": fields.Datetime.now(), "warning_message": False})
+                values = importer._order_values()
+                values["order_line"] = [(0, 0, line) for line in importer._line_values()]
+        except Exception as err:  # noqa: BLE001 - the per-order run records the verdict
+            if not isinstance(err, _NotBatchable):
+                _logger.debug("Order job %s runs alone: %s", job.id, err)
+            self.env.invalidate_all()
+            return None
+        return job, importer, values
+
+    def _run_alone(self, job):
+        """The per-order path, in this transaction; a transient failure queues the job on its own."""
+        self.counts["alone"] += 1
+        try:
+            job._run()
+        except RetryableJobError:
+            self.env.invalidate_all()
+            job._enqueue()
+            self.counts["requeued"] += 1
+
+    # -- the batch ---------------------------------------------------------------------------
+
+    def _apply(self, prepared, alone):
+        """Create and confirm ``prepared`` together; on failure halve it, and an order failing
+        alone joins ``alone``."""
+        if not prepared:
+            return
+        try:
+            with self.cr.savepoint():
+                self._create_and_confirm(prepared)
+        except Exception as err:
+            self.env.invalidate_all()
+            if database_conflict(err):
+                raise  # the whole batch is retried in seconds (see the module docstring)
+            if len(prepared) == 1:
+                alone.append(prepared[0][0])
+                return
+            _logger.info("Order batch of %s failed (%s): halved", len(prepared), err)
+            half = len(prepared) // 2
+            self._apply(prepared[:half], alone)
+            self._apply(prepared[half:], alone)
+            return
+        self.counts["batched"] += len(prepared)
+
+    def _create_and_confirm(self, prepared):
+        """What OrderImporter.run does for a new order, for all of them at once where Odoo can."""
+        backend = self.backend
+        importers = [importer for _job, importer, _values in prepared]
+        env = importers[0].env
+        sales = env["sale.order"].create([copy.deepcopy(values) for _job, _importer, values in prepared])
+        for importer, sale in zip(importers, sales, strict=True):
+            importer._remember(sale, sale.order_line.filtered(lambda ln: not ln.display_type).sorted("id"))
+            importer._settle_totals(sale)
+        if backend.auto_confirm:
+            sales.action_confirm()
+        env["shopify.binding"].create(
+            [
+                {
+                    "backend_id": backend.id,
+                    "shopify_gid": importer.order.gid,
+                    "resource_type": importer.order.gid.split("/")[3],
+                    "res_model": sale._name,
+                    "res_id": sale.id,
+                    "shopify_updated_at": parse_shopify_datetime(importer.order.updated_at),
+                }
+                for importer, sale in zip(importers, sales, strict=True)
+            ]
+        )
+        for (job, importer, _values), sale in zip(prepared, sales, strict=True):
+            importer._customer_note(sale)
+            importer._follow_lifecycle(sale)
+            importer._books(sale)
+            if job.state != "failed":  # _books failed it and kept the order: its verdict stands
+                job._mark_done(sale)
+
+
+@register(TOPIC, "historical", webhook=False)
+def import_order_batch(job):
+    return OrderBatch(job).run()
