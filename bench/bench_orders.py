@@ -365,7 +365,8 @@ def totals_exact(env, backend_id, payloads):
         sale = env["shopify.binding"]._record_for(backend, payload["admin_graphql_api_id"])
         if not sale or sale.state != "sale":
             continue
-        shopify = [Decimal(payload[key]) for key in ("subtotal_price", "total_tax", "total_price")]
+        tax, total = Decimal(payload["total_tax"]), Decimal(payload["total_price"])
+        shopify = [total - tax, tax, total]
         odoo = [odoo_amount(sale[key], sale.currency_id) for key in ("amount_untaxed", "amount_tax", "amount_total")]
         exact += odoo == shopify
     return exact

@@ -27,3 +27,4 @@ from . import test_i18n
 from . import test_setup_script
 from . import test_pulled_shapes
 from . import test_lifecycle
+from . import test_order_batch
