@@ -302,7 +302,7 @@ def run_batched(registry, backend_id, payloads, batch_size, standin):
     from odoo import SUPERUSER_ID, api
 
     from odoo.addons.queue_job.job import Job
-    from odoo.addons.shopify_sync.handlers import order_batch
+    from odoo.addons.shopify_sync.lib import order_batching as order_batch
 
     page = 50  # pulled orders per listing page (what OrderPull stores per job)
     calls_before = len(standin.requests_log)
@@ -319,9 +319,7 @@ def run_batched(registry, backend_id, payloads, batch_size, standin):
             stored = Jobs
             for payload in payloads[start : start + page]:
                 stored |= Jobs._intake_pulled(backend, payload, "historical", enqueue=False)[0]
-            known = set(Jobs.search([("topic", "=", order_batch.TOPIC)]).ids)
-            order_batch.queue_batches(backend, "historical", stored, "bench")
-            batch_ids += sorted(set(Jobs.search([("topic", "=", order_batch.TOPIC)]).ids) - known)
+            batch_ids += order_batch.queue_batches(backend, "historical", stored, "bench").ids
             env.flush_all()
             queries += cr.sql_log_count - before
     for batch_id in batch_ids:

@@ -17,8 +17,7 @@ job, which ends done or failed on its own, exactly as when it runs alone:
   the whole batch job within seconds (an order already bound is then updated, not created twice);
   a transient error of one order (Shopify throttling a barcode lookup) queues that order alone.
 
-The batch size is the system parameter ``shopify_sync.order_batch_size`` (default 50; 1 queues
-every pulled order as its own job, as webhooks are).
+Which jobs go to batches, and how many per batch: lib/order_batching.py.
 """
 
 import copy
@@ -28,45 +27,12 @@ from odoo import fields
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from ..lib.order_batching import TOPIC
 from ..lib.registry import register
 from ..models.shopify_sync_job import database_conflict, parse_shopify_datetime
 from . import orders  # a module, not its names: models import order_pull, which imports this early
 
 _logger = logging.getLogger(__name__)
-
-BATCH_SIZE_PARAM = "shopify_sync.order_batch_size"
-DEFAULT_BATCH_SIZE = 50
-TOPIC = "orders/batch"
-
-
-def batch_size(env):
-    value = env["ir.config_parameter"].sudo().get_param(BATCH_SIZE_PARAM)
-    try:
-        return max(int(value), 1) if value else DEFAULT_BATCH_SIZE
-    except ValueError:
-        return DEFAULT_BATCH_SIZE
-
-
-def queue_batches(backend, workflow, jobs, label):
-    """Hand order jobs stored without a queue job (``_intake_pulled(enqueue=False)``) to batch jobs
-    of ``workflow``; with a batch size of 1, each to its own queue job."""
-    jobs = jobs.filtered(lambda j: j.state == "queued" and not j.queue_job_id)
-    size = batch_size(backend.env)
-    if size == 1:
-        jobs._enqueue()
-        return
-    Job = backend.env["shopify.sync.job"]
-    for start in range(0, len(jobs), size):
-        chunk = jobs[start : start + size]
-        batch = Job._create_outbound(
-            backend,
-            workflow,
-            TOPIC,
-            payload={"job_ids": chunk.ids},
-            ref=f"{label}: {len(chunk)} order(s) from {chunk[0].shopify_ref or chunk[0].id}",
-        )
-        batch._enqueue()
-
 
 class _NotBatchable(Exception):
     """The order runs the per-order path instead (no verdict of its own)."""

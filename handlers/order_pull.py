@@ -17,11 +17,11 @@ from datetime import timedelta
 
 from odoo import fields
 
-from ..lib import order_graphql, queries
+from ..lib import order_batching, order_graphql, queries
 from ..lib.errors import ConfigurationError, DataError
 from ..lib.registry import register
 from ..models.shopify_sync_job import parse_shopify_datetime
-from . import bulk, order_batch
+from . import bulk
 
 BULK_THRESHOLD = 2000  # orders in the window above which "auto" mode uses a bulk operation
 CATCH_UP_OVERLAP = timedelta(minutes=15)  # re-read a margin: Shopify's updated_at and our clock differ
@@ -42,7 +42,7 @@ class OrderPull:
         self.backend = job.backend_id
         self.params = job._payload_json() or {}
         self.query = search_query(self.params["since"], self.params.get("until"))
-        self.stored = self.env["shopify.sync.job"]  # order jobs stored by this run, for order_batch
+        self.stored = self.env["shopify.sync.job"]  # order jobs stored by this run, for their batches
 
     def run(self):
         params = self.params
@@ -141,7 +141,7 @@ class OrderPull:
             self.stored |= job
 
     def _queue_batches(self, label):
-        order_batch.queue_batches(self.backend, self.job.workflow, self.stored, f"{self.params.get('label')} {label}")
+        order_batching.queue_batches(self.backend, self.job.workflow, self.stored, f"{self.params.get('label')} {label}")
 
     def _follow_up(self, params, label):
         follow = self.env["shopify.sync.job"]._create_outbound(

@@ -29,3 +29,4 @@ from . import account_payment
 from . import sale_order_books
 from . import shopify_backend_intake
 from . import sale_order
+from . import shopify_backend_order_batch

@@ -3,11 +3,13 @@ order, to the cent and line by line; one bad order fails alone and Retry complet
 redeliveries create nothing twice; books on, invoices and payments as one by one."""
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 
+from odoo import fields
 from odoo.tests import tagged
 
-from ..handlers import order_batch
+from ..lib import order_batching
 from ..handlers.orders import odoo_amount
 from ..lib import order_graphql
 from .common import ShopifyCase
@@ -34,11 +36,11 @@ class BatchMixin:
             job, created = Job._intake_pulled(self.backend, pulled(order), workflow, enqueue=False)
             if created:
                 stored |= job
-        order_batch.queue_batches(self.backend, workflow, stored, "test")
+        order_batching.queue_batches(self.backend, workflow, stored, "test")
         return stored
 
     def run_batches(self):
-        batches = self.jobs(topic=order_batch.TOPIC, state="queued")
+        batches = self.jobs(topic=order_batching.TOPIC, state="queued")
         for batch in batches:
             self.perform(batch)
             self.assertEqual(batch.state, "done", batch.error_message)
@@ -208,23 +210,58 @@ class TestOrderBatch(BatchMixin, ShopifyCase):
         # The batch job run again (a worker died after the commit) and the same versions pulled again.
         self.perform(batch)
         self.assertFalse(self.store_pulled([first, newer, second]), "the same versions are not stored again")
-        self.assertFalse(self.jobs(topic=order_batch.TOPIC, state="queued"))
+        self.assertFalse(self.jobs(topic=order_batching.TOPIC, state="queued"))
         self.assertEqual(len(self.sales_named(first)), 1)
         self.assertEqual(len(self.sales_named(second)), 1)
         self.assertEqual(jobs.mapped("attempts"), [1, 1, 1])
 
     def test_backfill_pages_queue_batch_jobs_and_batch_size_one_queues_each_order(self):
-        self.env["ir.config_parameter"].sudo().set_param(order_batch.BATCH_SIZE_PARAM, "2")
+        self.env["ir.config_parameter"].sudo().set_param(order_batching.BATCH_SIZE_PARAM, "2")
         jobs = self.store_pulled([self.order(n) for n in range(7501, 7506)])
-        self.assertEqual(len(self.jobs(topic=order_batch.TOPIC)), 3)
+        self.assertEqual(len(self.jobs(topic=order_batching.TOPIC)), 3)
         self.run_batches()
         self.assertEqual(set(jobs.mapped("state")), {"done"})
 
-        self.env["ir.config_parameter"].sudo().set_param(order_batch.BATCH_SIZE_PARAM, "1")
+        self.env["ir.config_parameter"].sudo().set_param(order_batching.BATCH_SIZE_PARAM, "1")
         (alone,) = self.store_pulled([self.order(7506)])
-        self.assertEqual(len(self.jobs(topic=order_batch.TOPIC)), 3, "no batch job for batch size 1")
+        self.assertEqual(len(self.jobs(topic=order_batching.TOPIC)), 3, "no batch job for batch size 1")
         self.perform(alone)
         self.assertEqual(alone.state, "done", alone.error_message)
+
+    def test_a_backlog_of_order_webhooks_is_regrouped_into_batches(self):
+        """Webhooks waiting for a worker (a burst, or workers stopped): the scheduled action takes
+        back the queue jobs no worker has taken and batches their orders on the orders channel."""
+        self.env["ir.config_parameter"].sudo().set_param(order_batching.BATCH_SIZE_PARAM, "3")
+        orders = [self.order(n) for n in range(7701, 7705)]
+        jobs = self.env["shopify.sync.job"]
+        for payload in orders:
+            jobs |= self.intake("orders/create", payload)[0]
+        queue_jobs = jobs.queue_job_id
+        self.assertEqual(len(queue_jobs), 4)
+        Backend = self.env["shopify.backend"]
+        Backend._cron_batch_order_backlog(now=fields.Datetime.now())
+        self.assertFalse(self.jobs(topic=order_batching.TOPIC), "just received: not a backlog yet")
+        # A worker is about to run the first one: it stays with that worker.
+        self.env.cr.execute("UPDATE queue_job SET state = 'enqueued' WHERE id = %s", [queue_jobs[0].id])
+        Backend._cron_batch_order_backlog(now=fields.Datetime.now() + timedelta(minutes=1))
+        (batch,) = self.jobs(topic=order_batching.TOPIC)
+        self.assertEqual((batch.workflow, batch.queue_job_id.channel), ("order", "root.shopify.orders"))
+        self.assertEqual(jobs[0].queue_job_id, queue_jobs[0])
+        self.assertFalse(jobs[1:].queue_job_id)
+        self.assertFalse(queue_jobs[1:].exists(), "their queue jobs are gone: no worker runs them")
+        self.perform(batch)
+        self.assertIn("3 created in batch", batch.result_summary)
+        self.perform(jobs[0])
+        self.assertEqual(set(jobs.mapped("state")), {"done"})
+        for payload in orders:
+            self.assertEqual(len(self.sales_named(payload)), 1)
+            self.assertEqual(odoo_amount(self.sale_of(payload).amount_total), Decimal(payload["total_price"]))
+
+        # Fewer than a batch waiting: left to the workers one by one.
+        (alone,) = self.intake("orders/create", self.order(7706))[:1]
+        Backend._cron_batch_order_backlog(now=fields.Datetime.now() + timedelta(minutes=1))
+        self.assertEqual(len(self.jobs(topic=order_batching.TOPIC)), 1)
+        self.assertTrue(alone.queue_job_id.exists())
 
 
 @tagged("post_install", "-at_install")
