@@ -97,8 +97,8 @@ class OrderBatch:
                 ):
                     raise _NotBatchable
                 seen.add(order.gid)
-                # What _run writes when a job starts (rolled back with the savepoint if it goes alone).
-                job.write({"attempts": job.attempts + 1, "date_started": fields.Datetime.now(), "warning_message": False})
+                if job.warning_message:  # as _run starts: warnings are the run's own
+                    job.warning_message = False
                 values = importer._order_values()
                 values["order_line"] = [(0, 0, line) for line in importer._line_values()]
         except Exception as err:  # noqa: BLE001 - the per-order run records the verdict
@@ -167,6 +167,8 @@ class OrderBatch:
             ]
         )
         for (job, importer, _values), sale in zip(prepared, sales, strict=True):
+            # What _run writes when a job starts; rolled back with the batch if the order then runs alone.
+            job.write({"attempts": job.attempts + 1, "date_started": fields.Datetime.now()})
             importer._customer_note(sale)
             importer._follow_lifecycle(sale)
             importer._books(sale)

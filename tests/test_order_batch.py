@@ -181,6 +181,7 @@ class TestOrderBatch(BatchMixin, ShopifyCase):
         bad = jobs.filtered(lambda j: j.shopify_ref == orders[3]["name"])
         self.assertEqual((bad.state, bad.failure_category), ("failed", "data"))
         self.assertIn("would not match Shopify to the cent", bad.error_message)
+        self.assertEqual(jobs.mapped("attempts"), [1] * 5, "one run each, the halving is not counted")
         self.assertFalse(self.sales_named(orders[3]))
         for payload in orders[:3] + orders[4:]:
             self.assertEqual(odoo_amount(self.sale_of(payload).amount_total), Decimal(payload["total_price"]))
