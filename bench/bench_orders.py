@@ -241,7 +241,9 @@ def main():
     )
     print(f"cost ratio handler / plain ORM: {ratio:.2f}x (target <= 1.1x)")
     summary = {"plain": plain_figures, "handler": handler_figures, "ratio": round(ratio, 2)}
-    summary.update(report_batched(registry, backend_id, plain_figures, shopify_payloads, batched_payloads, batched_figures))
+    summary.update(
+        report_batched(registry, backend_id, plain_figures, shopify_payloads, batched_payloads, batched_figures)
+    )
     if oca:
         oca_ratio = handler_figures["ms_per_order"] / oca_figures["ms_per_order"]
         with registry.cursor() as cr:

@@ -34,6 +34,7 @@ from . import orders  # a module, not its names: models import order_pull, which
 
 _logger = logging.getLogger(__name__)
 
+
 class _NotBatchable(Exception):
     """The order runs the per-order path instead (no verdict of its own)."""
 

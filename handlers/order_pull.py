@@ -141,7 +141,9 @@ class OrderPull:
             self.stored |= job
 
     def _queue_batches(self, label):
-        order_batching.queue_batches(self.backend, self.job.workflow, self.stored, f"{self.params.get('label')} {label}")
+        order_batching.queue_batches(
+            self.backend, self.job.workflow, self.stored, f"{self.params.get('label')} {label}"
+        )
 
     def _follow_up(self, params, label):
         follow = self.env["shopify.sync.job"]._create_outbound(

@@ -9,9 +9,8 @@ from decimal import Decimal
 from odoo import fields
 from odoo.tests import tagged
 
-from ..lib import order_batching
 from ..handlers.orders import odoo_amount
-from ..lib import order_graphql
+from ..lib import order_batching, order_graphql
 from .common import ShopifyCase
 from .order_payloads import graphql_order, order_payload
 from .test_books import BooksCase
@@ -102,9 +101,7 @@ class TestOrderBatch(BatchMixin, ShopifyCase):
             )
             for line in sale.order_line.sorted("id")
         ]
-        moves = sorted(
-            (move.product_id.id, move.product_uom_qty, move.state) for move in sale.picking_ids.move_ids
-        )
+        moves = sorted((move.product_id.id, move.product_uom_qty, move.state) for move in sale.picking_ids.move_ids)
         partner = sale.partner_id
         return {
             "state": sale.state,
@@ -139,7 +136,8 @@ class TestOrderBatch(BatchMixin, ShopifyCase):
             self.assertEqual(self.snapshot(sale), self.snapshot(self.sale_of(one)))
             tax, total = Decimal(other["total_tax"]), Decimal(other["total_price"])
             self.assertEqual(
-                [odoo_amount(sale[f]) for f in ("amount_untaxed", "amount_tax", "amount_total")], [total - tax, tax, total]
+                [odoo_amount(sale[f]) for f in ("amount_untaxed", "amount_tax", "amount_total")],
+                [total - tax, tax, total],
             )
             self.assertEqual(sale.partner_id, self.sale_of(one).partner_id, "the customer is matched, not doubled")
 
