@@ -30,9 +30,72 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from ..lib.order_batching import TOPIC
 from ..lib.registry import register
 from ..models.shopify_sync_job import database_conflict, parse_shopify_datetime
-from . import orders  # a module, not its names: models import order_pull, which imports this early
+from . import orders, products  # modules, not names: models import order_pull, which imports this early
 
 _logger = logging.getLogger(__name__)
+
+
+class BatchLookups:
+    """What the orders of a batch look up alike, looked up once for the batch: the products bound
+    to their variants (one query), each variant's match, the contacts never matched as customers
+    (staff), countries."""
+
+    def __init__(self, backend):
+        self.countries = {}
+        self.staff_partner_ids = None
+        self.matcher = _BatchProductMatcher(backend)
+
+    def shared_resolver(self, resolver):
+        """``resolver`` (a PartnerResolver of one order: warnings go to its job) with the batch's caches."""
+        resolver._countries = self.countries
+        if self.staff_partner_ids is None:
+            self.staff_partner_ids = resolver._staff_partners()
+        resolver._staff_partner_ids = self.staff_partner_ids
+        return resolver
+
+
+class _BatchProductMatcher(products.ProductMatcher):
+    """ProductMatcher answering each (variant, SKU, barcode) once per batch, the variants' bindings
+    read in one query beforehand (``prefetch``)."""
+
+    def __init__(self, backend):
+        super().__init__(backend)
+        self.bound, self.answers = {}, {}
+
+    def prefetch(self, variant_gids):
+        if not variant_gids:
+            return
+        found = self.bindings.search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("shopify_gid", "in", sorted(variant_gids)),
+                ("res_model", "=", "product.product"),
+            ]
+        )
+        existing = set(self.Product.browse(found.mapped("res_id")).exists().ids)
+        self.bound = {b.shopify_gid: self.Product.browse(b.res_id) for b in found if b.res_id in existing}
+
+    def match(self, variant_gid, sku=None, barcode=None, methods=None):
+        key = (variant_gid, sku, barcode, tuple(methods) if methods is not None else None)
+        if key not in self.answers:
+            bound = self.bound.get(variant_gid)
+            # The binding comes first in ProductMatcher.match too.
+            self.answers[key] = bound or super().match(variant_gid, sku, barcode, methods)
+        return self.answers[key]
+
+
+class _BatchedImporter(orders.OrderImporter):
+    """OrderImporter of one order of a batch: the same mapping, with the batch's shared lookups."""
+
+    def __init__(self, job, lookups):
+        super().__init__(job)
+        self.lookups = lookups
+
+    def _partner_resolver(self):
+        return self.lookups.shared_resolver(super()._partner_resolver())
+
+    def _product_matcher(self):
+        return self.lookups.matcher
 
 
 class _NotBatchable(Exception):
@@ -60,9 +123,25 @@ class OrderBatch:
             .sudo()
             .with_company(self.backend.company_id)
         )
-        prepared, alone, seen = [], [], set()
+        lookups = BatchLookups(self.backend)
+        parsed = []  # (job, importer or None when its payload does not parse: it runs alone)
         for job in jobs:
-            ready = self._prepare(job, seen)
+            try:
+                parsed.append((job, _BatchedImporter(job, lookups)))
+            except Exception:  # noqa: BLE001 - the per-order run records the verdict
+                parsed.append((job, None))
+        lookups.matcher.prefetch(
+            {
+                line.variant_gid
+                for _job, importer in parsed
+                if importer
+                for line in importer.order.lines
+                if line.kind == "product" and line.variant_gid
+            }
+        )
+        prepared, alone, seen = [], [], set()
+        for job, importer in parsed:
+            ready = self._prepare(job, importer, seen) if importer else None
             if ready:
                 prepared.append(ready)
             else:
@@ -81,12 +160,11 @@ class OrderBatch:
 
     # -- per order ---------------------------------------------------------------------------
 
-    def _prepare(self, job, seen):
+    def _prepare(self, job, importer, seen):
         """(job, importer, sale order values) of a new order, its partners and products resolved;
         None when it goes the per-order way."""
         try:
             with self.cr.savepoint():
-                importer = orders.OrderImporter(job)
                 order, backend = importer.order, self.backend
                 if (
                     not order.gid
