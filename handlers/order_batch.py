@@ -1,4 +1,5 @@
-"""Orders read from Shopify (backfill, catch-up) imported in batches: ``orders/batch``.
+"""Order jobs imported in batches: ``orders/batch`` (orders read by a backfill or catch-up, and a
+backlog of order webhooks; see lib/order_batching.py).
 
 A backlog of thousands of orders is imported many per transaction: the new orders of a batch are
 created in one ``sale.order.create`` and confirmed in one ``action_confirm`` (Odoo runs their
