@@ -2,7 +2,8 @@
 ``sale.order`` create + confirm of the same orders and, when OCA's ``shopify_connector`` is
 installed in the database, against its order import of the same orders, in the same run and database.
 The batched mode imports N more orders as a backfill does (handlers/order_batch.py): stored as pulled
-order jobs a page at a time, then imported by batch jobs, one transaction per batch.
+order jobs a page at a time, then imported by batch jobs, one transaction per batch. The modes take
+turns, 50 orders each, so that on a shared machine they meet the same load.
 
     python3 bench/bench_orders.py --db DB --addons-path PATH [-n 500]
 
@@ -219,9 +220,17 @@ def main():
         standin.requested_costs.clear()
         run("warm-up", warm, through_oca)
         oca_query_cost = max(standin.requested_costs, default=0)
-    plain_figures = run("plain ORM create + confirm", plain_payloads, plain)
-    handler_figures = run("shopify_sync handler", shopify_payloads, through_handler)
-    batched_figures = run_batched(registry, backend_id, batched_payloads, args.batch_size, standin)
+    # The three modes take turns, ROUND orders each, so that on a shared machine they meet the same load.
+    plain_figures = handler_figures = batched_figures = None
+    for start in range(0, args.n, ROUND):
+        part = slice(start, start + ROUND)
+        plain_figures = add_figures(plain_figures, run("plain ORM create + confirm", plain_payloads[part], plain))
+        handler_figures = add_figures(
+            handler_figures, run("shopify_sync handler", shopify_payloads[part], through_handler)
+        )
+        batched_figures = add_figures(
+            batched_figures, run_batched(registry, backend_id, batched_payloads[part], args.batch_size, standin)
+        )
     oca_figures = run("OCA shopify_connector", shopify_payloads, through_oca) if oca else None
     standin.stop()
 
@@ -292,6 +301,28 @@ def main():
         f"~{10000 / batched_figures['orders_per_s'] / 60:.0f} min"
     )
     print(json.dumps(summary))
+
+
+ROUND = 50  # orders of each mode per turn
+
+
+def add_figures(total, part):
+    """Figures of two runs of the same mode as one run."""
+    if total is None:
+        return part
+    merged = dict(total)
+    orders = total["orders"] + part["orders"]
+    for key in ("wall_s", "batches"):
+        if key in total:
+            merged[key] = round(total[key] + part[key], 2)
+    for key, digits in (("queries_per_order", 1), ("api_calls_per_order", 3), ("standin_ms_per_order", 1)):
+        merged[key] = round((total[key] * total["orders"] + part[key] * part["orders"]) / orders, digits)
+    merged.update(
+        orders=orders,
+        orders_per_s=round(orders / merged["wall_s"], 1),
+        ms_per_order=round(merged["wall_s"] / orders * 1000, 1),
+    )
+    return merged
 
 
 # -- batched mode (handlers/order_batch.py) --------------------------------------------------------
