@@ -182,9 +182,11 @@ class OrderBatch:
                 values = importer._order_values()
                 values["order_line"] = [(0, 0, line) for line in importer._line_values()]
         except Exception as err:  # noqa: BLE001 - the per-order run records the verdict
+            self.env.invalidate_all()
+            if database_conflict(err):
+                raise  # a variant or contact bound by a concurrent job: the batch is retried in seconds
             if not isinstance(err, _NotBatchable):
                 _logger.debug("Order job %s runs alone: %s", job.id, err)
-            self.env.invalidate_all()
             return None
         return job, importer, values
 

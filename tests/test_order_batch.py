@@ -3,15 +3,24 @@ order, to the cent and line by line; one bad order fails alone and Retry complet
 redeliveries create nothing twice; books on, invoices and payments as one by one."""
 
 import json
+import threading
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
-from odoo import fields
+from odoo import SUPERUSER_ID, api, fields
+from odoo.orm.environments import Transaction
 from odoo.tests import tagged
+from odoo.tests.common import TransactionCase
+from odoo.tools import mute_logger
+
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import Job as QueueJob
 
 from ..handlers.orders import odoo_amount
 from ..lib import order_batching, order_graphql
-from .common import ShopifyCase
+from ..lib.webhook import read_headers
+from .common import ShopifyCase, webhook_headers
 from .order_payloads import graphql_order, order_payload
 from .test_books import BooksCase
 
@@ -300,3 +309,91 @@ class TestOrderBatchBooks(BatchMixin, BooksCase):
             self.assertIn(invoice.payment_state, ("paid", "in_payment"))
             # One payment per transaction, on its gateway's journal (PayPal for the second), to the cent.
             self.assert_money_invariant(order, transactions=pulled(order)["transactions"])
+
+
+@tagged("post_install", "-at_install")
+class TestOrderBatchConcurrency(TransactionCase):
+    """A batch job and the webhook job of one of its orders run at the same instant, each in its own
+    committed transaction (the test database is throw-away; own company, store and numbers)."""
+
+    def env_for(self, cr):
+        cr.transaction = Transaction(self.registry)  # Registry(dbname) would wait for the runner's lock
+        return api.Environment(cr, SUPERUSER_ID, {})
+
+    def test_batch_and_webhook_of_the_same_order_make_one_sale_order(self):
+        tag = uuid.uuid4().hex[:8]
+        payload = order_payload(881000, lines=[{"sku": f"BATCH-{tag}", "price": "10.00", "taxes": [("Batch Tax", 5)]}])
+        body = json.dumps(payload).encode()
+        with self.registry.cursor() as cr:
+            env = self.env_for(cr)
+            company = env["res.company"].create({"name": f"Batch Co {tag}", "country_id": env.ref("base.us").id})
+            company.tax_calculation_rounding_method = "round_per_line"
+            tax = env["account.tax"].create(
+                {
+                    "name": "Batch 5%",
+                    "amount": 5,
+                    "type_tax_use": "sale",
+                    "company_id": company.id,
+                    "tax_group_id": env["account.tax.group"].create({"name": "Batch", "company_id": company.id}).id,
+                    "country_id": company.country_id.id,
+                }
+            )
+            env["product.product"].create(
+                {"name": "Batch product", "default_code": f"BATCH-{tag}", "type": "consu", "taxes_id": False}
+            )
+            backend = env["shopify.backend"].create(
+                {
+                    "name": "Batch store",
+                    "shop_domain": f"batch-{tag}.myshopify.com",
+                    "company_id": company.id,
+                    "auth_mode": "legacy_token",
+                    "access_token": "x",
+                    "webhook_secret": "s",
+                }
+            )
+            env["shopify.tax.map"].create(
+                {"backend_id": backend.id, "name": "Batch Tax", "rate_percent": 5, "tax_id": tax.id}
+            )
+            headers = read_headers(webhook_headers(body, "orders/create", secret="s", shop=backend.shop_domain))
+            webhook, _created = env["shopify.sync.job"]._intake_webhook(backend, headers, body, payload)
+            Job = env["shopify.sync.job"]
+            pulled_job, _created = Job._intake_pulled(backend, payload, "historical", enqueue=False)
+            (batch,) = order_batching.queue_batches(backend, "historical", pulled_job, "race")
+            uuids = [webhook.queue_job_id.uuid, batch.queue_job_id.uuid]
+            backend_id = backend.id
+
+        barrier = threading.Barrier(2, timeout=20)
+        outcomes = []
+
+        def work(job_uuid):
+            try:
+                with self.registry.cursor() as cr:
+                    job = QueueJob.load(self.env_for(cr), job_uuid)
+                    barrier.wait()
+                    job.perform()
+                outcomes.append("done")
+            except RetryableJobError:
+                outcomes.append("retry")
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                outcomes.append(repr(exc))
+
+        with mute_logger("odoo.sql_db", "odoo.addons.shopify_sync.handlers.order_batch"):
+            threads = [threading.Thread(target=work, args=(u,)) for u in uuids]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(120)
+        # One wins the order's binding; the other is sent back to the queue, to retry in seconds.
+        self.assertEqual(sorted(outcomes), ["done", "retry"])
+
+        with self.registry.cursor() as cr:
+            env = self.env_for(cr)
+            jobs = env["shopify.sync.job"].search([("backend_id", "=", backend_id)])
+            for job in jobs.filtered(lambda j: j.state == "queued" and j.queue_job_id):
+                QueueJob.load(env, job.queue_job_id.uuid).perform()
+            self.assertEqual(set(jobs.mapped("state")), {"done"}, jobs.mapped("error_message"))
+            company = env["shopify.backend"].browse(backend_id).company_id
+            orders = env["sale.order"].search([("client_order_ref", "=", "#881000"), ("company_id", "=", company.id)])
+            self.assertEqual(len(orders), 1)
+            self.assertEqual(env["res.partner"].search_count([("email", "=", payload["email"])]), 1)
+            self.assertEqual(odoo_amount(orders.amount_total), Decimal(payload["total_price"]))
