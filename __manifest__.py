@@ -20,6 +20,7 @@
         "security/shopify_sync_rules.xml",
         "data/queue_job_data.xml",
         "data/ir_cron.xml",
+        "data/order_batch_cron.xml",
         "data/products.xml",
         "data/books.xml",
         "wizards/shopify_sync_job_wizard_views.xml",

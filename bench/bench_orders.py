@@ -1,6 +1,9 @@
 """Order import benchmark: N generated 3-line orders through the real handler, against plain ORM
 ``sale.order`` create + confirm of the same orders and, when OCA's ``shopify_connector`` is
 installed in the database, against its order import of the same orders, in the same run and database.
+The batched mode imports N more orders as a backfill does (handlers/order_batch.py): stored as pulled
+order jobs a page at a time, then imported by batch jobs, one transaction per batch. The modes take
+turns, 50 orders each, so that on a shared machine they meet the same load.
 
     python3 bench/bench_orders.py --db DB --addons-path PATH [-n 500]
 
@@ -17,6 +20,7 @@ import os
 import sys
 import time
 import uuid
+from decimal import Decimal
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))  # stand-in and payload builder: no Odoo imports
@@ -45,6 +49,7 @@ def main():
     parser.add_argument("--db", required=True)
     parser.add_argument("--addons-path", required=True)
     parser.add_argument("-n", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=None, help="orders per batch job (store default if unset)")
     args = parser.parse_args()
 
     from odoo import SUPERUSER_ID, api
@@ -127,8 +132,9 @@ def main():
                 "shpat_bench",
             )
 
-    payloads = [order_payloads.order_payload(100000 + i, lines=LINES) for i in range(2 * args.n)]
-    plain_payloads, shopify_payloads = payloads[: args.n], payloads[args.n :]
+    payloads = [order_payloads.order_payload(100000 + i, lines=LINES) for i in range(3 * args.n)]
+    plain_payloads, shopify_payloads = payloads[: args.n], payloads[args.n : 2 * args.n]
+    batched_payloads = payloads[2 * args.n :]
 
     def run(label, payloads, one):
         calls_before, standin_before = len(standin.requests_log), standin_seconds[0]
@@ -214,14 +220,23 @@ def main():
         standin.requested_costs.clear()
         run("warm-up", warm, through_oca)
         oca_query_cost = max(standin.requested_costs, default=0)
-    plain_figures = run("plain ORM create + confirm", plain_payloads, plain)
-    handler_figures = run("shopify_sync handler", shopify_payloads, through_handler)
+    # The three modes take turns, ROUND orders each, so that on a shared machine they meet the same load.
+    plain_figures = handler_figures = batched_figures = None
+    for start in range(0, args.n, ROUND):
+        part = slice(start, start + ROUND)
+        plain_figures = add_figures(plain_figures, run("plain ORM create + confirm", plain_payloads[part], plain))
+        handler_figures = add_figures(
+            handler_figures, run("shopify_sync handler", shopify_payloads[part], through_handler)
+        )
+        batched_figures = add_figures(
+            batched_figures, run_batched(registry, backend_id, batched_payloads[part], args.batch_size, standin)
+        )
     oca_figures = run("OCA shopify_connector", shopify_payloads, through_oca) if oca else None
     standin.stop()
 
     ratio = handler_figures["ms_per_order"] / plain_figures["ms_per_order"]
     backlog_min = 10000 / (handler_figures["orders_per_s"] * 2) / 60
-    for figures in filter(None, (plain_figures, handler_figures, oca_figures)):
+    for figures in filter(None, (plain_figures, handler_figures, batched_figures, oca_figures)):
         print(
             f"{figures['label']:<28} {figures['orders']} orders  {figures['orders_per_s']:>6} orders/s  "
             f"{figures['ms_per_order']:>6} ms/order  {figures['queries_per_order']:>6} SQL queries/order  "
@@ -233,8 +248,11 @@ def main():
         "round trip adds network latency to every call counted above (and its server time replaces the "
         "stand-in's)."
     )
-    print(f"cost ratio handler / plain ORM: {ratio:.2f}x (target <= 1.5x)")
+    print(f"cost ratio handler / plain ORM: {ratio:.2f}x (target <= 1.1x)")
     summary = {"plain": plain_figures, "handler": handler_figures, "ratio": round(ratio, 2)}
+    summary.update(
+        report_batched(registry, backend_id, plain_figures, shopify_payloads, batched_payloads, batched_figures)
+    )
     if oca:
         oca_ratio = handler_figures["ms_per_order"] / oca_figures["ms_per_order"]
         with registry.cursor() as cr:
@@ -277,10 +295,138 @@ def main():
     else:
         print(f"OCA shopify_connector comparison skipped: not installed; to enable: {oca_orders.HOW_TO_ENABLE}")
     print(
-        f"10,000-order backlog with 2 workers: ~{backlog_min:.0f} min if the 2 cores scale "
-        f"(target < 30 min); one worker: ~{10000 / handler_figures['orders_per_s'] / 60:.0f} min"
+        f"10,000-order backlog with 2 workers: ~{backlog_min:.0f} min one job per order, "
+        f"~{10000 / (batched_figures['orders_per_s'] * 2) / 60:.0f} min in batches, if the 2 cores scale "
+        f"(target < 15 min); one worker: ~{10000 / handler_figures['orders_per_s'] / 60:.0f} min / "
+        f"~{10000 / batched_figures['orders_per_s'] / 60:.0f} min"
     )
     print(json.dumps(summary))
+
+
+ROUND = 50  # orders of each mode per turn
+
+
+def add_figures(total, part):
+    """Figures of two runs of the same mode as one run."""
+    if total is None:
+        return part
+    merged = dict(total)
+    orders = total["orders"] + part["orders"]
+    for key in ("wall_s", "batches"):
+        if key in total:
+            merged[key] = round(total[key] + part[key], 2)
+    for key, digits in (("queries_per_order", 1), ("api_calls_per_order", 3), ("standin_ms_per_order", 1)):
+        merged[key] = round((total[key] * total["orders"] + part[key] * part["orders"]) / orders, digits)
+    merged.update(
+        orders=orders,
+        orders_per_s=round(orders / merged["wall_s"], 1),
+        ms_per_order=round(merged["wall_s"] / orders * 1000, 1),
+    )
+    return merged
+
+
+# -- batched mode (handlers/order_batch.py) --------------------------------------------------------
+
+
+def run_batched(registry, backend_id, payloads, batch_size, standin):
+    """A backfill's work for ``payloads``: each page of orders stored as pulled order jobs in one
+    transaction (as a page job does), the batch jobs it queues, then each batch job run as a worker
+    runs it (one transaction each). Timed from the first page to the last batch."""
+    from odoo import SUPERUSER_ID, api
+
+    from odoo.addons.queue_job.job import Job
+    from odoo.addons.shopify_sync.lib import order_batching as order_batch
+
+    page = 50  # pulled orders per listing page (what OrderPull stores per job)
+    calls_before = len(standin.requests_log)
+    queries, started = 0, time.perf_counter()
+    batch_ids = []
+    for start in range(0, len(payloads), page):
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            if batch_size:
+                env["ir.config_parameter"].set_param(order_batch.BATCH_SIZE_PARAM, str(batch_size))
+            before = cr.sql_log_count
+            Jobs = env["shopify.sync.job"]
+            backend = env["shopify.backend"].browse(backend_id)
+            stored = Jobs
+            for payload in payloads[start : start + page]:
+                stored |= Jobs._intake_pulled(backend, payload, "historical", enqueue=False)[0]
+            batch_ids += order_batch.queue_batches(backend, "historical", stored, "bench").ids
+            env.flush_all()
+            queries += cr.sql_log_count - before
+    for batch_id in batch_ids:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            before = cr.sql_log_count
+            batch = env["shopify.sync.job"].browse(batch_id)
+            Job.load(env, batch.queue_job_id.uuid).perform()
+            env.flush_all()
+            queries += cr.sql_log_count - before
+            if batch.state != "done":
+                raise SystemExit(f"batch job {batch_id} failed: {batch.error_message}")
+    wall = time.perf_counter() - started
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        events = [f"pull:{p['id']}@{p['updated_at']}" for p in payloads]
+        jobs = env["shopify.sync.job"].search([("event_id", "in", events)])
+        failed = jobs.filtered(lambda j: j.state != "done")
+        if failed or len(jobs) != len(payloads):
+            raise SystemExit(f"{len(failed)} order job(s) not done, e.g. {failed[:1].error_message}")
+    return {
+        "label": "shopify_sync batched",
+        "orders": len(payloads),
+        "batches": len(batch_ids),
+        "wall_s": round(wall, 2),
+        "orders_per_s": round(len(payloads) / wall, 1),
+        "ms_per_order": round(wall / len(payloads) * 1000, 1),
+        "queries_per_order": round(queries / len(payloads), 1),
+        "api_calls_per_order": round((len(standin.requests_log) - calls_before) / len(payloads), 3),
+        "standin_ms_per_order": 0.0,
+    }
+
+
+def totals_exact(env, backend_id, payloads):
+    """Orders whose Odoo untaxed, tax and total amounts are Shopify's to the cent (Decimal)."""
+    from odoo.addons.shopify_sync.handlers.orders import odoo_amount
+
+    backend = env["shopify.backend"].browse(backend_id)
+    exact = 0
+    for payload in payloads:
+        sale = env["shopify.binding"]._record_for(backend, payload["admin_graphql_api_id"])
+        if not sale or sale.state != "sale":
+            continue
+        tax, total = Decimal(payload["total_tax"]), Decimal(payload["total_price"])
+        shopify = [total - tax, tax, total]
+        odoo = [odoo_amount(sale[key], sale.currency_id) for key in ("amount_untaxed", "amount_tax", "amount_total")]
+        exact += odoo == shopify
+    return exact
+
+
+def report_batched(registry, backend_id, plain_figures, handler_payloads, batched_payloads, batched_figures):
+    """Print the batched mode's ratio and both modes' exact totals; returns the JSON summary part."""
+    from odoo import SUPERUSER_ID, api
+
+    ratio = batched_figures["ms_per_order"] / plain_figures["ms_per_order"]
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        n = batched_figures["orders"]
+        per_order_exact = totals_exact(env, backend_id, handler_payloads)
+        batched_exact = totals_exact(env, backend_id, batched_payloads)
+    print(
+        f"cost ratio batched / plain ORM: {ratio:.2f}x (target <= 0.6x), "
+        f"{batched_figures['batches']} batch jobs of up to {-(-n // batched_figures['batches'])} orders"
+    )
+    print(
+        f"totals exact to the cent (untaxed, tax, total vs Shopify's): per-order {per_order_exact}/"
+        f"{len(handler_payloads)}, batched {batched_exact}/{n}"
+    )
+    return {
+        "batched": batched_figures,
+        "ratio_batched": round(ratio, 2),
+        "totals_exact_per_order": per_order_exact,
+        "totals_exact_batched": batched_exact,
+    }
 
 
 if __name__ == "__main__":

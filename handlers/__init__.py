@@ -4,6 +4,7 @@ from . import app
 from . import compliance
 from . import orders
 from . import order_pull
+from . import order_batch
 from . import products
 from . import refunds
 from . import fulfillments

@@ -4,8 +4,9 @@ workflow *scheduled*).
 
 Both list the orders updated in a time window and store every order Odoo does not already have at
 that version as an ordinary ``orders/updated`` job on the imports channel, so it goes through the
-same importer, bindings and checks as a webhook. A job handles one page and queues the next page
-as a new job: each step is short, visible and retried on its own.
+same importer, bindings and checks as a webhook; the stored orders are imported in batches
+(handlers/order_batch.py), each keeping its own job and verdict. A job handles one page and queues
+the next page as a new job: each step is short, visible and retried on its own.
 
 Large windows use a Shopify bulk operation instead (one query, a JSONL file, no page cost): the
 first job starts it, the next job polls it (a transient "still running" retry) and reads the file.
@@ -16,7 +17,7 @@ from datetime import timedelta
 
 from odoo import fields
 
-from ..lib import order_graphql, queries
+from ..lib import order_batching, order_graphql, queries
 from ..lib.errors import DataError, _lt
 from ..lib.registry import register, require_workflow
 from ..models.shopify_sync_job import parse_shopify_datetime
@@ -41,6 +42,7 @@ class OrderPull:
         self.backend = job.backend_id
         self.params = job._payload_json() or {}
         self.query = search_query(self.params["since"], self.params.get("until"))
+        self.stored = self.env["shopify.sync.job"]  # order jobs stored by this run, for their batches
 
     def run(self):
         params = self.params
@@ -71,6 +73,7 @@ class OrderPull:
             self._store(self._read_order(node["id"]))
             queued += 1
         number = self.params.get("page", 1)
+        self._queue_batches(f"page {number}")
         summary = f"Page {number}: {queued} order(s) queued, {current} already up to date in Odoo."
         if orders["pageInfo"]["hasNextPage"]:
             self._follow_up(
@@ -118,6 +121,7 @@ class OrderPull:
                 continue
             self._store(order)
             queued += 1
+        self._queue_batches("bulk result")
         self._finished()
         self.job._mark_done(summary=f"Bulk result: {queued} order(s) queued, {current} already up to date in Odoo.")
 
@@ -132,7 +136,16 @@ class OrderPull:
         return bool(when and when <= binding.shopify_updated_at)
 
     def _store(self, order):
-        self.env["shopify.sync.job"]._intake_pulled(self.backend, order, self.job.workflow)
+        job, created = self.env["shopify.sync.job"]._intake_pulled(
+            self.backend, order, self.job.workflow, enqueue=False
+        )
+        if created:
+            self.stored |= job
+
+    def _queue_batches(self, label):
+        order_batching.queue_batches(
+            self.backend, self.job.workflow, self.stored, f"{self.params.get('label')} {label}"
+        )
 
     def _follow_up(self, params, label):
         follow = self.env["shopify.sync.job"]._create_outbound(

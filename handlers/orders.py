@@ -275,7 +275,7 @@ class OrderImporter:
 
     def _order_values(self):
         order, backend = self.order, self.backend
-        customer, invoice, delivery = PartnerResolver(self.job).order_partners(order)
+        customer, invoice, delivery = self._partner_resolver().order_partners(order)
         values = {
             "partner_id": customer.id,
             "partner_invoice_id": invoice.id,
@@ -352,7 +352,13 @@ class OrderImporter:
             ),
         )
 
+    def _partner_resolver(self):
+        return PartnerResolver(self.job)
+
     # -- lines -------------------------------------------------------------------------------
+
+    def _product_matcher(self):
+        return ProductMatcher(self.backend)
 
     def _line_values(self):
         products = self._products_by_index = self._products()
@@ -420,7 +426,7 @@ class OrderImporter:
         holds first (binding, SKU): Shopify is asked for barcodes only for the variants still
         unmatched then. A custom item (no variant, product or SKU in Shopify) is sold as the store's
         custom item product."""
-        matcher = ProductMatcher(self.backend)
+        matcher = self._product_matcher()
         self.bundles = {}  # line index -> shopify.sync.bundle
         found, missing, pending = {}, [], []
         lines = [(i, line) for i, line in enumerate(self.order.lines) if line.kind == "product"]

@@ -30,3 +30,4 @@ from . import sale_order_books
 from . import shopify_backend_intake
 from . import sale_order
 from . import stock_move
+from . import shopify_backend_order_batch

@@ -277,8 +277,9 @@ class ShopifySyncJob(models.Model):
     # -- intake ------------------------------------------------------------------------------
 
     @api.model
-    def _intake_webhook(self, backend, headers, raw_body, payload, workflow=None, company_id=None):
-        """Store a verified webhook and enqueue it. Returns (job, created).
+    def _intake_webhook(self, backend, headers, raw_body, payload, workflow=None, company_id=None, enqueue=True):
+        """Store a verified webhook and enqueue it (``enqueue=False``: a batch job runs it, see
+        handlers/order_batch.py). Returns (job, created).
 
         A redelivery (same webhook id, or same topic + event id) returns the existing job (or an
         empty recordset when a simultaneous delivery won and is not yet visible to this
@@ -305,7 +306,7 @@ class ShopifySyncJob(models.Model):
             "attempts": 0,
             "payload_redacted": False,
         }
-        runnable = bool(payload is not None and registry.handler_for(topic))
+        runnable = bool(enqueue and payload is not None and registry.handler_for(topic))
         existing_id, job_id = self._insert_delivery(values, runnable)
         if existing_id:
             return self.browse(existing_id), False
@@ -340,7 +341,7 @@ class ShopifySyncJob(models.Model):
         return _storable(gid), _storable(ref)
 
     @api.model
-    def _intake_pulled(self, backend, order, workflow):
+    def _intake_pulled(self, backend, order, workflow, enqueue=True):
         """Store an order read from Shopify (backfill, catch-up) as a job of ``workflow`` for the
         same handler as ``orders/updated`` webhooks. Keyed by order and version, so pulling the
         same version again adds nothing. Returns (job, created)."""
@@ -351,7 +352,8 @@ class ShopifySyncJob(models.Model):
             "api_version": backend.api_version,
             "triggered_at": None,
         }
-        return self._intake_webhook(backend, headers, order_graphql.dumps(order).encode(), order, workflow=workflow)
+        body = order_graphql.dumps(order).encode()
+        return self._intake_webhook(backend, headers, body, order, workflow=workflow, enqueue=enqueue)
 
     @api.model
     def _insert_delivery(self, values, runnable):

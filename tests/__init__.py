@@ -30,3 +30,4 @@ from . import test_lifecycle
 from . import test_cash_rounding
 from . import test_workflow_guard
 from . import test_hot_products
+from . import test_order_batch

@@ -185,12 +185,14 @@ class TestOrderPull(ShopifyCase):
         self.run_queued("orders/backfill")
         pulled = self.jobs(topic="orders/updated", workflow="historical")
         self.assertEqual(sorted(pulled.mapped("shopify_ref")), ["#5202", "#5203"])
-        self.assertTrue(all(job.queue_job_id.channel == "root.shopify.imports" for job in pulled))
+        # Imported in batches (handlers/order_batch.py) by jobs on the imports channel.
+        self.assertFalse(pulled.queue_job_id)
+        self.assertEqual(self.jobs(topic="orders/batch").queue_job_id.channel, "root.shopify.imports")
         # Known order: listed, not read again. Two reads of a full order in all.
         self.assertEqual(self.standin.operations().count("OrderDetail"), 2)
 
-        for job in pulled:
-            self.perform(job)
+        self.run_queued("orders/batch")
+        self.assertEqual(set(pulled.mapped("state")), {"done"})
         for payload in missed:
             sale = self.sale_order(payload)
             self.assertEqual(sale.client_order_ref, payload["name"])
@@ -212,7 +214,8 @@ class TestOrderPull(ShopifyCase):
         self.backfill()
         self.run_queued("orders/backfill")
         (pulled,) = self.jobs(topic="orders/updated", workflow="historical")
-        self.perform(pulled)
+        self.run_queued("orders/batch")
+        self.assertEqual(pulled.state, "done", pulled.error_message)
         self.assertEqual(len(self.sale_order(payload).order_line.filtered("product_id.default_code")), 2)
 
     def test_pages_chain_as_jobs_and_long_orders_are_read_in_pages_of_lines(self):
@@ -228,8 +231,8 @@ class TestOrderPull(ShopifyCase):
         self.assertEqual(self.standin.operations().count("OrdersUpdated"), 2)
         self.assertEqual(self.standin.operations().count("OrderDetail"), 29)  # 27 + 2 pages of the long one
 
-        job = self.jobs(topic="orders/updated", shopify_ref="#5499")
-        self.perform(job)
+        self.assertEqual(len(self.jobs(topic="orders/batch")), 2, "a batch job per page")
+        self.run_queued("orders/batch")
         sale = self.sale_order(long_order)
         self.assertEqual(len(sale.order_line.filtered(lambda ln: ln.product_id.default_code == "MUG-1")), 35)
         self.assertEqual(odoo_amount(sale.amount_total), Decimal(long_order["total_price"]))
@@ -252,8 +255,7 @@ class TestOrderPull(ShopifyCase):
         self.assertEqual(poll.state, "done", poll.error_message)
         pulled = self.jobs(topic="orders/updated", workflow="historical")
         self.assertEqual(sorted(pulled.mapped("shopify_ref")), ["#5501", "#5502"])
-        for job in pulled:
-            self.perform(job)
+        self.run_queued("orders/batch")
         for payload in orders:
             self.assertEqual(odoo_amount(self.sale_order(payload).amount_total), Decimal(payload["total_price"]))
 
@@ -289,7 +291,8 @@ class TestOrderPull(ShopifyCase):
         self.assertEqual(catch_up.workflow, "scheduled")
         self.run_queued("orders/catch_up")
         (pulled,) = self.jobs(topic="orders/updated", workflow="scheduled")
-        self.perform(pulled)
+        self.assertEqual(self.jobs(topic="orders/batch").workflow, "scheduled")
+        self.run_queued("orders/batch")
         self.assertEqual(odoo_amount(self.sale_order(missed).amount_total), Decimal(missed["total_price"]))
         self.assertEqual(self.backend.order_catch_up_at, now)
 
