@@ -306,8 +306,8 @@ class ShopifySyncJob(models.Model):
             "attempts": 0,
             "payload_redacted": False,
         }
-        runnable = bool(enqueue and payload is not None and registry.handler_for(topic))
-        existing_id, job_id = self._insert_delivery(values, runnable)
+        runnable = bool(payload is not None and registry.handler_for(topic))
+        existing_id, job_id = self._insert_delivery(values, runnable and enqueue)
         if existing_id:
             return self.browse(existing_id), False
         if not job_id:
