@@ -28,7 +28,13 @@ sys.path.insert(0, HERE)
 
 import order_payloads  # noqa: E402
 from bench_common import odoo_registry  # noqa: E402
-from bench_orders import LINES  # noqa: E402
+from bench_orders import LINES as ORDER_BENCH_LINES  # noqa: E402
+
+# The order bench's lines under SKUs and variants of their own: both benches share one database
+# (bench/run_order_bench.sh), and a second product with the same SKU would make the SKU ambiguous.
+LINES = [
+    dict(spec, sku=f"HOT-{spec['sku']}", variant_id=spec["variant_id"] + 500_000_000) for spec in ORDER_BENCH_LINES
+]
 
 STOCK_PER_PRODUCT = 100000
 DRAIN_TIMEOUT_S = 900
