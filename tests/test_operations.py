@@ -477,7 +477,9 @@ class TestDigest(ShopifyCase):
         self.company.write({"shopify_digest_hour": 7.5})
         self.company.partner_id.tz = "Europe/Brussels"  # UTC+1 in winter
         today = fields.Datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
-        fail_job(self.env, self.backend, "#1", MISSING_SKU.format("#1", 44556601), MISSING_SKU_FIX)
+        # Every failure is dated within the simulated days, whatever the time the test runs at.
+        before_first = fail_job(self.env, self.backend, "#1", MISSING_SKU.format("#1", 44556601), MISSING_SKU_FIX)
+        before_first.date_done = today + timedelta(hours=6)
         Digest = self.env["shopify.sync.digest"]
         Digest._cron_send_digest(now=today + timedelta(hours=6, minutes=15))  # 07:15 in Brussels
         self.assertFalse(self.digests())
