@@ -82,8 +82,18 @@ class ShopifyMixin:
                 "tax_calculation_rounding_method": "round_per_line",
             }
         )
+        # A tax group of the company's own: a company without a chart of accounts has none, and
+        # whether Odoo finds a default one depends on what ran before.
+        group = cls.env["account.tax.group"].search([("company_id", "=", company.id)], limit=1)
+        group = group or cls.env["account.tax.group"].create({"name": "Sales tax", "company_id": company.id})
         tax = cls.env["account.tax"].create(
-            {"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale", "company_id": company.id}
+            {
+                "name": "CA 7.25%",
+                "amount": 7.25,
+                "type_tax_use": "sale",
+                "company_id": company.id,
+                "tax_group_id": group.id,
+            }
         )
         cls.env["shopify.tax.map"].create(
             {"backend_id": cls.backend.id, "name": "CA State Tax", "rate_percent": 7.25, "tax_id": tax.id}
