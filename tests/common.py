@@ -5,6 +5,8 @@ import json
 import uuid
 from contextlib import contextmanager
 
+from odoo import SUPERUSER_ID, api
+from odoo.orm.environments import Transaction
 from odoo.tests.common import HttpCase, TransactionCase
 
 from odoo.addons.queue_job.job import Job
@@ -153,3 +155,31 @@ class ShopifyHttpCase(ShopifyMixin, HttpCase):
 
     def post_webhook(self, body, headers):
         return self.url_open("/shopify/webhook", data=body, headers=headers)
+
+
+class CommittedCase(TransactionCase):
+    """Tests of two workers at once: each works in its own committed transaction (throw-away test
+    database, a company of its own per test), as queue_job's workers do."""
+
+    def env_for(self, cr):
+        cr.transaction = Transaction(self.registry)  # Registry(dbname) would wait for the runner's lock
+        return api.Environment(cr, SUPERUSER_ID, {})
+
+    @staticmethod
+    def us_company_with_tax(env, name, tax_name, rate):
+        """A new US company rounding tax per line (as Shopify does) and its sale tax of ``rate`` %."""
+        company = env["res.company"].create(
+            {"name": name, "country_id": env.ref("base.us").id, "tax_calculation_rounding_method": "round_per_line"}
+        )
+        group = env["account.tax.group"].create({"name": tax_name, "company_id": company.id})
+        tax = env["account.tax"].create(
+            {
+                "name": tax_name,
+                "amount": rate,
+                "type_tax_use": "sale",
+                "company_id": company.id,
+                "tax_group_id": group.id,
+                "country_id": company.country_id.id,
+            }
+        )
+        return company, tax

@@ -8,10 +8,7 @@ import json
 import threading
 import uuid
 
-from odoo import SUPERUSER_ID, api
-from odoo.orm.environments import Transaction
 from odoo.tests import tagged
-from odoo.tests.common import TransactionCase
 from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -19,7 +16,7 @@ from odoo.addons.queue_job.job import Job
 
 from ..lib.webhook import read_headers
 from ..models.stock_move import RESERVE_TOPIC
-from .common import ShopifyCase, webhook_headers
+from .common import CommittedCase, ShopifyCase, webhook_headers
 from .order_payloads import order_payload
 from .test_stock import StockCase
 
@@ -140,37 +137,16 @@ class TestDeferredReservation(ShopifyCase):
 
 
 @tagged("post_install", "-at_install")
-class TestConcurrentHotOrders(TransactionCase):
+class TestConcurrentHotOrders(CommittedCase):
     """Two order jobs of the same (new, unbound) products in stock, at the same instant on two
     workers, each in its own committed transaction (throw-away test database, own company)."""
-
-    def env_for(self, cr):
-        cr.transaction = Transaction(self.registry)  # Registry(dbname) would wait for the runner's lock
-        return api.Environment(cr, SUPERUSER_ID, {})
 
     def test_two_orders_of_the_same_products_both_succeed_first_time(self):
         tag = uuid.uuid4().hex[:8]
         payloads = [order_payload(881000 + i, lines=lines(tag)) for i in range(2)]
         with self.registry.cursor() as cr:
             env = self.env_for(cr)
-            company = env["res.company"].create(
-                {
-                    "name": f"Hot Co {tag}",
-                    "country_id": env.ref("base.us").id,
-                    "tax_calculation_rounding_method": "round_per_line",
-                }
-            )
-            group = env["account.tax.group"].create({"name": "Hot", "company_id": company.id})
-            tax = env["account.tax"].create(
-                {
-                    "name": "Hot 7.25%",
-                    "amount": 7.25,
-                    "type_tax_use": "sale",
-                    "company_id": company.id,
-                    "tax_group_id": group.id,
-                    "country_id": company.country_id.id,
-                }
-            )
+            company, tax = self.us_company_with_tax(env, f"Hot Co {tag}", "Hot 7.25%", 7.25)
             warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
             products = env["product.product"].create(
                 [

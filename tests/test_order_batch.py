@@ -8,10 +8,8 @@ import uuid
 from datetime import timedelta
 from decimal import Decimal
 
-from odoo import SUPERUSER_ID, api, fields
-from odoo.orm.environments import Transaction
+from odoo import fields
 from odoo.tests import tagged
-from odoo.tests.common import TransactionCase
 from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -20,7 +18,7 @@ from odoo.addons.queue_job.job import Job as QueueJob
 from ..handlers.orders import odoo_amount
 from ..lib import order_batching, order_graphql
 from ..lib.webhook import read_headers
-from .common import ShopifyCase, webhook_headers
+from .common import CommittedCase, ShopifyCase, webhook_headers
 from .order_payloads import graphql_order, order_payload
 from .test_books import BooksCase
 
@@ -312,13 +310,9 @@ class TestOrderBatchBooks(BatchMixin, BooksCase):
 
 
 @tagged("post_install", "-at_install")
-class TestOrderBatchConcurrency(TransactionCase):
+class TestOrderBatchConcurrency(CommittedCase):
     """A batch job and the webhook job of one of its orders run at the same instant, each in its own
     committed transaction (the test database is throw-away; own company, store and numbers)."""
-
-    def env_for(self, cr):
-        cr.transaction = Transaction(self.registry)  # Registry(dbname) would wait for the runner's lock
-        return api.Environment(cr, SUPERUSER_ID, {})
 
     def test_batch_and_webhook_of_the_same_order_make_one_sale_order(self):
         tag = uuid.uuid4().hex[:8]
@@ -326,18 +320,7 @@ class TestOrderBatchConcurrency(TransactionCase):
         body = json.dumps(payload).encode()
         with self.registry.cursor() as cr:
             env = self.env_for(cr)
-            company = env["res.company"].create({"name": f"Batch Co {tag}", "country_id": env.ref("base.us").id})
-            company.tax_calculation_rounding_method = "round_per_line"
-            tax = env["account.tax"].create(
-                {
-                    "name": "Batch 5%",
-                    "amount": 5,
-                    "type_tax_use": "sale",
-                    "company_id": company.id,
-                    "tax_group_id": env["account.tax.group"].create({"name": "Batch", "company_id": company.id}).id,
-                    "country_id": company.country_id.id,
-                }
-            )
+            company, tax = self.us_company_with_tax(env, f"Batch Co {tag}", "Batch 5%", 5)
             env["product.product"].create(
                 {"name": "Batch product", "default_code": f"BATCH-{tag}", "type": "consu", "taxes_id": False}
             )

@@ -7,10 +7,7 @@ import threading
 import uuid
 from decimal import Decimal
 
-from odoo import SUPERUSER_ID, api
-from odoo.orm.environments import Transaction
 from odoo.tests import tagged
-from odoo.tests.common import TransactionCase
 from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -18,40 +15,19 @@ from odoo.addons.queue_job.job import Job
 
 from ..handlers.orders import odoo_amount
 from ..lib.webhook import read_headers
-from .common import webhook_headers
+from .common import CommittedCase, webhook_headers
 from .order_payloads import order_payload
 
 
 @tagged("post_install", "-at_install")
-class TestConcurrentOrderEvents(TransactionCase):
-    def env_for(self, cr):
-        cr.transaction = Transaction(self.registry)  # Registry(dbname) would wait for the runner's lock
-        return api.Environment(cr, SUPERUSER_ID, {})
-
+class TestConcurrentOrderEvents(CommittedCase):
     def test_create_and_update_at_once_make_one_sale_order(self):
         tag = uuid.uuid4().hex[:8]
         payload = order_payload(880000, lines=[{"sku": f"RACE-{tag}", "price": "10.00", "taxes": [("Race Tax", 5)]}])
         body = json.dumps(payload).encode()
         with self.registry.cursor() as cr:
             env = self.env_for(cr)
-            company = env["res.company"].create(
-                {
-                    "name": f"Race Co {tag}",
-                    "country_id": env.ref("base.us").id,
-                    "tax_calculation_rounding_method": "round_per_line",
-                }
-            )
-            group = env["account.tax.group"].create({"name": "Race", "company_id": company.id})
-            tax = env["account.tax"].create(
-                {
-                    "name": "Race 5%",
-                    "amount": 5,
-                    "type_tax_use": "sale",
-                    "company_id": company.id,
-                    "tax_group_id": group.id,
-                    "country_id": company.country_id.id,
-                }
-            )
+            company, tax = self.us_company_with_tax(env, f"Race Co {tag}", "Race 5%", 5)
             env["product.product"].create(
                 {"name": "Race product", "default_code": f"RACE-{tag}", "type": "consu", "taxes_id": False}
             )
