@@ -172,22 +172,27 @@ class PartnerResolver:
             return parent or self._guest(order)
         partner = self.by_email(email)
         if not partner:
-            address = customer.get("default_address") or order.billing_address or {}
-            values = self.address_values(address, "the customer's address") if address else {}
-            values.update(
-                name=self._person_name(customer, email),
-                email=email,
-                customer_rank=1,
-                company_id=self._owner_company(),
-                phone=normalize_phone(self.job, customer.get("phone"), address.get("country_code"))
-                or values.get("phone", False),
-            )
-            if parent:
-                values.update(parent_id=parent.id, type="contact")
-            partner = Partner.create(values)
+            partner = Partner.create(self.new_buyer_values(order, email, parent))
         if customer_gid:
             binding_model._bind(self.backend, customer_gid, partner)
         return partner
+
+    def new_buyer_values(self, order, email, parent=None):
+        """Values of the contact created for an order's buyer found neither by binding nor e-mail."""
+        customer = order.customer or {}
+        address = customer.get("default_address") or order.billing_address or {}
+        values = self.address_values(address, "the customer's address") if address else {}
+        values.update(
+            name=self._person_name(customer, email),
+            email=email,
+            customer_rank=1,
+            company_id=self._owner_company(),
+            phone=normalize_phone(self.job, customer.get("phone"), address.get("country_code"))
+            or values.get("phone", False),
+        )
+        if parent:
+            values.update(parent_id=parent.id, type="contact")
+        return values
 
     def by_email(self, email):
         """The contact with exactly this e-mail, case-insensitive (no pattern: '_' and '%' are
@@ -242,8 +247,20 @@ class PartnerResolver:
     def child_address(self, partner, address, kind, label):
         """Invoice or delivery contact for an address: the partner itself or a child contact, reused
         only when recipient (name, company, phone) and address are the same."""
+        found, values = self.existing_address(partner, address, kind, label)
+        if found:
+            return found
+        company_name = values.pop("company_name")
+        child = self.env["res.partner"].create(dict(values, type=kind, parent_id=partner.id))
+        if company_name:
+            child.company_name = company_name  # Odoo's create() drops it for contacts with a parent
+        return child
+
+    def existing_address(self, partner, address, kind, label):
+        """(the partner or its child contact for this address, None) or, when there is none,
+        (None, the values of the new child contact, company_name included)."""
         if not address:
-            return partner
+            return partner, None
         values = self.address_values(address, label)
         values.update(
             name=self._person_name(address, partner.name), company_name=(address.get("company") or "").strip() or False
@@ -254,12 +271,8 @@ class PartnerResolver:
         if _same_address(partner, values, compared) and not (
             recipient and values["company_name"] and values["company_name"] != partner.commercial_company_name
         ):
-            return partner
+            return partner, None
         for child in partner.child_ids.filtered(lambda c: c.type == kind):
             if _same_address(child, values, ADDRESS_FIELDS + (RECIPIENT_FIELDS if recipient else ())):
-                return child
-        company_name = values.pop("company_name")
-        child = self.env["res.partner"].create(dict(values, type=kind, parent_id=partner.id))
-        if company_name:
-            child.company_name = company_name  # Odoo's create() drops it for contacts with a parent
-        return child
+                return child, None
+        return None, values
