@@ -44,6 +44,53 @@ LINES = [
 ]
 
 
+def bench_store(env, api_base_url):
+    """The bench's store: a 7.25% tax mapped from Shopify's 'CA State Tax', the three products of
+    LINES (by SKU), a backend talking to the stand-in at ``api_base_url``. Returns (backend, tax,
+    {sku: product id})."""
+    company = env.company
+    company.tax_calculation_rounding_method = "round_per_line"
+    # Found again when the database already has them (bench/profile_order_batch.py runs many times).
+    tax = env["account.tax"].search(
+        [("name", "=", "CA 7.25%"), ("company_id", "=", company.id)], limit=1
+    ) or env["account.tax"].create(
+        {"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale", "company_id": company.id}
+    )
+    products = {}
+    for spec in LINES:
+        # company set: OCA's product bindings require the product in the instance's company
+        products[spec["sku"]] = (
+            env["product.product"].search([("default_code", "=", spec["sku"])], limit=1)
+            or env["product.product"]
+            .create(
+                {
+                    "name": spec["sku"],
+                    "default_code": spec["sku"],
+                    "type": "consu",
+                    "is_storable": True,
+                    "company_id": company.id,
+                    "taxes_id": [(6, 0, tax.ids)],
+                }
+            )
+            .id
+        )
+    backend = env["shopify.backend"].create(
+        {
+            "name": "Bench",
+            "shop_domain": f"bench-{uuid.uuid4().hex[:6]}.myshopify.com",
+            "auth_mode": "legacy_token",
+            "access_token": "shpat_bench",
+            "webhook_secret": "s",
+            "api_base_url": api_base_url,
+            "product_match": "binding_sku_barcode",
+        }
+    )
+    env["shopify.tax.map"].create(
+        {"backend_id": backend.id, "name": "CA State Tax", "rate_percent": 7.25, "tax_id": tax.id}
+    )
+    return backend, tax, products
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", required=True)
@@ -85,42 +132,7 @@ def main():
     standin._execute = timed_execute
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        company = env.company
-        company.tax_calculation_rounding_method = "round_per_line"
-        tax = env["account.tax"].create(
-            {"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale", "company_id": company.id}
-        )
-        products = {}
-        for spec in LINES:
-            # company set: OCA's product bindings require the product in the instance's company
-            products[spec["sku"]] = (
-                env["product.product"]
-                .create(
-                    {
-                        "name": spec["sku"],
-                        "default_code": spec["sku"],
-                        "type": "consu",
-                        "is_storable": True,
-                        "company_id": company.id,
-                        "taxes_id": [(6, 0, tax.ids)],
-                    }
-                )
-                .id
-            )
-        backend = env["shopify.backend"].create(
-            {
-                "name": "Bench",
-                "shop_domain": f"bench-{uuid.uuid4().hex[:6]}.myshopify.com",
-                "auth_mode": "legacy_token",
-                "access_token": "shpat_bench",
-                "webhook_secret": "s",
-                "api_base_url": standin.base_url,
-                "product_match": "binding_sku_barcode",
-            }
-        )
-        env["shopify.tax.map"].create(
-            {"backend_id": backend.id, "name": "CA State Tax", "rate_percent": 7.25, "tax_id": tax.id}
-        )
+        backend, tax, products = bench_store(env, standin.base_url)
         backend_id, tax_id = backend.id, tax.id
         oca = oca_orders.installed(env)
         if oca:

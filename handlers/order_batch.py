@@ -24,14 +24,16 @@ Which jobs go to batches, and how many per batch: lib/order_batching.py.
 import copy
 import logging
 
-from odoo import fields
+from odoo import fields, tools
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from ..lib.gid import payload_gid
 from ..lib.order_batching import TOPIC
 from ..lib.registry import register
 from ..models.shopify_sync_job import database_conflict, parse_shopify_datetime
-from . import orders, products  # modules, not names: models import order_pull, which imports this early
+from . import orders, partners, products  # modules, not names: models import order_pull, which imports this early
+from .transactions import books_on
 
 _logger = logging.getLogger(__name__)
 
@@ -39,20 +41,45 @@ _logger = logging.getLogger(__name__)
 class BatchLookups:
     """What the orders of a batch look up alike, looked up once for the batch: the products bound
     to their variants (one query), each variant's match, the contacts never matched as customers
-    (staff), countries."""
+    (staff), countries and states, the customers bound or created for the batch."""
 
     def __init__(self, backend):
-        self.countries = {}
+        self.countries, self.states = {}, {}
         self.staff_partner_ids = None
         self.matcher = _BatchProductMatcher(backend)
+        self.customers = {}  # customer GID -> its bound contact
+        self.emails = {}  # normalized e-mail -> a contact found or created with it
 
-    def shared_resolver(self, resolver):
-        """``resolver`` (a PartnerResolver of one order: warnings go to its job) with the batch's caches."""
-        resolver._countries = self.countries
-        if self.staff_partner_ids is None:
-            self.staff_partner_ids = resolver._staff_partners()
-        resolver._staff_partner_ids = self.staff_partner_ids
-        return resolver
+
+class _BatchPartnerResolver(partners.PartnerResolver):
+    """PartnerResolver of one order of a batch (warnings go to its job), answering from the batch's
+    lookups what it would otherwise query per order."""
+
+    def __init__(self, job, lookups):
+        super().__init__(job)
+        self.lookups = lookups
+        self._countries = lookups.countries
+
+    def _staff_partners(self):
+        if self.lookups.staff_partner_ids is None:
+            self.lookups.staff_partner_ids = super()._staff_partners()
+        return self.lookups.staff_partner_ids
+
+    def state(self, country, code, name, label):
+        key = (country.id, code, name)
+        if key not in self.lookups.states:
+            self.lookups.states[key] = super().state(country, code, name, label)
+        return self.lookups.states[key]
+
+    def buyer(self, order, parent=None):
+        customer_gid = payload_gid("Customer", order.customer) if order.customer else None
+        # A bound customer is the answer before anything else, as in PartnerResolver.buyer.
+        known = self.lookups.customers.get(customer_gid) if customer_gid else None
+        return known or super().buyer(order, parent)
+
+    def by_email(self, email):
+        known = self.lookups.emails.get(tools.email_normalize(email) or email)
+        return known or super().by_email(email)
 
 
 class _BatchProductMatcher(products.ProductMatcher):
@@ -85,22 +112,203 @@ class _BatchProductMatcher(products.ProductMatcher):
         return self.answers[key]
 
 
+class _BatchBindings:
+    """``shopify.binding`` as the importers of a batch see it: a variant already bound to the
+    product it matched (read by _BatchProductMatcher.prefetch, or bound earlier in the batch) is not
+    looked up and bound again, since ``_bind_shared`` would leave it as it is."""
+
+    def __init__(self, bindings, matcher):
+        self._bindings, self._matcher = bindings, matcher
+
+    def _bind_shared(self, backend, gid, record):
+        if self._matcher.bound.get(gid) != record:
+            self._bindings._bind_shared(backend, gid, record)
+            self._matcher.bound[gid] = record
+
+    def __getattr__(self, name):
+        return getattr(self._bindings, name)
+
+
 class _BatchedImporter(orders.OrderImporter):
     """OrderImporter of one order of a batch: the same mapping, with the batch's shared lookups."""
 
     def __init__(self, job, lookups):
         super().__init__(job)
         self.lookups = lookups
+        self.bindings = _BatchBindings(self.bindings, lookups.matcher)
 
     def _partner_resolver(self):
-        return self.lookups.shared_resolver(super()._partner_resolver())
+        return _BatchPartnerResolver(self.job, self.lookups)
 
     def _product_matcher(self):
         return self.lookups.matcher
 
 
-class _NotBatchable(Exception):
-    """The order runs the per-order path instead (no verdict of its own)."""
+class BatchContacts:
+    """The new contacts of a batch's orders created together: one ``create`` for the new customers,
+    one for their new invoice and delivery addresses, one for the customers' bindings. Each is
+    decided as PartnerResolver decides it for one order after the other (bound customer, then the
+    same e-mail inside the store's company, then a new contact; an address reused when it is the
+    same), so the orders then find them and create nothing. An order whose contacts cannot be
+    planned (an unknown country, a B2B or guest order) creates its own in its turn, and a failure
+    of a batched ``create`` leaves every order to create its own: a bad customer fails its order
+    alone. Contacts are kept when their order then fails (Retry finds them, no duplicate)."""
+
+    def __init__(self, env, backend, lookups):
+        self.env, self.backend, self.lookups = env, backend, lookups
+        self.Partner = env["res.partner"]
+        self.bound_gids = set()
+
+    def create(self, candidates):
+        planned = [(job, importer, importer._partner_resolver()) for job, importer in candidates]
+        planned = [row for row in planned if not row[1].order.company_gid]  # B2B: the per-order way
+        if not planned:
+            return
+        self._known_customers(planned)
+        holders = self._create_customers(planned)
+        if holders:
+            self._create_addresses(planned)
+
+    @staticmethod
+    def _customer(order):
+        """(customer GID or None, e-mail as given, normalized e-mail) of an order."""
+        customer = order.customer or {}
+        email = (order.email or customer.get("email") or "").strip()
+        gid = payload_gid("Customer", customer) if customer else None
+        return gid, email, tools.email_normalize(email) if email else False
+
+    def _known_customers(self, planned):
+        """The customers already bound, and the contacts with the orders' e-mails (one query each)."""
+        gids, emails = set(), set()
+        for _job, importer, _resolver in planned:
+            gid, _email, normalized = self._customer(importer.order)
+            gids.add(gid)
+            emails.add(normalized)
+        gids.discard(None)
+        emails.discard(False)
+        bindings = self.env["shopify.binding"].search(
+            [("backend_id", "=", self.backend.id), ("shopify_gid", "in", sorted(gids))]
+        )
+        # A binding whose contact was deleted is repointed by the order's own run (PartnerResolver).
+        self.bound_gids = set(bindings.mapped("shopify_gid"))
+        bound = {binding.res_id: binding.shopify_gid for binding in bindings if binding.res_model == "res.partner"}
+        for partner in self.Partner.browse(list(bound)).exists():
+            self.lookups.customers[bound[partner.id]] = partner
+        if emails:
+            resolver = planned[0][2]
+            domain = [("email_normalized", "in", sorted(emails))] + resolver._candidates()
+            for partner in self.Partner.search(domain, order="id desc"):  # the first one wins, as in by_email
+                self.lookups.emails[partner.email_normalized] = partner
+
+    def _create_customers(self, planned):
+        """Create the orders' new customers and bind the customer GIDs; True when some order has
+        its customer now (its addresses can be planned)."""
+        new, to_bind, found = {}, {}, False  # normalized e-mail -> (values, GIDs); GID -> contact
+        for job, importer, resolver in planned:
+            gid, email, normalized = self._customer(importer.order)
+            if gid and gid in self.lookups.customers:
+                found = True
+                continue
+            if not normalized or gid in self.bound_gids:
+                continue  # a guest, an e-mail Odoo does not normalize, a stale binding: the per-order way
+            partner = self.lookups.emails.get(normalized)
+            if partner:
+                found = True
+                if gid:
+                    to_bind[gid] = partner
+                continue
+            if normalized not in new:
+                try:
+                    values = resolver.new_buyer_values(importer.order, email)
+                except Exception as err:  # noqa: BLE001 - the order meets it again, alone
+                    _logger.debug("Order job %s: its customer is created with it: %s", job.id, err)
+                    continue
+                new[normalized] = (values, [])
+            if gid:
+                new[normalized][1].append(gid)
+        if new:
+            try:
+                with self.env.cr.savepoint():
+                    created = self.Partner.create([values for values, _gids in new.values()])
+            except Exception as err:  # noqa: BLE001 - each order creates its own, a bad one fails alone
+                if database_conflict(err):
+                    raise
+                _logger.info("Customers of an order batch not created together (%s): one by one", err)
+                created = self.Partner
+            for (normalized, (_values, gids)), partner in zip(new.items(), created, strict=False):
+                self.lookups.emails[normalized] = partner
+                to_bind.update(dict.fromkeys(gids, partner))
+                found = True
+        if to_bind:
+            now = fields.Datetime.now()
+            # A concurrent job binding the same customer: UniqueViolation, the batch retries in seconds.
+            self.env["shopify.binding"].create(
+                [
+                    {
+                        "backend_id": self.backend.id,
+                        "shopify_gid": gid,
+                        "resource_type": gid.split("/")[3],
+                        "res_model": partner._name,
+                        "res_id": partner.id,
+                        "last_sync_date": now,
+                    }
+                    for gid, partner in to_bind.items()
+                ]
+            )
+            self.lookups.customers.update(to_bind)
+        return found
+
+    def _holder(self, order):
+        gid, _email, normalized = self._customer(order)
+        return (self.lookups.customers.get(gid) if gid else None) or (
+            self.lookups.emails.get(normalized) if normalized else None
+        )
+
+    def _create_addresses(self, planned):
+        """Create the invoice and delivery contacts the orders of known customers need."""
+        # Read the customers' addresses together.
+        holders = self.Partner.browse(
+            {partner.id for partner in list(self.lookups.customers.values()) + list(self.lookups.emails.values())}
+        )
+        by_id = {partner.id: partner for partner in holders}
+        new = {}  # (parent, kind, values) -> values
+        for job, importer, resolver in planned:
+            order = importer.order
+            holder = self._holder(order)
+            if not holder:
+                continue
+            holder = by_id[holder.id]
+            warnings = job.warning_message  # the order's own run notes them again when it meets them
+            try:
+                for address, kind, label in (
+                    (order.billing_address, "invoice", f"the billing address of {order.name}"),
+                    (order.shipping_address, "delivery", f"the shipping address of {order.name}"),
+                ):
+                    found, values = resolver.existing_address(holder, address, kind, label)
+                    if not found:
+                        values = dict(values, type=kind, parent_id=holder.id)
+                        new.setdefault(tuple(sorted(values.items())), values)
+            except Exception as err:  # noqa: BLE001 - the order meets it again, alone
+                _logger.debug("Order job %s: its addresses are created with it: %s", job.id, err)
+            finally:
+                if job.warning_message != warnings:
+                    job.warning_message = warnings
+        if not new:
+            return
+        try:
+            with self.env.cr.savepoint():
+                values_list = list(new.values())
+                children = self.Partner.create(
+                    [{key: value for key, value in values.items() if key != "company_name"} for values in values_list]
+                )
+                for child, values in zip(children, values_list, strict=True):
+                    if values["company_name"]:
+                        child.company_name = values["company_name"]  # create() drops it for a child contact
+        except Exception as err:  # noqa: BLE001 - each order creates its own, a bad one fails alone
+            if database_conflict(err):
+                raise
+            _logger.info("Addresses of an order batch not created together (%s): one by one", err)
+        holders.invalidate_recordset(["child_ids"])
 
 
 class OrderBatch:
@@ -140,9 +348,20 @@ class OrderBatch:
                 if line.kind == "product" and line.variant_gid
             }
         )
-        prepared, alone, seen = [], [], set()
+        bound = self._bound(importer.order.gid for _job, importer in parsed if importer and importer.order.gid)
+        candidates, alone, seen = [], [], set()
         for job, importer in parsed:
-            ready = self._prepare(job, importer, seen) if importer else None
+            if importer and self._batchable(importer, bound, seen):
+                candidates.append((job, importer))
+            else:
+                alone.append(job)
+        for job, _importer in candidates:
+            if job.warning_message:  # as _run starts: warnings are the run's own
+                job.warning_message = False
+        BatchContacts(jobs.env, self.backend, lookups).create(candidates)
+        prepared = []
+        for job, importer in candidates:
+            ready = self._prepare(job, importer)
             if ready:
                 prepared.append(ready)
             else:
@@ -161,32 +380,41 @@ class OrderBatch:
 
     # -- per order ---------------------------------------------------------------------------
 
-    def _prepare(self, job, importer, seen):
+    def _bound(self, gids):
+        """The order GIDs among ``gids`` already bound to an Odoo record (one query)."""
+        found = self.env["shopify.binding"].search(
+            [("backend_id", "=", self.backend.id), ("shopify_gid", "in", sorted(set(gids)))]
+        )
+        return set(found.mapped("shopify_gid"))
+
+    def _batchable(self, importer, bound, seen):
+        """A new order to create in the batch; False when it goes the per-order way: already in
+        Odoo, a second version of an order of the batch, cancelled, or skipped by a store setting."""
+        order, backend = importer.order, self.backend
+        if (
+            not order.gid
+            or order.gid in seen
+            or order.gid in bound
+            or order.cancelled_at
+            or (order.test and backend.skip_test_orders)
+            or (backend.import_only_paid and order.financial_status not in orders.PAID_STATUSES)
+        ):
+            return False
+        seen.add(order.gid)
+        return True
+
+    def _prepare(self, job, importer):
         """(job, importer, sale order values) of a new order, its partners and products resolved;
-        None when it goes the per-order way."""
+        None when it goes the per-order way (its mapping failed)."""
         try:
             with self.cr.savepoint():
-                order, backend = importer.order, self.backend
-                if (
-                    not order.gid
-                    or order.gid in seen
-                    or order.cancelled_at
-                    or (order.test and backend.skip_test_orders)
-                    or (backend.import_only_paid and order.financial_status not in orders.PAID_STATUSES)
-                    or importer.bindings._find(backend, order.gid)
-                ):
-                    raise _NotBatchable
-                seen.add(order.gid)
-                if job.warning_message:  # as _run starts: warnings are the run's own
-                    job.warning_message = False
                 values = importer._order_values()
                 values["order_line"] = [(0, 0, line) for line in importer._line_values()]
         except Exception as err:  # noqa: BLE001 - the per-order run records the verdict
             self.env.invalidate_all()
             if database_conflict(err):
                 raise  # a variant or contact bound by a concurrent job: the batch is retried in seconds
-            if not isinstance(err, _NotBatchable):
-                _logger.debug("Order job %s runs alone: %s", job.id, err)
+            _logger.debug("Order job %s runs alone: %s", job.id, err)
             return None
         return job, importer, values
 
@@ -253,7 +481,9 @@ class OrderBatch:
             job.write({"attempts": job.attempts + 1, "date_started": fields.Datetime.now()})
             importer._customer_note(sale)
             importer._follow_lifecycle(sale)
-            importer._books(sale)
+            if books_on(backend) and importer.order.financial_status in orders.INVOICED_STATUSES:
+                # Its savepoint flushes: skipped when _invoice_and_pay has nothing to book.
+                importer._books(sale)
             if job.state != "failed":  # _books failed it and kept the order: its verdict stands
                 job._mark_done(sale)
 
