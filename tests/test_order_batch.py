@@ -7,6 +7,7 @@ import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import tagged
@@ -220,6 +221,93 @@ class TestOrderBatch(BatchMixin, ShopifyCase):
         self.assertEqual(len(self.sales_named(first)), 1)
         self.assertEqual(len(self.sales_named(second)), 1)
         self.assertEqual(jobs.mapped("attempts"), [1, 1, 1])
+
+    def test_new_customers_are_created_together_matched_as_one_by_one_and_never_doubled(self):
+        """The batch's new contacts are made in one create for the customers and one for their
+        addresses; each order gets the contact it would get alone: the same e-mail is one contact
+        (another customer ID too), a contact of the store's company is matched, one of another
+        company is not, the same delivery address is one delivery contact; a phone warning stays."""
+        other_company = self.env["res.company"].create({"name": "Other shop company"})
+        mine = self.env["res.partner"].create(
+            {"name": "Known Buyer", "email": "known@example.com", "company_id": self.backend.company_id.id}
+        )
+        theirs = self.env["res.partner"].create(
+            {"name": "Their Buyer", "email": "theirs@example.com", "company_id": other_company.id}
+        )
+        first = self.order(7801)
+        again = self.order(7802)  # the same customer (ID, e-mail, address): a second order
+        again["customer"], again["email"] = first["customer"], first["email"]
+        same_email = self.order(7803)  # another customer ID, the same e-mail
+        same_email["customer"] = dict(first["customer"], id=5_999_000_001)
+        same_email["email"] = first["email"]
+        known, foreign, bad_phone = self.order(7804), self.order(7805), self.order(7806)
+        known["customer"]["email"] = known["email"] = mine.email
+        foreign["customer"]["email"] = foreign["email"] = theirs.email
+        bad_phone["customer"]["phone"] = "12"
+        orders = [first, again, same_email, known, foreign, bad_phone]
+
+        inserts = []
+        execute = type(self.env.cr).execute
+
+        def counting(cr, query, params=None, log_exceptions=True):
+            text = str(getattr(query, "code", query))
+            if text.startswith('INSERT INTO "res_partner"'):
+                inserts.append(text)
+            return execute(cr, query, params, log_exceptions)
+
+        jobs = self.store_pulled(orders)
+        with patch.object(type(self.env.cr), "execute", counting):
+            (batch,) = self.run_batches()
+        self.assertIn("6 created in batch", batch.result_summary)
+        self.assertEqual(set(jobs.mapped("state")), {"done"}, jobs.mapped("error_message"))
+        self.assertEqual(len(inserts), 2, "one INSERT for the new customers, one for their new addresses")
+
+        customers = {payload["name"]: self.sale_of(payload).partner_id for payload in orders}
+        self.assertEqual(customers[first["name"]], customers[again["name"]])
+        self.assertEqual(customers[first["name"]], customers[same_email["name"]], "the same e-mail: one contact")
+        self.assertEqual(customers[known["name"]], mine, "a contact of the store's company is matched")
+        self.assertNotEqual(customers[foreign["name"]], theirs, "another company's contact is not")
+        self.assertEqual(customers[foreign["name"]].company_id, self.backend.company_id)
+        Binding = self.env["shopify.binding"]
+        for payload in (first, same_email):
+            gid = f"gid://shopify/Customer/{payload['customer']['id']}"
+            self.assertEqual(Binding._record_for(self.backend, gid), customers[first["name"]])
+        deliveries = {payload["name"]: self.sale_of(payload).partner_shipping_id for payload in orders}
+        self.assertEqual(deliveries[first["name"]], deliveries[again["name"]], "one delivery contact per address")
+        self.assertEqual(len(customers[first["name"]].child_ids.filtered(lambda c: c.type == "delivery")), 1)
+        store_contacts = [("parent_id", "=", False), ("company_id", "in", [False, self.backend.company_id.id])]
+        for payload in orders:
+            contacts = self.env["res.partner"].search_count([("email", "=", payload["email"])] + store_contacts)
+            self.assertEqual(contacts, 1, f"one contact of the store with {payload['email']}")
+        warned = jobs.filtered(lambda j: j.shopify_ref == bad_phone["name"])
+        self.assertEqual(warned.warning_message.count("Phone '12' kept as given"), 1)
+        self.assertFalse((jobs - warned).filtered("warning_message"))
+
+    def test_a_bad_customer_fails_its_order_alone(self):
+        """A customer Odoo cannot create (a country unknown to Odoo) is not created with the others:
+        its order fails alone with the per-order verdict, its neighbours' customers are made."""
+        good, other = self.order(7901), self.order(7903)
+        bad = self.order(
+            7902,
+            billing={
+                "first_name": "Bad",
+                "last_name": "Land",
+                "address1": "1 Nowhere",
+                "city": "Atlantis",
+                "zip": "0",
+                "country_code": "XQ",
+                "country": "Nowhere",
+            },
+        )
+        jobs = self.store_pulled([good, bad, other])
+        (batch,) = self.run_batches()
+        self.assertIn("2 created in batch", batch.result_summary)
+        failed = jobs.filtered(lambda j: j.shopify_ref == bad["name"])
+        self.assertEqual((failed.state, failed.failure_category), ("failed", "data"))
+        self.assertIn("'XQ'", failed.error_message)
+        self.assertFalse(self.env["res.partner"].search_count([("email", "=", bad["email"])]), "nothing of it kept")
+        for payload in (good, other):
+            self.assertEqual(self.sale_of(payload).partner_id.email, payload["email"])
 
     def test_backfill_pages_queue_batch_jobs_and_batch_size_one_queues_each_order(self):
         self.env["ir.config_parameter"].sudo().set_param(order_batching.BATCH_SIZE_PARAM, "2")
