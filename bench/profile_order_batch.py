@@ -37,7 +37,7 @@ def statement_key(query):
     if "SAVEPOINT" in verb:
         return (verb, "")
     table = _TABLE.search(text)
-    return (verb, table.group(1) if table else "?")
+    return (verb, table.group(1) if table else " ".join(text.split())[:60])
 
 
 def main():

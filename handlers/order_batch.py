@@ -32,6 +32,7 @@ from ..lib.gid import payload_gid
 from ..lib.order_batching import TOPIC
 from ..lib.registry import register
 from ..models.shopify_sync_job import database_conflict, parse_shopify_datetime
+from ..models.stock_move_order_batch import orderpoint_context
 from . import orders, partners, products  # modules, not names: models import order_pull, which imports this early
 from .transactions import books_on
 
@@ -462,7 +463,7 @@ class OrderBatch:
             importer._remember(sale, sale.order_line.filtered(lambda ln: not ln.display_type).sorted("id"))
             importer._settle_totals(sale)
         if backend.auto_confirm:
-            sales.action_confirm()
+            sales.with_context(**orderpoint_context(env, sales.order_line.product_id)).action_confirm()
         env["shopify.binding"].create(
             [
                 {

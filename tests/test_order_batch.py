@@ -309,6 +309,35 @@ class TestOrderBatch(BatchMixin, ShopifyCase):
         for payload in (good, other):
             self.assertEqual(self.sale_of(payload).partner_id.email, payload["email"])
 
+    def test_an_automatic_reordering_rule_of_a_batched_product_is_still_triggered(self):
+        """The batch asks once which products have an automatic reordering rule and spares Odoo's
+        search per stock move for the others only: the mug's rule still runs at confirmation."""
+        warehouse = self.backend.warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", self.backend.company_id.id)], limit=1
+        )
+        Orderpoint = self.env["stock.warehouse.orderpoint"]
+        rule = Orderpoint.create(
+            {
+                "product_id": self.mug.id,
+                "warehouse_id": warehouse.id,
+                "location_id": warehouse.lot_stock_id.id,
+                "product_min_qty": 500,
+                "product_max_qty": 600,
+                "trigger": "auto",
+            }
+        )
+        triggered = []
+        procure = type(Orderpoint)._procure_orderpoint_confirm
+
+        def spy(orderpoints, *args, **kwargs):
+            triggered.extend(orderpoints.ids)
+            return procure(orderpoints, *args, **kwargs)
+
+        self.store_pulled([self.order(7851), self.order(7852)])
+        with patch.object(type(Orderpoint), "_procure_orderpoint_confirm", spy):
+            self.run_batches()
+        self.assertIn(rule.id, triggered)
+
     def test_backfill_pages_queue_batch_jobs_and_batch_size_one_queues_each_order(self):
         self.env["ir.config_parameter"].sudo().set_param(order_batching.BATCH_SIZE_PARAM, "2")
         jobs = self.store_pulled([self.order(n) for n in range(7501, 7506)])
