@@ -153,7 +153,8 @@ class BatchContacts:
     same), so the orders then find them and create nothing. An order whose contacts cannot be
     planned (an unknown country, a B2B or guest order) creates its own in its turn, and a failure
     of a batched ``create`` leaves every order to create its own: a bad customer fails its order
-    alone. Contacts are kept when their order then fails (Retry finds them, no duplicate)."""
+    alone. Only orders whose lines mapped (products, taxes) get their contacts here; one failing
+    after that (its totals, its confirmation) keeps them, and its Retry finds them."""
 
     def __init__(self, env, backend, lookups):
         self.env, self.backend, self.lookups = env, backend, lookups
@@ -359,14 +360,22 @@ class OrderBatch:
         for job, _importer in candidates:
             if job.warning_message:  # as _run starts: warnings are the run's own
                 job.warning_message = False
-        BatchContacts(jobs.env, self.backend, lookups).create(candidates)
-        prepared = []
+        # Lines first: the contacts are created only for orders whose products and taxes map.
+        mapped, prepared = [], []
         for job, importer in candidates:
-            ready = self._prepare(job, importer)
-            if ready:
-                prepared.append(ready)
-            else:
+            lines = self._map(job, importer._line_values)
+            if lines is None:
                 alone.append(job)
+            else:
+                mapped.append((job, importer, lines))
+        BatchContacts(jobs.env, self.backend, lookups).create([(job, importer) for job, importer, _lines in mapped])
+        for job, importer, lines in mapped:
+            values = self._map(job, importer._order_values)
+            if values is None:
+                alone.append(job)
+            else:
+                values["order_line"] = [(0, 0, line) for line in lines]
+                prepared.append((job, importer, values))
         self._apply(prepared, alone)
         for job in sorted(alone, key=lambda j: j.id):
             self._run_alone(job)
@@ -404,20 +413,18 @@ class OrderBatch:
         seen.add(order.gid)
         return True
 
-    def _prepare(self, job, importer):
-        """(job, importer, sale order values) of a new order, its partners and products resolved;
-        None when it goes the per-order way (its mapping failed)."""
+    def _map(self, job, step):
+        """``step()`` (the sale order values or line values of a new order, its partners or products
+        resolved) in a savepoint; None when the order goes the per-order way (it failed)."""
         try:
             with self.cr.savepoint():
-                values = importer._order_values()
-                values["order_line"] = [(0, 0, line) for line in importer._line_values()]
+                return step()
         except Exception as err:  # noqa: BLE001 - the per-order run records the verdict
             self.env.invalidate_all()
             if database_conflict(err):
                 raise  # a variant or contact bound by a concurrent job: the batch is retried in seconds
             _logger.debug("Order job %s runs alone: %s", job.id, err)
             return None
-        return job, importer, values
 
     def _run_alone(self, job):
         """The per-order path, in this transaction; a transient failure queues the job on its own."""

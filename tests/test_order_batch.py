@@ -163,6 +163,7 @@ class TestOrderBatch(BatchMixin, ShopifyCase):
         self.assertIn("Retry", bad.fix_hint)
         self.assertEqual(bad.attempts, 1)
         self.assertFalse(self.sales_named(unknown_sku), "nothing of the bad order is kept")
+        self.assertFalse(self.env["res.partner"].search_count([("email", "=", unknown_sku["email"])]), "no contact")
         for payload in (good_before, good_after):
             self.assertEqual(self.sale_of(payload).state, "sale", "its neighbours are imported")
         self.assertEqual((jobs - bad).mapped("state"), ["done", "done"])
