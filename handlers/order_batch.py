@@ -206,9 +206,10 @@ class BatchContacts:
         """Create the orders' new customers and bind the customer GIDs; True when some order has
         its customer now (its addresses can be planned)."""
         new, to_bind, found = {}, {}, False  # normalized e-mail -> (values, GIDs); GID -> contact
+        claimed = set()  # GIDs given a contact by an earlier order of the batch: bound from then on
         for job, importer, resolver in planned:
             gid, email, normalized = self._customer(importer.order)
-            if gid and gid in self.lookups.customers:
+            if gid and (gid in self.lookups.customers or gid in claimed):
                 found = True
                 continue
             if not normalized or gid in self.bound_gids:
@@ -218,6 +219,7 @@ class BatchContacts:
                 found = True
                 if gid:
                     to_bind[gid] = partner
+                    claimed.add(gid)
                 continue
             if normalized not in new:
                 try:
@@ -228,6 +230,7 @@ class BatchContacts:
                 new[normalized] = (values, [])
             if gid:
                 new[normalized][1].append(gid)
+                claimed.add(gid)
         if new:
             try:
                 with self.env.cr.savepoint():

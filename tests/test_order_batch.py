@@ -245,7 +245,10 @@ class TestOrderBatch(BatchMixin, ShopifyCase):
         known["customer"]["email"] = known["email"] = mine.email
         foreign["customer"]["email"] = foreign["email"] = theirs.email
         bad_phone["customer"]["phone"] = "12"
-        orders = [first, again, same_email, known, foreign, bad_phone]
+        renamed = self.order(7807)  # the first customer ID with another e-mail: still that contact
+        renamed["customer"] = dict(first["customer"], email="renamed@example.com")
+        renamed["email"] = "renamed@example.com"
+        orders = [first, again, same_email, known, foreign, bad_phone, renamed]
 
         inserts = []
         execute = type(self.env.cr).execute
@@ -259,13 +262,14 @@ class TestOrderBatch(BatchMixin, ShopifyCase):
         jobs = self.store_pulled(orders)
         with patch.object(type(self.env.cr), "execute", counting):
             (batch,) = self.run_batches()
-        self.assertIn("6 created in batch", batch.result_summary)
+        self.assertIn("7 created in batch", batch.result_summary)
         self.assertEqual(set(jobs.mapped("state")), {"done"}, jobs.mapped("error_message"))
         self.assertEqual(len(inserts), 2, "one INSERT for the new customers, one for their new addresses")
 
         customers = {payload["name"]: self.sale_of(payload).partner_id for payload in orders}
         self.assertEqual(customers[first["name"]], customers[again["name"]])
         self.assertEqual(customers[first["name"]], customers[same_email["name"]], "the same e-mail: one contact")
+        self.assertEqual(customers[first["name"]], customers[renamed["name"]], "the same customer ID: one contact")
         self.assertEqual(customers[known["name"]], mine, "a contact of the store's company is matched")
         self.assertNotEqual(customers[foreign["name"]], theirs, "another company's contact is not")
         self.assertEqual(customers[foreign["name"]].company_id, self.backend.company_id)
@@ -277,9 +281,10 @@ class TestOrderBatch(BatchMixin, ShopifyCase):
         self.assertEqual(deliveries[first["name"]], deliveries[again["name"]], "one delivery contact per address")
         self.assertEqual(len(customers[first["name"]].child_ids.filtered(lambda c: c.type == "delivery")), 1)
         store_contacts = [("parent_id", "=", False), ("company_id", "in", [False, self.backend.company_id.id])]
-        for payload in orders:
+        for payload in orders[:-1]:  # renamed: none with its new e-mail
             contacts = self.env["res.partner"].search_count([("email", "=", payload["email"])] + store_contacts)
             self.assertEqual(contacts, 1, f"one contact of the store with {payload['email']}")
+        self.assertFalse(self.env["res.partner"].search_count([("email", "=", renamed["email"])]))
         warned = jobs.filtered(lambda j: j.shopify_ref == bad_phone["name"])
         self.assertEqual(warned.warning_message.count("Phone '12' kept as given"), 1)
         self.assertFalse((jobs - warned).filtered("warning_message"))
