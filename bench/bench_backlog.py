@@ -42,6 +42,7 @@ def environment(args):
 def store(args):
     registry, env_for = environment(args)
     from odoo.addons.shopify_sync.lib import order_batching  # importable once the addons path is set
+
     with registry.cursor() as cr:
         # No Shopify call is expected (the products match by SKU); a closed port would fail loudly.
         backend = bench_store(env_for(cr), "http://127.0.0.1:9")[0]

@@ -51,11 +51,9 @@ def bench_store(env, api_base_url):
     company = env.company
     company.tax_calculation_rounding_method = "round_per_line"
     # Found again when the database already has them (bench/profile_order_batch.py runs many times).
-    tax = env["account.tax"].search(
-        [("name", "=", "CA 7.25%"), ("company_id", "=", company.id)], limit=1
-    ) or env["account.tax"].create(
-        {"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale", "company_id": company.id}
-    )
+    tax = env["account.tax"].search([("name", "=", "CA 7.25%"), ("company_id", "=", company.id)], limit=1) or env[
+        "account.tax"
+    ].create({"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale", "company_id": company.id})
     products = {}
     for spec in LINES:
         # company set: OCA's product bindings require the product in the instance's company
@@ -310,7 +308,8 @@ def main():
         f"10,000-order backlog with 2 workers: ~{backlog_min:.0f} min one job per order, "
         f"~{10000 / (batched_figures['orders_per_s'] * 2) / 60:.0f} min in batches, if the 2 cores scale "
         f"(target < 15 min); one worker: ~{10000 / handler_figures['orders_per_s'] / 60:.0f} min / "
-        f"~{10000 / batched_figures['orders_per_s'] / 60:.0f} min"
+        f"~{10000 / batched_figures['orders_per_s'] / 60:.0f} min (measured with queue_job's runner: "
+        "N=10000 bash bench/run_backlog_bench.sh)"
     )
     print(json.dumps(summary))
 

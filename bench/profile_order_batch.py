@@ -25,7 +25,9 @@ import order_payloads  # noqa: E402
 from bench_orders import LINES, bench_store  # noqa: E402
 from shopify_standin import ShopifyStandIn  # noqa: E402
 
-_SHAPE = re.compile(r"^\s*(SELECT|INSERT INTO|UPDATE|DELETE FROM|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)", re.I)
+_SHAPE = re.compile(
+    r"^\s*(SELECT|INSERT INTO|UPDATE|DELETE FROM|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)", re.I
+)
 _TABLE = re.compile(r'(?:FROM|INTO|UPDATE)\s+"?([a-z_0-9]+)"?', re.I)
 
 

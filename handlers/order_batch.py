@@ -161,7 +161,7 @@ class BatchContacts:
         self.Partner = env["res.partner"]
         self.bound_gids = set()
 
-    def create(self, candidates):
+    def make(self, candidates):
         planned = [(job, importer, importer._partner_resolver()) for job, importer in candidates]
         planned = [row for row in planned if not row[1].order.company_gid]  # B2B: the per-order way
         if not planned:
@@ -371,7 +371,7 @@ class OrderBatch:
                 alone.append(job)
             else:
                 mapped.append((job, importer, lines))
-        BatchContacts(jobs.env, self.backend, lookups).create([(job, importer) for job, importer, _lines in mapped])
+        BatchContacts(jobs.env, self.backend, lookups).make([(job, importer) for job, importer, _lines in mapped])
         for job, importer, lines in mapped:
             values = self._map(job, importer._order_values)
             if values is None:
