@@ -117,6 +117,20 @@ def wait(args):
             [backend_id],
         )
         first_started, last_done = cr.fetchone()
+        # The last order imported, apart from the reservation jobs that follow (models/stock_move.py).
+        cr.execute(
+            "SELECT max(date_done) FROM shopify_sync_job WHERE backend_id = %s AND topic LIKE 'orders/%%' "
+            "AND topic != 'orders/batch'",
+            [backend_id],
+        )
+        (orders_done,) = cr.fetchone()
+        cr.execute(
+            "SELECT count(*), coalesce(sum(queue.retry), 0) FROM queue_job queue "
+            "JOIN shopify_sync_job job ON job.queue_job_id = queue.id "
+            "WHERE job.backend_id = %s AND job.topic = 'orders/batch'",
+            [backend_id],
+        )
+        batches, retries = cr.fetchone()
         cr.execute(
             "SELECT count(*), count(*) FILTER (WHERE sale.state = 'sale') FROM shopify_binding binding "
             "JOIN sale_order sale ON sale.id = binding.res_id WHERE binding.backend_id = %s "
@@ -130,6 +144,12 @@ def wait(args):
         f"Backlog of {n} orders: {wall:.0f} s wall ({wall / 60:.1f} min, Odoo's start included), "
         f"{n / wall:.1f} orders/s; queue_job's first start to last done: {drained:.0f} s ({n / drained:.1f} orders/s)"
     )
+    if orders_done and first_started:
+        imported = (orders_done - first_started).total_seconds()
+        print(
+            f"last order imported {imported:.0f} s after queue_job's first start ({n / imported:.1f} orders/s); "
+            f"{batches} batch jobs run {batches + retries} times (retries after a conflict: {retries})"
+        )
     print(
         f"sale orders bound: {sales} ({confirmed} confirmed); order jobs: {jobs.get('done', 0)} done, "
         f"{jobs.get('failed', 0)} failed, {sum(jobs.values())} in all; queue jobs: {dict(sorted(queue.items()))}; "
