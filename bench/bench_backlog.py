@@ -130,7 +130,7 @@ def wait(args):
             "WHERE job.backend_id = %s AND job.topic = 'orders/batch'",
             [backend_id],
         )
-        batches, retries = cr.fetchone()
+        batches, runs = cr.fetchone()  # queue_job's retry: the number of the current try (1 the first time)
         cr.execute(
             "SELECT count(*), count(*) FILTER (WHERE sale.state = 'sale') FROM shopify_binding binding "
             "JOIN sale_order sale ON sale.id = binding.res_id WHERE binding.backend_id = %s "
@@ -148,7 +148,7 @@ def wait(args):
         imported = (orders_done - first_started).total_seconds()
         print(
             f"last order imported {imported:.0f} s after queue_job's first start ({n / imported:.1f} orders/s); "
-            f"{batches} batch jobs run {batches + retries} times (retries after a conflict: {retries})"
+            f"{batches} batch jobs run {runs} times (tried again after a conflict: {runs - batches})"
         )
     print(
         f"sale orders bound: {sales} ({confirmed} confirmed); order jobs: {jobs.get('done', 0)} done, "
