@@ -92,14 +92,19 @@ class RefundImporter:
     # -- products ----------------------------------------------------------------------------
 
     def _products(self):
-        """Odoo product of each refund line (by index): variant binding, then SKU, then the only
-        sale order line with that title."""
+        """Odoo product of each refund line (by index): the store's gift card product for a gift card,
+        else variant binding, then SKU, then the only sale order line with that title."""
         Product = self.env["product.product"]
         found, missing = {}, []
         bundles = self.env["shopify.sync.bundle"]._for_variants(
             self.backend, [line.variant_gid for line in self.refund.lines]
         )
         for index, line in enumerate(self.refund.lines):
+            if line.gift_card and self.backend.gift_card_product_id:
+                # Sold as the store's gift card product (handlers/orders.py), whatever product the
+                # catalog bound the variant or its SKU to: its credit takes back the liability.
+                found[index] = self.backend.gift_card_product_id
+                continue
             bundle = bundles.get(line.variant_gid)
             product = bundle.product_id if bundle else None
             product = product or (
@@ -305,12 +310,13 @@ class RefundImporter:
         beyond = -sum((adjustment.amount for adjustment in refund.adjustments), ZERO)
         if beyond <= 0:
             return ZERO
+        # An edit this refund pays back may still be queued (its orders/updated): apply it first.
+        self._wait_for_order_version()
         currency = sale.currency_id
         documents = sale.order_line.invoice_lines.move_id.filtered(lambda m: m.state == "posted")
         edits = documents.filtered(lambda m: m.move_type == "out_refund")
         if not edits:
             return ZERO  # never edited down after invoicing: all of it is a refund to credit
-        self._wait_for_order_version()
         invoiced = sum((odoo_amount(m.amount_total, currency) for m in documents - edits), ZERO) - sum(
             (odoo_amount(m.amount_total, currency) for m in edits), ZERO
         )
@@ -354,8 +360,8 @@ class RefundImporter:
             return
         self._wait(
             _lt(
-                "%(label)s gives back more than its lines and %(sale)s was edited after it was invoiced: waiting "
-                "for the order's update sent with the refund, so that the edit it pays back is applied first "
+                "%(label)s gives back more than its lines, perhaps the balance of an edit of %(sale)s: waiting "
+                "for the order's update sent with the refund, so that such an edit is applied first "
                 "(attempt %(attempt)s of %(attempts)s).",
                 label=self.label,
                 sale=self.sale.name,

@@ -77,7 +77,7 @@ class Line:
     @property
     def fulfillable(self):
         if self.gift_card:
-            return 0  # Shopify issues the card: nothing to ship, refund or remove in these walks
+            return 0  # Shopify issues the card: nothing to ship or remove (a refund takes it back)
         return max(0, self.current - max(0, self.fulfilled - self.returned))
 
 
@@ -348,11 +348,12 @@ class SimulatedOrder:
             },
         )
 
-    def refund(self, specs, shipping=None, balance=None):
+    def refund(self, specs, shipping=None, balance=None, extra=None):
         """specs: [(line index, units, restock type, location id)]; returns the refunds/create event
         (the orders/updated Shopify sends right after is a separate call: ``updated()``). Books on:
         a list, the refunds/create event then the ``order_transactions/create`` of each refund
-        transaction; ``balance``: money given back with no line (what an edit removed)."""
+        transaction; ``balance``: money given back with no line (what an edit removed); ``extra``:
+        money given back beyond the lines that no edit owed (a goodwill refund, credited)."""
         base = self._base(self.clock.strftime("%Y-%m-%dT%H:%M:%S-00:00"))
         payload, expected = refund_payload(
             base,
@@ -363,7 +364,9 @@ class SimulatedOrder:
             shipping=shipping,
             # Money given back beyond the lines is what Shopify calls a refund discrepancy: an order
             # adjustment of "calculated minus actual", negative when more went back than the lines.
-            adjustments=[(f"{-balance:.2f}", "0.00", "Refund discrepancy")] if balance else (),
+            adjustments=[(f"{-(balance or 0) - (extra or 0):.2f}", "0.00", "Refund discrepancy")]
+            if balance or extra
+            else (),
         )
         payload["created_at"] = payload["processed_at"] = self._tick()
         self.refund_ids.append(payload["id"])
