@@ -81,7 +81,9 @@ class RefundImporter:
         if credit_note:
             summary = f"{self.label}: {credit_note.name} for {refund.total - self.edit_balance} on {sale.name}."
         elif self.edit_balance:
-            summary = f"{self.label}: {refund.total} paid back, no credit note: {sale.name}'s edit was already credited."
+            summary = (
+                f"{self.label}: {refund.total} paid back, no credit note: {sale.name}'s edit was already credited."
+            )
         else:
             summary = f"{self.label}: no money refunded; stock only, on {sale.name}."
         if credit_note and self.edit_balance:

@@ -12,7 +12,6 @@ import json
 import threading
 import uuid
 from decimal import Decimal
-
 from unittest.mock import patch
 
 import psycopg2
@@ -52,7 +51,13 @@ class TestConcurrentRefundAndOrderUpdate(CommittedCase):
         env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
         group = env["account.tax.group"].create({"name": "CA race", "company_id": company.id})
         tax = env["account.tax"].create(
-            {"name": "CA 7.25% race", "amount": 7.25, "type_tax_use": "sale", "company_id": company.id, "tax_group_id": group.id}
+            {
+                "name": "CA 7.25% race",
+                "amount": 7.25,
+                "type_tax_use": "sale",
+                "company_id": company.id,
+                "tax_group_id": group.id,
+            }
         )
         backend = env["shopify.backend"].create(
             {
@@ -69,7 +74,9 @@ class TestConcurrentRefundAndOrderUpdate(CommittedCase):
             {"backend_id": backend.id, "name": "CA State Tax", "rate_percent": 7.25, "tax_id": tax.id}
         )
         bank = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
-        env["shopify.gateway.map"].create({"backend_id": backend.id, "gateway": "shopify_payments", "journal_id": bank.id})
+        env["shopify.gateway.map"].create(
+            {"backend_id": backend.id, "gateway": "shopify_payments", "journal_id": bank.id}
+        )
         warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
         backend.warehouse_id = warehouse
         for variant in (8101, 8102):

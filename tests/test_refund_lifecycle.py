@@ -15,7 +15,6 @@ from ..handlers.orders import odoo_amount
 from ..handlers.refunds import EDIT_BALANCE_KEY
 from .money_invariant import order_credit_notes, order_payments
 from .order_simulator import SimulatedOrder
-from .refund_payloads import refund_payload
 from .test_lifecycle import TestBooksLifecycle
 
 
@@ -131,7 +130,9 @@ class TestEditBalanceRefunds(RefundLifecycleCase):
         self.play(*sim.refund([(0, 1, "no_restock", 11)], extra=Decimal("3.00")), sim.updated())
         note = self.refund_record(sim)
         self.assertEqual(note, self.refund_notes(sale))
-        adjustment = note.invoice_line_ids.filtered(lambda ln: ln.product_id == self.backend.refund_adjustment_product_id)
+        adjustment = note.invoice_line_ids.filtered(
+            lambda ln: ln.product_id == self.backend.refund_adjustment_product_id
+        )
         self.assertEqual(odoo_amount(adjustment.price_subtotal), Decimal("3.00"))
         self.assertEqual(self.open_receivable(sale), Decimal("0.00"))
         self.assert_books(sim)
@@ -143,7 +144,9 @@ class TestEditBalanceRefunds(RefundLifecycleCase):
         owed = before - sim.total()
         self.play(*sim.refund([(0, 1, "no_restock", 11)], balance=owed), sim.updated())
         note = self.refund_record(sim)
-        self.assertEqual(odoo_amount(note.amount_total), sim.refund_totals[f"gid://shopify/Refund/{sim.refund_ids[-1]}"])
+        self.assertEqual(
+            odoo_amount(note.amount_total), sim.refund_totals[f"gid://shopify/Refund/{sim.refund_ids[-1]}"]
+        )
         self.assertEqual(note.invoice_line_ids.product_id, self.lamp, "the lamp only: no adjustment line")
         paid_back = sum((odoo_amount(p.amount) for p in self.outbound(sale)), Decimal(0))
         self.assertEqual(paid_back, odoo_amount(note.amount_total) + owed)
