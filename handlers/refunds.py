@@ -10,10 +10,10 @@ an outbound payment in the journal mapped from its gateway.
 
 Money given back beyond the refunded lines and shipping (a ``refund_discrepancy`` order adjustment
 below zero, e.g. the "refund owed" after an order was edited down once paid) first pays back what
-the customer is owed for edits Odoo already credited (handlers/orders.py ``_invoice_edit``): that
-part is a refund payment only, never a second credit note. Only the rest is credited, as a refund
-adjustment line. Owed for edits = payments received - what the order is invoiced for after its
-edits - what earlier refunds already paid back of it.
+the customer overpaid: the edit is already credited (handlers/orders.py ``_invoice_edit``) or was
+never invoiced, so that part is a refund payment only, never a second credit note. Only the rest
+is credited, as a refund adjustment line. Overpaid = payments received - what the order is
+invoiced for after its edits - what earlier refunds already paid back of it.
 
 Stock: ``return`` (and ``legacy_restock``) puts the quantity back, through a validated return
 picking from the customer into the Odoo location mapped from the refund line's Shopify location
@@ -305,9 +305,11 @@ class RefundImporter:
             )
 
     def _edit_balance(self):
-        """What this refund gives back beyond its lines and shipping that the customer was owed for
-        edits already credited (payments received - invoiced after the edits - what earlier refunds
-        paid back of edits), remembered on the sale order so no later refund pays it back again."""
+        """What this refund gives back beyond its lines and shipping that the customer had overpaid:
+        payments received - what the order is invoiced for after its edits - what earlier refunds
+        paid back of it (Shopify's "refund owed" after an order was edited down once paid, whether
+        Odoo credited the edit or invoiced the order after it). Remembered on the sale order so no
+        later refund pays it back again."""
         refund, sale = self.refund, self.sale
         beyond = -sum((adjustment.amount for adjustment in refund.adjustments), ZERO)
         if beyond <= 0:
@@ -315,10 +317,10 @@ class RefundImporter:
         # An edit this refund pays back may still be queued (its orders/updated): apply it first.
         self._wait_for_order_version()
         currency = sale.currency_id
+        # What the order is invoiced for now: its invoices less the credit notes of its edits (those
+        # stand on the sale lines; a refund's do not). An order first invoiced after its edit has none.
         documents = sale.order_line.invoice_lines.move_id.filtered(lambda m: m.state == "posted")
         edits = documents.filtered(lambda m: m.move_type == "out_refund")
-        if not edits:
-            return ZERO  # never edited down after invoicing: all of it is a refund to credit
         invoiced = sum((odoo_amount(m.amount_total, currency) for m in documents - edits), ZERO) - sum(
             (odoo_amount(m.amount_total, currency) for m in edits), ZERO
         )

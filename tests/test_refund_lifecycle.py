@@ -114,6 +114,22 @@ class TestEditBalanceRefunds(RefundLifecycleCase):
         self.assertEqual(self.open_receivable(sale), Decimal("0.00"))
         self.assert_books(sim)
 
+    def test_balance_refund_of_an_order_first_invoiced_after_its_edit(self):
+        # Found by the books soak (seed 2075): the update sent after the refund came first, so the
+        # order was invoiced as edited (no edit credit note) and the balance was credited as a refund.
+        sim = SimulatedOrder(7409, [(8101, 1), (8102, 3)], books=True)
+        create, payment = sim.create(), sim.transaction("sale", sim.total())
+        before = sim.total()
+        edit = sim.edit_reduce(1, 2)
+        refund, *transactions, updated = sim.settle_edit(before)
+        self.play(updated, payment)
+        sale = self.sale_of(sim)
+        self.assertEqual(Decimal(str(sale.invoice_ids.amount_total)), sim.total(), "invoiced as edited")
+        self.play(refund, *transactions, create, edit)
+        self.assertFalse(self.refund_notes(sale), "the customer overpaid the invoice: the refund pays that back")
+        self.assertEqual(self.open_receivable(sale), Decimal("0.00"))
+        self.assert_books(sim)
+
     def test_balance_refunded_in_two_parts_then_more_is_credited_once(self):
         sim, sale = self.paid_order(7404, [(8101, 1), (8102, 3)])
         before = sim.total()
