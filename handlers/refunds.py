@@ -336,7 +336,10 @@ class RefundImporter:
                 received += value
             else:
                 given_back += value
-        if received - given_back < refund.total:
+        # Shopify gives back no more than it received, and the order was paid what it was first
+        # invoiced for: less in Odoo means a payment (e.g. the gift card part) is still queued.
+        first_invoice = (documents - edits).sorted("id")[:1]
+        if received - given_back < refund.total or received < odoo_amount(first_invoice.amount_total, currency):
             self._wait_for_payments(received - given_back)
         state = dict(sale.shopify_sync_state or {})
         earlier = state.get(EDIT_BALANCE_KEY) or {}

@@ -14,7 +14,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from ..handlers.orders import odoo_amount
 from ..handlers.refunds import EDIT_BALANCE_KEY
 from .money_invariant import order_credit_notes, order_payments
-from .order_simulator import SimulatedOrder
+from .order_simulator import GIFT_CARD, SimulatedOrder
 from .test_lifecycle import TestBooksLifecycle
 
 
@@ -128,6 +128,28 @@ class TestEditBalanceRefunds(RefundLifecycleCase):
         self.play(refund, *transactions, create, edit)
         self.assertFalse(self.refund_notes(sale), "the customer overpaid the invoice: the refund pays that back")
         self.assertEqual(self.open_receivable(sale), Decimal("0.00"))
+        self.assert_books(sim)
+
+    def test_balance_refund_before_the_gift_card_part_of_the_payment_waits_for_it(self):
+        # Found by the books soak (seed 2096): the card alone covers the refund, the gift card's 10.00
+        # was still queued, and 10.00 of the balance was credited as a refund.
+        sim = SimulatedOrder(7410, [(8101, 3)], books=True)
+        self.play(sim.create())
+        gift = sim.transaction("sale", Decimal("10.00"), GIFT_CARD)  # queued in Shopify, not delivered yet
+        self.play(sim.transaction("sale", sim.total() - Decimal("10.00")))
+        sale = self.sale_of(sim)
+        before = sim.total()
+        self.play(sim.edit_reduce(0, 2))
+        refund, *events = sim.settle_edit(before)
+        job = self.send(refund)
+        for event in events:
+            self.send(event)
+        for other in self.queued() - job:
+            self.attempt(other)
+        self.assertIn("waiting for the order's payment transactions", self.waiting(job) or "")
+        self.play(gift)
+        self.assertEqual(job.state, "done", job.error_message)
+        self.assertFalse(self.refund_notes(sale))
         self.assert_books(sim)
 
     def test_balance_refunded_in_two_parts_then_more_is_credited_once(self):
