@@ -8,6 +8,13 @@ the refunded quantity as "to invoice again" on the order, and an automatic invoi
 bill the customer for goods Shopify already refunded. Each successful refund transaction becomes
 an outbound payment in the journal mapped from its gateway.
 
+Money given back beyond the refunded lines and shipping (a ``refund_discrepancy`` order adjustment
+below zero, e.g. the "refund owed" after an order was edited down once paid) first pays back what
+the customer overpaid: the edit is already credited (handlers/orders.py ``_invoice_edit``) or was
+never invoiced, so that part is a refund payment only, never a second credit note. Only the rest
+is credited, as a refund adjustment line. Overpaid = payments received - what the order is
+invoiced for after its edits - what earlier refunds already paid back of it.
+
 Stock: ``return`` (and ``legacy_restock``) puts the quantity back, through a validated return
 picking from the customer into the Odoo location mapped from the refund line's Shopify location
 (which may belong to another warehouse than the one that shipped); ``cancel`` takes the quantity
@@ -18,14 +25,24 @@ from decimal import Decimal
 
 from odoo import fields
 
-from ..lib.errors import ConfigurationError, DataError, _lt
+from ..lib.errors import ConfigurationError, DataError, TransientError, _lt
 from ..lib.order_mapping import CENT, ZERO
 from ..lib.refund_mapping import parse_refund
 from ..lib.registry import register
+from ..models.shopify_sync_job import parse_shopify_datetime
 from ..models.stock_picking import FROM_SHOPIFY
 from . import delivery
 from .orders import odoo_amount
-from .transactions import PaymentBook, books_on, company_date, reconcile_order, settled_amount
+from .transactions import (
+    PaymentBook,
+    books_on,
+    company_date,
+    order_documents,
+    reconcile_order,
+    settled_amount,
+)
+
+EDIT_BALANCE_KEY = "edit_balance_refunds"  # on sale.shopify_sync_state: {refund GID: balance of edits it paid back}
 
 
 class RefundImporter:
@@ -37,6 +54,7 @@ class RefundImporter:
         self.refund = parse_refund(self.payload, self.backend.order_currency_mode)
         self.bindings = self.env["shopify.binding"]
         self.label = f"Refund {(self.refund.gid or '').rsplit('/', 1)[-1]}"
+        self.edit_balance = ZERO  # what this refund pays back of edits already credited
 
     def run(self):
         refund, backend = self.refund, self.backend
@@ -60,25 +78,35 @@ class RefundImporter:
         self._restock(products)
         record = credit_note or self.sale
         self.bindings._bind(backend, refund.gid, record)
-        summary = (
-            f"{self.label}: {credit_note.name} for {refund.total} on {sale.name}."
-            if credit_note
-            else f"{self.label}: no money refunded; stock only, on {sale.name}."
-        )
+        if credit_note:
+            summary = f"{self.label}: {credit_note.name} for {refund.total - self.edit_balance} on {sale.name}."
+        elif self.edit_balance:
+            summary = (
+                f"{self.label}: {refund.total} paid back, no credit note: {sale.name}'s edit was already credited."
+            )
+        else:
+            summary = f"{self.label}: no money refunded; stock only, on {sale.name}."
+        if credit_note and self.edit_balance:
+            summary += f" {self.edit_balance} of the {refund.total} paid back settles an edit already credited."
         self.job._mark_done(record, summary=summary)
         return record
 
     # -- products ----------------------------------------------------------------------------
 
     def _products(self):
-        """Odoo product of each refund line (by index): variant binding, then SKU, then the only
-        sale order line with that title."""
+        """Odoo product of each refund line (by index): the store's gift card product for a gift card,
+        else variant binding, then SKU, then the only sale order line with that title."""
         Product = self.env["product.product"]
         found, missing = {}, []
         bundles = self.env["shopify.sync.bundle"]._for_variants(
             self.backend, [line.variant_gid for line in self.refund.lines]
         )
         for index, line in enumerate(self.refund.lines):
+            if line.gift_card and self.backend.gift_card_product_id:
+                # Sold as the store's gift card product (handlers/orders.py), whatever product the
+                # catalog bound the variant or its SKU to: its credit takes back the liability.
+                found[index] = self.backend.gift_card_product_id
+                continue
             bundle = bundles.get(line.variant_gid)
             product = bundle.product_id if bundle else None
             product = product or (
@@ -131,10 +159,14 @@ class RefundImporter:
                     f"nor refund payment for the {refund.total} Shopify gave back."
                 )
             return None
-        lines = self._credit_lines(products)
-        if not lines and not refund.total:
-            return None
         invoice = sale.invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")[:1]
+        if invoice:
+            self.edit_balance = self._edit_balance()
+        lines = self._credit_lines(products)
+        if not lines and refund.total == self.edit_balance:
+            if self.edit_balance:
+                self._pay(None)  # all of it settles edits already credited: refund payments, no credit note
+            return None
         if not invoice and sale.state == "cancel":
             # Cancelled before it was ever invoiced: no revenue to take back; the money that went
             # back still is a payment, settling the one received.
@@ -199,8 +231,13 @@ class RefundImporter:
                     "tax_ids": [(6, 0, sale_line.tax_ids.ids if refund.shipping_tax else [])],
                 }
             )
+        settles = self.edit_balance  # paid back for edits already credited: not credited again
         for adjustment in refund.adjustments:
-            if not adjustment.amount and not adjustment.tax:
+            amount = adjustment.amount
+            if amount < 0 and settles:
+                taken = min(settles, -amount)
+                amount, settles = amount + taken, settles - taken
+            if not amount and not adjustment.tax:
                 continue
             product = backend.refund_adjustment_product_id
             if not product:
@@ -209,7 +246,7 @@ class RefundImporter:
                         "Store %(backend)s has no refund adjustment product for a %(kind)s of %(amount)s.",
                         backend=backend.name,
                         kind=adjustment.kind,
-                        amount=adjustment.amount,
+                        amount=amount,
                     ),
                     fix=_lt(
                         "Choose a refund adjustment product on the store's Refunds and fulfilments tab, then Retry."
@@ -221,7 +258,7 @@ class RefundImporter:
                 {
                     "product_id": product.id,
                     "quantity": 1,
-                    "price_unit": float(-adjustment.amount),
+                    "price_unit": float(-amount),
                     "name": f"Refund adjustment ({adjustment.reason or adjustment.kind})",
                     "tax_ids": [(6, 0, taxes.ids)],
                 }
@@ -250,7 +287,7 @@ class RefundImporter:
         refund = self.refund
         figures = [
             ("tax", odoo_amount(move.amount_tax, move.currency_id), refund.total_tax),
-            ("total", odoo_amount(move.amount_total, move.currency_id), refund.total),
+            ("total", odoo_amount(move.amount_total, move.currency_id), refund.total - self.edit_balance),
         ]
         wrong = [f"{label} Odoo {odoo} vs Shopify {shopify}" for label, odoo, shopify in figures if odoo != shopify]
         if wrong:
@@ -267,6 +304,105 @@ class RefundImporter:
                 ),
             )
 
+    def _edit_balance(self):
+        """What this refund gives back beyond its lines and shipping that the customer had overpaid:
+        payments received - what the order is invoiced for after its edits - what earlier refunds
+        paid back of it (Shopify's "refund owed" after an order was edited down once paid, whether
+        Odoo credited the edit or invoiced the order after it). Remembered on the sale order so no
+        later refund pays it back again."""
+        refund, sale = self.refund, self.sale
+        beyond = -sum((adjustment.amount for adjustment in refund.adjustments), ZERO)
+        if beyond <= 0:
+            return ZERO
+        # An edit this refund pays back may still be queued (its orders/updated): apply it first.
+        self._wait_for_order_version()
+        currency = sale.currency_id
+        # What the order is invoiced for now: its invoices less the credit notes of its edits (those
+        # stand on the sale lines; a refund's do not). An order first invoiced after its edit has none.
+        documents = sale.order_line.invoice_lines.move_id.filtered(lambda m: m.state == "posted")
+        edits = documents.filtered(lambda m: m.move_type == "out_refund")
+        invoiced = sum((odoo_amount(m.amount_total, currency) for m in documents - edits), ZERO) - sum(
+            (odoo_amount(m.amount_total, currency) for m in edits), ZERO
+        )
+        # This refund's own transactions may already be booked (order_transactions/create came first).
+        own = [self.bindings._record_for(self.backend, tx.gid) for tx in refund.transactions]
+        _invoices, _notes, payments = order_documents(self.env, sale)
+        received = given_back = ZERO
+        for payment in payments:
+            if payment in own:
+                continue
+            value = odoo_amount(settled_amount(payment), payment.currency_id)
+            if payment.payment_type == "inbound":
+                received += value
+            else:
+                given_back += value
+        # Shopify gives back no more than it received, and the order was paid what it was first
+        # invoiced for: less in Odoo means a payment (e.g. the gift card part) is still queued.
+        # Not caught: an order Odoo first invoiced after its edit, part of its checkout payment still
+        # queued and the rest covering the refund (books soak seed 2096): part of the balance is credited.
+        first_invoice = (documents - edits).sorted("id")[:1]
+        if received - given_back < refund.total or received < odoo_amount(first_invoice.amount_total, currency):
+            self._wait_for_payments(received - given_back)
+        state = dict(sale.shopify_sync_state or {})
+        earlier = state.get(EDIT_BALANCE_KEY) or {}
+        paid_back = sum((Decimal(value) for gid, value in earlier.items() if gid != refund.gid), ZERO)
+        balance = max(ZERO, min(beyond, received - invoiced - paid_back))
+        if balance:
+            state[EDIT_BALANCE_KEY] = dict(earlier, **{refund.gid: str(balance)})
+            sale.shopify_sync_state = state
+        return balance
+
+    def _wait_for_order_version(self):
+        """An edit the refund settles is applied by the order's update sent with or after the refund:
+        wait while the order version applied is older than the refund (then go on with what Odoo has)."""
+        binding = self.bindings.search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("res_model", "=", "sale.order"),
+                ("res_id", "=", self.sale.id),
+                ("resource_type", "=", "Order"),
+            ],
+            limit=1,
+        )
+        happened = parse_shopify_datetime(self.refund.created_at)
+        if happened and binding.shopify_updated_at and binding.shopify_updated_at >= happened:
+            return
+        self._wait(
+            _lt(
+                "%(label)s gives back more than its lines, perhaps the balance of an edit of %(sale)s: waiting "
+                "for the order's update sent with the refund, so that such an edit is applied first "
+                "(attempt %(attempt)s of %(attempts)s).",
+                label=self.label,
+                sale=self.sale.name,
+                attempt=delivery._retries(self.job) + 1,
+                attempts=delivery.ORDER_WAIT_RETRIES,
+            ),
+            f"{self.label}: the order's update sent with the refund never came; the edit balance was "
+            "reckoned on the order version Odoo has.",
+        )
+
+    def _wait_for_payments(self, received):
+        """Shopify gives back no more than it received: the payments are not all in Odoo yet."""
+        self._wait(
+            _lt(
+                "%(label)s gives back %(total)s but Odoo has only %(received)s of payments on %(sale)s: waiting "
+                "for the order's payment transactions (attempt %(attempt)s of %(attempts)s).",
+                label=self.label,
+                total=self.refund.total,
+                received=received,
+                sale=self.sale.name,
+                attempt=delivery._retries(self.job) + 1,
+                attempts=delivery.ORDER_WAIT_RETRIES,
+            ),
+            f"{self.label}: the order's payments never all came ({received} in Odoo); the edit balance "
+            "was reckoned on the payments Odoo has.",
+        )
+
+    def _wait(self, message, warning):
+        if delivery._retries(self.job) < delivery.ORDER_WAIT_RETRIES:
+            raise TransientError(message)
+        self.job._add_warning(warning)
+
     def _pay(self, move):
         """Each successful refund transaction: an outbound payment in its gateway's journal, bound
         to its transaction GID (the same one ``order_transactions/create`` books), reconciled with
@@ -274,8 +410,8 @@ class RefundImporter:
         refund = self.refund
         if not refund.transactions:
             self.job._add_warning(
-                f"{self.label} has no successful refund transaction: {move.name} is left "
-                "open until the money goes back."
+                f"{self.label} has no successful refund transaction: "
+                f"{move.name if move else self.sale.name} is left open until the money goes back."
             )
             return
         book = PaymentBook(self.job, self.sale)

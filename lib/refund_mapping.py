@@ -33,6 +33,7 @@ class RefundLine:
     restock_type: str  # no_restock, cancel, return, legacy_restock
     location_id: object = None  # Shopify location id (or None)
     unit_price: Decimal = ZERO  # the line item's undiscounted price
+    gift_card: bool = False  # a gift card sold (``line_item.gift_card``): a debt to its holder, not goods
 
     @property
     def restocks(self):
@@ -97,6 +98,7 @@ def parse_refund(payload, currency_mode="shop"):
                 restock_type=item.get("restock_type") or "no_restock",
                 location_id=item.get("location_id"),
                 unit_price=amount(line_item, "price", currency_mode),
+                gift_card=bool(line_item.get("gift_card")),
             )
         )
     shipping = shipping_tax = ZERO

@@ -31,3 +31,5 @@ from . import test_cash_rounding
 from . import test_workflow_guard
 from . import test_hot_products
 from . import test_order_batch
+from . import test_refund_lifecycle
+from . import test_refund_concurrency

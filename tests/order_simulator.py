@@ -13,7 +13,9 @@ bodies (built on Shopify's published example of that webhook) for the payment at
 card + card, a card sale or an authorisation then its capture), for the balance an edit adds, and
 for every refund (the same transactions the ``refunds/create`` body carries, split over the
 gateways that were paid); an edit that removes goods of a paid order is followed by the refund of
-the balance (transactions only). ``transactions``, ``refund_totals`` and ``versions`` are Shopify's
+the balance, in the shape Shopify gives a "refund owed" after an edit: no line, the money in a
+``refund_discrepancy`` order adjustment (calculated 0 minus actual), and its transactions.
+``transactions``, ``refund_totals`` and ``versions`` are Shopify's
 side of the money invariant (tests/money_invariant.py).
 """
 
@@ -75,7 +77,7 @@ class Line:
     @property
     def fulfillable(self):
         if self.gift_card:
-            return 0  # Shopify issues the card: nothing to ship, refund or remove in these walks
+            return 0  # Shopify issues the card: nothing to ship or remove (a refund takes it back)
         return max(0, self.current - max(0, self.fulfilled - self.returned))
 
 
@@ -309,8 +311,8 @@ class SimulatedOrder:
 
     def settle_edit(self, before):
         """Books on: after an edit of a paid order, the customer pays what it added (then Shopify
-        sends orders/paid) or gets back what it removed (a refund of the balance: transactions,
-        no lines, then orders/updated). ``before``: the order's total before the edit."""
+        sends orders/paid) or gets back what it removed (a refund of the balance: no line, a
+        refund discrepancy and its transactions, then orders/updated). ``before``: the order's total before the edit."""
         change = self.total() - before
         if change > 0:
             return [self.transaction("sale", change), self.updated("orders/paid")]
@@ -346,11 +348,12 @@ class SimulatedOrder:
             },
         )
 
-    def refund(self, specs, shipping=None, balance=None):
+    def refund(self, specs, shipping=None, balance=None, extra=None):
         """specs: [(line index, units, restock type, location id)]; returns the refunds/create event
         (the orders/updated Shopify sends right after is a separate call: ``updated()``). Books on:
         a list, the refunds/create event then the ``order_transactions/create`` of each refund
-        transaction; ``balance``: money given back with no line (what an edit removed)."""
+        transaction; ``balance``: money given back with no line (what an edit removed); ``extra``:
+        money given back beyond the lines that no edit owed (a goodwill refund, credited)."""
         base = self._base(self.clock.strftime("%Y-%m-%dT%H:%M:%S-00:00"))
         payload, expected = refund_payload(
             base,
@@ -359,12 +362,18 @@ class SimulatedOrder:
                 for index, units, restock, location in specs
             ],
             shipping=shipping,
+            # Money given back beyond the lines is what Shopify calls a refund discrepancy: an order
+            # adjustment of "calculated minus actual", negative when more went back than the lines.
+            adjustments=[(f"{-(balance or 0) - (extra or 0):.2f}", "0.00", "Refund discrepancy")]
+            if balance or extra
+            else (),
         )
         payload["created_at"] = payload["processed_at"] = self._tick()
         self.refund_ids.append(payload["id"])
         if self.books:
-            self.refund_totals[payload["admin_graphql_api_id"]] = expected["total"]
-            transactions = self._refund_transactions(payload, balance if balance is not None else expected["total"])
+            # The balance of an edit was taken off the order's total by the edit, not by this refund.
+            self.refund_totals[payload["admin_graphql_api_id"]] = expected["total"] - (balance or 0)
+            transactions = self._refund_transactions(payload, expected["total"])
         if shipping:
             assert not self.shipping_refunded
             self.shipping_refunded = True

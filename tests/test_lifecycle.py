@@ -590,6 +590,10 @@ def random_step(sim, rng):
         choices += ["refund_return", "refund_return"]
     if not any(line.fulfilled for line in sim.lines) and not any(line.gift_card for line in sim.lines):
         choices.append("cancel")
+    if sim.books and sim.paid() - sim.paid(kinds=("refund",)) >= 5:
+        choices.append("refund_extra")  # money beyond the lines, no edit owing it (a goodwill refund)
+        if any(line.gift_card and line.current for line in sim.lines):
+            choices.append("refund_gift_card")
     choice = rng.choice(choices)
     return choice, _events_of(sim, rng, choice)
 
@@ -631,6 +635,11 @@ def _events_of(sim, rng, choice):
         line = sim.lines[index]
         units = rng.randint(1, line.fulfilled - line.returned)
         return _listed(sim.refund([(index, units, "return", rng.choice([11, 22]))])) + [sim.updated()]
+    if choice == "refund_extra":
+        return sim.refund([], extra=Decimal(rng.choice(["1.00", "4.50"]))) + [sim.updated()]
+    if choice == "refund_gift_card":
+        index = next(i for i, line in enumerate(sim.lines) if line.gift_card and line.current)
+        return sim.refund([(index, 1, "no_restock", 11)]) + [sim.updated()]
     return _listed(sim.cancel())
 
 

@@ -1,0 +1,228 @@
+"""A refund and an update of the same Shopify order applied at the same instant by two workers, each
+in its own committed transaction, with the books on. Shopify sends ``refunds/create`` and, right
+after, ``orders/updated``; an edit's ``orders/updated`` and the refund of its balance follow each
+other within seconds too. Whatever the interleaving, neither event is lost or applied twice, and a
+database conflict between them is retried as a conflict (never a failure).
+
+These tests commit for real (the test database is throw-away), each in its own company, store and
+order numbers, so they touch nothing the other tests look at.
+"""
+
+import json
+import threading
+import uuid
+from decimal import Decimal
+from unittest.mock import patch
+
+import psycopg2
+
+from odoo.orm.registry import Registry
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import Job
+
+from ..handlers import delivery
+from ..lib.webhook import read_headers
+from .common import CommittedCase, webhook_headers
+from .money_invariant import money_violations, order_credit_notes
+from .order_simulator import CATALOG, SimulatedOrder
+
+SECRET = "race-secret"
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentRefundAndOrderUpdate(CommittedCase):
+    def setup_store(self, env, tag):
+        """A US company with a chart of accounts, Shopify's CA tax mapped, a card gateway journal,
+        and the simulator's lamp and mug in stock; the store keeps its books."""
+        company = env["res.company"].create(
+            {
+                "name": f"Refund race {tag}",
+                "country_id": env.ref("base.us").id,
+                "currency_id": env.ref("base.USD").id,
+                "tax_calculation_rounding_method": "round_per_line",
+            }
+        )
+        env.user.company_ids |= company
+        env = env(context=dict(env.context, allowed_company_ids=[company.id]))
+        env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
+        group = env["account.tax.group"].create({"name": "CA race", "company_id": company.id})
+        tax = env["account.tax"].create(
+            {
+                "name": "CA 7.25% race",
+                "amount": 7.25,
+                "type_tax_use": "sale",
+                "company_id": company.id,
+                "tax_group_id": group.id,
+            }
+        )
+        backend = env["shopify.backend"].create(
+            {
+                "name": f"Refund race {tag}",
+                "shop_domain": f"refund-race-{tag}.myshopify.com",
+                "company_id": company.id,
+                "auth_mode": "legacy_token",
+                "access_token": "x",
+                "webhook_secret": SECRET,
+                "create_invoice": True,
+            }
+        )
+        env["shopify.tax.map"].create(
+            {"backend_id": backend.id, "name": "CA State Tax", "rate_percent": 7.25, "tax_id": tax.id}
+        )
+        bank = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
+        env["shopify.gateway.map"].create(
+            {"backend_id": backend.id, "gateway": "shopify_payments", "journal_id": bank.id}
+        )
+        warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+        backend.warehouse_id = warehouse
+        for variant in (8101, 8102):
+            sku, _price = CATALOG[variant]
+            product = env["product.product"].create(
+                {
+                    "name": sku,
+                    "default_code": sku,
+                    "type": "consu",
+                    "is_storable": True,
+                    "invoice_policy": "order",
+                    "taxes_id": False,
+                    "company_id": company.id,
+                }
+            )
+            env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, 50)
+        return backend
+
+    def enqueue(self, env, backend, events):
+        uuids = []
+        for topic, payload in events:
+            body = json.dumps(payload).encode()
+            headers = read_headers(webhook_headers(body, topic, secret=SECRET, shop=backend.shop_domain))
+            job, _created = env["shopify.sync.job"]._intake_webhook(backend, headers, body, payload)
+            uuids.append(job.queue_job_id.uuid)
+        return uuids
+
+    def run_queue(self, backend_id, rounds=40):
+        """What the queue does after the race: run every queued job again, one at a time, until none is left."""
+        for _round in range(rounds):
+            with self.registry.cursor() as cr:
+                env = self.env_for(cr)
+                queued = env["shopify.sync.job"].search([("backend_id", "=", backend_id), ("state", "=", "queued")])
+                if not queued:
+                    return
+                for job in queued:
+                    try:
+                        with cr.savepoint():
+                            Job.load(env, job.queue_job_id.uuid).perform()
+                    except RetryableJobError:
+                        job.queue_job_id.retry += 1
+        self.fail("jobs never finished")
+
+    def race(self, uuids):
+        """Each job in its own thread and committed transaction, all started at once, as queue_job's
+        workers run them. Returns the outcome of each: done, retry (a transient failure, the
+        queue runs it again) or conflict (a serialization failure at commit, which queue_job's
+        runner retries too); anything else is a failure."""
+        barrier = threading.Barrier(len(uuids), timeout=30)
+        outcomes = []
+
+        def work(job_uuid):
+            try:
+                with self.registry.cursor() as cr:
+                    env = self.env_for(cr)
+                    job = Job.load(env, job_uuid)
+                    barrier.wait()
+                    job.perform()
+                outcomes.append("done")
+            except RetryableJobError as err:
+                outcomes.append("conflict" if "Database conflict" in str(err) else "retry")
+            except psycopg2.OperationalError as err:
+                outcomes.append("conflict" if err.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY else repr(err))
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                outcomes.append(repr(exc))
+
+        # Posting an invoice for a known customer raises their rank after commit, in a new
+        # Environment: Registry(dbname), whose lock Odoo's test runner holds while tests run (a
+        # worker never does). A lock of the workers' own lets them commit as in production.
+        with mute_logger("odoo.sql_db"), patch.object(Registry, "_lock", threading.RLock()):
+            threads = [threading.Thread(target=work, args=(u,)) for u in uuids]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(90)
+        return outcomes
+
+    def check_books(self, backend_id, sim, more=None):
+        """Every job done; the money invariant; the deliveries as Shopify's quantities; then ``more(env,
+        sale, refund credit notes)``."""
+        with self.registry.cursor() as cr:
+            env = self.env_for(cr)
+            backend = env["shopify.backend"].browse(backend_id)
+            env = env(context=dict(env.context, allowed_company_ids=[backend.company_id.id]))
+            backend = backend.with_env(env)
+            jobs = env["shopify.sync.job"].search([("backend_id", "=", backend_id)])
+            self.assertEqual(set(jobs.mapped("state")), {"done"}, jobs.mapped("error_message"))
+            wrong = money_violations(
+                env, backend, sim.gid, sim.versions, sim.refund_totals, sim.transactions, drained=True
+            )
+            self.assertFalse(wrong)
+            sale = env["shopify.binding"]._record_for(backend, sim.gid)
+            figures = {line.product_id.default_code: figure for line, figure in delivery.line_figures(sale).items()}
+            for line in sim.lines:
+                self.assertEqual(Decimal(str(figures[line.sku]["current"])), line.current, sim.describe())
+                self.assertEqual(Decimal(str(figures[line.sku]["pending"])), line.fulfillable, sim.describe())
+            edits = sale.order_line.invoice_lines.move_id
+            if more:
+                more(env, sale, order_credit_notes(env, sale) - edits)
+
+    def paid_order(self, number):
+        tag = uuid.uuid4().hex[:8]
+        sim = SimulatedOrder(number, [(8101, 1), (8102, 3)], books=True)
+        with self.registry.cursor() as cr:
+            env = self.env_for(cr)
+            backend = self.setup_store(env, tag)
+            backend_id = backend.id
+            self.enqueue(env, backend, [sim.create(), sim.transaction("sale", sim.total())])
+        self.run_queue(backend_id)
+        return sim, backend_id
+
+    def start(self, backend_id, events):
+        with self.registry.cursor() as cr:
+            env = self.env_for(cr)
+            return self.enqueue(env, env["shopify.backend"].browse(backend_id), events)
+
+    def test_refund_and_the_order_update_after_it_at_once(self):
+        sim, backend_id = self.paid_order(881001)
+        refund, transaction = sim.refund([(1, 2, "cancel", 11)])
+        updated = sim.updated()
+        # Three workers: the refund, its transaction's own webhook (the same payment) and the order's update.
+        outcomes = self.race(self.start(backend_id, [refund, transaction, updated]))
+        self.assertFalse([o for o in outcomes if o not in ("done", "retry", "conflict")], outcomes)
+        self.assertIn("done", outcomes)
+        self.start(backend_id, [refund])  # and Shopify redelivers the refund
+        self.run_queue(backend_id)
+
+        def one_credit_note(_env, _sale, notes):
+            self.assertEqual(len(notes), 1, "one credit note for the refund, however the two met")
+
+        self.check_books(backend_id, sim, one_credit_note)
+
+    def test_edit_and_the_refund_of_its_balance_at_once(self):
+        sim, backend_id = self.paid_order(881002)
+        before = sim.total()
+        edit = sim.edit_reduce(1, 2)
+        refund, *transactions, updated = sim.settle_edit(before)
+        # Four workers: the edit's update, the refund of its balance, its transaction, the update after it.
+        outcomes = self.race(self.start(backend_id, [edit, refund, *transactions, updated]))
+        self.assertFalse([o for o in outcomes if o not in ("done", "retry", "conflict")], outcomes)
+        self.assertIn("done", outcomes)
+        self.run_queue(backend_id)
+
+        def edit_credited_once(_env, sale, notes):
+            self.assertFalse(notes, "the edit is credited once; its balance refund credits nothing more")
+            edits = sale.order_line.invoice_lines.move_id.filtered(lambda m: m.move_type == "out_refund")
+            self.assertEqual(len(edits), 1)
+
+        self.check_books(backend_id, sim, edit_credited_once)
