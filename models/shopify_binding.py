@@ -19,7 +19,8 @@ class ShopifyBinding(models.Model):
     _order = "id desc"
 
     backend_id = fields.Many2one("shopify.backend", required=True, index=True, ondelete="cascade")
-    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    # Precomputed: set in the INSERT, not by a second UPDATE of every new binding.
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True, precompute=True)
     resource_type = fields.Char(required=True, help="Shopify GraphQL type, e.g. Order, ProductVariant.")
     shopify_gid = fields.Char(string="Shopify ID", required=True)
     res_model = fields.Char(string="Odoo model", required=True, index=True)
@@ -46,10 +47,14 @@ class ShopifyBinding(models.Model):
     @api.model
     def _record_for(self, backend, gid):
         """The bound Odoo record, or an empty recordset (also when it was deleted since)."""
-        binding = self._find(backend, gid)
-        if not binding:
+        return self._find(backend, gid)._bound_record()
+
+    def _bound_record(self):
+        """The Odoo record of this binding (empty when it was deleted since), or None without a binding."""
+        if not self:
             return None
-        return self.env[binding.res_model].browse(binding.res_id).exists()
+        self.ensure_one()
+        return self.env[self.res_model].browse(self.res_id).exists()
 
     @api.model
     def _records_for_model(self, backend, res_model, resource_type=None):
@@ -59,10 +64,12 @@ class ShopifyBinding(models.Model):
         return self.env[res_model].browse(self.search(domain).mapped("res_id")).exists()
 
     @api.model
-    def _bind(self, backend, gid, record, updated_at=None):
+    def _bind(self, backend, gid, record, updated_at=None, binding=None):
         """Bind ``gid`` to ``record`` (create or repoint). Concurrent binders: one wins, the
-        other gets a TransientError and retries."""
-        binding = self._find(backend, gid)
+        other gets a TransientError and retries. ``binding``: what ``_find`` returned for ``gid``
+        earlier in this transaction (empty when none), when the caller has it."""
+        if binding is None:
+            binding = self._find(backend, gid)
         vals = {
             "res_model": record._name,
             "res_id": record.id,
@@ -113,5 +120,8 @@ class ShopifyBinding(models.Model):
     @api.model
     def _is_outdated(self, backend, gid, updated_at):
         """True when an event is older than what was already applied (out-of-order delivery)."""
-        binding = self._find(backend, gid)
-        return bool(binding and binding.shopify_updated_at and updated_at and updated_at < binding.shopify_updated_at)
+        return self._find(backend, gid)._is_newer_than(updated_at)
+
+    def _is_newer_than(self, updated_at):
+        """True when this binding already applied a version newer than ``updated_at``."""
+        return bool(self and self.shopify_updated_at and updated_at and updated_at < self.shopify_updated_at)
