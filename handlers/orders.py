@@ -330,7 +330,9 @@ class OrderImporter:
 
     def _pricelist(self):
         code = self.order.currency
-        currency = self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
+        currency = self.company.currency_id  # most orders: no lookup by code
+        if currency.name != code:
+            currency = self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
         if not currency or not currency.active:
             raise ConfigurationError(
                 _lt(

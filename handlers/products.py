@@ -50,14 +50,20 @@ class ProductMatcher:
         gids = sorted({gid for gid in variant_gids if gid} - set(self.bound))
         if not gids:
             return
+        # Bindings to products that still exist (archived included); a binding to a deleted product
+        # is not among them: the variant is matched again and its binding repointed (_bind_shared).
+        existing = self.Product.sudo().with_context(active_test=False)._search([])
         found = self.bindings.search_fetch(
-            [("backend_id", "=", self.backend.id), ("shopify_gid", "in", gids)], ["shopify_gid", "res_model", "res_id"]
+            [
+                ("backend_id", "=", self.backend.id),
+                ("shopify_gid", "in", gids),
+                ("res_model", "=", self.Product._name),
+                ("res_id", "in", existing),
+            ],
+            ["shopify_gid", "res_id"],
         )
-        products = found.filtered(lambda b: b.res_model == self.Product._name)
-        existing = set(self.Product.browse(products.mapped("res_id")).exists().ids)
-        self.bound.update({gid: self.Product for gid in gids if gid not in found.mapped("shopify_gid")})
-        # A binding to a deleted product is left to match (as unprefetched) and is repointed.
-        self.bound.update({b.shopify_gid: self.Product.browse(b.res_id) for b in products if b.res_id in existing})
+        self.bound.update({gid: self.Product for gid in gids})
+        self.bound.update({binding.shopify_gid: self.Product.browse(binding.res_id) for binding in found})
 
     @property
     def methods(self):

@@ -87,7 +87,9 @@ class ShopifyBinding(models.Model):
             return binding
 
         try:
-            with self.env.cr.savepoint():
+            # The INSERT is all a new binding writes (company precomputed): the savepoint need not
+            # flush the rest of the job's work first. On a clash the job is retried whole.
+            with self.env.cr.savepoint(flush=False):
                 return self.create(dict(vals, backend_id=backend.id, shopify_gid=gid, resource_type=gid.split("/")[3]))
         except psycopg2.errors.UniqueViolation as err:
             raise TransientError(_lt("%(gid)s was bound by a concurrent job; retrying", gid=gid)) from err
