@@ -1,5 +1,3 @@
-import psycopg2
-
 from odoo import api, fields, models
 from odoo.sql_db import Cursor
 
@@ -66,7 +64,7 @@ class ShopifyBinding(models.Model):
     @api.model
     def _bind(self, backend, gid, record, updated_at=None, binding=None):
         """Bind ``gid`` to ``record`` (create or repoint). Concurrent binders: one wins, the
-        other gets a TransientError and retries. ``binding``: what ``_find`` returned for ``gid``
+        other's job fails on a database conflict (or a TransientError) and is retried. ``binding``: what ``_find`` returned for ``gid``
         earlier in this transaction (empty when none), when the caller has it."""
         if binding is None:
             binding = self._find(backend, gid)
@@ -86,13 +84,37 @@ class ShopifyBinding(models.Model):
                 binding.write(vals)
             return binding
 
-        try:
-            # The INSERT is all a new binding writes (company precomputed): the savepoint need not
-            # flush the rest of the job's work first. On a clash the job is retried whole.
-            with self.env.cr.savepoint(flush=False):
-                return self.create(dict(vals, backend_id=backend.id, shopify_gid=gid, resource_type=gid.split("/")[3]))
-        except psycopg2.errors.UniqueViolation as err:
-            raise TransientError(_lt("%(gid)s was bound by a concurrent job; retrying", gid=gid)) from err
+        # One statement, no savepoint: a clash with a concurrent job's binding is a database conflict
+        # (serialization failure in the job's transaction) or no row, and the job is retried whole.
+        binding_id = self._insert_new(self.env.cr, backend, gid, record, vals["shopify_updated_at"])
+        if not binding_id:
+            raise TransientError(_lt("%(gid)s was bound by a concurrent job; retrying", gid=gid))
+        return self.browse(binding_id)
+
+    @api.model
+    def _insert_new(self, cr, backend, gid, record, updated_at=None):
+        """INSERT ... ON CONFLICT DO NOTHING of a new binding on ``cr``: its id, or None when ``gid``
+        is bound already. The company is the store's, read in the same statement."""
+        self.env["shopify.backend"].flush_model(["company_id"])
+        cr.execute(
+            "INSERT INTO shopify_binding (backend_id, company_id, resource_type, shopify_gid, res_model, res_id, "
+            "shopify_updated_at, last_sync_date, create_uid, create_date, write_uid, write_date) "
+            "SELECT b.id, b.company_id, %s, %s, %s, %s, %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC', "
+            "%s, now() AT TIME ZONE 'UTC' FROM shopify_backend b WHERE b.id = %s "
+            "ON CONFLICT (backend_id, shopify_gid) DO NOTHING RETURNING id",
+            [
+                gid.split("/")[3],
+                gid,
+                record._name,
+                record.id,
+                updated_at or None,
+                self.env.uid,
+                self.env.uid,
+                backend.id,
+            ],
+        )
+        row = cr.fetchone()
+        return row[0] if row else None
 
     @api.model
     def _bind_shared(self, backend, gid, record):
@@ -109,14 +131,7 @@ class ShopifyBinding(models.Model):
         with self.env.registry.cursor() as cr:
             if isinstance(cr, Cursor):  # a real new transaction (not a test's cursor sharing the test's)
                 cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-            cr.execute(
-                "INSERT INTO shopify_binding (backend_id, company_id, resource_type, shopify_gid, res_model, res_id, "
-                "last_sync_date, create_uid, create_date, write_uid, write_date) "
-                "SELECT b.id, b.company_id, %s, %s, %s, %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC', "
-                "%s, now() AT TIME ZONE 'UTC' FROM shopify_backend b WHERE b.id = %s "
-                "ON CONFLICT (backend_id, shopify_gid) DO NOTHING",
-                [gid.split("/")[3], gid, record._name, record.id, self.env.uid, self.env.uid, backend.id],
-            )
+            self._insert_new(cr, backend, gid, record)
         return self._find(backend, gid)
 
     @api.model
