@@ -63,9 +63,9 @@ class ShopifyBinding(models.Model):
 
     @api.model
     def _bind(self, backend, gid, record, updated_at=None, binding=None):
-        """Bind ``gid`` to ``record`` (create or repoint). Concurrent binders: one wins, the
-        other's job fails on a database conflict (or a TransientError) and is retried. ``binding``: what ``_find`` returned for ``gid``
-        earlier in this transaction (empty when none), when the caller has it."""
+        """Bind ``gid`` to ``record`` (create or repoint). Concurrent binders: one wins, the other's
+        job fails on a database conflict (or a TransientError) and is retried. ``binding``: what
+        ``_find`` returned for ``gid`` earlier in this transaction (empty when none), if known."""
         if binding is None:
             binding = self._find(backend, gid)
         vals = {
