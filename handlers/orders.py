@@ -64,12 +64,14 @@ class OrderImporter:
 
     def run(self):
         order, backend = self.order, self.backend
-        existing = self.bindings._record_for(backend, order.gid) if order.gid else None
+        # The order's binding, looked up once: for the existing order, the version check and _bind.
+        binding = self.bindings._find(backend, order.gid) if order.gid else self.bindings
+        existing = binding._bound_record()
         updated_at = parse_shopify_datetime(order.updated_at)
         if order.test and backend.skip_test_orders:
             self.job._mark_done(summary=f"Test order {order.name} skipped (store setting).")
             return existing
-        if existing and self.bindings._is_outdated(backend, order.gid, updated_at):
+        if existing and binding._is_newer_than(updated_at):
             self.job._mark_done(summary=f"Older than the version already applied to {existing.name}: nothing changed.")
             return existing
         if not existing and backend.import_only_paid and order.financial_status not in PAID_STATUSES:
@@ -82,7 +84,7 @@ class OrderImporter:
             sale = self._update(existing)
         else:
             sale = self._create()
-        self.bindings._bind(backend, order.gid, sale, updated_at=updated_at)
+        self.bindings._bind(backend, order.gid, sale, updated_at=updated_at, binding=binding)
         self._customer_note(sale)
         if order.cancelled_at:
             self._cancel(sale)
@@ -94,6 +96,8 @@ class OrderImporter:
     def _books(self, sale):
         """Invoice and payments, in a savepoint of their own: whatever goes wrong there leaves the
         sale order and its binding in place, and the job failed with the fix; Retry completes it."""
+        if not self._books_due(sale):
+            return  # nothing to book: no savepoint (two round trips and a flush) for nothing
         try:
             with self.env.cr.savepoint():
                 self._invoice_and_pay(sale)
@@ -326,7 +330,9 @@ class OrderImporter:
 
     def _pricelist(self):
         code = self.order.currency
-        currency = self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
+        currency = self.company.currency_id  # most orders: no lookup by code
+        if currency.name != code:
+            currency = self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
         if not currency or not currency.active:
             raise ConfigurationError(
                 _lt(
@@ -358,7 +364,9 @@ class OrderImporter:
     # -- lines -------------------------------------------------------------------------------
 
     def _product_matcher(self):
-        return ProductMatcher(self.backend)
+        matcher = ProductMatcher(self.backend)
+        matcher.prefetch([line.variant_gid for line in self.order.lines if line.kind == "product"])
+        return matcher
 
     def _line_values(self):
         products = self._products_by_index = self._products()
@@ -469,6 +477,8 @@ class OrderImporter:
             found[index] = product
         for index, line in lines:
             if index in found and index not in self.bundles and line.variant_gid:
+                if matcher.bound.get(line.variant_gid) == found[index]:
+                    continue  # bound to it already: _bind_shared would change nothing
                 self.bindings._bind_shared(self.backend, line.variant_gid, found[index])
         if missing:
             raise DataError(
@@ -665,7 +675,7 @@ class OrderImporter:
         payments already booked from transaction webhooks reconciled with it. Runs once: an order
         with a posted invoice gets no second one."""
         order = self.order
-        if not (books_on(self.backend) and order.financial_status in INVOICED_STATUSES and sale.state == "sale"):
+        if not self._books_due(sale):
             return
         invoice = sale.invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")[:1]
         if not invoice:
@@ -676,6 +686,10 @@ class OrderImporter:
         for payload in self.payload.get("transactions") or []:
             book.record(parse_transaction(payload, order_gid=order.gid))
         reconcile_order(self.env, sale)
+
+    def _books_due(self, sale):
+        """Books on, Shopify charged the customer and the order is confirmed: invoice and payments are kept."""
+        return books_on(self.backend) and self.order.financial_status in INVOICED_STATUSES and sale.state == "sale"
 
     def _invoice(self, sale):
         order = self.order

@@ -43,6 +43,27 @@ class ProductMatcher:
         self.company = backend.company_id
         self.bindings = self.env["shopify.binding"]
         self.Product = self.env["product.product"]
+        self.bound = {}  # variant GID -> its bound product, empty when unbound (prefetch)
+
+    def prefetch(self, variant_gids):
+        """Read the products bound to these variants in one query (one per variant in ``match`` otherwise)."""
+        gids = sorted({gid for gid in variant_gids if gid} - set(self.bound))
+        if not gids:
+            return
+        # Bindings to products that still exist (archived included); a binding to a deleted product
+        # is not among them: the variant is matched again and its binding repointed (_bind_shared).
+        existing = self.Product.sudo().with_context(active_test=False)._search([])
+        found = self.bindings.search_fetch(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("shopify_gid", "in", gids),
+                ("res_model", "=", self.Product._name),
+                ("res_id", "in", existing),
+            ],
+            ["shopify_gid", "res_id"],
+        )
+        self.bound.update({gid: self.Product for gid in gids})
+        self.bound.update({binding.shopify_gid: self.Product.browse(binding.res_id) for binding in found})
 
     @property
     def methods(self):
@@ -51,7 +72,10 @@ class ProductMatcher:
     def match(self, variant_gid, sku=None, barcode=None, methods=None):
         """Bound product, else the first method that finds one; empty recordset when none does.
         A reference shared by several Odoo products is a DataError naming them."""
-        product = self.bindings._record_for(self.backend, variant_gid) if variant_gid else None
+        if variant_gid in self.bound:
+            product = self.bound[variant_gid]
+        else:
+            product = self.bindings._record_for(self.backend, variant_gid) if variant_gid else None
         for method in methods if methods is not None else self.methods:
             if product:
                 break

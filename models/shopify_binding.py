@@ -1,5 +1,3 @@
-import psycopg2
-
 from odoo import api, fields, models
 from odoo.sql_db import Cursor
 
@@ -19,7 +17,8 @@ class ShopifyBinding(models.Model):
     _order = "id desc"
 
     backend_id = fields.Many2one("shopify.backend", required=True, index=True, ondelete="cascade")
-    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    # Precomputed: set in the INSERT, not by a second UPDATE of every new binding.
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True, precompute=True)
     resource_type = fields.Char(required=True, help="Shopify GraphQL type, e.g. Order, ProductVariant.")
     shopify_gid = fields.Char(string="Shopify ID", required=True)
     res_model = fields.Char(string="Odoo model", required=True, index=True)
@@ -46,10 +45,14 @@ class ShopifyBinding(models.Model):
     @api.model
     def _record_for(self, backend, gid):
         """The bound Odoo record, or an empty recordset (also when it was deleted since)."""
-        binding = self._find(backend, gid)
-        if not binding:
+        return self._find(backend, gid)._bound_record()
+
+    def _bound_record(self):
+        """The Odoo record of this binding (empty when it was deleted since), or None without a binding."""
+        if not self:
             return None
-        return self.env[binding.res_model].browse(binding.res_id).exists()
+        self.ensure_one()
+        return self.env[self.res_model].browse(self.res_id).exists()
 
     @api.model
     def _records_for_model(self, backend, res_model, resource_type=None):
@@ -59,10 +62,12 @@ class ShopifyBinding(models.Model):
         return self.env[res_model].browse(self.search(domain).mapped("res_id")).exists()
 
     @api.model
-    def _bind(self, backend, gid, record, updated_at=None):
-        """Bind ``gid`` to ``record`` (create or repoint). Concurrent binders: one wins, the
-        other gets a TransientError and retries."""
-        binding = self._find(backend, gid)
+    def _bind(self, backend, gid, record, updated_at=None, binding=None):
+        """Bind ``gid`` to ``record`` (create or repoint). Concurrent binders: one wins, the other's
+        job fails on a database conflict (or a TransientError) and is retried. ``binding``: what
+        ``_find`` returned for ``gid`` earlier in this transaction (empty when none), if known."""
+        if binding is None:
+            binding = self._find(backend, gid)
         vals = {
             "res_model": record._name,
             "res_id": record.id,
@@ -79,11 +84,37 @@ class ShopifyBinding(models.Model):
                 binding.write(vals)
             return binding
 
-        try:
-            with self.env.cr.savepoint():
-                return self.create(dict(vals, backend_id=backend.id, shopify_gid=gid, resource_type=gid.split("/")[3]))
-        except psycopg2.errors.UniqueViolation as err:
-            raise TransientError(_lt("%(gid)s was bound by a concurrent job; retrying", gid=gid)) from err
+        # One statement, no savepoint: a clash with a concurrent job's binding is a database conflict
+        # (serialization failure in the job's transaction) or no row, and the job is retried whole.
+        binding_id = self._insert_new(self.env.cr, backend, gid, record, vals["shopify_updated_at"])
+        if not binding_id:
+            raise TransientError(_lt("%(gid)s was bound by a concurrent job; retrying", gid=gid))
+        return self.browse(binding_id)
+
+    @api.model
+    def _insert_new(self, cr, backend, gid, record, updated_at=None):
+        """INSERT ... ON CONFLICT DO NOTHING of a new binding on ``cr``: its id, or None when ``gid``
+        is bound already. The company is the store's, read in the same statement."""
+        self.env["shopify.backend"].flush_model(["company_id"])
+        cr.execute(
+            "INSERT INTO shopify_binding (backend_id, company_id, resource_type, shopify_gid, res_model, res_id, "
+            "shopify_updated_at, last_sync_date, create_uid, create_date, write_uid, write_date) "
+            "SELECT b.id, b.company_id, %s, %s, %s, %s, %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC', "
+            "%s, now() AT TIME ZONE 'UTC' FROM shopify_backend b WHERE b.id = %s "
+            "ON CONFLICT (backend_id, shopify_gid) DO NOTHING RETURNING id",
+            [
+                gid.split("/")[3],
+                gid,
+                record._name,
+                record.id,
+                updated_at or None,
+                self.env.uid,
+                self.env.uid,
+                backend.id,
+            ],
+        )
+        row = cr.fetchone()
+        return row[0] if row else None
 
     @api.model
     def _bind_shared(self, backend, gid, record):
@@ -100,18 +131,14 @@ class ShopifyBinding(models.Model):
         with self.env.registry.cursor() as cr:
             if isinstance(cr, Cursor):  # a real new transaction (not a test's cursor sharing the test's)
                 cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-            cr.execute(
-                "INSERT INTO shopify_binding (backend_id, company_id, resource_type, shopify_gid, res_model, res_id, "
-                "last_sync_date, create_uid, create_date, write_uid, write_date) "
-                "SELECT b.id, b.company_id, %s, %s, %s, %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC', "
-                "%s, now() AT TIME ZONE 'UTC' FROM shopify_backend b WHERE b.id = %s "
-                "ON CONFLICT (backend_id, shopify_gid) DO NOTHING",
-                [gid.split("/")[3], gid, record._name, record.id, self.env.uid, self.env.uid, backend.id],
-            )
+            self._insert_new(cr, backend, gid, record)
         return self._find(backend, gid)
 
     @api.model
     def _is_outdated(self, backend, gid, updated_at):
         """True when an event is older than what was already applied (out-of-order delivery)."""
-        binding = self._find(backend, gid)
-        return bool(binding and binding.shopify_updated_at and updated_at and updated_at < binding.shopify_updated_at)
+        return self._find(backend, gid)._is_newer_than(updated_at)
+
+    def _is_newer_than(self, updated_at):
+        """True when this binding already applied a version newer than ``updated_at``."""
+        return bool(self and self.shopify_updated_at and updated_at and updated_at < self.shopify_updated_at)

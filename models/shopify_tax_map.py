@@ -41,7 +41,11 @@ class ShopifyTaxMap(models.Model):
     def _lookup_table(self, backend):
         """All rows of a store, keyed for fast matching inside one order."""
         table = {}
-        for row in self.search([("backend_id", "=", backend.id)]):
+        # Rows and the fields matching reads in one query, in the model's order (ties: first row wins).
+        rows = self.search_fetch(
+            [("backend_id", "=", backend.id)], ["name", "rate_percent", "country_id", "state_id", "tax_id"]
+        )
+        for row in rows:
             key = (row.name.strip().lower(), round(row.rate_percent, 4))
             table.setdefault(key, []).append(row)
         return table

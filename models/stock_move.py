@@ -94,30 +94,24 @@ class ShopifyBackend(models.Model):
         (serialization failure, rolled back to the savepoint): a new job is made instead."""
         self.ensure_one()
         Job = self.env["shopify.sync.job"].sudo()
-        pending = Job.search(
-            [
-                ("backend_id", "=", self.id),
-                ("topic", "=", RESERVE_TOPIC),
-                ("state", "=", "queued"),
-                ("queue_job_id.state", "=", "pending"),
-            ],
-            order="id desc",
-            limit=1,
-        )
-        locked = False
+        pending = Job
+        try:
+            # One statement finds the newest pending job and locks its queue job row (the savepoint
+            # flushes what the ORM holds first).
+            with self.env.cr.savepoint():
+                self.env.cr.execute(
+                    """SELECT job.id FROM shopify_sync_job job JOIN queue_job queued ON queued.id = job.queue_job_id
+                        WHERE job.backend_id = %s AND job.topic = %s AND job.state = 'queued'
+                          AND queued.state = 'pending'
+                        ORDER BY job.id DESC LIMIT 1 FOR SHARE OF queued NOWAIT""",
+                    [self.id, RESERVE_TOPIC],
+                    log_exceptions=False,
+                )
+                row = self.env.cr.fetchone()
+                pending = Job.browse(row[0]) if row else Job
+        except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
+            pending = Job  # the runner is starting it: it may not see this transaction's moves
         if pending:
-            try:
-                with self.env.cr.savepoint():
-                    self.env.cr.execute(
-                        "SELECT state FROM queue_job WHERE id = %s FOR SHARE NOWAIT",
-                        [pending.queue_job_id.id],
-                        log_exceptions=False,
-                    )
-                    row = self.env.cr.fetchone()
-                    locked = bool(row and row[0] == "pending")
-            except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
-                locked = False  # the runner is starting it: it may not see this transaction's moves
-        if locked:
             return pending
         job = Job._create_outbound(self, "inventory", RESERVE_TOPIC, ref=self.name)
         job._enqueue()

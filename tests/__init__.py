@@ -11,6 +11,7 @@ from . import test_privacy
 from . import test_security
 from . import test_orders
 from . import test_order_concurrency
+from . import test_order_cost
 from . import test_locations
 from . import test_order_pull
 from . import test_catalog

@@ -1,0 +1,123 @@
+"""What one order costs through the per-order path (issue 16): the lookups that are ours are made
+once per order, whatever the number of lines, and nothing is written twice. The guarantees they
+serve (idempotency by Shopify ID, staff never matched as customers, bound variants) still hold."""
+
+import re
+import uuid
+from contextlib import contextmanager
+from unittest.mock import patch
+
+from odoo.sql_db import Cursor
+from odoo.tests import tagged
+
+from .common import ShopifyCase
+from .order_payloads import order_payload
+
+CA = [("CA State Tax", 7.25)]
+
+
+@contextmanager
+def captured_sql():
+    """The SQL statements the test's cursor runs meanwhile."""
+    statements = []
+    original = Cursor.execute
+
+    def execute(cr, query, params=None, log_exceptions=True):
+        statements.append(" ".join(str(getattr(query, "code", query)).split()))
+        return original(cr, query, params, log_exceptions)
+
+    with patch.object(Cursor, "execute", execute):
+        yield statements
+
+
+def on_table(statements, verb, table):
+    pattern = {
+        "SELECT": rf'^SELECT .* FROM "?{table}"?[ )]',
+        "INSERT": rf'^INSERT INTO "?{table}"?[ (]',
+        "UPDATE": rf'^UPDATE "?{table}"?[ ]',
+    }[verb]
+    return [s for s in statements if re.search(pattern, s)]
+
+
+@tagged("post_install", "-at_install")
+class TestPerOrderCost(ShopifyCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        tax = cls.setup_us_sales_tax()
+        cls.tag = uuid.uuid4().hex[:6]
+        cls.products = cls.env["product.product"].create(
+            [
+                {"name": f"Cost {k}", "default_code": f"COST-{cls.tag}-{k}", "type": "consu", "taxes_id": tax.ids}
+                for k in range(3)
+            ]
+        )
+
+    def lines(self):
+        return [
+            {"sku": product.default_code, "variant_id": 8_700_000_000 + product.id, "price": "10.00", "taxes": CA}
+            for product in self.products
+        ]
+
+    def import_order(self, number, **kwargs):
+        job, _created = self.intake("orders/create", order_payload(number, lines=self.lines(), **kwargs))
+        self.perform(job)
+        self.assertEqual(job.state, "done", job.error_message)
+        return self.env["sale.order"].browse(job.res_id)
+
+    def test_bindings_are_read_once_per_kind_and_written_once(self):
+        # Bound as an earlier order binds them (_bind_shared commits in a transaction of its own, which
+        # cannot see this test's store: bound here in the test's transaction instead).
+        for line, product in zip(self.lines(), self.products, strict=True):
+            self.env["shopify.binding"]._bind(
+                self.backend, f"gid://shopify/ProductVariant/{line['variant_id']}", product
+            )
+        with captured_sql() as statements:
+            sale = self.import_order(881001)
+            self.env.flush_all()
+        # The order's binding, the customer's, and the three variants' in one query.
+        self.assertEqual(len(on_table(statements, "SELECT", "shopify_binding")), 3)
+        # Two new bindings (order, customer), each complete in its INSERT; bound variants untouched.
+        self.assertEqual(len(on_table(statements, "INSERT", "shopify_binding")), 2)
+        self.assertFalse(on_table(statements, "UPDATE", "shopify_binding"))
+        bindings = self.env["shopify.binding"].search([("backend_id", "=", self.backend.id)])
+        self.assertEqual(set(bindings.company_id), {self.backend.company_id})
+        self.assertEqual(sale.order_line.product_id, self.products)
+
+    def test_a_variant_bound_to_a_deleted_product_is_matched_again_and_repointed(self):
+        gone = self.env["product.product"].create({"name": "Gone", "type": "consu"})
+        gid = f"gid://shopify/ProductVariant/{8_700_000_000 + self.products[0].id}"
+        self.env["shopify.binding"]._bind(self.backend, gid, gone)
+        gone.unlink()
+        sale = self.import_order(881011)
+        self.assertEqual(sale.order_line.product_id, self.products)
+        self.assertEqual(self.env["shopify.binding"]._record_for(self.backend, gid), self.products[0])
+
+    def test_contacts_made_from_orders_carry_no_creation_note_but_the_order_keeps_its_chatter(self):
+        sale = self.import_order(881021)
+        contacts = sale.partner_id | sale.partner_shipping_id
+        self.assertEqual(len(contacts), 2, "the customer and the parcel's recipient")
+        notes = self.env["mail.message"].search([("model", "=", "res.partner"), ("res_id", "in", contacts.ids)])
+        self.assertFalse(notes, notes.mapped("body"))
+        self.assertTrue(sale.message_ids)
+
+    def test_staff_contacts_are_never_matched_archived_users_and_companies_included(self):
+        archived = self.env["res.users"].create(
+            {
+                "name": "Former clerk",
+                "login": f"former-{self.tag}@example.com",
+                "email": f"former-{self.tag}@example.com",
+            }
+        )
+        archived.active = False
+        company = self.backend.company_id.partner_id
+        company.email = f"shop-{self.tag}@example.com"
+        for number, staff in enumerate((archived.partner_id, company), start=881031):
+            customer = {"id": number, "email": staff.email, "first_name": "A", "last_name": "Buyer"}
+            partner = self.import_order(number, customer=customer).partner_id
+            self.assertNotEqual(partner, staff)
+            self.assertEqual(partner.email, staff.email)
+        # A contact of the store's company with that e-mail is matched as before.
+        known = self.env["res.partner"].create({"name": "Known", "email": f"known-{self.tag}@example.com"})
+        customer = {"id": 881039, "email": known.email.upper(), "first_name": "A", "last_name": "Buyer"}
+        self.assertEqual(self.import_order(881039, customer=customer).partner_id, known)
