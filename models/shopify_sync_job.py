@@ -13,7 +13,7 @@ from psycopg2.extras import Json as PsycopgJson
 
 from odoo import SUPERUSER_ID, api, fields, models, tools
 from odoo.exceptions import AccessError, RedirectWarning, UserError, ValidationError
-from odoo.tools import escape_psql
+from odoo.tools import escape_psql, sql
 from odoo.tools.translate import code_translations
 
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -47,6 +47,12 @@ CONFLICT_RETRY_MAX_SECONDS = 30
 # Transient retries before a job is parked as failed (see the retry pattern in data/queue_job_data.xml:
 # about 4 hours of trying, enough to ride out a Black Friday throttle or a Shopify incident).
 TRANSIENT_MAX_RETRIES = 20
+# Every webhook inserts a job row, and pays for each index of the table. Column indexes of earlier
+# versions that nothing needs: backend_id leads the unique (backend_id, webhook_id) index, which serves
+# its searches and the RESTRICT check when a store is deleted; workflow has a handful of values, one
+# of them most rows. Indexes made partial: failure_category and cause are empty until a job fails.
+INTAKE_DROPPED_INDEXES = ("backend_id", "workflow")
+INTAKE_PARTIAL_INDEXES = ("failure_category", "cause")
 _FRACTION_RE = re.compile(r"(\.\d{6})\d+")
 # Classified verdicts of this worker's jobs, by (database, job id): queue_job calls the failure
 # hook after rolling back, which would otherwise lose them (see _on_queue_job_failed).
@@ -168,9 +174,10 @@ class ShopifySyncJob(models.Model):
     # display_name is "topic reference": search it through the stored fields it is made of.
     _rec_names_search = ["topic", "shopify_ref", "shopify_gid"]
 
-    backend_id = fields.Many2one("shopify.backend", required=True, index=True, ondelete="restrict")
+    # Not indexed alone: the unique (backend_id, webhook_id) index leads with it (see INTAKE_DROPPED_INDEXES).
+    backend_id = fields.Many2one("shopify.backend", required=True, ondelete="restrict")
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
-    workflow = fields.Selection(registry.WORKFLOW_SELECTION, required=True, index=True)
+    workflow = fields.Selection(registry.WORKFLOW_SELECTION, required=True)
     direction = fields.Selection([("in", "From Shopify"), ("out", "To Shopify")], required=True, default="in")
     topic = fields.Char(required=True, index=True)
     shopify_ref = fields.Char(string="Shopify reference", index="trigram")
@@ -190,7 +197,7 @@ class ShopifySyncJob(models.Model):
     # A job is "running" while its queue.job is started. That is only known outside the job's
     # own transaction, so it is derived from the queue job rather than stored.
     status = fields.Selection(STATES + [("running", "Running")], compute="_compute_status")
-    failure_category = fields.Selection(errors.CATEGORIES, index=True, readonly=True)
+    failure_category = fields.Selection(errors.CATEGORIES, index="btree_not_null", readonly=True)
     error_message = fields.Text(readonly=True)
     fix_hint = fields.Text(string="How to fix", readonly=True)
     # The English above stays for search, grouping (cause) and support; people read these.
@@ -216,7 +223,7 @@ class ShopifySyncJob(models.Model):
     cause = fields.Char(
         compute="_compute_cause",
         store=True,
-        index=True,
+        index="btree_not_null",
         help="The error without its order number, ids or document numbers: one cause, one row.",
     )
     duration_hours = fields.Float(
@@ -234,6 +241,21 @@ class ShopifySyncJob(models.Model):
         "This Shopify event is already recorded.",
     )
     _failed_idx = models.Index("(backend_id, failure_category) WHERE state = 'failed'")
+
+    def init(self):
+        """Drop the column indexes earlier versions made that intake no longer pays for: Odoo keeps an
+        index whose field lost ``index=True``, and a full one stays where ``btree_not_null`` is now
+        asked for (Odoo makes the partial one once the old is gone)."""
+        super().init()
+        names = [sql.make_index_name(self._table, column) for column in INTAKE_DROPPED_INDEXES]
+        partial = [sql.make_index_name(self._table, column) for column in INTAKE_PARTIAL_INDEXES]
+        self.env.cr.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema AND tablename = %s "
+            "AND (indexname IN %s OR (indexname IN %s AND indexdef NOT LIKE '%% WHERE %%'))",
+            [self._table, tuple(names), tuple(partial)],
+        )
+        for (name,) in self.env.cr.fetchall():
+            sql.drop_index(self.env.cr, name, self._table)
 
     @api.depends("topic", "shopify_ref", "shopify_gid")
     def _compute_display_name(self):
@@ -381,7 +403,7 @@ class ShopifySyncJob(models.Model):
         key = values["backend_id"], values["webhook_id"], values["topic"], values["event_id"]
         template = self._queue_job_template(values["workflow"], values["company_id"]) if runnable else None
         if template:
-            constants, by_id = template
+            constant_columns, constant_values, by_id_columns, by_id_params = template
             per_delivery = {
                 "uuid": str(uuid.uuid4()),  # as queue_job's Job.uuid
                 "name": self._job_description(values),
@@ -389,12 +411,8 @@ class ShopifySyncJob(models.Model):
             }
             if self.env["queue.job"]._log_access:
                 per_delivery.update(create_date=now, write_date=now)
-            statement = _intake_statement(
-                tuple(values), tuple(per_delivery), tuple(c for c, _v in constants), tuple((c, j) for c, _t, j in by_id)
-            )
-            params = [*key, *values.values(), *per_delivery.values(), *(v for _c, v in constants)]
-            for _column, text, _json in by_id:
-                params += [text, str(_INTAKE_ID_MARKS[0])]
+            statement = _intake_statement(tuple(values), tuple(per_delivery), constant_columns, by_id_columns)
+            params = [*key, *values.values(), *per_delivery.values(), *constant_values, *by_id_params]
         else:
             statement = _intake_statement(tuple(values))
             params = [*key, *values.values()]
@@ -416,23 +434,27 @@ class ShopifySyncJob(models.Model):
         serialized records, identity key...); only the ORM create is left out, whose identity-key
         search cannot find anything for a job that does not exist yet.
 
-        Returns (constants, by_id): ``constants`` are (column, value); ``by_id`` are (column, text,
-        is_json) for the columns that name the job's id, the id written as ``_INTAKE_ID_MARKS[0]``
-        for SQL to replace. Built at two ids to prove no other column depends on it. Cached in the
-        registry: queue_job clears it when a job function changes."""
+        Returns (constant columns, their values, by-id columns, their parameters): the by-id columns
+        are (column, is_json) for the columns that name the job's id, each with two parameters, its
+        text with the id written as ``_INTAKE_ID_MARKS[0]`` and that mark, for SQL to replace. Built
+        at two ids to prove no other column depends on it. Columns left NULL are not named (no
+        queue_job column has a database default): a shorter statement to parse and plan on every
+        webhook. Cached in the registry: queue_job clears it when a job function changes."""
         first, second = (self._queue_job_values(mark, workflow, company_id) for mark in _INTAKE_ID_MARKS)
-        constants, by_id = [], []
+        constants, by_id, by_id_params = {}, [], []
         for column, value in first.items():
             if column in _PER_DELIVERY_QUEUE_COLUMNS:
                 continue
             text, other = _column_text(value), _column_text(second[column])
             if text == other and (text is not None or value == second[column]):
-                constants.append((column, value))
+                if value is not None:
+                    constants[column] = value
             elif text is not None and text.replace(*map(str, _INTAKE_ID_MARKS)) == other:
-                by_id.append((column, text, isinstance(value, PsycopgJson)))
+                by_id.append((column, isinstance(value, PsycopgJson)))
+                by_id_params += [text, str(_INTAKE_ID_MARKS[0])]
             else:
                 raise ValueError(f"queue.job column {column} varies with the job in a way intake cannot build")
-        return tuple(constants), tuple(by_id)
+        return tuple(constants), tuple(constants.values()), tuple(by_id), tuple(by_id_params)
 
     def _queue_job_values(self, job_id, workflow, company_id):
         """Column values of the queue job of sync job ``job_id``, made by queue_job's Job."""

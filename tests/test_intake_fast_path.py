@@ -6,11 +6,11 @@ import json
 import logging
 import uuid
 
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.queue_job.job import Job
 
-from ..models.shopify_sync_job import TRANSIENT_MAX_RETRIES
+from ..models.shopify_sync_job import INTAKE_DROPPED_INDEXES, INTAKE_PARTIAL_INDEXES, TRANSIENT_MAX_RETRIES
 from .common import WEBHOOK_SECRET, ShopifyHttpCase, parsed_headers, webhook_headers
 from .shopify_reference import webhook_example_raw
 
@@ -180,3 +180,32 @@ class TestIntakeFastPath(ShopifyHttpCase):
         self.assertEqual(made_by_intake.records, job)
         self.assertEqual(made_by_intake.args, [])
         self.assertEqual(made_by_intake.kwargs, {})
+
+
+@tagged("post_install", "-at_install")
+class TestIntakeIndexes(TransactionCase):
+    """Every webhook inserts a job row and pays for each of its table's indexes: the ones nothing
+    needs are gone, also from a database an earlier version made (Odoo keeps an index whose field
+    lost index=True)."""
+
+    def indexes(self):
+        self.env.cr.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'shopify_sync_job'")
+        return dict(self.env.cr.fetchall())
+
+    def test_upgrade_drops_the_indexes_intake_no_longer_pays_for(self):
+        current = self.indexes()
+        for column in INTAKE_DROPPED_INDEXES:
+            self.assertNotIn(f"shopify_sync_job__{column}_index", current)
+        for column in INTAKE_PARTIAL_INDEXES:
+            self.assertIn(f"WHERE ({column} IS NOT NULL)", current[f"shopify_sync_job__{column}_index"])
+        # What these searches need is still indexed.
+        self.assertIn("(backend_id, webhook_id)", current["shopify_sync_job_webhook_unique"])
+        self.assertIn("gin_trgm_ops", current["shopify_sync_job__shopify_ref_index"])
+        # The full indexes of an earlier version, then the module's upgrade steps.
+        for column in INTAKE_DROPPED_INDEXES + INTAKE_PARTIAL_INDEXES:
+            self.env.cr.execute(f"DROP INDEX IF EXISTS shopify_sync_job__{column}_index")
+            self.env.cr.execute(f"CREATE INDEX shopify_sync_job__{column}_index ON shopify_sync_job ({column})")
+        self.assertNotIn("WHERE", self.indexes()["shopify_sync_job__cause_index"])
+        self.env["shopify.sync.job"].init()
+        self.env.registry.check_indexes(self.env.cr, ["shopify.sync.job"])
+        self.assertEqual(self.indexes(), current)
