@@ -45,8 +45,14 @@ class ShopifyWebhookController(http.Controller):
         except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
             payload = None
         backend_id, _secret, company_id = known
+        # The request's transaction holds nothing else: a delivery that loses a race rolls it back.
         job, created = env["shopify.sync.job"]._intake_webhook(
-            env["shopify.backend"].browse(backend_id), headers, raw_body, payload, company_id=company_id
+            env["shopify.backend"].browse(backend_id),
+            headers,
+            raw_body,
+            payload,
+            company_id=company_id,
+            owns_transaction=True,
         )
         if payload is None:
             return _answer(400, error="body is not JSON", job=job.id)

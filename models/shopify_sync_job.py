@@ -74,12 +74,13 @@ def _column_text(value):
 
 
 @functools.cache
-def _intake_statement(columns, queue_columns=(), constant_columns=(), by_id_columns=()):
+def _intake_statement(columns, queue_columns=(), queue_constants=("", "")):
     """The one statement of ShopifySyncJob._insert_delivery for these columns, built once per worker.
+    It answers one row: the id of the redelivery's job it found, and the id of the job it stored.
 
     Parameters, in order: backend id, webhook id, topic, event id (the redelivery read); the job's
-    ``columns``; with a queue job, its ``queue_columns`` (per delivery), ``constant_columns``, and
-    for each of ``by_id_columns`` (column, is_json) the text and the id mark to replace."""
+    ``columns``; with a queue job, its ``queue_columns`` (per delivery). ``queue_constants`` are the
+    queue job's other column names and their values as SQL (``_queue_job_template``)."""
 
     def names(cols):
         return ", ".join(f'"{column}"' for column in cols)
@@ -88,27 +89,19 @@ def _intake_statement(columns, queue_columns=(), constant_columns=(), by_id_colu
     queue_job_id = ", nextval('queue_job_id_seq')" if queue_columns else ""
     queued = ""
     if queue_columns:
-        by_id = [
-            f"replace(%s, %s, delivery.id::text){'::jsonb' if is_json else ''}" for _column, is_json in by_id_columns
-        ]
-        values = ", ".join(["%s"] * (len(queue_columns) + len(constant_columns)) + by_id)
-        all_columns = names(queue_columns + constant_columns + tuple(c for c, _j in by_id_columns))
+        constant_columns, constant_values = queue_constants
         queued = (
-            f", queued AS (INSERT INTO queue_job (id, {all_columns}) "
-            f"SELECT delivery.queue_job_id, {values} FROM delivery)"
+            f", queued AS (INSERT INTO queue_job (id, {names(queue_columns)}{constant_columns}) "
+            f"SELECT delivery.queue_job_id, {', '.join(['%s'] * len(queue_columns))}{constant_values} FROM delivery)"
         )
     return (
-        "SAVEPOINT shopify_sync_intake; "
         "WITH existing AS (SELECT id FROM shopify_sync_job WHERE backend_id = %s "
         "AND (webhook_id = %s OR (topic = %s AND event_id = %s)) LIMIT 1), "
         f"delivery AS (INSERT INTO shopify_sync_job (id{', queue_job_id' if queue_columns else ''}, {names(columns)}) "
         f"SELECT nextval('shopify_sync_job_id_seq'){queue_job_id}, {placeholders} "
         "WHERE NOT EXISTS (SELECT FROM existing) ON CONFLICT DO NOTHING RETURNING id, queue_job_id)"
         f"{queued} "
-        "SELECT set_config('shopify_sync.intake', concat((SELECT id FROM existing), ',', (SELECT id FROM delivery)), "
-        "true); "
-        "RELEASE SAVEPOINT shopify_sync_intake; "
-        "SELECT current_setting('shopify_sync.intake')"
+        "SELECT (SELECT id FROM existing), (SELECT id FROM delivery)"
     )
 
 
@@ -299,7 +292,9 @@ class ShopifySyncJob(models.Model):
     # -- intake ------------------------------------------------------------------------------
 
     @api.model
-    def _intake_webhook(self, backend, headers, raw_body, payload, workflow=None, company_id=None, enqueue=True):
+    def _intake_webhook(
+        self, backend, headers, raw_body, payload, workflow=None, company_id=None, enqueue=True, owns_transaction=False
+    ):
         """Store a verified webhook and enqueue it (``enqueue=False``: a batch job runs it, see
         handlers/order_batch.py). Returns (job, created).
 
@@ -307,6 +302,8 @@ class ShopifySyncJob(models.Model):
         empty recordset when a simultaneous delivery won and is not yet visible to this
         transaction). The unique constraints settle races. ``company_id``: the store's company
         when the caller has it at hand (the webhook controller's cached lookup), saving a read.
+        ``owns_transaction``: the caller's transaction holds nothing else (the webhook request), see
+        ``_insert_delivery``.
         """
         topic = headers["topic"]
         gid, ref = self._describe_safely(topic, payload)
@@ -329,7 +326,7 @@ class ShopifySyncJob(models.Model):
             "payload_redacted": False,
         }
         runnable = bool(payload is not None and registry.handler_for(topic))
-        existing_id, job_id = self._insert_delivery(values, runnable and enqueue)
+        existing_id, job_id = self._insert_delivery(values, runnable and enqueue, owns_transaction)
         if existing_id:
             return self.browse(existing_id), False
         if not job_id:
@@ -378,8 +375,8 @@ class ShopifySyncJob(models.Model):
         return self._intake_webhook(backend, headers, body, order, workflow=workflow, enqueue=enqueue)
 
     @api.model
-    def _insert_delivery(self, values, runnable):
-        """Store one delivery in one round trip. Returns (existing id, new id): the id of a
+    def _insert_delivery(self, values, runnable, owns_transaction=False):
+        """Store one delivery in one statement. Returns (existing id, new id): the id of a
         redelivery's job this transaction sees, or of the new job; (None, None) when a simultaneous
         delivery won. With ``runnable`` the new job's queue job is created by the same statement.
 
@@ -388,10 +385,10 @@ class ShopifySyncJob(models.Model):
           up after 5 s. Found, nothing is inserted.
         - INSERT ... ON CONFLICT DO NOTHING: the database, not the read, decides which of two new
           deliveries wins, without an error. In REPEATABLE READ a conflicting row committed after
-          our snapshot raises a serialization failure instead: the same verdict, and the savepoint
-          keeps the transaction usable. The savepoint is released in the same round trip; the
-          answer travels in a transaction-local setting because only the last statement's rows
-          come back.
+          our snapshot raises a serialization failure instead: the same verdict. A savepoint keeps
+          the caller's transaction usable; with ``owns_transaction`` (the webhook request: nothing
+          else in it) the transaction is rolled back instead, which spares every webhook the
+          savepoint's cost, and the winner is visible to the caller's next read.
         - The queue job is queue_job's own column values (``_queue_job_template``); the columns
           that name the job's id get it in SQL. queue_job's trigger notifies the job runner at
           commit: the job is visible at once, and there is no second write of ``queue_job_id``.
@@ -400,10 +397,9 @@ class ShopifySyncJob(models.Model):
         values = dict(
             values, create_uid=self.env.uid, write_uid=self.env.uid, create_date=now, write_date=now, date_received=now
         )
-        key = values["backend_id"], values["webhook_id"], values["topic"], values["event_id"]
+        params = [values["backend_id"], values["webhook_id"], values["topic"], values["event_id"], *values.values()]
         template = self._queue_job_template(values["workflow"], values["company_id"]) if runnable else None
         if template:
-            constant_columns, constant_values, by_id_columns, by_id_params = template
             per_delivery = {
                 "uuid": str(uuid.uuid4()),  # as queue_job's Job.uuid
                 "name": self._job_description(values),
@@ -411,50 +407,58 @@ class ShopifySyncJob(models.Model):
             }
             if self.env["queue.job"]._log_access:
                 per_delivery.update(create_date=now, write_date=now)
-            statement = _intake_statement(tuple(values), tuple(per_delivery), constant_columns, by_id_columns)
-            params = [*key, *values.values(), *per_delivery.values(), *constant_values, *by_id_params]
+            statement = _intake_statement(tuple(values), tuple(per_delivery), template)
+            params += per_delivery.values()
         else:
             statement = _intake_statement(tuple(values))
-            params = [*key, *values.values()]
+        cr = self.env.cr
         try:
-            self.env.cr.execute(statement, params, log_exceptions=False)
-            existing_id, _sep, new_id = self.env.cr.fetchone()[0].partition(",")
-        except psycopg2.Error as err:
-            self.env.cr.execute("ROLLBACK TO SAVEPOINT shopify_sync_intake; RELEASE SAVEPOINT shopify_sync_intake")
-            if isinstance(err, psycopg2.errors.SerializationFailure):
-                return None, None
-            raise
-        return (int(existing_id) if existing_id else None), (int(new_id) if new_id else None)
+            if owns_transaction:
+                cr.execute(statement, params, log_exceptions=False)
+                return cr.fetchone()
+            with cr.savepoint(flush=False):
+                cr.execute(statement, params, log_exceptions=False)
+                return cr.fetchone()
+        except psycopg2.errors.SerializationFailure:
+            if owns_transaction:
+                cr.rollback()
+            return None, None
 
     @api.model
     @tools.ormcache("workflow", "company_id")
     def _queue_job_template(self, workflow, company_id):
-        """The queue job column values of a sync job of ``workflow`` in ``company_id``, built once
-        per worker by queue_job's own Job exactly as ``with_delay`` builds them (function, channel,
-        serialized records, identity key...); only the ORM create is left out, whose identity-key
-        search cannot find anything for a job that does not exist yet.
+        """The queue job columns of a sync job of ``workflow`` in ``company_id`` but those filled per
+        delivery, built once per worker by queue_job's own Job exactly as ``with_delay`` builds them
+        (function, channel, serialized records, identity key...); only the ORM create is left out,
+        whose identity-key search cannot find anything for a job that does not exist yet.
 
-        Returns (constant columns, their values, by-id columns, their parameters): the by-id columns
-        are (column, is_json) for the columns that name the job's id, each with two parameters, its
-        text with the id written as ``_INTAKE_ID_MARKS[0]`` and that mark, for SQL to replace. Built
-        at two ids to prove no other column depends on it. Columns left NULL are not named (no
-        queue_job column has a database default): a shorter statement to parse and plan on every
-        webhook. Cached in the registry: queue_job clears it when a job function changes."""
+        Returns (", column, ...", ", value, ..."), the values as SQL literals (rendered once: they
+        are the same for every delivery, and adapting them is Python work on every webhook); the
+        columns that name the job's id get it in SQL from the job's row (``delivery.id``). Built at
+        two ids to prove no other column depends on it. Columns left NULL are not named (no
+        queue_job column has a database default): a shorter statement to parse and plan. Cached in
+        the registry: queue_job clears it when a job function changes."""
         first, second = (self._queue_job_values(mark, workflow, company_id) for mark in _INTAKE_ID_MARKS)
-        constants, by_id, by_id_params = {}, [], []
+        columns, values, params = [], [], []
         for column, value in first.items():
             if column in _PER_DELIVERY_QUEUE_COLUMNS:
                 continue
             text, other = _column_text(value), _column_text(second[column])
             if text == other and (text is not None or value == second[column]):
-                if value is not None:
-                    constants[column] = value
+                if value is None:
+                    continue
+                columns.append(column)
+                values.append("%s")
+                params.append(value)
             elif text is not None and text.replace(*map(str, _INTAKE_ID_MARKS)) == other:
-                by_id.append((column, isinstance(value, PsycopgJson)))
-                by_id_params += [text, str(_INTAKE_ID_MARKS[0])]
+                columns.append(column)
+                values.append(f"replace(%s, %s, delivery.id::text){'::jsonb' if isinstance(value, PsycopgJson) else ''}")
+                params += [text, str(_INTAKE_ID_MARKS[0])]
             else:
                 raise ValueError(f"queue.job column {column} varies with the job in a way intake cannot build")
-        return tuple(constants), tuple(constants.values()), tuple(by_id), tuple(by_id_params)
+        # As literals in a statement that takes parameters: a percent sign stays one.
+        literals = self.env.cr.mogrify(", ".join(values), params).decode().replace("%", "%%")
+        return "".join(f', "{column}"' for column in columns), f", {literals}"
 
     def _queue_job_values(self, job_id, workflow, company_id):
         """Column values of the queue job of sync job ``job_id``, made by queue_job's Job."""
