@@ -4,7 +4,9 @@
 # stored jobs: every unique delivery must be exactly one sync job and one queue job.
 # Each of the RUNS rounds also fires as many GETs at Odoo's no-op /web/health with the same client,
 # in alternating slices: the machine may be shared, so the webhook/health ratio is the figure that
-# compares. SQL queries per request come from Odoo's own request log (load-independent).
+# compares. SQL queries per request come from Odoo's own request log, CPU time per request of the
+# Odoo processes and of the database's PostgreSQL backends from /proc (both hardly load-dependent);
+# the load average is printed with each run.
 #   N=2000 CONCURRENCY=8 WORKERS=4 RUNS=3 [TEMPLATE_DB=shopify_sync_deps] bash bench/run_intake_bench.sh
 # When OCA's shopify_connector is importable, it is installed beside ours and the same deliveries
 # are fired at its webhook route in the same slices: ours/OCA is printed. It is never a requirement:
@@ -67,13 +69,14 @@ for run in $(seq 1 "$RUNS"); do
   echo "-- run $run/$RUNS"
   "$PYTHON" "$ADDON_DIR/bench/bench_webhook_intake.py" --url "http://127.0.0.1:$PORT/shopify/webhook" \
     --health-url "http://127.0.0.1:$PORT/web/health" ${OCA_ARGS[@]+"${OCA_ARGS[@]}"} \
-    --shop "$SHOP" --secret "$SECRET" -n "$N" --concurrency "$CONCURRENCY" --topic "$TOPIC" | tee "$LOG.out"
+    --shop "$SHOP" --secret "$SECRET" -n "$N" --concurrency "$CONCURRENCY" --topic "$TOPIC" \
+    --server-pid "$ODOO_PID" --database "$DB" | tee "$LOG.out"
   tail -n1 "$LOG.out" >>"$LOG.ratios"
   expected=$((expected + $(tail -n1 "$LOG.out" | "$PYTHON" -c "import json,sys; print(json.load(sys.stdin)['unique_deliveries'])")))
 done
 # Odoo's request log line ends with: <queries> <query seconds> <other seconds>.
 "$PYTHON" - "$LOG" "$LOG.ratios" <<'PY'
-import json, re, statistics, sys
+import json, os, re, statistics, sys
 counts = {}
 for line in open(sys.argv[1], errors="replace"):
     found = re.search(r'"(GET|POST) (\S+) HTTP/[\d.]+" (\d+) \S+ (\d+) [\d.]+ [\d.]+', line)
@@ -87,6 +90,14 @@ throughput = [run["ratio_throughput"] for run in runs]
 p99 = [run["ratio_p99"] for run in runs]
 print(f"webhook/health over {len(runs)} runs: throughput ratio {throughput} (median {statistics.median(throughput)}), "
       f"p99 ratio {p99} (median {statistics.median(p99)})")
+if all("ratio_cpu" in run for run in runs):
+    cpu = [run["ratio_cpu"] for run in runs]
+    print(f"CPU per request (Odoo + PostgreSQL), health/webhook over {len(runs)} runs: {cpu} "
+          f"(median {statistics.median(cpu)}); webhook ms "
+          f"{[round(sum(run['cpu_ms_per_request'].values()), 2) for run in runs]}, health ms "
+          f"{[round(sum(run['health']['cpu_ms_per_request'].values()), 2) for run in runs]}")
+print("load average (1 min) before/after each run: "
+      + ", ".join(f"{run['load_before']}/{run['load_after']}" for run in runs) + f" on {os.cpu_count()} cores")
 if all("ours_oca_throughput" in run for run in runs):
     oca = [run["ours_oca_throughput"] for run in runs]
     oca_p99 = [run["ours_oca_p99"] for run in runs]
