@@ -239,7 +239,7 @@ class ShopifySyncJob(models.Model):
         """Drop the column indexes earlier versions made that intake no longer pays for: Odoo keeps an
         index whose field lost ``index=True``, and a full one stays where ``btree_not_null`` is now
         asked for (Odoo makes the partial one once the old is gone)."""
-        super().init()
+        result = super().init()
         names = [sql.make_index_name(self._table, column) for column in INTAKE_DROPPED_INDEXES]
         partial = [sql.make_index_name(self._table, column) for column in INTAKE_PARTIAL_INDEXES]
         self.env.cr.execute(
@@ -249,6 +249,7 @@ class ShopifySyncJob(models.Model):
         )
         for (name,) in self.env.cr.fetchall():
             sql.drop_index(self.env.cr, name, self._table)
+        return result
 
     @api.depends("topic", "shopify_ref", "shopify_gid")
     def _compute_display_name(self):
@@ -452,7 +453,9 @@ class ShopifySyncJob(models.Model):
                 params.append(value)
             elif text is not None and text.replace(*map(str, _INTAKE_ID_MARKS)) == other:
                 columns.append(column)
-                values.append(f"replace(%s, %s, delivery.id::text){'::jsonb' if isinstance(value, PsycopgJson) else ''}")
+                values.append(
+                    f"replace(%s, %s, delivery.id::text){'::jsonb' if isinstance(value, PsycopgJson) else ''}"
+                )
                 params += [text, str(_INTAKE_ID_MARKS[0])]
             else:
                 raise ValueError(f"queue.job column {column} varies with the job in a way intake cannot build")

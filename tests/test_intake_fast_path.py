@@ -100,7 +100,12 @@ class TestIntakeFastPath(ShopifyHttpCase):
         except ValueError:
             payload = None
         return self.env["shopify.sync.job"]._intake_webhook(
-            self.backend, headers, body, payload, company_id=self.backend.company_id.id, owns_transaction=owns_transaction
+            self.backend,
+            headers,
+            body,
+            payload,
+            company_id=self.backend.company_id.id,
+            owns_transaction=owns_transaction,
         )
 
     def test_one_statement_stores_a_delivery_and_one_finds_its_redelivery(self):
