@@ -13,8 +13,8 @@ route. On a shared machine only figures measured side by side compare: the serie
 on the machine weighs on each the same, and the ratios webhook/health and ours/OCA are the
 figures to read. With --server-pid and --database (Linux), each series also gets the CPU time per
 request of the Odoo processes and of the database's PostgreSQL backends, measured over its own
-slices: unlike throughput, that hardly depends on what else the machine runs. The load average
-before and after is printed too. The last line is JSON, for scripts.
+slices: a busy machine inflates both series alike, so their ratio shows where a gap comes from.
+The load average before and after is printed too. The last line is JSON, for scripts.
 """
 # pylint: disable=print-used  # a command-line script: its output is for the person running it
 

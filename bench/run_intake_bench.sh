@@ -4,9 +4,9 @@
 # stored jobs: every unique delivery must be exactly one sync job and one queue job.
 # Each of the RUNS rounds also fires as many GETs at Odoo's no-op /web/health with the same client,
 # in alternating slices: the machine may be shared, so the webhook/health ratio is the figure that
-# compares. SQL queries per request come from Odoo's own request log, CPU time per request of the
-# Odoo processes and of the database's PostgreSQL backends from /proc (both hardly load-dependent);
-# the load average is printed with each run.
+# compares. SQL queries per request come from Odoo's own request log (load-independent), CPU time
+# per request of the Odoo processes and of the database's PostgreSQL backends from /proc (a busy
+# machine inflates both routes alike: their ratio is what to read); the load average of each run.
 #   N=2000 CONCURRENCY=8 WORKERS=4 RUNS=3 [TEMPLATE_DB=shopify_sync_deps] bash bench/run_intake_bench.sh
 # When OCA's shopify_connector is importable, it is installed beside ours and the same deliveries
 # are fired at its webhook route in the same slices: ours/OCA is printed. It is never a requirement:
