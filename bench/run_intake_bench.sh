@@ -12,9 +12,12 @@
 # are fired at its webhook route in the same slices: ours/OCA is printed. It is never a requirement:
 #   pip install --no-deps --target /tmp/oca "odoo-addon-shopify-connector==19.0.*"
 #   PYTHONPATH=/tmp/oca bash bench/run_intake_bench.sh
+# DEDICATED=0 stores webhooks in the request's transaction instead of the intake's own connection
+# (system parameter shopify_sync.intake_dedicated_connection): run both to compare.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../tools/common.sh"
 N=${N:-2000}; CONCURRENCY=${CONCURRENCY:-8}; WORKERS=${WORKERS:-4}; TOPIC=${TOPIC:-orders/create}; RUNS=${RUNS:-3}
+DEDICATED=${DEDICATED:-1}
 require_odoo
 ensure_postgres
 install_python_requirements
@@ -45,6 +48,7 @@ echo "Installing $MODULES in $DB ..."
 "$PYTHON" -m odoo shell -d "$DB" --addons-path="$ADDONS_PATH" --log-level=warn --no-http >>"$LOG" 2>&1 <<PY
 env["shopify.backend"].create({"name": "Bench", "shop_domain": "$SHOP", "auth_mode": "legacy_token",
                                "access_token": "x", "webhook_secret": "$SECRET"})
+env["ir.config_parameter"].set_param("shopify_sync.intake_dedicated_connection", "$DEDICATED" != "0")
 if "shopify.instance" in env:
     oca = env["shopify.instance"].create({"name": "Bench", "shop_url": "$SHOP", "webhook_secret": "$SECRET",
                                           "accept_webhooks": True})
@@ -62,7 +66,7 @@ ODOO_PID=$!
 for _ in $(seq 1 60); do
   curl -sf "http://127.0.0.1:$PORT/web/health" >/dev/null 2>&1 && break; sleep 1
 done
-echo "Odoo up on 127.0.0.1:$PORT ($WORKERS workers, $(nproc) cores); $RUNS runs of $N webhooks at concurrency $CONCURRENCY"
+echo "Odoo up on 127.0.0.1:$PORT ($WORKERS workers, $(nproc) cores); $RUNS runs of $N webhooks at concurrency $CONCURRENCY, dedicated intake connection: $DEDICATED"
 expected=0
 : >"$LOG.ratios"
 for run in $(seq 1 "$RUNS"); do
@@ -106,6 +110,8 @@ if all("ours_oca_throughput" in run for run in runs):
 else:
     print("ours/OCA: not measured (OCA's shopify_connector is not importable: see the top of this script)")
 PY
+intake_connections=$(psql -d "$DB" -tA -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$DB' AND application_name LIKE 'shopify_sync intake%'")
+echo "dedicated intake connections open: $intake_connections (DEDICATED=$DEDICATED)"
 read -r jobs distinct qjobs < <(psql -d "$DB" -tAF' ' -c "SELECT count(*), count(DISTINCT webhook_id), (SELECT count(*) FROM queue_job WHERE model_name = 'shopify.sync.job') FROM shopify_sync_job WHERE direction = 'in'")
 echo "rows: $jobs sync jobs, $distinct distinct webhook ids, $qjobs queue jobs, for $expected unique deliveries"
 if [ -n "$OCA_INSTANCE" ]; then

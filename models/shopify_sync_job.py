@@ -105,6 +105,17 @@ def _intake_statement(columns, queue_columns=(), queue_constants=("", "")):
     )
 
 
+# A delivery's job by its keys (webhook id, or topic + event id), as the intake statement looks for it.
+_FIND_DELIVERY = (
+    "SELECT (SELECT id FROM shopify_sync_job WHERE backend_id = %s "
+    "AND (webhook_id = %s OR (topic = %s AND event_id = %s)) LIMIT 1)"
+)
+
+
+def _delivery_keys(headers):
+    return headers["webhook_id"], headers["topic"], headers["event_id"]
+
+
 def _storable(text):
     """Text PostgreSQL accepts: no NUL character, no lone surrogate (both legal in JSON)."""
     if not isinstance(text, str):
@@ -294,7 +305,16 @@ class ShopifySyncJob(models.Model):
 
     @api.model
     def _intake_webhook(
-        self, backend, headers, raw_body, payload, workflow=None, company_id=None, enqueue=True, owns_transaction=False
+        self,
+        backend,
+        headers,
+        raw_body,
+        payload,
+        workflow=None,
+        company_id=None,
+        enqueue=True,
+        owns_transaction=False,
+        connection=None,
     ):
         """Store a verified webhook and enqueue it (``enqueue=False``: a batch job runs it, see
         handlers/order_batch.py). Returns (job, created).
@@ -304,7 +324,9 @@ class ShopifySyncJob(models.Model):
         transaction). The unique constraints settle races. ``company_id``: the store's company
         when the caller has it at hand (the webhook controller's cached lookup), saving a read.
         ``owns_transaction``: the caller's transaction holds nothing else (the webhook request), see
-        ``_insert_delivery``.
+        ``_insert_delivery``. ``connection``: a lib.intake_connection.IntakeConnection (the webhook
+        request's): a runnable delivery is stored and committed there, before this returns; one
+        that is not runnable is stored in this transaction (its failure is written by the ORM).
         """
         topic = headers["topic"]
         gid, ref = self._describe_safely(topic, payload)
@@ -327,10 +349,16 @@ class ShopifySyncJob(models.Model):
             "payload_redacted": False,
         }
         runnable = bool(payload is not None and registry.handler_for(topic))
-        existing_id, job_id = self._insert_delivery(values, runnable and enqueue, owns_transaction)
+        if not runnable:
+            connection = None
+        existing_id, job_id = self._insert_delivery(values, runnable and enqueue, owns_transaction, connection)
         if existing_id:
             return self.browse(existing_id), False
         if not job_id:
+            if connection is not None:
+                # A simultaneous delivery won; its commit is visible to the connection's next statement.
+                (winner_id,) = connection.execute(_FIND_DELIVERY, [backend.id, *_delivery_keys(headers)])
+                return self.browse(winner_id), False
             return self._find_delivery(backend, headers), False
         job = self.browse(job_id)
         if payload is None:
@@ -376,7 +404,7 @@ class ShopifySyncJob(models.Model):
         return self._intake_webhook(backend, headers, body, order, workflow=workflow, enqueue=enqueue)
 
     @api.model
-    def _insert_delivery(self, values, runnable, owns_transaction=False):
+    def _insert_delivery(self, values, runnable, owns_transaction=False, connection=None):
         """Store one delivery in one statement. Returns (existing id, new id): the id of a
         redelivery's job this transaction sees, or of the new job; (None, None) when a simultaneous
         delivery won. With ``runnable`` the new job's queue job is created by the same statement.
@@ -393,6 +421,9 @@ class ShopifySyncJob(models.Model):
         - The queue job is queue_job's own column values (``_queue_job_template``); the columns
           that name the job's id get it in SQL. queue_job's trigger notifies the job runner at
           commit: the job is visible at once, and there is no second write of ``queue_job_id``.
+        - With ``connection`` (the webhook request's IntakeConnection) the statement runs there as
+          a prepared statement, committed before this returns. That connection is READ COMMITTED:
+          a simultaneous delivery's insert is waited for and skipped, answering (None, None).
         """
         now = fields.Datetime.now()
         values = dict(
@@ -412,6 +443,8 @@ class ShopifySyncJob(models.Model):
             params += per_delivery.values()
         else:
             statement = _intake_statement(tuple(values))
+        if connection is not None:
+            return connection.execute(statement, params)
         cr = self.env.cr
         try:
             if owns_transaction:
