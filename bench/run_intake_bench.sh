@@ -13,7 +13,8 @@
 #   pip install --no-deps --target /tmp/oca "odoo-addon-shopify-connector==19.0.*"
 #   PYTHONPATH=/tmp/oca bash bench/run_intake_bench.sh
 # DEDICATED=0 stores webhooks in the request's transaction instead of the intake's own connection
-# (system parameter shopify_sync.intake_dedicated_connection): run both to compare.
+# (system parameter shopify_sync.intake_dedicated_connection): run both to compare. PLAN_COST=1 also
+# prints PostgreSQL's CPU per intake statement on a pooled, reset connection and on the dedicated one.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../tools/common.sh"
 N=${N:-2000}; CONCURRENCY=${CONCURRENCY:-8}; WORKERS=${WORKERS:-4}; TOPIC=${TOPIC:-orders/create}; RUNS=${RUNS:-3}
@@ -110,6 +111,10 @@ if all("ours_oca_throughput" in run for run in runs):
 else:
     print("ours/OCA: not measured (OCA's shopify_connector is not importable: see the top of this script)")
 PY
+if [ "${PLAN_COST:-0}" != 0 ]; then
+  "$PYTHON" -m odoo shell -d "$DB" --addons-path="$ADDONS_PATH" --log-level=warn --no-http \
+    <"$ADDON_DIR/bench/intake_plan_cost.py" 2>>"$LOG" | grep "^PostgreSQL CPU"
+fi
 intake_connections=$(psql -d "$DB" -tA -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$DB' AND application_name LIKE 'shopify_sync intake%'")
 echo "dedicated intake connections open: $intake_connections (DEDICATED=$DEDICATED)"
 read -r jobs distinct qjobs < <(psql -d "$DB" -tAF' ' -c "SELECT count(*), count(DISTINCT webhook_id), (SELECT count(*) FROM queue_job WHERE model_name = 'shopify.sync.job') FROM shopify_sync_job WHERE direction = 'in'")
