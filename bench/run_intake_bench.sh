@@ -49,7 +49,7 @@ echo "Installing $MODULES in $DB ..."
 "$PYTHON" -m odoo shell -d "$DB" --addons-path="$ADDONS_PATH" --log-level=warn --no-http >>"$LOG" 2>&1 <<PY
 env["shopify.backend"].create({"name": "Bench", "shop_domain": "$SHOP", "auth_mode": "legacy_token",
                                "access_token": "x", "webhook_secret": "$SECRET"})
-env["ir.config_parameter"].set_param("shopify_sync.intake_dedicated_connection", "$DEDICATED" != "0")
+env["ir.config_parameter"].set_param("shopify_sync.intake_dedicated_connection", "False" if "$DEDICATED" == "0" else "True")
 if "shopify.instance" in env:
     oca = env["shopify.instance"].create({"name": "Bench", "shop_url": "$SHOP", "webhook_secret": "$SECRET",
                                           "accept_webhooks": True})
