@@ -65,7 +65,12 @@ backend = env["shopify.backend"].create(
     }
 )
 env.cr.commit()
-order = {"id": 1, "name": "#1001", "admin_graphql_api_id": "gid://shopify/Order/1", "line_items": [{"id": n} for n in range(40)]}
+order = {
+    "id": 1,
+    "name": "#1001",
+    "admin_graphql_api_id": "gid://shopify/Order/1",
+    "line_items": [{"id": n} for n in range(40)],
+}
 body = json.dumps(order).encode()
 Job = env["shopify.sync.job"]
 modes = {"reset only": Pooled(), "reset + statement": Pooled(), "dedicated, prepared": Dedicated()}

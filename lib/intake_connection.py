@@ -61,9 +61,7 @@ class IntakeConnection:
 
     def _open(self):
         connection = self._connect()
-        connection.set_session(
-            isolation_level=psycopg2.extensions.ISOLATION_LEVEL_READ_COMMITTED, autocommit=False
-        )
+        connection.set_session(isolation_level=psycopg2.extensions.ISOLATION_LEVEL_READ_COMMITTED, autocommit=False)
         self.connection, self.prepared = connection, {}
 
     def close(self):
@@ -71,8 +69,8 @@ class IntakeConnection:
         if connection is not None and not connection.closed:
             try:
                 connection.close()
-            except psycopg2.Error:
-                pass
+            except psycopg2.Error as error:
+                _logger.debug("Intake connection to %s closed with an error: %s", self.dbname, error)
 
     def _rollback(self):
         try:
