@@ -11,7 +11,10 @@ with the same concurrency; with --oca-url, the same deliveries at OCA's shopify_
 route. On a shared machine only figures measured side by side compare: the series are fired in
 --blocks alternating slices (health, ours, OCA, then the other way round), so a change of load
 on the machine weighs on each the same, and the ratios webhook/health and ours/OCA are the
-figures to read. The last line is JSON, for scripts.
+figures to read. With --server-pid and --database (Linux), each series also gets the CPU time per
+request of the Odoo processes and of the database's PostgreSQL backends, measured over its own
+slices: a busy machine inflates both series alike, so their ratio shows where a gap comes from.
+The load average before and after is printed too. The last line is JSON, for scripts.
 """
 # pylint: disable=print-used  # a command-line script: its output is for the person running it
 
@@ -21,6 +24,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import os
 import random
 import statistics
 import sys
@@ -93,6 +97,42 @@ def sign(secret, body):
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
+class CpuMeter:
+    """CPU seconds used so far by an Odoo server (its process and children: workers) and by the
+    PostgreSQL backends of its database, read from /proc (Linux)."""
+
+    def __init__(self, server_pid, database):
+        self.server_pid, self.database = server_pid, database
+        self.ticks = os.sysconf("SC_CLK_TCK")
+
+    def processes(self):
+        odoo, postgres = [], []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    command = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:  # the process ended meanwhile
+                continue
+            cpu = (int(fields[11]) + int(fields[12])) / self.ticks
+            if int(entry) == self.server_pid or int(fields[1]) == self.server_pid:
+                odoo.append((int(entry), cpu))
+            elif command.startswith("postgres: ") and f" {self.database} " in command:
+                postgres.append((int(entry), cpu))
+        return dict(odoo), dict(postgres)
+
+    def sample(self):
+        return self.processes()
+
+    @staticmethod
+    def used(before, after):
+        """CPU seconds used between two samples by the processes alive at the second one."""
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
 def figures_of(results, wall):
     """Throughput and latency of one series from its (status, ms) results and its wall time."""
     latencies = sorted(ms for _status, ms in results)
@@ -130,6 +170,8 @@ def main():
     parser.add_argument("--health-url", help="also measure this no-op route (GET), same client, same run")
     parser.add_argument("--oca-url", help="also fire the same deliveries at OCA shopify_connector's webhook route")
     parser.add_argument("--blocks", type=int, default=10, help="alternating slices each series is fired in")
+    parser.add_argument("--server-pid", type=int, help="Odoo's server process: CPU per request of its workers")
+    parser.add_argument("--database", help="with --server-pid: CPU per request of this database's backends")
     args = parser.parse_args()
 
     def delivery(number):
@@ -177,13 +219,27 @@ def main():
             list(pool.map(send, warm))
         results = {name: [] for name in series}
         walls = dict.fromkeys(series, 0.0)
+        cpu = {name: [0.0, 0.0] for name in series}  # Odoo, PostgreSQL seconds
         names = list(series)
         for block in range(args.blocks):
             for name in names if block % 2 == 0 else reversed(names):
+                before = meter.sample() if meter else None
                 started = time.perf_counter()
                 results[name] += pool.map(send, series[name][1][block :: args.blocks])
                 walls[name] += time.perf_counter() - started
-        return {name: figures_of(results[name], walls[name]) for name in series}
+                if meter:
+                    after = meter.sample()
+                    cpu[name][0] += meter.used(before[0], after[0])
+                    cpu[name][1] += meter.used(before[1], after[1])
+        figures = {name: figures_of(results[name], walls[name]) for name in series}
+        if meter:
+            for name, (odoo, postgres) in cpu.items():
+                sent = len(results[name])
+                figures[name]["cpu_ms_per_request"] = {
+                    "odoo": round(odoo / sent * 1000, 2),
+                    "postgres": round(postgres / sent * 1000, 2),
+                }
+        return figures
 
     def webhook_items(url, items):
         target = urlsplit(url)
@@ -196,6 +252,8 @@ def main():
     series["ours"] = (webhook_items(args.url, warmup), webhook_items(args.url, batch))
     if args.oca_url:
         series["oca"] = (webhook_items(args.oca_url, warmup), webhook_items(args.oca_url, batch))
+    meter = CpuMeter(args.server_pid, args.database) if args.server_pid and args.database else None
+    load_before = os.getloadavg()[0]
     with ThreadPoolExecutor(args.concurrency) as pool:
         measured = fire(pool, series)
     figures = measured["ours"]
@@ -206,6 +264,8 @@ def main():
             "concurrency": args.concurrency,
             "body_bytes": len(unique[0][0]),
             "blocks": args.blocks,
+            "load_before": round(load_before, 2),
+            "load_after": round(os.getloadavg()[0], 2),
         }
     )
     report(figures, measured.get("health"), measured.get("oca"))
@@ -233,6 +293,16 @@ def report(figures, health, oca):
             f"p99 {health['p99_ms']} ms"
         )
         print(f"webhook/health: throughput ratio {figures['ratio_throughput']}, p99 ratio {figures['ratio_p99']}")
+        if "cpu_ms_per_request" in figures:
+            ours, theirs = figures["cpu_ms_per_request"], health["cpu_ms_per_request"]
+            figures["ratio_cpu"] = round(
+                (theirs["odoo"] + theirs["postgres"]) / max(ours["odoo"] + ours["postgres"], 0.01), 2
+            )
+            print(
+                f"CPU ms per request (Odoo + PostgreSQL): webhook {ours['odoo']} + {ours['postgres']}, "
+                f"health {theirs['odoo']} + {theirs['postgres']}; health/webhook {figures['ratio_cpu']}"
+            )
+    print(f"load average {figures['load_before']} before, {figures['load_after']} after")
     if oca:
         figures["oca"] = oca
         figures["ours_oca_throughput"] = round(figures["accepted_per_s"] / oca["accepted_per_s"], 2)

@@ -13,7 +13,7 @@ from psycopg2.extras import Json as PsycopgJson
 
 from odoo import SUPERUSER_ID, api, fields, models, tools
 from odoo.exceptions import AccessError, RedirectWarning, UserError, ValidationError
-from odoo.tools import escape_psql
+from odoo.tools import escape_psql, sql
 from odoo.tools.translate import code_translations
 
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -47,6 +47,12 @@ CONFLICT_RETRY_MAX_SECONDS = 30
 # Transient retries before a job is parked as failed (see the retry pattern in data/queue_job_data.xml:
 # about 4 hours of trying, enough to ride out a Black Friday throttle or a Shopify incident).
 TRANSIENT_MAX_RETRIES = 20
+# Every webhook inserts a job row, and pays for each index of the table. Column indexes of earlier
+# versions that nothing needs: backend_id leads the unique (backend_id, webhook_id) index, which serves
+# its searches and the RESTRICT check when a store is deleted; workflow has a handful of values, one
+# of them most rows. Indexes made partial: failure_category and cause are empty until a job fails.
+INTAKE_DROPPED_INDEXES = ("backend_id", "workflow")
+INTAKE_PARTIAL_INDEXES = ("failure_category", "cause")
 _FRACTION_RE = re.compile(r"(\.\d{6})\d+")
 # Classified verdicts of this worker's jobs, by (database, job id): queue_job calls the failure
 # hook after rolling back, which would otherwise lose them (see _on_queue_job_failed).
@@ -68,12 +74,13 @@ def _column_text(value):
 
 
 @functools.cache
-def _intake_statement(columns, queue_columns=(), constant_columns=(), by_id_columns=()):
+def _intake_statement(columns, queue_columns=(), queue_constants=("", "")):
     """The one statement of ShopifySyncJob._insert_delivery for these columns, built once per worker.
+    It answers one row: the id of the redelivery's job it found, and the id of the job it stored.
 
     Parameters, in order: backend id, webhook id, topic, event id (the redelivery read); the job's
-    ``columns``; with a queue job, its ``queue_columns`` (per delivery), ``constant_columns``, and
-    for each of ``by_id_columns`` (column, is_json) the text and the id mark to replace."""
+    ``columns``; with a queue job, its ``queue_columns`` (per delivery). ``queue_constants`` are the
+    queue job's other column names and their values as SQL (``_queue_job_template``)."""
 
     def names(cols):
         return ", ".join(f'"{column}"' for column in cols)
@@ -82,28 +89,31 @@ def _intake_statement(columns, queue_columns=(), constant_columns=(), by_id_colu
     queue_job_id = ", nextval('queue_job_id_seq')" if queue_columns else ""
     queued = ""
     if queue_columns:
-        by_id = [
-            f"replace(%s, %s, delivery.id::text){'::jsonb' if is_json else ''}" for _column, is_json in by_id_columns
-        ]
-        values = ", ".join(["%s"] * (len(queue_columns) + len(constant_columns)) + by_id)
-        all_columns = names(queue_columns + constant_columns + tuple(c for c, _j in by_id_columns))
+        constant_columns, constant_values = queue_constants
         queued = (
-            f", queued AS (INSERT INTO queue_job (id, {all_columns}) "
-            f"SELECT delivery.queue_job_id, {values} FROM delivery)"
+            f", queued AS (INSERT INTO queue_job (id, {names(queue_columns)}{constant_columns}) "
+            f"SELECT delivery.queue_job_id, {', '.join(['%s'] * len(queue_columns))}{constant_values} FROM delivery)"
         )
     return (
-        "SAVEPOINT shopify_sync_intake; "
         "WITH existing AS (SELECT id FROM shopify_sync_job WHERE backend_id = %s "
         "AND (webhook_id = %s OR (topic = %s AND event_id = %s)) LIMIT 1), "
         f"delivery AS (INSERT INTO shopify_sync_job (id{', queue_job_id' if queue_columns else ''}, {names(columns)}) "
         f"SELECT nextval('shopify_sync_job_id_seq'){queue_job_id}, {placeholders} "
         "WHERE NOT EXISTS (SELECT FROM existing) ON CONFLICT DO NOTHING RETURNING id, queue_job_id)"
         f"{queued} "
-        "SELECT set_config('shopify_sync.intake', concat((SELECT id FROM existing), ',', (SELECT id FROM delivery)), "
-        "true); "
-        "RELEASE SAVEPOINT shopify_sync_intake; "
-        "SELECT current_setting('shopify_sync.intake')"
+        "SELECT (SELECT id FROM existing), (SELECT id FROM delivery)"
     )
+
+
+# A delivery's job by its keys (webhook id, or topic + event id), as the intake statement looks for it.
+_FIND_DELIVERY = (
+    "SELECT (SELECT id FROM shopify_sync_job WHERE backend_id = %s "
+    "AND (webhook_id = %s OR (topic = %s AND event_id = %s)) LIMIT 1)"
+)
+
+
+def _delivery_keys(headers):
+    return headers["webhook_id"], headers["topic"], headers["event_id"]
 
 
 def _storable(text):
@@ -168,9 +178,10 @@ class ShopifySyncJob(models.Model):
     # display_name is "topic reference": search it through the stored fields it is made of.
     _rec_names_search = ["topic", "shopify_ref", "shopify_gid"]
 
-    backend_id = fields.Many2one("shopify.backend", required=True, index=True, ondelete="restrict")
+    # Not indexed alone: the unique (backend_id, webhook_id) index leads with it (see INTAKE_DROPPED_INDEXES).
+    backend_id = fields.Many2one("shopify.backend", required=True, ondelete="restrict")
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
-    workflow = fields.Selection(registry.WORKFLOW_SELECTION, required=True, index=True)
+    workflow = fields.Selection(registry.WORKFLOW_SELECTION, required=True)
     direction = fields.Selection([("in", "From Shopify"), ("out", "To Shopify")], required=True, default="in")
     topic = fields.Char(required=True, index=True)
     shopify_ref = fields.Char(string="Shopify reference", index="trigram")
@@ -190,7 +201,7 @@ class ShopifySyncJob(models.Model):
     # A job is "running" while its queue.job is started. That is only known outside the job's
     # own transaction, so it is derived from the queue job rather than stored.
     status = fields.Selection(STATES + [("running", "Running")], compute="_compute_status")
-    failure_category = fields.Selection(errors.CATEGORIES, index=True, readonly=True)
+    failure_category = fields.Selection(errors.CATEGORIES, index="btree_not_null", readonly=True)
     error_message = fields.Text(readonly=True)
     fix_hint = fields.Text(string="How to fix", readonly=True)
     # The English above stays for search, grouping (cause) and support; people read these.
@@ -216,7 +227,7 @@ class ShopifySyncJob(models.Model):
     cause = fields.Char(
         compute="_compute_cause",
         store=True,
-        index=True,
+        index="btree_not_null",
         help="The error without its order number, ids or document numbers: one cause, one row.",
     )
     duration_hours = fields.Float(
@@ -234,6 +245,22 @@ class ShopifySyncJob(models.Model):
         "This Shopify event is already recorded.",
     )
     _failed_idx = models.Index("(backend_id, failure_category) WHERE state = 'failed'")
+
+    def init(self):
+        """Drop the column indexes earlier versions made that intake no longer pays for: Odoo keeps an
+        index whose field lost ``index=True``, and a full one stays where ``btree_not_null`` is now
+        asked for (Odoo makes the partial one once the old is gone)."""
+        result = super().init()
+        names = [sql.make_index_name(self._table, column) for column in INTAKE_DROPPED_INDEXES]
+        partial = [sql.make_index_name(self._table, column) for column in INTAKE_PARTIAL_INDEXES]
+        self.env.cr.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema AND tablename = %s "
+            "AND (indexname IN %s OR (indexname IN %s AND indexdef NOT LIKE '%% WHERE %%'))",
+            [self._table, tuple(names), tuple(partial)],
+        )
+        for (name,) in self.env.cr.fetchall():
+            sql.drop_index(self.env.cr, name, self._table)
+        return result
 
     @api.depends("topic", "shopify_ref", "shopify_gid")
     def _compute_display_name(self):
@@ -277,7 +304,18 @@ class ShopifySyncJob(models.Model):
     # -- intake ------------------------------------------------------------------------------
 
     @api.model
-    def _intake_webhook(self, backend, headers, raw_body, payload, workflow=None, company_id=None, enqueue=True):
+    def _intake_webhook(
+        self,
+        backend,
+        headers,
+        raw_body,
+        payload,
+        workflow=None,
+        company_id=None,
+        enqueue=True,
+        owns_transaction=False,
+        connection=None,
+    ):
         """Store a verified webhook and enqueue it (``enqueue=False``: a batch job runs it, see
         handlers/order_batch.py). Returns (job, created).
 
@@ -285,6 +323,10 @@ class ShopifySyncJob(models.Model):
         empty recordset when a simultaneous delivery won and is not yet visible to this
         transaction). The unique constraints settle races. ``company_id``: the store's company
         when the caller has it at hand (the webhook controller's cached lookup), saving a read.
+        ``owns_transaction``: the caller's transaction holds nothing else (the webhook request), see
+        ``_insert_delivery``. ``connection``: a lib.intake_connection.IntakeConnection (the webhook
+        request's): a runnable delivery is stored and committed there, before this returns; one
+        that is not runnable is stored in this transaction (its failure is written by the ORM).
         """
         topic = headers["topic"]
         gid, ref = self._describe_safely(topic, payload)
@@ -307,10 +349,16 @@ class ShopifySyncJob(models.Model):
             "payload_redacted": False,
         }
         runnable = bool(payload is not None and registry.handler_for(topic))
-        existing_id, job_id = self._insert_delivery(values, runnable and enqueue)
+        if not runnable:
+            connection = None
+        existing_id, job_id = self._insert_delivery(values, runnable and enqueue, owns_transaction, connection)
         if existing_id:
             return self.browse(existing_id), False
         if not job_id:
+            if connection is not None:
+                # A simultaneous delivery won; its commit is visible to the connection's next statement.
+                (winner_id,) = connection.execute(_FIND_DELIVERY, [backend.id, *_delivery_keys(headers)])
+                return self.browse(winner_id), False
             return self._find_delivery(backend, headers), False
         job = self.browse(job_id)
         if payload is None:
@@ -356,8 +404,8 @@ class ShopifySyncJob(models.Model):
         return self._intake_webhook(backend, headers, body, order, workflow=workflow, enqueue=enqueue)
 
     @api.model
-    def _insert_delivery(self, values, runnable):
-        """Store one delivery in one round trip. Returns (existing id, new id): the id of a
+    def _insert_delivery(self, values, runnable, owns_transaction=False, connection=None):
+        """Store one delivery in one statement. Returns (existing id, new id): the id of a
         redelivery's job this transaction sees, or of the new job; (None, None) when a simultaneous
         delivery won. With ``runnable`` the new job's queue job is created by the same statement.
 
@@ -366,22 +414,24 @@ class ShopifySyncJob(models.Model):
           up after 5 s. Found, nothing is inserted.
         - INSERT ... ON CONFLICT DO NOTHING: the database, not the read, decides which of two new
           deliveries wins, without an error. In REPEATABLE READ a conflicting row committed after
-          our snapshot raises a serialization failure instead: the same verdict, and the savepoint
-          keeps the transaction usable. The savepoint is released in the same round trip; the
-          answer travels in a transaction-local setting because only the last statement's rows
-          come back.
+          our snapshot raises a serialization failure instead: the same verdict. A savepoint keeps
+          the caller's transaction usable; with ``owns_transaction`` (the webhook request: nothing
+          else in it) the transaction is rolled back instead, which spares every webhook the
+          savepoint's cost, and the winner is visible to the caller's next read.
         - The queue job is queue_job's own column values (``_queue_job_template``); the columns
           that name the job's id get it in SQL. queue_job's trigger notifies the job runner at
           commit: the job is visible at once, and there is no second write of ``queue_job_id``.
+        - With ``connection`` (the webhook request's IntakeConnection) the statement runs there as
+          a prepared statement, committed before this returns. That connection is READ COMMITTED:
+          a simultaneous delivery's insert is waited for and skipped, answering (None, None).
         """
         now = fields.Datetime.now()
         values = dict(
             values, create_uid=self.env.uid, write_uid=self.env.uid, create_date=now, write_date=now, date_received=now
         )
-        key = values["backend_id"], values["webhook_id"], values["topic"], values["event_id"]
+        params = [values["backend_id"], values["webhook_id"], values["topic"], values["event_id"], *values.values()]
         template = self._queue_job_template(values["workflow"], values["company_id"]) if runnable else None
         if template:
-            constants, by_id = template
             per_delivery = {
                 "uuid": str(uuid.uuid4()),  # as queue_job's Job.uuid
                 "name": self._job_description(values),
@@ -389,50 +439,62 @@ class ShopifySyncJob(models.Model):
             }
             if self.env["queue.job"]._log_access:
                 per_delivery.update(create_date=now, write_date=now)
-            statement = _intake_statement(
-                tuple(values), tuple(per_delivery), tuple(c for c, _v in constants), tuple((c, j) for c, _t, j in by_id)
-            )
-            params = [*key, *values.values(), *per_delivery.values(), *(v for _c, v in constants)]
-            for _column, text, _json in by_id:
-                params += [text, str(_INTAKE_ID_MARKS[0])]
+            statement = _intake_statement(tuple(values), tuple(per_delivery), template)
+            params += per_delivery.values()
         else:
             statement = _intake_statement(tuple(values))
-            params = [*key, *values.values()]
+        if connection is not None:
+            return connection.execute(statement, params)
+        cr = self.env.cr
         try:
-            self.env.cr.execute(statement, params, log_exceptions=False)
-            existing_id, _sep, new_id = self.env.cr.fetchone()[0].partition(",")
-        except psycopg2.Error as err:
-            self.env.cr.execute("ROLLBACK TO SAVEPOINT shopify_sync_intake; RELEASE SAVEPOINT shopify_sync_intake")
-            if isinstance(err, psycopg2.errors.SerializationFailure):
-                return None, None
-            raise
-        return (int(existing_id) if existing_id else None), (int(new_id) if new_id else None)
+            if owns_transaction:
+                cr.execute(statement, params, log_exceptions=False)
+                return cr.fetchone()
+            with cr.savepoint(flush=False):
+                cr.execute(statement, params, log_exceptions=False)
+                return cr.fetchone()
+        except psycopg2.errors.SerializationFailure:
+            if owns_transaction:
+                cr.rollback()
+            return None, None
 
     @api.model
     @tools.ormcache("workflow", "company_id")
     def _queue_job_template(self, workflow, company_id):
-        """The queue job column values of a sync job of ``workflow`` in ``company_id``, built once
-        per worker by queue_job's own Job exactly as ``with_delay`` builds them (function, channel,
-        serialized records, identity key...); only the ORM create is left out, whose identity-key
-        search cannot find anything for a job that does not exist yet.
+        """The queue job columns of a sync job of ``workflow`` in ``company_id`` but those filled per
+        delivery, built once per worker by queue_job's own Job exactly as ``with_delay`` builds them
+        (function, channel, serialized records, identity key...); only the ORM create is left out,
+        whose identity-key search cannot find anything for a job that does not exist yet.
 
-        Returns (constants, by_id): ``constants`` are (column, value); ``by_id`` are (column, text,
-        is_json) for the columns that name the job's id, the id written as ``_INTAKE_ID_MARKS[0]``
-        for SQL to replace. Built at two ids to prove no other column depends on it. Cached in the
-        registry: queue_job clears it when a job function changes."""
+        Returns (", column, ...", ", value, ..."), the values as SQL literals (rendered once: they
+        are the same for every delivery, and adapting them is Python work on every webhook); the
+        columns that name the job's id get it in SQL from the job's row (``delivery.id``). Built at
+        two ids to prove no other column depends on it. Columns left NULL are not named (no
+        queue_job column has a database default): a shorter statement to parse and plan. Cached in
+        the registry: queue_job clears it when a job function changes."""
         first, second = (self._queue_job_values(mark, workflow, company_id) for mark in _INTAKE_ID_MARKS)
-        constants, by_id = [], []
+        columns, values, params = [], [], []
         for column, value in first.items():
             if column in _PER_DELIVERY_QUEUE_COLUMNS:
                 continue
             text, other = _column_text(value), _column_text(second[column])
             if text == other and (text is not None or value == second[column]):
-                constants.append((column, value))
+                if value is None:
+                    continue
+                columns.append(column)
+                values.append("%s")
+                params.append(value)
             elif text is not None and text.replace(*map(str, _INTAKE_ID_MARKS)) == other:
-                by_id.append((column, text, isinstance(value, PsycopgJson)))
+                columns.append(column)
+                values.append(
+                    f"replace(%s, %s, delivery.id::text){'::jsonb' if isinstance(value, PsycopgJson) else ''}"
+                )
+                params += [text, str(_INTAKE_ID_MARKS[0])]
             else:
                 raise ValueError(f"queue.job column {column} varies with the job in a way intake cannot build")
-        return tuple(constants), tuple(by_id)
+        # As literals in a statement that takes parameters: a percent sign stays one.
+        literals = self.env.cr.mogrify(", ".join(values), params).decode().replace("%", "%%")
+        return "".join(f', "{column}"' for column in columns), f", {literals}"
 
     def _queue_job_values(self, job_id, workflow, company_id):
         """Column values of the queue job of sync job ``job_id``, made by queue_job's Job."""

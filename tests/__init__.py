@@ -6,6 +6,7 @@ from . import test_webhook_intake
 from . import test_sync_jobs
 from . import test_conflict_retry
 from . import test_intake_fast_path
+from . import test_intake_connection
 from . import test_compliance
 from . import test_privacy
 from . import test_security

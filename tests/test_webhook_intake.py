@@ -118,6 +118,16 @@ class TestConcurrentDelivery(TransactionCase):
     as two Odoo workers would handle them. Data is committed for real, then removed."""
 
     def test_two_simultaneous_deliveries_make_one_job(self):
+        """Inside a transaction that holds other work (a batch, a backfill): a savepoint."""
+        self._race(owns_transaction=False)
+
+    def test_two_simultaneous_webhook_requests_make_one_job(self):
+        """In the webhook request's own transaction, without a savepoint: the loser rolls back and
+        answers with the winner's job."""
+        job_ids = self._race(owns_transaction=True)
+        self.assertEqual(len(set(job_ids)), 1, job_ids)
+
+    def _race(self, owns_transaction):
         domain = f"race-{uuid.uuid4().hex[:8]}.myshopify.com"
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
@@ -139,7 +149,7 @@ class TestConcurrentDelivery(TransactionCase):
         body = webhook_example_raw("app/uninstalled")
         headers = read_headers(webhook_headers(body, "app/uninstalled", shop=domain))
         barrier = threading.Barrier(2, timeout=20)
-        results, failures = [], []
+        results, failures, job_ids = [], [], []
 
         def deliver():
             try:
@@ -150,8 +160,11 @@ class TestConcurrentDelivery(TransactionCase):
                     env = api.Environment(cr, SUPERUSER_ID, {})
                     backend = env["shopify.backend"].browse(backend_id)
                     barrier.wait()
-                    job, created = env["shopify.sync.job"]._intake_webhook(backend, headers, body, json.loads(body))
+                    job, created = env["shopify.sync.job"]._intake_webhook(
+                        backend, headers, body, json.loads(body), owns_transaction=owns_transaction
+                    )
                     results.append(created)
+                    job_ids.append(job.id)
             except Exception as exc:  # noqa: BLE001 - reported by the assertion below
                 failures.append(repr(exc))
 
@@ -171,6 +184,7 @@ class TestConcurrentDelivery(TransactionCase):
                 [backend_id],
             )
             self.assertEqual(cr.fetchone()[0], 1)
+        return job_ids
 
     def test_redelivery_while_the_first_job_runs_answers_at_once(self):
         """A worker running the job holds its row for the whole job. Shopify's redelivery must
