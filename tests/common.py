@@ -9,6 +9,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.orm.environments import Transaction
 from odoo.tests.common import HttpCase, TransactionCase
 
+from odoo.addons.queue_job import jobrunner
 from odoo.addons.queue_job.job import Job
 
 from ..lib import registry
@@ -160,6 +161,29 @@ class ShopifyHttpCase(ShopifyMixin, HttpCase):
 class CommittedCase(TransactionCase):
     """Tests of two workers at once: each works in its own committed transaction (throw-away test
     database, a company of its own per test), as queue_job's workers do."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._pause_job_runner()
+
+    @classmethod
+    def _pause_job_runner(cls):
+        """pytest-odoo with --odoo-http (as in CI) starts queue_job's job runner in the test process:
+        it would run the jobs these tests commit while the tests run them themselves (conflicts,
+        deadlocks). It is stopped for the class and started again after it. Odoo's own test runner
+        (tools/run_tests.sh) starts none."""
+        thread = jobrunner.runner_thread
+        if thread is None or not thread.is_alive():
+            return
+        thread.stop()
+        thread.join(30)
+
+        def start_again():
+            jobrunner.runner_thread = jobrunner.QueueJobRunnerThread()
+            jobrunner.runner_thread.start()
+
+        cls.addClassCleanup(start_again)
 
     def env_for(self, cr):
         cr.transaction = Transaction(self.registry)  # Registry(dbname) would wait for the runner's lock
