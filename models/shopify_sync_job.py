@@ -640,30 +640,33 @@ class ShopifySyncJob(models.Model):
         if job.state in ("done", "cancelled"):
             return f"already {job.state}"
         handler = registry.handler_for(job.topic)
-        job.write(
-            {
-                "attempts": job.attempts + 1,
-                "date_started": fields.Datetime.now(),
-                "warning_message": False,
-            }
-        )
+        # The attempt is written with the verdict, in one UPDATE of the job's row: written before
+        # the handler, the savepoint's flush would make it an UPDATE of its own. A transient failure
+        # rolls both back alike (queue_job retries the whole transaction).
+        attempt = {"attempts": job.attempts + 1, "date_started": fields.Datetime.now()}
         if not handler:
+            job.write(attempt)
             job._mark_failed(errors.CONFIGURATION, _lt("No handler for topic %(topic)s.", topic=job.topic))
             return "failed: no handler"
+        if job.warning_message:
+            job.warning_message = False  # the warnings shown are this run's (handlers add to them)
         try:
             with job.env.cr.savepoint():
                 record = handler.function(job)
         except (errors.TransientError, *TRANSIENT_PG_ERRORS) as err:
             if database_conflict(err):
                 raise RetryableJobError(
-                    f"Database conflict, retrying shortly: {err}", seconds=conflict_retry_seconds(job.attempts)
+                    f"Database conflict, retrying shortly: {err}",
+                    seconds=conflict_retry_seconds(attempt["attempts"]),
                 ) from err
             raise RetryableJobError(str(err), seconds=err.retry_after and int(err.retry_after) + 1) from err
         except Exception as err:  # noqa: BLE001 - every failure must end classified and visible
             job.env.invalidate_all()
             category, message, fix = self._classify(err)
+            job.write(attempt)
             job._mark_failed(category, message, fix)
             return f"failed: {category}"
+        job.write(attempt)
         if job.state == "failed":
             # The handler kept its work and failed the job itself (an order imported, its
             # invoice not): the verdict it recorded stands.

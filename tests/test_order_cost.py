@@ -121,3 +121,30 @@ class TestPerOrderCost(ShopifyCase):
         known = self.env["res.partner"].create({"name": "Known", "email": f"known-{self.tag}@example.com"})
         customer = {"id": 881039, "email": known.email.upper(), "first_name": "A", "last_name": "Buyer"}
         self.assertEqual(self.import_order(881039, customer=customer).partner_id, known)
+
+    def test_a_run_writes_the_job_row_once_with_its_attempt_and_verdict(self):
+        job, _created = self.intake("orders/create", order_payload(881041, lines=self.lines()))
+        self.env.flush_all()
+        with captured_sql() as statements:
+            self.perform(job)
+            self.env.flush_all()
+        self.assertEqual(job.state, "done", job.error_message)
+        self.assertEqual(len(on_table(statements, "UPDATE", "shopify_sync_job")), 1, "attempt and verdict together")
+        self.assertEqual(job.attempts, 1)
+        self.assertTrue(job.date_started)
+        # Warnings of an earlier run are not shown as this run's.
+        warned, _created = self.intake("orders/create", order_payload(881043, lines=self.lines()))
+        warned.write({"warning_message": "from an earlier run"})
+        self.perform(warned)
+        self.assertEqual((warned.state, warned.attempts), ("done", 1))
+        self.assertFalse(warned.warning_message)
+        # A failed run records its attempt too, and a second run counts it.
+        bad = order_payload(881042, lines=[dict(self.lines()[0], sku="NO-SUCH-SKU", variant_id=8_799_999_999)])
+        failed, _created = self.intake("orders/create", bad)
+        self.perform(failed)
+        self.assertEqual((failed.state, failed.attempts), ("failed", 1), failed.error_message)
+        first_start = failed.date_started
+        failed._enqueue()
+        self.perform(failed)
+        self.assertEqual((failed.state, failed.attempts), ("failed", 2))
+        self.assertGreaterEqual(failed.date_started, first_start)
