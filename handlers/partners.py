@@ -61,7 +61,8 @@ class PartnerResolver:
             return self.env["res.country"]
         code = code.upper()
         if code not in self._countries:
-            self._countries[code] = self.env["res.country"].search([("code", "=", code)], limit=1)
+            Country = self.env["res.country"]
+            self._countries[code] = Country.browse(Country._shopify_sync_country_id(code))
         if not self._countries[code]:
             raise DataError(
                 _lt("Country code '%(code)s' of %(label)s is unknown to Odoo.", code=code, label=label),
@@ -75,9 +76,7 @@ class PartnerResolver:
         State = self.env["res.country.state"]
         key = (country.id, code, name)
         if key not in self._states:  # an order's customer, billing and shipping addresses: one lookup
-            state = (
-                State.search([("country_id", "=", country.id), ("code", "=ilike", code)], limit=1) if code else State
-            )
+            state = State.browse(State._shopify_sync_state_id(country.id, code)) if code else State
             if not state and name:
                 state = State.search([("country_id", "=", country.id), ("name", "=ilike", name)], limit=1)
             self._states[key] = state

@@ -32,3 +32,4 @@ from . import sale_order
 from . import stock_move
 from . import shopify_backend_order_batch
 from . import stock_move_order_batch
+from . import res_country

@@ -148,3 +148,23 @@ class TestPerOrderCost(ShopifyCase):
         self.perform(failed)
         self.assertEqual((failed.state, failed.attempts), ("failed", 2))
         self.assertGreaterEqual(failed.date_started, first_start)
+
+    def test_countries_and_states_are_looked_up_once_per_worker_and_follow_changes(self):
+        self.import_order(881051)  # the first order of this code reads it
+        with captured_sql() as statements:
+            sale = self.import_order(881052)
+        self.assertFalse(on_table(statements, "SELECT", "res_country"))
+        self.assertFalse(on_table(statements, "SELECT", "res_country_state"))
+        self.assertEqual((sale.partner_id.country_id.code, sale.partner_id.state_id.code), ("US", "CA"))
+        # A state added in Odoo is found by the next order; one recoded is no longer found by its old code.
+        country = self.env["res.country"].create({"name": "Shopiland", "code": "QZ"})
+        address = {"address1": "1 Main", "city": "Town", "zip": "1", "country_code": "QZ", "province_code": "NO"}
+        self.assertFalse(self.import_order(881053, billing=address).partner_id.state_id, "no states: kept as text")
+        self.env["res.country.state"].create({"name": "North", "code": "NO", "country_id": country.id})
+        sale = self.import_order(881055, billing=address)
+        self.assertEqual(sale.partner_id.state_id.name, "North")
+        country.state_ids.code = "NR"
+        job, _created = self.intake("orders/create", order_payload(881054, lines=self.lines(), billing=address))
+        self.perform(job)
+        self.assertEqual(job.state, "failed")
+        self.assertIn("State 'NO'", job.error_message)
