@@ -131,7 +131,7 @@ def main():
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         backend, tax, products = bench_store(env, standin.base_url)
-        backend_id, tax_id = backend.id, tax.id
+        backend_id, tax_id, backend_domain = backend.id, tax.id, backend.shop_domain
         oca = oca_orders.installed(env)
         if oca:
             oca_instance_id = oca_orders.setup(
@@ -197,18 +197,23 @@ def main():
         order.action_confirm()
 
     def through_handler(env, payload):
-        """Webhook intake (job + queue job), then the worker's run of that queue job."""
+        """Webhook intake (job + queue job) as the webhook request stores it (its transaction holds
+        nothing else; the store's id and company from the worker's cached lookup), then the worker's
+        run of that queue job."""
         body = json.dumps(payload).encode()
         headers = read_headers(
             {
                 "X-Shopify-Topic": "orders/create",
-                "X-Shopify-Shop-Domain": "x",
+                "X-Shopify-Shop-Domain": backend_domain,
                 "X-Shopify-Webhook-Id": str(uuid.uuid4()),
                 "X-Shopify-Event-Id": str(uuid.uuid4()),
             }
         )
+        _backend_id, _secret, company_id = env["shopify.backend"]._webhook_intake_key(backend_domain)
         backend = env["shopify.backend"].browse(backend_id)
-        job, _created = env["shopify.sync.job"]._intake_webhook(backend, headers, body, payload)
+        job, _created = env["shopify.sync.job"]._intake_webhook(
+            backend, headers, body, payload, company_id=company_id, owns_transaction=True
+        )
         Job.load(env, job.queue_job_id.uuid).perform()
         if job.state != "done":
             raise SystemExit(f"order {payload['name']} failed: {job.error_message}")

@@ -12,6 +12,7 @@
 # are fired at its webhook route in the same slices: ours/OCA is printed. It is never a requirement:
 #   pip install --no-deps --target /tmp/oca "odoo-addon-shopify-connector==19.0.*"
 #   PYTHONPATH=/tmp/oca bash bench/run_intake_bench.sh
+# DB_FILTER=0: Odoo started with --database only (see the README's scaling section), not --db-filter.
 # DEDICATED=0 stores webhooks in the request's transaction instead of the intake's own connection
 # (system parameter shopify_sync.intake_dedicated_connection): run both to compare. PLAN_COST=1 also
 # prints PostgreSQL's CPU per intake statement on a pooled, reset connection and on the dedicated one.
@@ -60,7 +61,11 @@ OCA_ARGS=()
 OCA_INSTANCE=$(sed -n 's/^OCA_INSTANCE=//p' "$LOG" | tail -n1)
 [ -z "$OCA_INSTANCE" ] || OCA_ARGS=(--oca-url "http://127.0.0.1:$PORT/shopify/webhook/$OCA_INSTANCE")
 "$PYTHON" -c "import gevent" 2>/dev/null || "$PYTHON" -m pip install -q gevent  # Odoo's own prefork requirement
-"$PYTHON" "$ADDON_DIR/tools/odoo_run.py" server -d "$DB" --db-filter="^${DB}\$" --addons-path="$ADDONS_PATH" --workers="$WORKERS" \
+# DB_FILTER=0 starts Odoo as a single-database server is best started (--database, no --db-filter):
+# then a request without a session (every webhook) does not open a connection to list the databases.
+DB_FILTER_ARGS=(--db-filter="^${DB}\$")
+[ "${DB_FILTER:-1}" != 0 ] || DB_FILTER_ARGS=()
+"$PYTHON" "$ADDON_DIR/tools/odoo_run.py" server -d "$DB" ${DB_FILTER_ARGS[@]+"${DB_FILTER_ARGS[@]}"} --addons-path="$ADDONS_PATH" --workers="$WORKERS" \
   --max-cron-threads=0 --http-interface=127.0.0.1 --http-port="$PORT" --log-level=warn \
   --log-handler=werkzeug:INFO >>"$LOG" 2>&1 &
 ODOO_PID=$!
