@@ -2,18 +2,29 @@
 webhook bodies exactly as Shopify does."""
 
 import json
+import logging
+import threading
 import uuid
 from contextlib import contextmanager
+from unittest.mock import patch
+
+import psycopg2
 
 from odoo import SUPERUSER_ID, api
 from odoo.orm.environments import Transaction
+from odoo.orm.registry import Registry
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tests.common import HttpCase, TransactionCase
+from odoo.tools import mute_logger
 
 from odoo.addons.queue_job import jobrunner
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
 
 from ..lib import registry
 from .shopify_standin import ShopifyStandIn, sign_webhook
+
+_logger = logging.getLogger(__name__)
 
 WEBHOOK_SECRET = "whsec_test_0123456789"
 SHOP_DOMAIN = "sync-test.myshopify.com"
@@ -51,6 +62,44 @@ def temporary_handler(topic, workflow, function):
             registry._HANDLERS[topic] = previous
         else:
             registry._HANDLERS.pop(topic, None)
+
+
+def run_at_once(calls, timeout=60):
+    """Call each of ``calls`` in a thread of its own and wait for them all. Each is called with
+    ``together``, a function it calls where it must wait until every call has got there (a
+    barrier): what follows runs at the same instant in all. Returns, in the order of ``calls``, what
+    each returned or the exception it raised (a TimeoutError for one still running after
+    ``timeout`` seconds)."""
+    barrier = threading.Barrier(len(calls), timeout=30)
+    results = [TimeoutError(f"still running after {timeout} s")] * len(calls)
+
+    def run(index, call):
+        try:
+            results[index] = call(barrier.wait)
+        except Exception as exc:  # noqa: BLE001 - handed to the caller, whose assertions report it
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return results
+
+
+def job_outcome(result):
+    """What a worker's run of a queue job (``result``: what run_at_once returned for it) came to:
+    ``done``; ``retry``, the job raised RetryableJobError (a transient failure or a database conflict
+    met in its handler: the queue runs it again); ``conflict``, a concurrency error of PostgreSQL
+    outside the handler (at commit), which queue_job's runner retries too; anything else is a
+    failure, named by its repr."""
+    if not isinstance(result, Exception):
+        return "done"
+    if isinstance(result, RetryableJobError):
+        return "retry"
+    if isinstance(result, psycopg2.OperationalError) and result.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY:
+        return "conflict"
+    return repr(result)
 
 
 class ShopifyMixin:
@@ -188,6 +237,88 @@ class CommittedCase(TransactionCase):
     def env_for(self, cr):
         cr.transaction = Transaction(self.registry)  # Registry(dbname) would wait for the runner's lock
         return api.Environment(cr, SUPERUSER_ID, {})
+
+    @staticmethod
+    def store_with_tax(env, company, tax, tax_name, rate, **values):
+        """A legacy-token store of ``company`` (``values``: its name, shop domain and any other
+        field) whose Shopify tax ``tax_name`` of ``rate`` % is mapped to ``tax``."""
+        backend = env["shopify.backend"].create(
+            {
+                "company_id": company.id,
+                "auth_mode": "legacy_token",
+                "access_token": "x",
+                "webhook_secret": "s",
+                **values,
+            }
+        )
+        env["shopify.tax.map"].create(
+            {"backend_id": backend.id, "name": tax_name, "rate_percent": rate, "tax_id": tax.id}
+        )
+        return backend
+
+    @staticmethod
+    def enqueue(env, backend, events):
+        """Each ``(topic, payload)`` of ``events`` delivered to ``backend`` as a signed webhook and
+        stored as the controller stores it; returns the uuids of their queue jobs."""
+        uuids = []
+        for topic, payload in events:
+            body = json.dumps(payload).encode()
+            headers = parsed_headers(body, topic, secret=backend.webhook_secret, shop=backend.shop_domain)
+            job, _created = env["shopify.sync.job"]._intake_webhook(backend, headers, body, payload)
+            uuids.append(job.queue_job_id.uuid)
+        return uuids
+
+    def run_jobs_at_once(self, job_uuids, timeout=90, quiet=()):
+        """Each queue job in its own thread and committed transaction, all performed at the same
+        instant, as queue_job's workers run them. Returns the outcome of each, in the order of
+        ``job_uuids`` (see job_outcome). ``quiet``: loggers to mute besides odoo.sql_db's."""
+
+        def worker(job_uuid):
+            def work(together):
+                with self.registry.cursor() as cr:
+                    job = Job.load(self.env_for(cr), job_uuid)
+                    together()
+                    job.perform()
+
+            return work
+
+        # Some work commits in a new Environment (posting an invoice raises the customer's rank
+        # after commit): Registry(dbname), whose lock Odoo's test runner holds while tests run (a
+        # worker never does). A lock of the workers' own lets them commit as in production.
+        with mute_logger("odoo.sql_db", *quiet), patch.object(Registry, "_lock", threading.RLock()):
+            results = run_at_once([worker(job_uuid) for job_uuid in job_uuids], timeout)
+        for job_uuid, result in zip(job_uuids, results, strict=True):
+            if job_outcome(result) in ("retry", "conflict"):
+                _logger.info("queue job %s sent back to the queue: %s", job_uuid, result)
+        return [job_outcome(result) for result in results]
+
+    def committed_store(self, name, shop_domain):
+        """A legacy-token store signing with WEBHOOK_SECRET, committed; it and its jobs are removed
+        after the test. Returns its id."""
+        with self.registry.cursor() as cr:
+            backend = self.env_for(cr)["shopify.backend"].create(
+                {
+                    "name": name,
+                    "shop_domain": shop_domain,
+                    "auth_mode": "legacy_token",
+                    "access_token": "x",
+                    "webhook_secret": WEBHOOK_SECRET,
+                }
+            )
+            backend_id = backend.id
+        self.addCleanup(self._drop_committed_store, backend_id)
+        return backend_id
+
+    def _drop_committed_store(self, backend_id):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "DELETE FROM queue_job WHERE identity_key IN "
+                "(SELECT 'shopify.sync.job:' || id FROM shopify_sync_job WHERE backend_id = %s)",
+                [backend_id],
+            )
+            cr.execute("DELETE FROM shopify_sync_job WHERE backend_id = %s", [backend_id])
+            cr.execute("DELETE FROM mail_message WHERE model = 'shopify.backend' AND res_id = %s", [backend_id])
+            cr.execute("DELETE FROM shopify_backend WHERE id = %s", [backend_id])
 
     @staticmethod
     def us_company_with_tax(env, name, tax_name, rate):
