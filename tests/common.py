@@ -182,6 +182,38 @@ class ShopifyMixin:
             parsed = None
         return self.env["shopify.sync.job"].sudo()._intake_webhook(self.backend, headers, body, parsed)
 
+    def warehouse_at_location(self, location_id, code):
+        """A new warehouse of the store's company ("Downtown shop", ``code``), mapped to Shopify's
+        location ``location_id``."""
+        warehouse = self.env["stock.warehouse"].create(
+            {"name": "Downtown shop", "code": code, "company_id": self.backend.company_id.id}
+        )
+        self.env["shopify.sync.location"].create(
+            {
+                "backend_id": self.backend.id,
+                "name": "Downtown",
+                "shopify_gid": f"gid://shopify/Location/{location_id}",
+                "warehouse_id": warehouse.id,
+            }
+        )
+        return warehouse
+
+    def assert_sold_to_b2b_company(self, sale, company_id, buyer_email):
+        """``sale`` (of order_payloads.b2b_order_payload) is sold to Shopify's company ``company_id``,
+        a company of the store's, with the buyer as its contact and shipped to the company's dock.
+        Returns the company."""
+        company = self.env["shopify.binding"]._record_for(self.backend, f"gid://shopify/Company/{company_id}")
+        self.assertEqual(
+            (company.name, company.is_company, company.company_id), ("Ortiz Supply LLC", True, self.backend.company_id)
+        )
+        self.assertEqual(sale.partner_id.email, buyer_email)
+        self.assertEqual(sale.partner_id.commercial_partner_id, company)
+        self.assertEqual(sale.partner_shipping_id.parent_id, company)
+        self.assertEqual(
+            (sale.partner_shipping_id.name, sale.partner_shipping_id.street), ("Receiving Dock", "7 Warehouse Rd")
+        )
+        return company
+
     def perform(self, sync_job):
         """Run the queue.job behind a sync job as a worker does (same user, same method)."""
         self.assertTrue(sync_job.queue_job_id, "the sync job was not enqueued")
@@ -255,6 +287,18 @@ class CommittedCase(TransactionCase):
             {"backend_id": backend.id, "name": tax_name, "rate_percent": rate, "tax_id": tax.id}
         )
         return backend
+
+    def one_product_store(self, env, word, tag, **values):
+        """A new US company's store (``values``: more of its fields) selling one product, SKU
+        ``WORD-tag``, whose Shopify tax "``word`` Tax" of 5 % is mapped to the company's."""
+        company, tax = self.us_company_with_tax(env, f"{word} Co {tag}", f"{word} 5%", 5)
+        env["product.product"].create(
+            {"name": f"{word} product", "default_code": f"{word.upper()}-{tag}", "type": "consu", "taxes_id": False}
+        )
+        shop_domain = f"{word.lower()}-{tag}.myshopify.com"
+        return self.store_with_tax(
+            env, company, tax, f"{word} Tax", 5, name=f"{word} store", shop_domain=shop_domain, **values
+        )
 
     @staticmethod
     def enqueue(env, backend, events):

@@ -438,13 +438,7 @@ class TestOrderBatchConcurrency(CommittedCase):
         payload = order_payload(881000, lines=[{"sku": f"BATCH-{tag}", "price": "10.00", "taxes": [("Batch Tax", 5)]}])
         with self.registry.cursor() as cr:
             env = self.env_for(cr)
-            company, tax = self.us_company_with_tax(env, f"Batch Co {tag}", "Batch 5%", 5)
-            env["product.product"].create(
-                {"name": "Batch product", "default_code": f"BATCH-{tag}", "type": "consu", "taxes_id": False}
-            )
-            backend = self.store_with_tax(
-                env, company, tax, "Batch Tax", 5, name="Batch store", shop_domain=f"batch-{tag}.myshopify.com"
-            )
+            backend = self.one_product_store(env, "Batch", tag)
             (webhook_uuid,) = self.enqueue(env, backend, [("orders/create", payload)])
             Job = env["shopify.sync.job"]
             pulled_job, _created = Job._intake_pulled(backend, payload, "historical", enqueue=False)

@@ -21,20 +21,7 @@ class TestConcurrentOrderEvents(CommittedCase):
         payload = order_payload(880000, lines=[{"sku": f"RACE-{tag}", "price": "10.00", "taxes": [("Race Tax", 5)]}])
         with self.registry.cursor() as cr:
             env = self.env_for(cr)
-            company, tax = self.us_company_with_tax(env, f"Race Co {tag}", "Race 5%", 5)
-            env["product.product"].create(
-                {"name": "Race product", "default_code": f"RACE-{tag}", "type": "consu", "taxes_id": False}
-            )
-            backend = self.store_with_tax(
-                env,
-                company,
-                tax,
-                "Race Tax",
-                5,
-                name="Race store",
-                shop_domain=f"race-{tag}.myshopify.com",
-                auto_confirm=False,
-            )
+            backend = self.one_product_store(env, "Race", tag, auto_confirm=False)
             uuids = self.enqueue(env, backend, [("orders/create", payload), ("orders/updated", payload)])
             backend_id = backend.id
 
