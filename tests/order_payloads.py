@@ -179,6 +179,32 @@ def order_payload(
     }
 
 
+def b2b_order_payload(number, customer, company_id):
+    """Shopify's B2B order: ``customer`` buys 10 mugs (MUG-1, CA tax) for Shopify's company
+    ``company_id`` (Ortiz Supply LLC, its location ``company_id + 1``), billed to the company's office
+    and shipped to its receiving dock."""
+    office = {
+        "first_name": "Ana",
+        "last_name": "Ortiz",
+        "company": "Ortiz Supply LLC",
+        "address1": "200 Commerce Way",
+        "city": "Fresno",
+        "zip": "93650",
+        "province_code": "CA",
+        "country_code": "US",
+    }
+    dock = dict(office, first_name="Receiving", last_name="Dock", address1="7 Warehouse Rd", zip="93706")
+    payload = order_payload(
+        number,
+        billing=office,
+        shipping_address=dock,
+        customer=customer,
+        lines=[{"sku": "MUG-1", "price": "20.00", "quantity": 10, "taxes": [("CA State Tax", 7.25)]}],
+    )
+    payload["company"] = {"id": company_id, "location_id": company_id + 1}
+    return payload
+
+
 def _bag(money_set):
     return {
         "shopMoney": {
