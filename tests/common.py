@@ -14,7 +14,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.orm.environments import Transaction
 from odoo.orm.registry import Registry
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
-from odoo.tests.common import HttpCase, TransactionCase
+from odoo.tests.common import HttpCase, TransactionCase, new_test_user
 from odoo.tools import mute_logger
 
 from odoo.addons.queue_job import jobrunner
@@ -62,6 +62,21 @@ def temporary_handler(topic, workflow, function):
             registry._HANDLERS[topic] = previous
         else:
             registry._HANDLERS.pop(topic, None)
+
+
+SHOPIFY_ROLES = {
+    None: "base.group_user",
+    "user": "base.group_user,shopify_sync.group_shopify_user",
+    "manager": "base.group_user,shopify_sync.group_shopify_manager",
+}
+
+
+def company_user(env, login, company, role=None, **values):
+    """An internal user of ``company`` only (``values``: more of its fields). ``role``: ``user``
+    (shopify_sync's users: accountants read and retry jobs), ``manager``, or None (neither)."""
+    return new_test_user(
+        env, login=login, groups=SHOPIFY_ROLES[role], company_id=company.id, company_ids=[company.id], **values
+    )
 
 
 def run_at_once(calls, timeout=60):
