@@ -229,6 +229,12 @@ class ShopifyMixin:
         )
         return company
 
+    def run_webhook(self, topic, payload):
+        """Store a webhook as the controller does and run its job as a worker does; returns the job."""
+        job, _created = self.intake(topic, payload)
+        self.perform(job)
+        return job
+
     def perform(self, sync_job):
         """Run the queue.job behind a sync job as a worker does (same user, same method)."""
         self.assertTrue(sync_job.queue_job_id, "the sync job was not enqueued")

@@ -10,6 +10,7 @@ import itertools
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
+CA = [("CA State Tax", 7.25)]  # Shopify's California tax line, as the test stores map it
 _ids = itertools.count(5_000_000_001)
 
 
@@ -179,6 +180,20 @@ def order_payload(
     }
 
 
+def lamp_and_mug_order(number, **kwargs):
+    """Two discounted lamps (LAMP-1, variant 8101) and three mugs (MUG-1, 8102) shipped for 6.00, all
+    taxed as in California; ``kwargs``: order_payload's, lines and shipping included."""
+    kwargs.setdefault(
+        "lines",
+        [
+            {"variant_id": 8101, "sku": "LAMP-1", "price": "49.95", "quantity": 2, "discount": "9.99", "taxes": CA},
+            {"variant_id": 8102, "sku": "MUG-1", "price": "12.50", "quantity": 3, "taxes": CA},
+        ],
+    )
+    kwargs.setdefault("shipping", {"price": "6.00", "taxes": CA})
+    return order_payload(number, **kwargs)
+
+
 def b2b_order_payload(number, customer, company_id):
     """Shopify's B2B order: ``customer`` buys 10 mugs (MUG-1, CA tax) for Shopify's company
     ``company_id`` (Ortiz Supply LLC, its location ``company_id + 1``), billed to the company's office
@@ -199,7 +214,7 @@ def b2b_order_payload(number, customer, company_id):
         billing=office,
         shipping_address=dock,
         customer=customer,
-        lines=[{"sku": "MUG-1", "price": "20.00", "quantity": 10, "taxes": [("CA State Tax", 7.25)]}],
+        lines=[{"sku": "MUG-1", "price": "20.00", "quantity": 10, "taxes": CA}],
     )
     payload["company"] = {"id": company_id, "location_id": company_id + 1}
     return payload

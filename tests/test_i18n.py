@@ -214,8 +214,7 @@ class TestFailedJobInReadersLanguage(ShopifyCase):
         ]
 
     def failed_job(self, topic, payload):
-        job, _created = self.intake(topic, payload)
-        self.perform(job)
+        job = self.run_webhook(topic, payload)
         self.assertEqual(job.state, "failed")
         return job
 

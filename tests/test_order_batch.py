@@ -16,7 +16,7 @@ from odoo.addons.queue_job.job import Job as QueueJob
 from ..handlers.orders import odoo_amount
 from ..lib import order_batching, order_graphql
 from .common import CommittedCase, ShopifyCase
-from .order_payloads import graphql_order, order_payload
+from .order_payloads import graphql_order, lamp_and_mug_order, order_payload
 from .test_books import BooksCase
 
 CA = [("CA State Tax", 7.25)]
@@ -412,8 +412,8 @@ class TestOrderBatchBooks(BatchMixin, BooksCase):
         return order
 
     def test_batched_orders_are_invoiced_and_paid_to_the_cent(self):
-        orders = [self.with_transactions(self.lamp_order(n)) for n in (7601, 7602, 7603)]
-        orders[1] = self.with_transactions(self.lamp_order(7602), gateway="paypal")
+        orders = [self.with_transactions(lamp_and_mug_order(n)) for n in (7601, 7602, 7603)]
+        orders[1] = self.with_transactions(lamp_and_mug_order(7602), gateway="paypal")
         jobs = self.store_pulled(orders)
         (batch,) = self.run_batches()
         self.assertIn("3 created in batch", batch.result_summary)
