@@ -194,6 +194,29 @@ def lamp_and_mug_order(number, **kwargs):
     return order_payload(number, **kwargs)
 
 
+def graphql_money(amount, currency):
+    """A GraphQL MoneyBag of ``amount`` in ``currency``, shop and presentment alike."""
+    money = {"amount": f"{amount}", "currencyCode": currency}
+    return {"shopMoney": money, "presentmentMoney": dict(money)}
+
+
+def graphql_transaction(order, number, kind, amount, gateway="shopify_payments", **fields):
+    """One of ``order``'s transactions as Shopify's GraphQL OrderTransaction, what a pulled order
+    carries (``order["transactions_graphql"]``): its id is the order's then ``number``; ``fields``,
+    more of its fields."""
+    return {
+        "id": f"gid://shopify/OrderTransaction/{order['id']}{number}",
+        "kind": kind,
+        "status": "SUCCESS",
+        "gateway": gateway,
+        "test": False,
+        "processedAt": order["processed_at"],
+        "createdAt": order["processed_at"],
+        "amountSet": graphql_money(amount, order["currency"]),
+        **fields,
+    }
+
+
 def b2b_order_payload(number, customer, company_id):
     """Shopify's B2B order: ``customer`` buys 10 mugs (MUG-1, CA tax) for Shopify's company
     ``company_id`` (Ortiz Supply LLC, its location ``company_id + 1``), billed to the company's office

@@ -17,7 +17,7 @@ from ..handlers.orders import odoo_amount
 from ..lib import order_graphql
 from .common import ShopifyCase
 from .money_invariant import MoneyInvariantMixin
-from .order_payloads import CA, graphql_order, lamp_and_mug_order, order_payload
+from .order_payloads import CA, graphql_order, graphql_transaction, lamp_and_mug_order, order_payload
 from .refund_payloads import refund_payload
 
 _logger = logging.getLogger(__name__)
@@ -178,24 +178,10 @@ class TestBooks(BooksCase):
     def test_item1_pulled_order_books_the_transactions_it_carries_once(self):
         order = lamp_and_mug_order(4104)
         total = Decimal(order["total_price"])
-
-        def gql(kind, amount, gateway, number):
-            money = {"amount": f"{amount}", "currencyCode": "USD"}
-            return {
-                "id": f"gid://shopify/OrderTransaction/{order['id']}{number}",
-                "kind": kind,
-                "status": "SUCCESS",
-                "gateway": gateway,
-                "test": False,
-                "processedAt": order["processed_at"],
-                "createdAt": order["processed_at"],
-                "amountSet": {"shopMoney": money, "presentmentMoney": money},
-            }
-
         order["transactions_graphql"] = [
-            gql("SALE", "15.00", "gift_card", 1),
-            gql("AUTHORIZATION", total - 15, "shopify_payments", 2),
-            gql("CAPTURE", total - 15, "shopify_payments", 3),
+            graphql_transaction(order, 1, "SALE", "15.00", "gift_card"),
+            graphql_transaction(order, 2, "AUTHORIZATION", total - 15),
+            graphql_transaction(order, 3, "CAPTURE", total - 15),
         ]
         node = graphql_order(order)
         pulled = order_graphql.rest_order(node, line_items=node["lineItems"], shipping_lines=node["shippingLines"])

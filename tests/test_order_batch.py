@@ -16,7 +16,7 @@ from odoo.addons.queue_job.job import Job as QueueJob
 from ..handlers.orders import odoo_amount
 from ..lib import order_batching, order_graphql
 from .common import CommittedCase, ShopifyCase
-from .order_payloads import graphql_order, lamp_and_mug_order, order_payload
+from .order_payloads import graphql_order, graphql_transaction, lamp_and_mug_order, order_payload
 from .test_books import BooksCase
 
 CA = [("CA State Tax", 7.25)]
@@ -395,20 +395,7 @@ class TestOrderBatchBooks(BatchMixin, BooksCase):
     payments of the transactions it carries, reconciled, as when it is imported alone."""
 
     def with_transactions(self, order, gateway="shopify_payments"):
-        total = Decimal(order["total_price"])
-        money = {"amount": f"{total}", "currencyCode": "USD"}
-        order["transactions_graphql"] = [
-            {
-                "id": f"gid://shopify/OrderTransaction/{order['id']}1",
-                "kind": "SALE",
-                "status": "SUCCESS",
-                "gateway": gateway,
-                "test": False,
-                "processedAt": order["processed_at"],
-                "createdAt": order["processed_at"],
-                "amountSet": {"shopMoney": money, "presentmentMoney": money},
-            }
-        ]
+        order["transactions_graphql"] = [graphql_transaction(order, 1, "SALE", Decimal(order["total_price"]), gateway)]
         return order
 
     def test_batched_orders_are_invoiced_and_paid_to_the_cent(self):
