@@ -15,11 +15,7 @@ N=${N:-400}; CONCURRENCY=${CONCURRENCY:-8}; NODES=${NODES:-2}; WORKERS=${WORKERS
 # Every node's workers take webhooks and jobs; the runner keeps one worker per node free for webhooks.
 ORDER_JOBS=$((NODES * (WORKERS - 1) - 1)); [ "$ORDER_JOBS" -ge 1 ] || ORDER_JOBS=1
 CHANNELS="root:$((ORDER_JOBS + 1)),root.shopify.orders:$ORDER_JOBS,root.shopify.inventory:1"
-require_odoo
-ensure_postgres
-install_python_requirements
-bash "$ADDON_DIR/tools/fetch_shopify_reference.sh" >/dev/null
-prepare_addons_path
+prepare_odoo
 DB="shopify_sync_multinode_$$"
 SECRET="bench-secret-$$"
 SHOP="multinode-$$.myshopify.com"
