@@ -4,7 +4,7 @@ stores them, then imported by Odoo's queue_job runner and its workers, timed unt
     python3 bench/bench_backlog.py store --db DB --addons-path PATH -n N --expect FILE
     python3 bench/bench_backlog.py wait  --db DB --addons-path PATH --expect FILE --started EPOCH
 
-``store``: the bench's store (bench_orders.bench_store), then N generated 3-line orders, each page
+``store``: the bench's store (bench_common.bench_store), then N generated 3-line orders, each page
 of 50 stored as pulled order jobs in one transaction with the batch jobs it queues (what the
 backfill's page jobs do, handlers/order_pull.py; the Shopify reads themselves are not part of it).
 Writes what ``wait`` checks to FILE. ``wait``: polls until no job of the store is waiting or
@@ -23,7 +23,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
 import order_payloads  # noqa: E402
-from bench_orders import LINES, bench_store, totals_exact  # noqa: E402
+from bench_common import LINES, bench_store  # noqa: E402
+from bench_orders import totals_exact  # noqa: E402
 
 PAGE = 50  # orders per listing page (what OrderPull stores per job)
 

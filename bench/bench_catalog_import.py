@@ -13,9 +13,8 @@ one transaction).
 
 import json
 import time
-import uuid
 
-from bench_common import costs, odoo_registry, parse_args, standard_plan_standin
+from bench_common import costs, new_backend, odoo_registry, parse_args, standard_plan_standin
 
 # (bench_common puts tests/ on the path: the stand-in and the fakes live there.)
 from catalog_fake import gql_product, gql_variant, serve_catalog
@@ -46,17 +45,7 @@ def main():
     started = time.perf_counter()
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        backend = env["shopify.backend"].create(
-            {
-                "name": "Bench",
-                "shop_domain": f"bench-{uuid.uuid4().hex[:6]}.myshopify.com",
-                "auth_mode": "legacy_token",
-                "access_token": "shpat_bench",
-                "webhook_secret": "s",
-                "api_base_url": standin.base_url,
-                "unmatched_variants": "leave",
-            }
-        )
+        backend = new_backend(env, standin.base_url, unmatched_variants="leave")
         # The same catalog already in Odoo (a store connected to an existing catalog): templates with
         # a Size attribute for products with options, each variant carrying Shopify's SKU.
         size = env["product.attribute"].create(

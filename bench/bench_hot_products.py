@@ -27,8 +27,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))  # payload builder: no Odo
 sys.path.insert(0, HERE)
 
 import order_payloads  # noqa: E402
+from bench_common import LINES as ORDER_BENCH_LINES  # noqa: E402
 from bench_common import odoo_registry  # noqa: E402
-from bench_orders import LINES as ORDER_BENCH_LINES  # noqa: E402
 
 # The order bench's lines under SKUs and variants of their own: both benches share one database
 # (bench/run_order_bench.sh), and a second product with the same SKU would make the SKU ambiguous.

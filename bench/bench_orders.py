@@ -14,104 +14,28 @@ that means for a 10,000-order backlog with 2 workers.
 """
 # pylint: disable=print-used  # a command-line script: its output is for the person running it
 
-import argparse
 import json
-import os
-import sys
 import time
 import uuid
 from decimal import Decimal
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests"))  # stand-in and payload builder: no Odoo imports
-
-import oca_orders  # noqa: E402
-import order_payloads  # noqa: E402
-from shopify_standin import ShopifyStandIn  # noqa: E402
-
-# Variant ids as every real order line carries them (each connector binds or matches them).
-LINES = [
-    {
-        "sku": "BENCH-A",
-        "variant_id": 7000000001,
-        "price": "19.99",
-        "quantity": 2,
-        "discount": "2.00",
-        "taxes": [("CA State Tax", 7.25)],
-    },
-    {"sku": "BENCH-B", "variant_id": 7000000002, "price": "5.49", "quantity": 1, "taxes": [("CA State Tax", 7.25)]},
-    {"sku": "BENCH-C", "variant_id": 7000000003, "price": "120.00", "quantity": 1, "taxes": [("CA State Tax", 7.25)]},
-]
-
-
-def bench_store(env, api_base_url):
-    """The bench's store: a 7.25% tax mapped from Shopify's 'CA State Tax', the three products of
-    LINES (by SKU), a backend talking to the stand-in at ``api_base_url``. Returns (backend, tax,
-    {sku: product id})."""
-    company = env.company
-    company.tax_calculation_rounding_method = "round_per_line"
-    # Found again when the database already has them (bench/profile_order_batch.py runs many times).
-    tax = env["account.tax"].search([("name", "=", "CA 7.25%"), ("company_id", "=", company.id)], limit=1) or env[
-        "account.tax"
-    ].create({"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale", "company_id": company.id})
-    products = {}
-    for spec in LINES:
-        # company set: OCA's product bindings require the product in the instance's company
-        products[spec["sku"]] = (
-            env["product.product"].search([("default_code", "=", spec["sku"])], limit=1)
-            or env["product.product"]
-            .create(
-                {
-                    "name": spec["sku"],
-                    "default_code": spec["sku"],
-                    "type": "consu",
-                    "is_storable": True,
-                    "company_id": company.id,
-                    "taxes_id": [(6, 0, tax.ids)],
-                }
-            )
-            .id
-        )
-    backend = env["shopify.backend"].create(
-        {
-            "name": "Bench",
-            "shop_domain": f"bench-{uuid.uuid4().hex[:6]}.myshopify.com",
-            "auth_mode": "legacy_token",
-            "access_token": "shpat_bench",
-            "webhook_secret": "s",
-            "api_base_url": api_base_url,
-            "product_match": "binding_sku_barcode",
-        }
-    )
-    env["shopify.tax.map"].create(
-        {"backend_id": backend.id, "name": "CA State Tax", "rate_percent": 7.25, "tax_id": tax.id}
-    )
-    return backend, tax, products
+import bench_common  # noqa: F401 - first: it puts tests/ (the stand-in, the payload builder) on the path
+import oca_orders
+import order_payloads
+from bench_common import LINES, bench_parser, bench_store, odoo_registry, order_bench_standin
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--addons-path", required=True)
-    parser.add_argument("-n", type=int, default=500)
+    parser = bench_parser(default_n=500)
     parser.add_argument("--batch-size", type=int, default=None, help="orders per batch job (store default if unset)")
     args = parser.parse_args()
-
+    registry = odoo_registry(args)
     from odoo import SUPERUSER_ID, api
-    from odoo.tools import config
-
-    config.parse_config(["-d", args.db, "--addons-path", args.addons_path, "--log-level", "warn"])
-    from odoo.modules.registry import Registry
 
     from odoo.addons.queue_job.job import Job
     from odoo.addons.shopify_sync.lib.webhook import read_headers
 
-    registry = Registry(args.db)
-    standin = ShopifyStandIn(access_token="shpat_bench").start()
-    # Our barcode lookup (product_match includes barcode): the bench variants have none.
-    standin.root["nodes"] = lambda _info, ids: [
-        {"__typename": "ProductVariant", "id": gid, "sku": None, "barcode": None} for gid in ids
-    ]
+    standin = order_bench_standin()
     oca_nodes = {}  # order gid -> GraphQL order, answered to OCA's order query
     standin.root["order"] = lambda _info, id: oca_nodes.get(id)
     oca_instance_id = None

@@ -13,9 +13,16 @@ wall time; and the change export's end-to-end time from the stock moves to Shopi
 
 import json
 import time
-import uuid
 
-from bench_common import STANDARD_MAX, STANDARD_RESTORE, costs, odoo_registry, parse_args, standard_plan_standin
+from bench_common import (
+    STANDARD_MAX,
+    STANDARD_RESTORE,
+    costs,
+    new_backend,
+    odoo_registry,
+    parse_args,
+    standard_plan_standin,
+)
 
 # (bench_common puts tests/ on the path: the stand-in and the fakes live there.)
 from stock_fake import FakeShopifyInventory
@@ -47,16 +54,7 @@ def main():
             )
             for i in (2, 3)
         ]
-        backend = env["shopify.backend"].create(
-            {
-                "name": "Bench",
-                "shop_domain": f"bench-{uuid.uuid4().hex[:6]}.myshopify.com",
-                "auth_mode": "legacy_token",
-                "access_token": "shpat_bench",
-                "webhook_secret": "s",
-                "api_base_url": standin.base_url,
-            }
-        )
+        backend = new_backend(env, standin.base_url)
         for gid, location in zip(LOCATIONS, odoo_locations, strict=False):
             env["shopify.sync.location"].create(
                 {"backend_id": backend.id, "name": location.name, "shopify_gid": gid, "location_id": location.id}

@@ -23,7 +23,6 @@ Printed: deliveries sent, unique deliveries, sync jobs, sale orders, duplicates 
 """
 # pylint: disable=print-used  # a command-line script: its output is for the person running it
 
-import argparse
 import json
 import os
 import random
@@ -36,61 +35,21 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests"))  # stand-in and payload builder: no Odoo imports
 sys.path.insert(0, HERE)
 
+import bench_common  # noqa: E402, F401 - first: it puts tests/ (the stand-in, the payload builder) on the path
 import order_payloads  # noqa: E402
-from bench_orders import LINES  # noqa: E402
-from shopify_standin import ShopifyStandIn  # noqa: E402
+from bench_common import LINES, bench_parser, bench_store, odoo_registry, order_bench_standin  # noqa: E402
 
 TOKEN = "shpat_drill"
 CUT_ERRORS = ("OperationalError", "InterfaceError", "AdminShutdown", "InFailedSqlTransaction")
-
-
-def odoo_registry(db, addons_path):
-    from odoo.tools import config
-
-    config.parse_config(["-d", db, "--addons-path", addons_path, "--log-level", "critical"])
-    from odoo.modules.registry import Registry
-
-    return Registry(db)
 
 
 def setup(registry, standin):
     from odoo import SUPERUSER_ID, api
 
     with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        company = env.company
-        company.tax_calculation_rounding_method = "round_per_line"
-        tax = env["account.tax"].create(
-            {"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale", "company_id": company.id}
-        )
-        for spec in LINES:
-            env["product.product"].create(
-                {
-                    "name": spec["sku"],
-                    "default_code": spec["sku"],
-                    "type": "consu",
-                    "is_storable": True,
-                    "company_id": company.id,
-                    "taxes_id": [(6, 0, tax.ids)],
-                }
-            )
-        backend = env["shopify.backend"].create(
-            {
-                "name": "Drill",
-                "shop_domain": f"drill-{uuid.uuid4().hex[:6]}.myshopify.com",
-                "auth_mode": "legacy_token",
-                "access_token": TOKEN,
-                "webhook_secret": "s",
-                "api_base_url": standin.base_url,
-                "product_match": "binding_sku_barcode",
-            }
-        )
-        env["shopify.tax.map"].create(
-            {"backend_id": backend.id, "name": "CA State Tax", "rate_percent": 7.25, "tax_id": tax.id}
-        )
+        backend, _tax, _products = bench_store(api.Environment(cr, SUPERUSER_ID, {}), standin.base_url, "Drill", TOKEN)
         return backend.id
 
 
@@ -284,7 +243,7 @@ class Drill:
 
 def victim(args):
     """The worker that is killed: run the job, hold the transaction open, wait for the signal."""
-    registry = odoo_registry(args.db, args.addons_path)  # first: it sets the addons path
+    registry = odoo_registry(args, log_level="critical")  # first: it sets the addons path
     from odoo import SUPERUSER_ID, api
 
     from odoo.addons.queue_job.job import Job
@@ -297,20 +256,14 @@ def victim(args):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--addons-path", required=True)
-    parser.add_argument("-n", type=int, default=30)
+    parser = bench_parser(default_n=30)
     parser.add_argument("--victim")
     args = parser.parse_args()
     if args.victim:
         return victim(args)
 
-    registry = odoo_registry(args.db, args.addons_path)
-    standin = ShopifyStandIn(access_token=TOKEN).start()
-    standin.root["nodes"] = lambda _info, ids: [
-        {"__typename": "ProductVariant", "id": gid, "sku": None, "barcode": None} for gid in ids
-    ]
+    registry = odoo_registry(args, log_level="critical")
+    standin = order_bench_standin(TOKEN)
     drill = Drill(registry, setup(registry, standin))
     started = time.perf_counter()
     orders = [order_payloads.order_payload(200000 + i, lines=LINES) for i in range(3 * args.n + 2)]

@@ -16,7 +16,7 @@ sys.path.insert(0, HERE)
 
 import bench_webhook_intake  # noqa: E402
 import order_payloads  # noqa: E402
-from bench_orders import LINES  # noqa: E402
+from bench_common import LINES  # noqa: E402
 
 
 def importable_order_body(number):

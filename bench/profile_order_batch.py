@@ -1,4 +1,4 @@
-"""Where one batch job's time goes (handlers/order_batch.py): N bench orders (bench_orders.LINES)
+"""Where one batch job's time goes (handlers/order_batch.py): N bench orders (bench_common.LINES)
 stored as pulled order jobs, then one batch job run with its SQL grouped by statement and table,
 and the Python profile of the run (cProfile, sorted by cumulative time).
 
@@ -9,21 +9,15 @@ the tests' template with the module installed); the bench's store is created in 
 """
 # pylint: disable=print-used  # a command-line script: its output is for the person running it
 
-import argparse
 import cProfile
-import os
 import pstats
 import re
-import sys
 import time
 from collections import Counter, defaultdict
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests"))
-
-import order_payloads  # noqa: E402
-from bench_orders import LINES, bench_store  # noqa: E402
-from shopify_standin import ShopifyStandIn  # noqa: E402
+import bench_common  # noqa: F401 - first: it puts tests/ (the payload builder) on the path
+import order_payloads
+from bench_common import LINES, bench_parser, bench_store, odoo_registry, order_bench_standin
 
 _SHAPE = re.compile(
     r"^\s*(SELECT|INSERT INTO|UPDATE|DELETE FROM|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)", re.I
@@ -43,29 +37,18 @@ def statement_key(query):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--addons-path", required=True)
-    parser.add_argument("-n", type=int, default=50)
+    parser = bench_parser(default_n=50)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--dump", help="write the cProfile stats to this file (for pstats or snakeviz)")
     args = parser.parse_args()
-
+    registry = odoo_registry(args)
     from odoo import SUPERUSER_ID, api, sql_db
-    from odoo.tools import config
-
-    config.parse_config(["-d", args.db, "--addons-path", args.addons_path, "--log-level", "warn"])
-    from odoo.modules.registry import Registry
 
     from odoo.addons.queue_job.job import Job
     from odoo.addons.shopify_sync.lib import order_batching
 
-    registry = Registry(args.db)
-    standin = ShopifyStandIn(access_token="shpat_bench").start()
-    standin.root["nodes"] = lambda _info, ids: [
-        {"__typename": "ProductVariant", "id": gid, "sku": None, "barcode": None} for gid in ids
-    ]
+    standin = order_bench_standin()
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         backend_id = bench_store(env, standin.base_url)[0].id

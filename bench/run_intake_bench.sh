@@ -20,10 +20,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../tools/common.sh"
 N=${N:-2000}; CONCURRENCY=${CONCURRENCY:-8}; WORKERS=${WORKERS:-4}; TOPIC=${TOPIC:-orders/create}; RUNS=${RUNS:-3}
 DEDICATED=${DEDICATED:-1}
-require_odoo
-ensure_postgres
-install_python_requirements
-prepare_addons_path
+prepare_odoo no-reference
 DB="shopify_sync_bench_$$"
 PORT=$(free_port)
 SECRET="bench-secret-$$"

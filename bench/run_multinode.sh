@@ -15,11 +15,7 @@ N=${N:-400}; CONCURRENCY=${CONCURRENCY:-8}; NODES=${NODES:-2}; WORKERS=${WORKERS
 # Every node's workers take webhooks and jobs; the runner keeps one worker per node free for webhooks.
 ORDER_JOBS=$((NODES * (WORKERS - 1) - 1)); [ "$ORDER_JOBS" -ge 1 ] || ORDER_JOBS=1
 CHANNELS="root:$((ORDER_JOBS + 1)),root.shopify.orders:$ORDER_JOBS,root.shopify.inventory:1"
-require_odoo
-ensure_postgres
-install_python_requirements
-bash "$ADDON_DIR/tools/fetch_shopify_reference.sh" >/dev/null
-prepare_addons_path
+prepare_odoo
 DB="shopify_sync_multinode_$$"
 SECRET="bench-secret-$$"
 SHOP="multinode-$$.myshopify.com"
@@ -40,11 +36,11 @@ echo "Installing shopify_sync in $DB (logs in $RUN_DIR) ..."
 "$PYTHON" -m odoo server -d "$DB" --addons-path="$ADDONS_PATH" -i shopify_sync --stop-after-init \
   --without-demo=1 --log-level=warn --http-port="$(free_port)" >"$RUN_DIR/install.log" 2>&1 \
   || die "installing shopify_sync in $DB failed; see $RUN_DIR/install.log"
-# The store and the products of bench/bench_orders.py's LINES, in stock, matched on SKU (no API call).
+# The store and the products of bench/bench_common.py's LINES, in stock, matched on SKU (no API call).
 "$PYTHON" -m odoo shell -d "$DB" --addons-path="$ADDONS_PATH" --log-level=warn --no-http >>"$RUN_DIR/install.log" 2>&1 <<PY
 import sys
 sys.path.insert(0, "$ADDON_DIR/bench")
-from bench_orders import LINES
+from bench_common import LINES
 company = env.company
 company.tax_calculation_rounding_method = "round_per_line"
 tax = env["account.tax"].create({"name": "CA 7.25%", "amount": 7.25, "type_tax_use": "sale", "company_id": company.id})

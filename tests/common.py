@@ -2,18 +2,29 @@
 webhook bodies exactly as Shopify does."""
 
 import json
+import logging
+import threading
 import uuid
 from contextlib import contextmanager
+from unittest.mock import patch
+
+import psycopg2
 
 from odoo import SUPERUSER_ID, api
 from odoo.orm.environments import Transaction
-from odoo.tests.common import HttpCase, TransactionCase
+from odoo.orm.registry import Registry
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
+from odoo.tests.common import HttpCase, TransactionCase, new_test_user
+from odoo.tools import mute_logger
 
 from odoo.addons.queue_job import jobrunner
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
 
 from ..lib import registry
 from .shopify_standin import ShopifyStandIn, sign_webhook
+
+_logger = logging.getLogger(__name__)
 
 WEBHOOK_SECRET = "whsec_test_0123456789"
 SHOP_DOMAIN = "sync-test.myshopify.com"
@@ -51,6 +62,59 @@ def temporary_handler(topic, workflow, function):
             registry._HANDLERS[topic] = previous
         else:
             registry._HANDLERS.pop(topic, None)
+
+
+SHOPIFY_ROLES = {
+    None: "base.group_user",
+    "user": "base.group_user,shopify_sync.group_shopify_user",
+    "manager": "base.group_user,shopify_sync.group_shopify_manager",
+}
+
+
+def company_user(env, login, company, role=None, **values):
+    """An internal user of ``company`` only (``values``: more of its fields). ``role``: ``user``
+    (shopify_sync's users: accountants read and retry jobs), ``manager``, or None (neither)."""
+    return new_test_user(
+        env, login=login, groups=SHOPIFY_ROLES[role], company_id=company.id, company_ids=[company.id], **values
+    )
+
+
+def run_at_once(calls, timeout=60):
+    """Call each of ``calls`` in a thread of its own and wait for them all. Each is called with
+    ``together``, a function it calls where it must wait until every call has got there (a
+    barrier): what follows runs at the same instant in all. Returns, in the order of ``calls``, what
+    each returned or the exception it raised (a TimeoutError for one still running after
+    ``timeout`` seconds)."""
+    barrier = threading.Barrier(len(calls), timeout=30)
+    results = [TimeoutError(f"still running after {timeout} s")] * len(calls)
+
+    def run(index, call):
+        try:
+            results[index] = call(barrier.wait)
+        except Exception as exc:  # noqa: BLE001 - handed to the caller, whose assertions report it
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return results
+
+
+def job_outcome(result):
+    """What a worker's run of a queue job (``result``: what run_at_once returned for it) came to:
+    ``done``; ``retry``, the job raised RetryableJobError (a transient failure or a database conflict
+    met in its handler: the queue runs it again); ``conflict``, a concurrency error of PostgreSQL
+    outside the handler (at commit), which queue_job's runner retries too; anything else is a
+    failure, named by its repr."""
+    if not isinstance(result, Exception):
+        return "done"
+    if isinstance(result, RetryableJobError):
+        return "retry"
+    if isinstance(result, psycopg2.OperationalError) and result.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY:
+        return "conflict"
+    return repr(result)
 
 
 class ShopifyMixin:
@@ -133,6 +197,44 @@ class ShopifyMixin:
             parsed = None
         return self.env["shopify.sync.job"].sudo()._intake_webhook(self.backend, headers, body, parsed)
 
+    def warehouse_at_location(self, location_id, code):
+        """A new warehouse of the store's company ("Downtown shop", ``code``), mapped to Shopify's
+        location ``location_id``."""
+        warehouse = self.env["stock.warehouse"].create(
+            {"name": "Downtown shop", "code": code, "company_id": self.backend.company_id.id}
+        )
+        self.env["shopify.sync.location"].create(
+            {
+                "backend_id": self.backend.id,
+                "name": "Downtown",
+                "shopify_gid": f"gid://shopify/Location/{location_id}",
+                "warehouse_id": warehouse.id,
+            }
+        )
+        return warehouse
+
+    def assert_sold_to_b2b_company(self, sale, company_id, buyer_email):
+        """``sale`` (of order_payloads.b2b_order_payload) is sold to Shopify's company ``company_id``,
+        a company of the store's, with the buyer as its contact and shipped to the company's dock.
+        Returns the company."""
+        company = self.env["shopify.binding"]._record_for(self.backend, f"gid://shopify/Company/{company_id}")
+        self.assertEqual(
+            (company.name, company.is_company, company.company_id), ("Ortiz Supply LLC", True, self.backend.company_id)
+        )
+        self.assertEqual(sale.partner_id.email, buyer_email)
+        self.assertEqual(sale.partner_id.commercial_partner_id, company)
+        self.assertEqual(sale.partner_shipping_id.parent_id, company)
+        self.assertEqual(
+            (sale.partner_shipping_id.name, sale.partner_shipping_id.street), ("Receiving Dock", "7 Warehouse Rd")
+        )
+        return company
+
+    def run_webhook(self, topic, payload):
+        """Store a webhook as the controller does and run its job as a worker does; returns the job."""
+        job, _created = self.intake(topic, payload)
+        self.perform(job)
+        return job
+
     def perform(self, sync_job):
         """Run the queue.job behind a sync job as a worker does (same user, same method)."""
         self.assertTrue(sync_job.queue_job_id, "the sync job was not enqueued")
@@ -188,6 +290,100 @@ class CommittedCase(TransactionCase):
     def env_for(self, cr):
         cr.transaction = Transaction(self.registry)  # Registry(dbname) would wait for the runner's lock
         return api.Environment(cr, SUPERUSER_ID, {})
+
+    @staticmethod
+    def store_with_tax(env, company, tax, tax_name, rate, **values):
+        """A legacy-token store of ``company`` (``values``: its name, shop domain and any other
+        field) whose Shopify tax ``tax_name`` of ``rate`` % is mapped to ``tax``."""
+        backend = env["shopify.backend"].create(
+            {
+                "company_id": company.id,
+                "auth_mode": "legacy_token",
+                "access_token": "x",
+                "webhook_secret": "s",
+                **values,
+            }
+        )
+        env["shopify.tax.map"].create(
+            {"backend_id": backend.id, "name": tax_name, "rate_percent": rate, "tax_id": tax.id}
+        )
+        return backend
+
+    def one_product_store(self, env, word, tag, **values):
+        """A new US company's store (``values``: more of its fields) selling one product, SKU
+        ``WORD-tag``, whose Shopify tax "``word`` Tax" of 5 % is mapped to the company's."""
+        company, tax = self.us_company_with_tax(env, f"{word} Co {tag}", f"{word} 5%", 5)
+        env["product.product"].create(
+            {"name": f"{word} product", "default_code": f"{word.upper()}-{tag}", "type": "consu", "taxes_id": False}
+        )
+        shop_domain = f"{word.lower()}-{tag}.myshopify.com"
+        return self.store_with_tax(
+            env, company, tax, f"{word} Tax", 5, name=f"{word} store", shop_domain=shop_domain, **values
+        )
+
+    @staticmethod
+    def enqueue(env, backend, events):
+        """Each ``(topic, payload)`` of ``events`` delivered to ``backend`` as a signed webhook and
+        stored as the controller stores it; returns the uuids of their queue jobs."""
+        uuids = []
+        for topic, payload in events:
+            body = json.dumps(payload).encode()
+            headers = parsed_headers(body, topic, secret=backend.webhook_secret, shop=backend.shop_domain)
+            job, _created = env["shopify.sync.job"]._intake_webhook(backend, headers, body, payload)
+            uuids.append(job.queue_job_id.uuid)
+        return uuids
+
+    def run_jobs_at_once(self, job_uuids, timeout=90, quiet=()):
+        """Each queue job in its own thread and committed transaction, all performed at the same
+        instant, as queue_job's workers run them. Returns the outcome of each, in the order of
+        ``job_uuids`` (see job_outcome). ``quiet``: loggers to mute besides odoo.sql_db's."""
+
+        def worker(job_uuid):
+            def work(together):
+                with self.registry.cursor() as cr:
+                    job = Job.load(self.env_for(cr), job_uuid)
+                    together()
+                    job.perform()
+
+            return work
+
+        # Some work commits in a new Environment (posting an invoice raises the customer's rank
+        # after commit): Registry(dbname), whose lock Odoo's test runner holds while tests run (a
+        # worker never does). A lock of the workers' own lets them commit as in production.
+        with mute_logger("odoo.sql_db", *quiet), patch.object(Registry, "_lock", threading.RLock()):
+            results = run_at_once([worker(job_uuid) for job_uuid in job_uuids], timeout)
+        for job_uuid, result in zip(job_uuids, results, strict=True):
+            if job_outcome(result) in ("retry", "conflict"):
+                _logger.info("queue job %s sent back to the queue: %s", job_uuid, result)
+        return [job_outcome(result) for result in results]
+
+    def committed_store(self, name, shop_domain):
+        """A legacy-token store signing with WEBHOOK_SECRET, committed; it and its jobs are removed
+        after the test. Returns its id."""
+        with self.registry.cursor() as cr:
+            backend = self.env_for(cr)["shopify.backend"].create(
+                {
+                    "name": name,
+                    "shop_domain": shop_domain,
+                    "auth_mode": "legacy_token",
+                    "access_token": "x",
+                    "webhook_secret": WEBHOOK_SECRET,
+                }
+            )
+            backend_id = backend.id
+        self.addCleanup(self._drop_committed_store, backend_id)
+        return backend_id
+
+    def _drop_committed_store(self, backend_id):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "DELETE FROM queue_job WHERE identity_key IN "
+                "(SELECT 'shopify.sync.job:' || id FROM shopify_sync_job WHERE backend_id = %s)",
+                [backend_id],
+            )
+            cr.execute("DELETE FROM shopify_sync_job WHERE backend_id = %s", [backend_id])
+            cr.execute("DELETE FROM mail_message WHERE model = 'shopify.backend' AND res_id = %s", [backend_id])
+            cr.execute("DELETE FROM shopify_backend WHERE id = %s", [backend_id])
 
     @staticmethod
     def us_company_with_tax(env, name, tax_name, rate):

@@ -10,6 +10,7 @@ import itertools
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
+CA = [("CA State Tax", 7.25)]  # Shopify's California tax line, as the test stores map it
 _ids = itertools.count(5_000_000_001)
 
 
@@ -177,6 +178,69 @@ def order_payload(
         "total_price_set": _set(total, currency),
         "total_shipping_price_set": _set(shipping_total, currency),
     }
+
+
+def lamp_and_mug_order(number, **kwargs):
+    """Two discounted lamps (LAMP-1, variant 8101) and three mugs (MUG-1, 8102) shipped for 6.00, all
+    taxed as in California; ``kwargs``: order_payload's, lines and shipping included."""
+    kwargs.setdefault(
+        "lines",
+        [
+            {"variant_id": 8101, "sku": "LAMP-1", "price": "49.95", "quantity": 2, "discount": "9.99", "taxes": CA},
+            {"variant_id": 8102, "sku": "MUG-1", "price": "12.50", "quantity": 3, "taxes": CA},
+        ],
+    )
+    kwargs.setdefault("shipping", {"price": "6.00", "taxes": CA})
+    return order_payload(number, **kwargs)
+
+
+def graphql_money(amount, currency):
+    """A GraphQL MoneyBag of ``amount`` in ``currency``, shop and presentment alike."""
+    money = {"amount": f"{amount}", "currencyCode": currency}
+    return {"shopMoney": money, "presentmentMoney": dict(money)}
+
+
+def graphql_transaction(order, number, kind, amount, gateway="shopify_payments", **fields):
+    """One of ``order``'s transactions as Shopify's GraphQL OrderTransaction, what a pulled order
+    carries (``order["transactions_graphql"]``): its id is the order's then ``number``; ``fields``,
+    more of its fields."""
+    return {
+        "id": f"gid://shopify/OrderTransaction/{order['id']}{number}",
+        "kind": kind,
+        "status": "SUCCESS",
+        "gateway": gateway,
+        "test": False,
+        "processedAt": order["processed_at"],
+        "createdAt": order["processed_at"],
+        "amountSet": graphql_money(amount, order["currency"]),
+        **fields,
+    }
+
+
+def b2b_order_payload(number, customer, company_id):
+    """Shopify's B2B order: ``customer`` buys 10 mugs (MUG-1, CA tax) for Shopify's company
+    ``company_id`` (Ortiz Supply LLC, its location ``company_id + 1``), billed to the company's office
+    and shipped to its receiving dock."""
+    office = {
+        "first_name": "Ana",
+        "last_name": "Ortiz",
+        "company": "Ortiz Supply LLC",
+        "address1": "200 Commerce Way",
+        "city": "Fresno",
+        "zip": "93650",
+        "province_code": "CA",
+        "country_code": "US",
+    }
+    dock = dict(office, first_name="Receiving", last_name="Dock", address1="7 Warehouse Rd", zip="93706")
+    payload = order_payload(
+        number,
+        billing=office,
+        shipping_address=dock,
+        customer=customer,
+        lines=[{"sku": "MUG-1", "price": "20.00", "quantity": 10, "taxes": CA}],
+    )
+    payload["company"] = {"id": company_id, "location_id": company_id + 1}
+    return payload
 
 
 def _bag(money_set):

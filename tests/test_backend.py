@@ -9,6 +9,25 @@ from .shopify_standin import ShopifyStandIn
 
 
 class TestBackend(ShopifyCase):
+    def dev_dashboard_store(self, shop, shopify_secret, entered_secret):
+        """A Shopify stand-in of a Dev Dashboard app (client ID + ``shopify_secret``) and a store
+        ``shop`` with client credentials whose secret is ``entered_secret``."""
+        client_id = f"cid-{shop}"
+        standin = ShopifyStandIn(api_version="2026-10", client_id=client_id, client_secret=shopify_secret)
+        standin.start()
+        self.addCleanup(standin.stop)
+        backend = self.env["shopify.backend"].create(
+            {
+                "name": f"Dev Dashboard store {shop}",
+                "shop_domain": f"{shop}.myshopify.com",
+                "auth_mode": "client_credentials",
+                "client_id": client_id,
+                "client_secret": entered_secret,
+                "api_base_url": standin.base_url,
+            }
+        )
+        return standin, backend
+
     def test_shop_domain_and_version_are_validated(self):
         with self.assertRaises(ValidationError):
             self.backend.copy({"shop_domain": "www.example.com"})
@@ -74,19 +93,7 @@ class TestBackend(ShopifyCase):
         self.assertNotIn("themes/publish", registry.registered_topics())
 
     def test_client_credentials_token_obtained_and_renewed_by_cron(self):
-        standin = ShopifyStandIn(api_version="2026-10", client_id="cid-1", client_secret="csecret-1")
-        standin.start()
-        self.addCleanup(standin.stop)
-        backend = self.env["shopify.backend"].create(
-            {
-                "name": "Dev Dashboard store",
-                "shop_domain": "cc-store.myshopify.com",
-                "auth_mode": "client_credentials",
-                "client_id": "cid-1",
-                "client_secret": "csecret-1",
-                "api_base_url": standin.base_url,
-            }
-        )
+        standin, backend = self.dev_dashboard_store("cc-store", "csecret-1", "csecret-1")
         # The client secret signs webhooks when no separate secret is set.
         self.assertEqual(backend._get_webhook_secret(), "csecret-1")
         backend.action_test_connection()
@@ -107,18 +114,7 @@ class TestBackend(ShopifyCase):
         self.assertEqual(backend.state, "connected")
 
     def test_wrong_client_secret_is_an_authentication_error(self):
-        standin = ShopifyStandIn(api_version="2026-10", client_id="cid-2", client_secret="right")
-        standin.start()
-        self.addCleanup(standin.stop)
-        backend = self.env["shopify.backend"].create(
-            {
-                "name": "Bad secret store",
-                "shop_domain": "bad-secret.myshopify.com",
-                "client_id": "cid-2",
-                "client_secret": "wrong",
-                "api_base_url": standin.base_url,
-            }
-        )
+        _standin, backend = self.dev_dashboard_store("bad-secret", "right", "wrong")
         backend.action_test_connection()
         self.assertEqual(backend.state, "error")
         self.assertIn("refused the client credentials", backend.last_check_message)

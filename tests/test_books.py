@@ -17,11 +17,10 @@ from ..handlers.orders import odoo_amount
 from ..lib import order_graphql
 from .common import ShopifyCase
 from .money_invariant import MoneyInvariantMixin
-from .order_payloads import graphql_order, order_payload
+from .order_payloads import CA, graphql_order, graphql_transaction, lamp_and_mug_order, order_payload
 from .refund_payloads import refund_payload
 
 _logger = logging.getLogger(__name__)
-CA = [("CA State Tax", 7.25)]
 _tx_ids = itertools.count(9_100_000_001)
 
 
@@ -108,11 +107,6 @@ class BooksCase(MoneyInvariantMixin, ShopifyCase):
                 found.append({"__typename": "ProductVariant", "id": gid, "sku": "", "barcode": None})
         return found
 
-    def run_webhook(self, topic, payload):
-        job, _created = self.intake(topic, payload)
-        self.perform(job)
-        return job
-
     def import_order(self, payload, topic="orders/create"):
         job = self.run_webhook(topic, payload)
         self.assertEqual(job.state, "done", job.error_message)
@@ -126,24 +120,13 @@ class BooksCase(MoneyInvariantMixin, ShopifyCase):
     def payment_of(self, tx):
         return self.env["shopify.binding"]._record_for(self.backend, tx["admin_graphql_api_id"])
 
-    def lamp_order(self, number, **kwargs):
-        kwargs.setdefault(
-            "lines",
-            [
-                {"variant_id": 8101, "sku": "LAMP-1", "price": "49.95", "quantity": 2, "discount": "9.99", "taxes": CA},
-                {"variant_id": 8102, "sku": "MUG-1", "price": "12.50", "quantity": 3, "taxes": CA},
-            ],
-        )
-        kwargs.setdefault("shipping", {"price": "6.00", "taxes": CA})
-        return order_payload(number, **kwargs)
-
 
 @tagged("post_install", "-at_install")
 class TestBooks(BooksCase):
     # -- item 1: payments per transaction ---------------------------------------------------
 
     def test_item1_each_captured_transaction_is_a_payment_in_its_gateways_journal(self):
-        order = self.lamp_order(4101)
+        order = lamp_and_mug_order(4101)
         order["payment_gateway_names"] = ["gift_card", "shopify_payments"]
         total = Decimal(order["total_price"])
         _job, sale = self.import_order(order)
@@ -164,7 +147,7 @@ class TestBooks(BooksCase):
         self.assert_money_invariant(order, transactions=[authorization, gift, capture, failed])
 
     def test_item1_refund_transaction_is_an_outbound_payment_and_unmapped_gateway_is_named(self):
-        order = self.lamp_order(4102)
+        order = lamp_and_mug_order(4102)
         _job, sale = self.import_order(order)
         self.pay(transaction(order, "sale", order["total_price"]))
         refund_tx = transaction(order, "refund", "13.41")
@@ -182,7 +165,7 @@ class TestBooks(BooksCase):
         self.assertFalse(self.payment_of(unmapped))
 
     def test_item1_transaction_before_its_order_waits_then_books(self):
-        order = self.lamp_order(4103)
+        order = lamp_and_mug_order(4103)
         sale_tx = transaction(order, "sale", order["total_price"])
         job, _created = self.intake("order_transactions/create", sale_tx)
         with self.assertRaises(RetryableJobError):
@@ -193,26 +176,12 @@ class TestBooks(BooksCase):
         self.assert_money_invariant(order, transactions=[sale_tx])
 
     def test_item1_pulled_order_books_the_transactions_it_carries_once(self):
-        order = self.lamp_order(4104)
+        order = lamp_and_mug_order(4104)
         total = Decimal(order["total_price"])
-
-        def gql(kind, amount, gateway, number):
-            money = {"amount": f"{amount}", "currencyCode": "USD"}
-            return {
-                "id": f"gid://shopify/OrderTransaction/{order['id']}{number}",
-                "kind": kind,
-                "status": "SUCCESS",
-                "gateway": gateway,
-                "test": False,
-                "processedAt": order["processed_at"],
-                "createdAt": order["processed_at"],
-                "amountSet": {"shopMoney": money, "presentmentMoney": money},
-            }
-
         order["transactions_graphql"] = [
-            gql("SALE", "15.00", "gift_card", 1),
-            gql("AUTHORIZATION", total - 15, "shopify_payments", 2),
-            gql("CAPTURE", total - 15, "shopify_payments", 3),
+            graphql_transaction(order, 1, "SALE", "15.00", "gift_card"),
+            graphql_transaction(order, 2, "AUTHORIZATION", total - 15),
+            graphql_transaction(order, 3, "CAPTURE", total - 15),
         ]
         node = graphql_order(order)
         pulled = order_graphql.rest_order(node, line_items=node["lineItems"], shipping_lines=node["shippingLines"])
@@ -272,7 +241,7 @@ class TestBooks(BooksCase):
 
     def test_item3_dates_are_shopifys_processed_at_in_the_company_timezone(self):
         # 22:30 in New York on 30 October is 02:30 UTC on the 31st, and the job runs weeks later.
-        order = self.lamp_order(4301)
+        order = lamp_and_mug_order(4301)
         order["processed_at"] = order["created_at"] = "2026-10-30T22:30:00-04:00"
         job, sale = self.import_order(order)
         self.assertEqual(sale.date_order, datetime(2026, 10, 31, 2, 30), "confirmation keeps Shopify's date")
@@ -293,7 +262,7 @@ class TestBooks(BooksCase):
 
     def test_item3_locked_period_posts_on_the_first_open_day_and_says_so(self):
         self.company.fiscalyear_lock_date = date(2026, 10, 31)
-        order = self.lamp_order(4302)
+        order = lamp_and_mug_order(4302)
         order["processed_at"] = "2026-10-30T10:00:00-04:00"
         job, sale = self.import_order(order)
         invoice = sale.invoice_ids
@@ -306,13 +275,13 @@ class TestBooks(BooksCase):
 
     def test_item4_order_first_seen_partially_refunded_or_refunded_is_invoiced(self):
         for number, status in ((4401, "partially_refunded"), (4402, "refunded")):
-            order = self.lamp_order(number, financial_status=status)
+            order = lamp_and_mug_order(number, financial_status=status)
             _job, sale = self.import_order(order, topic="orders/updated")
             self.assertEqual(odoo_amount(sale.invoice_ids.amount_total), Decimal(order["total_price"]), status)
 
     def test_item4_with_books_off_a_refund_posts_no_credit_note_nor_payment(self):
         self.backend.create_invoice = False
-        order = self.lamp_order(4403)
+        order = lamp_and_mug_order(4403)
         _job, sale = self.import_order(order)
         self.pay(transaction(order, "sale", order["total_price"]))
         refund, _expected = refund_payload(order, lines=[{"index": 1, "quantity": 1}])
@@ -323,7 +292,7 @@ class TestBooks(BooksCase):
         self.assertIn("invoicing is off", job.warning_message)
 
     def test_item4_order_cancelled_before_invoicing_gets_no_credit_note_but_its_money_back(self):
-        order = self.lamp_order(4404, financial_status="refunded", cancelled_at="2026-11-23T11:00:00-05:00")
+        order = lamp_and_mug_order(4404, financial_status="refunded", cancelled_at="2026-11-23T11:00:00-05:00")
         capture = transaction(order, "sale", order["total_price"])
         _job, sale = self.import_order(order)
         self.pay(capture)
@@ -356,7 +325,7 @@ class TestBooks(BooksCase):
             [("type", "=", "sale"), ("company_id", "=", self.company.id)]
         )
         sales_journals.active = False
-        order = self.lamp_order(4502)
+        order = lamp_and_mug_order(4502)
         job, _created = self.intake("orders/create", order)
         self.perform(job)
         self.assertEqual(job.state, "failed")
@@ -374,7 +343,7 @@ class TestBooks(BooksCase):
 
     def test_item5_first_classified_failure_is_kept_when_queue_job_fails_later(self):
         self.env["shopify.gateway.map"].search([("backend_id", "=", self.backend.id)]).unlink()
-        order = self.lamp_order(4503)
+        order = lamp_and_mug_order(4503)
         self.import_order(order)
         tx = transaction(order, "sale", order["total_price"])
         job, _created = self.intake("order_transactions/create", tx)
@@ -543,7 +512,7 @@ class TestBooks(BooksCase):
 @tagged("post_install", "-at_install")
 class TestMoneyInvariant(BooksCase):
     def test_split_gift_card_and_card_with_partial_refund_redelivered(self):
-        order = self.lamp_order(4901)
+        order = lamp_and_mug_order(4901)
         order["payment_gateway_names"] = ["gift_card", "shopify_payments"]
         total = Decimal(order["total_price"])
         gift = transaction(order, "sale", "25.00", gateway="gift_card")

@@ -10,7 +10,7 @@ from odoo.tests import tagged
 
 from ..handlers.orders import odoo_amount
 from ..lib import order_graphql
-from .order_payloads import graphql_order, order_payload
+from .order_payloads import graphql_money, graphql_order, graphql_transaction, order_payload
 from .refund_payloads import refund_payload
 from .test_books import BooksCase, transaction
 
@@ -272,20 +272,11 @@ class TestCashRounding(BooksCase):
 
     def test_pulled_order_books_its_rounded_cash_transaction(self):
         order = self.pos_order(5107, "10.03", payment_rounding="0.02")
-        gid = f"gid://shopify/OrderTransaction/{order['id']}1"
+        rounding = graphql_money("0.02", order["currency"])
         order["transactions_graphql"] = [
-            {
-                "id": gid,
-                "kind": "SALE",
-                "status": "SUCCESS",
-                "gateway": "cash",
-                "test": False,
-                "processedAt": order["processed_at"],
-                "createdAt": order["processed_at"],
-                "amountSet": _graphql_money("10.03"),
-                "amountRoundingSet": _graphql_money("0.02"),
-            }
+            graphql_transaction(order, 1, "SALE", "10.03", "cash", amountRoundingSet=rounding)
         ]
+        gid = order["transactions_graphql"][0]["id"]
         node = graphql_order(order)
         pulled = order_graphql.rest_order(node, line_items=node["lineItems"], shipping_lines=node["shippingLines"])
         job, _created = self.env["shopify.sync.job"].sudo()._intake_pulled(self.backend, pulled, "historical")
@@ -296,8 +287,3 @@ class TestCashRounding(BooksCase):
         self.assertEqual(odoo_amount(payment.amount), Decimal("10.05"))
         self.assertEqual(self.balance(self.lines_on(sale, self.gain)), Decimal("-0.02"))
         self.assertEqual(sale.invoice_ids.payment_state, "paid")
-
-
-def _graphql_money(amount, currency="CHF"):
-    money = {"amount": amount, "currencyCode": currency}
-    return {"shopMoney": money, "presentmentMoney": dict(money)}

@@ -4,19 +4,14 @@ The order job confirms without reserving; the store's reservation job (stock/res
 deliveries in the order they were confirmed (models/stock_move.py). Product variants are bound in a
 short transaction of their own (shopify.binding._bind_shared)."""
 
-import json
-import threading
 import uuid
 
 from odoo.tests import tagged
-from odoo.tools import mute_logger
 
-from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
 
-from ..lib.webhook import read_headers
 from ..models.stock_move import RESERVE_TOPIC
-from .common import CommittedCase, ShopifyCase, webhook_headers
+from .common import CommittedCase, ShopifyCase
 from .order_payloads import order_payload
 from .test_stock import StockCase
 
@@ -163,50 +158,21 @@ class TestConcurrentHotOrders(CommittedCase):
             )
             for product in products:
                 env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, 10)
-            backend = env["shopify.backend"].create(
-                {
-                    "name": "Hot store",
-                    "shop_domain": f"hot-{tag}.myshopify.com",
-                    "company_id": company.id,
-                    "auth_mode": "legacy_token",
-                    "access_token": "x",
-                    "webhook_secret": "s",
-                    "warehouse_id": warehouse.id,
-                    "product_match": "binding_sku",
-                }
+            backend = self.store_with_tax(
+                env,
+                company,
+                tax,
+                "CA State Tax",
+                7.25,
+                name="Hot store",
+                shop_domain=f"hot-{tag}.myshopify.com",
+                warehouse_id=warehouse.id,
+                product_match="binding_sku",
             )
-            env["shopify.tax.map"].create(
-                {"backend_id": backend.id, "name": "CA State Tax", "rate_percent": 7.25, "tax_id": tax.id}
-            )
-            uuids = []
-            for payload in payloads:
-                body = json.dumps(payload).encode()
-                headers = read_headers(webhook_headers(body, "orders/create", secret="s", shop=backend.shop_domain))
-                job, _created = env["shopify.sync.job"]._intake_webhook(backend, headers, body, payload)
-                uuids.append(job.queue_job_id.uuid)
+            uuids = self.enqueue(env, backend, [("orders/create", payload) for payload in payloads])
             backend_id, product_ids, stock_id = backend.id, products.ids, warehouse.lot_stock_id.id
 
-        barrier = threading.Barrier(2, timeout=20)
-        outcomes = []
-
-        def work(job_uuid):
-            try:
-                with self.registry.cursor() as cr:
-                    job = Job.load(self.env_for(cr), job_uuid)
-                    barrier.wait()
-                    job.perform()
-                outcomes.append("done")
-            except RetryableJobError as exc:
-                outcomes.append(f"retry: {exc}")
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                outcomes.append(repr(exc))
-
-        with mute_logger("odoo.sql_db"):
-            threads = [threading.Thread(target=work, args=(u,)) for u in uuids]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(60)
+        outcomes = self.run_jobs_at_once(uuids)
         # Neither met the other: no serialization failure on the quants, no clash on the bindings.
         self.assertEqual(outcomes, ["done", "done"])
 

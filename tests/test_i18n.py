@@ -11,11 +11,11 @@ import re
 from babel.messages import extract
 
 from odoo.modules import get_module_path
-from odoo.tests import BaseCase, TransactionCase, new_test_user, tagged
+from odoo.tests import BaseCase, TransactionCase, tagged
 from odoo.tools.translate import PoFileReader, trans_export
 
 from ..lib import errors
-from .common import ShopifyCase
+from .common import ShopifyCase, company_user
 from .order_payloads import order_payload
 
 # The only lines of an export that change from one run to the next.
@@ -203,14 +203,7 @@ class TestFailedJobInReadersLanguage(ShopifyCase):
         )
         readers = {}
         for lang in ("fr_FR", "en_US"):
-            readers[lang] = new_test_user(
-                cls.env,
-                login=f"accountant_{lang}",
-                groups="base.group_user,shopify_sync.group_shopify_user",
-                company_id=cls.company.id,
-                company_ids=[cls.company.id],
-                lang=lang,
-            )
+            readers[lang] = company_user(cls.env, f"accountant_{lang}", cls.company, "user", lang=lang)
         cls.accountant_fr, cls.accountant_en = readers["fr_FR"], readers["en_US"]
 
     def setUp(self):
@@ -221,8 +214,7 @@ class TestFailedJobInReadersLanguage(ShopifyCase):
         ]
 
     def failed_job(self, topic, payload):
-        job, _created = self.intake(topic, payload)
-        self.perform(job)
+        job = self.run_webhook(topic, payload)
         self.assertEqual(job.state, "failed")
         return job
 

@@ -4,7 +4,6 @@ a delivery is stored and committed before the 200, a redelivery and simultaneous
 one job, a bad signature stores nothing, a terminated connection and a lost prepared statement are
 recovered from, and the system parameter turns the connection off. Rows are removed afterwards."""
 
-import threading
 import uuid
 from unittest.mock import patch
 
@@ -18,7 +17,7 @@ from odoo.addons.queue_job import jobrunner
 
 from ..controllers.webhook import DEDICATED_CONNECTION_PARAM
 from ..lib import intake_connection
-from .common import WEBHOOK_SECRET, CommittedCase, webhook_headers
+from .common import WEBHOOK_SECRET, CommittedCase, run_at_once, webhook_headers
 from .shopify_reference import webhook_example_raw
 
 TOPIC = "app/uninstalled"
@@ -40,35 +39,9 @@ class TestIntakeDedicatedConnection(CommittedCase):
         self.startPatcher(patch.object(Registry, "_lock", DummyRLock()))
         self.startPatcher(patch.object(self.registry, "check_signaling", return_value=self.registry))
         self.domain = f"dedicated-{uuid.uuid4().hex[:8]}.myshopify.com"
-        with self.registry.cursor() as cr:
-            env = self.env_for(cr)
-            self.backend_id = (
-                env["shopify.backend"]
-                .create(
-                    {
-                        "name": "Dedicated intake store",
-                        "shop_domain": self.domain,
-                        "auth_mode": "legacy_token",
-                        "access_token": "x",
-                        "webhook_secret": WEBHOOK_SECRET,
-                    }
-                )
-                .id
-            )
-        self.addCleanup(self._drop_committed)
+        self.backend_id = self.committed_store("Dedicated intake store", self.domain)
         self.body = webhook_example_raw(TOPIC)
         self.url = f"http://127.0.0.1:{odoo.service.server.server.httpd.server_port}/shopify/webhook"
-
-    def _drop_committed(self):
-        with self.registry.cursor() as cr:
-            cr.execute(
-                "DELETE FROM queue_job WHERE identity_key IN "
-                "(SELECT 'shopify.sync.job:' || id FROM shopify_sync_job WHERE backend_id = %s)",
-                [self.backend_id],
-            )
-            cr.execute("DELETE FROM shopify_sync_job WHERE backend_id = %s", [self.backend_id])
-            cr.execute("DELETE FROM mail_message WHERE model = 'shopify.backend' AND res_id = %s", [self.backend_id])
-            cr.execute("DELETE FROM shopify_backend WHERE id = %s", [self.backend_id])
 
     def post(self, webhook_id=None, secret=WEBHOOK_SECRET):
         headers = webhook_headers(self.body, TOPIC, secret=secret, shop=self.domain, webhook_id=webhook_id)
@@ -117,23 +90,14 @@ class TestIntakeDedicatedConnection(CommittedCase):
 
     def test_simultaneous_deliveries_answer_with_one_job(self):
         webhook_id = str(uuid.uuid4())
-        barrier = threading.Barrier(4, timeout=20)
-        answers, failures = [], []
 
-        def deliver():
-            try:
-                barrier.wait()
-                response = self.post(webhook_id)
-                answers.append((response.status_code, response.json()))
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                failures.append(repr(exc))
+        def deliver(together):
+            together()
+            response = self.post(webhook_id)
+            return response.status_code, response.json()
 
-        threads = [threading.Thread(target=deliver) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(40)
-        self.assertEqual(failures, [])
+        answers = run_at_once([deliver] * 4, timeout=40)
+        self.assertEqual([repr(a) for a in answers if isinstance(a, Exception)], [])
         [(job_id, state)] = self.stored(webhook_id)
         self.assertEqual(state, "pending")
         self.assertEqual(sorted(answer["duplicate"] for _status, answer in answers), [False, True, True, True])

@@ -9,14 +9,13 @@ from lxml import etree
 
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user
 from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..lib import errors, queries
 from ..lib.client import fetch_client_credentials_token
-from .common import ShopifyCase, temporary_handler
+from .common import ShopifyCase, company_user, temporary_handler
 from .shopify_standin import ShopifyStandIn
 
 
@@ -262,13 +261,7 @@ class TestButtonRights(ShopifyCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.reader = new_test_user(
-            cls.env,
-            login="shopify_reader",
-            groups="base.group_user,shopify_sync.group_shopify_user",
-            company_id=cls.backend.company_id.id,
-            company_ids=[cls.backend.company_id.id],
-        )
+        cls.reader = company_user(cls.env, "shopify_reader", cls.backend.company_id, "user")
         cls.job = cls.env["shopify.sync.job"]._create_outbound(cls.backend, "connection", "connection/test")
         cls.drift = cls.env["shopify.sync.catalog.drift"].create(
             {
@@ -337,6 +330,11 @@ def fail_job(env, backend, order_name, message, fix, workflow="order", category=
     job = env["shopify.sync.job"].sudo()._create_outbound(backend, workflow, topic, ref=order_name)
     job._mark_failed(category, message, fix)
     return job
+
+
+def digest_mails(env, company):
+    """The digest mails of ``company``."""
+    return env["mail.mail"].sudo().search([("model", "=", "res.company"), ("res_id", "=", company.id)])
 
 
 MISSING_SKU = "Order {}: SKU GHOST-1 (variant {}, 'Ghost tee') has no Odoo product."
@@ -411,29 +409,11 @@ class TestDigest(ShopifyCase):
         super().setUpClass()
         cls.company = cls.backend.company_id
         cls.company.shopify_digest_hour = 0.0  # due at any time of the day the tests run
-        cls.manager = new_test_user(
-            cls.env,
-            login="digest_manager",
-            email="manager@example.com",
-            groups="base.group_user,shopify_sync.group_shopify_manager",
-            company_id=cls.company.id,
-            company_ids=[cls.company.id],
-        )
-        cls.accountant = new_test_user(
-            cls.env,
-            login="digest_accountant",
-            email="accountant@example.com",
-            groups="base.group_user,shopify_sync.group_shopify_user",
-            company_id=cls.company.id,
-            company_ids=[cls.company.id],
-        )
+        cls.manager = company_user(cls.env, "digest_manager", cls.company, "manager", email="manager@example.com")
+        cls.accountant = company_user(cls.env, "digest_accountant", cls.company, "user", email="accountant@example.com")
 
     def digests(self, company=None):
-        return (
-            self.env["mail.mail"]
-            .sudo()
-            .search([("model", "=", "res.company"), ("res_id", "=", (company or self.company).id)])
-        )
+        return digest_mails(self.env, company or self.company)
 
     def send(self):
         return self.env["shopify.sync.digest"]._cron_send_digest()
@@ -544,13 +524,8 @@ class TestDigest(ShopifyCase):
         other_company = self.env["res.company"].create(
             {"name": "Second shop company", "email": "b@example.com", "shopify_digest_hour": 0.0}
         )
-        other_manager = new_test_user(
-            self.env,
-            login="digest_manager_b",
-            email="manager-b@example.com",
-            groups="base.group_user,shopify_sync.group_shopify_manager",
-            company_id=other_company.id,
-            company_ids=[other_company.id],
+        other_manager = company_user(
+            self.env, "digest_manager_b", other_company, "manager", email="manager-b@example.com"
         )
         other_backend = self.backend.copy(
             {
@@ -576,6 +551,13 @@ class TestDigest(ShopifyCase):
 
 
 class TestStoreHealth(ShopifyCase):
+    def digest_to_shop_admin(self):
+        """The company's daily digest, due at any hour, sent to a shop admin now: its mail."""
+        admin = self.env["res.partner"].create({"name": "Shop admin", "email": "shop-admin@example.com"})
+        self.backend.company_id.write({"shopify_digest_hour": 0.0, "shopify_digest_partner_ids": admin.ids})
+        self.env["shopify.sync.digest"]._cron_send_digest()
+        return digest_mails(self.env, self.backend.company_id)
+
     def test_health_figures(self):
         Job = self.env["shopify.sync.job"]
         order_job, _created = self.intake("orders/create", {"id": 1, "name": "#1"})
@@ -642,44 +624,18 @@ class TestStoreHealth(ShopifyCase):
         self.backend.invalidate_recordset()
         self.assertEqual(self.backend.pulled_since_webhook, 1)
         self.assertTrue(self.backend.is_silent)
-        self.backend.company_id.write(
-            {
-                "shopify_digest_hour": 0.0,
-                "shopify_digest_partner_ids": self.env["res.partner"]
-                .create({"name": "Shop admin", "email": "shop-admin@example.com"})
-                .ids,
-            }
-        )
-        self.env["shopify.sync.digest"]._cron_send_digest()
-        mail = (
-            self.env["mail.mail"]
-            .sudo()
-            .search([("model", "=", "res.company"), ("res_id", "=", self.backend.company_id.id)])
-        )
+        mail = self.digest_to_shop_admin()
         self.assertIn("Silent stores", mail.body_html)
         self.assertIn("Test store", mail.body_html)
 
     def test_webhook_subscriptions_present_vs_expected(self):
         self.backend.state = "connected"
-        self.backend.company_id.write(
-            {
-                "shopify_digest_hour": 0.0,
-                "shopify_digest_partner_ids": self.env["res.partner"]
-                .create({"name": "Shop admin", "email": "shop-admin@example.com"})
-                .ids,
-            }
-        )
         # The daily digest checks the subscriptions in Shopify: none yet, so all are missing.
-        self.env["shopify.sync.digest"]._cron_send_digest()
+        mail = self.digest_to_shop_admin()
         expected = self.backend._webhook_topics()
         self.assertEqual(self.backend.webhook_missing_topics, ", ".join(expected))
         self.assertTrue(self.backend.webhook_checked_at)
         self.assertEqual(self.backend.health_state, "warning")
-        mail = (
-            self.env["mail.mail"]
-            .sudo()
-            .search([("model", "=", "res.company"), ("res_id", "=", self.backend.company_id.id)])
-        )
         self.assertIn("Webhook subscriptions missing", mail.body_html)
         self.assertIn("orders/create", mail.body_html)
         self.backend.action_register_webhooks()
@@ -697,13 +653,7 @@ class TestStoreHealth(ShopifyCase):
         self.assertIn("webhook_health_html", views["views"]["form"]["arch"])
         self.assertIn("payout_last_import_at", views["views"]["form"]["arch"])
         # Accountants (Shopify User) open the dashboard too: every field the card shows is readable.
-        accountant = new_test_user(
-            self.env,
-            login="health_accountant",
-            groups="base.group_user,shopify_sync.group_shopify_user",
-            company_id=self.backend.company_id.id,
-            company_ids=[self.backend.company_id.id],
-        )
+        accountant = company_user(self.env, "health_accountant", self.backend.company_id, "user")
         fail_job(self.env, self.backend, "#7", "Order #7: tax has no mapping.", "Map it.", category="configuration")
         Backend = self.env["shopify.backend"].with_user(accountant)
         loaded = Backend.get_views([(action["view_id"][0], "kanban")])

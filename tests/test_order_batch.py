@@ -3,7 +3,6 @@ order, to the cent and line by line; one bad order fails alone and Retry complet
 redeliveries create nothing twice; books on, invoices and payments as one by one."""
 
 import json
-import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -11,16 +10,13 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import tagged
-from odoo.tools import mute_logger
 
-from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job as QueueJob
 
 from ..handlers.orders import odoo_amount
 from ..lib import order_batching, order_graphql
-from ..lib.webhook import read_headers
-from .common import CommittedCase, ShopifyCase, webhook_headers
-from .order_payloads import graphql_order, order_payload
+from .common import CommittedCase, ShopifyCase
+from .order_payloads import graphql_order, graphql_transaction, lamp_and_mug_order, order_payload
 from .test_books import BooksCase
 
 CA = [("CA State Tax", 7.25)]
@@ -399,25 +395,12 @@ class TestOrderBatchBooks(BatchMixin, BooksCase):
     payments of the transactions it carries, reconciled, as when it is imported alone."""
 
     def with_transactions(self, order, gateway="shopify_payments"):
-        total = Decimal(order["total_price"])
-        money = {"amount": f"{total}", "currencyCode": "USD"}
-        order["transactions_graphql"] = [
-            {
-                "id": f"gid://shopify/OrderTransaction/{order['id']}1",
-                "kind": "SALE",
-                "status": "SUCCESS",
-                "gateway": gateway,
-                "test": False,
-                "processedAt": order["processed_at"],
-                "createdAt": order["processed_at"],
-                "amountSet": {"shopMoney": money, "presentmentMoney": money},
-            }
-        ]
+        order["transactions_graphql"] = [graphql_transaction(order, 1, "SALE", Decimal(order["total_price"]), gateway)]
         return order
 
     def test_batched_orders_are_invoiced_and_paid_to_the_cent(self):
-        orders = [self.with_transactions(self.lamp_order(n)) for n in (7601, 7602, 7603)]
-        orders[1] = self.with_transactions(self.lamp_order(7602), gateway="paypal")
+        orders = [self.with_transactions(lamp_and_mug_order(n)) for n in (7601, 7602, 7603)]
+        orders[1] = self.with_transactions(lamp_and_mug_order(7602), gateway="paypal")
         jobs = self.store_pulled(orders)
         (batch,) = self.run_batches()
         self.assertIn("3 created in batch", batch.result_summary)
@@ -440,55 +423,17 @@ class TestOrderBatchConcurrency(CommittedCase):
     def test_batch_and_webhook_of_the_same_order_make_one_sale_order(self):
         tag = uuid.uuid4().hex[:8]
         payload = order_payload(881000, lines=[{"sku": f"BATCH-{tag}", "price": "10.00", "taxes": [("Batch Tax", 5)]}])
-        body = json.dumps(payload).encode()
         with self.registry.cursor() as cr:
             env = self.env_for(cr)
-            company, tax = self.us_company_with_tax(env, f"Batch Co {tag}", "Batch 5%", 5)
-            env["product.product"].create(
-                {"name": "Batch product", "default_code": f"BATCH-{tag}", "type": "consu", "taxes_id": False}
-            )
-            backend = env["shopify.backend"].create(
-                {
-                    "name": "Batch store",
-                    "shop_domain": f"batch-{tag}.myshopify.com",
-                    "company_id": company.id,
-                    "auth_mode": "legacy_token",
-                    "access_token": "x",
-                    "webhook_secret": "s",
-                }
-            )
-            env["shopify.tax.map"].create(
-                {"backend_id": backend.id, "name": "Batch Tax", "rate_percent": 5, "tax_id": tax.id}
-            )
-            headers = read_headers(webhook_headers(body, "orders/create", secret="s", shop=backend.shop_domain))
-            webhook, _created = env["shopify.sync.job"]._intake_webhook(backend, headers, body, payload)
+            backend = self.one_product_store(env, "Batch", tag)
+            (webhook_uuid,) = self.enqueue(env, backend, [("orders/create", payload)])
             Job = env["shopify.sync.job"]
             pulled_job, _created = Job._intake_pulled(backend, payload, "historical", enqueue=False)
             (batch,) = order_batching.queue_batches(backend, "historical", pulled_job, "race")
-            uuids = [webhook.queue_job_id.uuid, batch.queue_job_id.uuid]
+            uuids = [webhook_uuid, batch.queue_job_id.uuid]
             backend_id = backend.id
 
-        barrier = threading.Barrier(2, timeout=20)
-        outcomes = []
-
-        def work(job_uuid):
-            try:
-                with self.registry.cursor() as cr:
-                    job = QueueJob.load(self.env_for(cr), job_uuid)
-                    barrier.wait()
-                    job.perform()
-                outcomes.append("done")
-            except RetryableJobError:
-                outcomes.append("retry")
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                outcomes.append(repr(exc))
-
-        with mute_logger("odoo.sql_db", "odoo.addons.shopify_sync.handlers.order_batch"):
-            threads = [threading.Thread(target=work, args=(u,)) for u in uuids]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(120)
+        outcomes = self.run_jobs_at_once(uuids, timeout=120, quiet=["odoo.addons.shopify_sync.handlers.order_batch"])
         # One wins the order's binding; the other is sent back to the queue, to retry in seconds.
         self.assertEqual(sorted(outcomes), ["done", "retry"])
 

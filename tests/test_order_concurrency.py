@@ -2,20 +2,15 @@
 committed transaction. This test commits for real (the test database is throw-away), in its own
 company, store and order numbers, so it touches nothing the other tests look at."""
 
-import json
-import threading
 import uuid
 from decimal import Decimal
 
 from odoo.tests import tagged
-from odoo.tools import mute_logger
 
-from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
 
 from ..handlers.orders import odoo_amount
-from ..lib.webhook import read_headers
-from .common import CommittedCase, webhook_headers
+from .common import CommittedCase
 from .order_payloads import order_payload
 
 
@@ -24,56 +19,13 @@ class TestConcurrentOrderEvents(CommittedCase):
     def test_create_and_update_at_once_make_one_sale_order(self):
         tag = uuid.uuid4().hex[:8]
         payload = order_payload(880000, lines=[{"sku": f"RACE-{tag}", "price": "10.00", "taxes": [("Race Tax", 5)]}])
-        body = json.dumps(payload).encode()
         with self.registry.cursor() as cr:
             env = self.env_for(cr)
-            company, tax = self.us_company_with_tax(env, f"Race Co {tag}", "Race 5%", 5)
-            env["product.product"].create(
-                {"name": "Race product", "default_code": f"RACE-{tag}", "type": "consu", "taxes_id": False}
-            )
-            backend = env["shopify.backend"].create(
-                {
-                    "name": "Race store",
-                    "shop_domain": f"race-{tag}.myshopify.com",
-                    "company_id": company.id,
-                    "auth_mode": "legacy_token",
-                    "access_token": "x",
-                    "webhook_secret": "s",
-                    "auto_confirm": False,
-                }
-            )
-            env["shopify.tax.map"].create(
-                {"backend_id": backend.id, "name": "Race Tax", "rate_percent": 5, "tax_id": tax.id}
-            )
-            uuids = []
-            for topic in ("orders/create", "orders/updated"):
-                headers = read_headers(webhook_headers(body, topic, secret="s", shop=backend.shop_domain))
-                job, _created = env["shopify.sync.job"]._intake_webhook(backend, headers, body, payload)
-                uuids.append(job.queue_job_id.uuid)
+            backend = self.one_product_store(env, "Race", tag, auto_confirm=False)
+            uuids = self.enqueue(env, backend, [("orders/create", payload), ("orders/updated", payload)])
             backend_id = backend.id
 
-        barrier = threading.Barrier(2, timeout=20)
-        outcomes = []
-
-        def work(job_uuid):
-            try:
-                with self.registry.cursor() as cr:
-                    env = self.env_for(cr)
-                    job = Job.load(env, job_uuid)
-                    barrier.wait()
-                    job.perform()
-                outcomes.append("done")
-            except RetryableJobError:
-                outcomes.append("retry")
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                outcomes.append(repr(exc))
-
-        with mute_logger("odoo.sql_db"):
-            threads = [threading.Thread(target=work, args=(u,)) for u in uuids]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(60)
+        outcomes = self.run_jobs_at_once(uuids)
         # One worker wins; the other meets the unique binding and is sent back to the queue.
         self.assertEqual(sorted(outcomes), ["done", "retry"])
 

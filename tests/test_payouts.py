@@ -117,6 +117,12 @@ class TestPayouts(ShopifyCase):
             currency=currency and currency.name,
         )
 
+    def dispute_move(self, kind, amount, order_number, dispute_id, fee="0.00"):
+        """A payout's ``kind`` of transaction of Shopify's dispute ``dispute_id`` on order ``order_number``:
+        the disputed amount withdrawn (with its fee) or given back."""
+        order = (order_number, f"#{order_number}")
+        return self.ledger.transaction(kind, amount, fee, order=order, source_type="DISPUTE", source_id=dispute_id)
+
     def refund(self, amount, currency=None):
         self.order_number += 1
         tx_id = 80000 + self.order_number
@@ -172,9 +178,7 @@ class TestPayouts(ShopifyCase):
             ledger.transaction("RESERVED_FUNDS_REVERSAL", "20.00"),
             ledger.transaction("SHIPPING_LABEL", "-7.45"),
             ledger.transaction("ADJUSTMENT", "2.10", "0.00"),
-            ledger.transaction(
-                "DISPUTE_WITHDRAWAL", "-45.00", "15.00", order=(999, "#999"), source_type="DISPUTE", source_id=4242
-            ),
+            self.dispute_move("DISPUTE_WITHDRAWAL", "-45.00", 999, 4242, fee="15.00"),
         ]
         return transactions
 
@@ -432,23 +436,14 @@ class TestPayouts(ShopifyCase):
         withdrawn = ledger.payout(
             [
                 self.charge("100.00", "3.20"),
-                ledger.transaction(
-                    "DISPUTE_WITHDRAWAL",
-                    "-45.00",
-                    "15.00",
-                    order=(5150, "#5150"),
-                    source_type="DISPUTE",
-                    source_id=4242,
-                ),
+                self.dispute_move("DISPUTE_WITHDRAWAL", "-45.00", 5150, 4242, fee="15.00"),
             ],
             issued_at="2026-11-20T09:00:00Z",
         )
         returned = ledger.payout(
             [
                 self.charge("50.00", "1.75"),
-                ledger.transaction(
-                    "DISPUTE_REVERSAL", "45.00", order=(5150, "#5150"), source_type="DISPUTE", source_id=4242
-                ),
+                self.dispute_move("DISPUTE_REVERSAL", "45.00", 5150, 4242),
             ],
             issued_at="2026-11-28T09:00:00Z",
         )
@@ -459,14 +454,7 @@ class TestPayouts(ShopifyCase):
         lost_payout = ledger.payout(
             [
                 self.charge("70.00", "2.33"),
-                ledger.transaction(
-                    "DISPUTE_WITHDRAWAL",
-                    "-30.00",
-                    "15.00",
-                    order=(5151, "#5151"),
-                    source_type="DISPUTE",
-                    source_id=4343,
-                ),
+                self.dispute_move("DISPUTE_WITHDRAWAL", "-30.00", 5151, 4343, fee="15.00"),
             ],
             issued_at="2026-11-21T09:00:00Z",
         )

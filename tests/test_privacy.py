@@ -30,11 +30,6 @@ class PrivacyCase(ShopifyCase):
             "customer": {"id": customer_id, "email": email, "phone": phone},
         }
 
-    def run_job(self, topic, payload):
-        job, _created = self.intake(topic, payload)
-        self.perform(job)
-        return job
-
     def bound_order(self, number, partner, shipping=None):
         order = self.env["sale.order"].create(
             {
@@ -88,7 +83,9 @@ class TestRedactWhom(PrivacyCase):
         untouched = lookalike | percent | sister | vendor | user.partner_id | accountant
         names_before = {p.id: p.name for p in untouched}
 
-        job = self.run_job("customers/redact", self.redact_request(991, "ann_lee@example.com", "+16135550123", [5501]))
+        job = self.run_webhook(
+            "customers/redact", self.redact_request(991, "ann_lee@example.com", "+16135550123", [5501])
+        )
 
         self.assertEqual(job.state, "done", job.error_message)
         for contact in customer | address:
@@ -106,7 +103,7 @@ class TestRedactWhom(PrivacyCase):
             {"name": "Staff Shopper", "login": "staff.shopper", "email": "staff@example.com"}
         )
         self.env["shopify.binding"]._bind(self.backend, to_gid("Customer", 993), user.partner_id)
-        job = self.run_job("customers/redact", self.redact_request(993, "staff@example.com", "+16135550111"))
+        job = self.run_webhook("customers/redact", self.redact_request(993, "staff@example.com", "+16135550111"))
         self.assertEqual(job.state, "done", job.error_message)
         self.assertEqual(user.partner_id.name, "Staff Shopper")
         self.assertIn("Odoo user's", job.warning_message)
@@ -136,7 +133,7 @@ class TestRedactTraces(PrivacyCase):
         self.assertTrue(tracked_mentions(), "precondition: the chatter tracked Bea's details")
         self.env["shopify.binding"]._bind(self.backend, to_gid("Customer", 994), bea)
 
-        job = self.run_job("customers/redact", self.redact_request(994, "bea@example.com", "+16135550143"))
+        job = self.run_webhook("customers/redact", self.redact_request(994, "bea@example.com", "+16135550143"))
         self.flush_tracking()
 
         self.assertEqual(job.state, "done", job.error_message)
@@ -148,7 +145,7 @@ class TestRedactTraces(PrivacyCase):
     def test_every_job_mentioning_the_customer_is_scrubbed_and_exports_deleted(self):
         email, phone = "cy.o@example.org", "+16135550199"
         customer = self.Partner.create({"name": "Cy Okafor", "email": email, "phone": phone, "customer_rank": 1})
-        data_request = self.run_job(
+        data_request = self.run_webhook(
             "customers/data_request",
             {
                 "shop_id": 954889,
@@ -179,7 +176,7 @@ class TestRedactTraces(PrivacyCase):
         )
         related = data_request | order_job | fulfilment_job | refund_job
 
-        job = self.run_job("customers/redact", self.redact_request(992, email, phone, [5601]))
+        job = self.run_webhook("customers/redact", self.redact_request(992, email, phone, [5601]))
 
         self.assertEqual(job.state, "done", job.error_message)
         self.assertFalse(export.exists(), "the data-request export is deleted")

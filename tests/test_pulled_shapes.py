@@ -14,7 +14,7 @@ from ..handlers.orders import odoo_amount
 from ..lib import order_graphql
 from ..lib.order_mapping import parse_order
 from .common import ShopifyCase
-from .order_payloads import graphql_order, order_payload
+from .order_payloads import b2b_order_payload, graphql_order, order_payload
 from .test_order_corpus import CORPUS, corpus_files
 from .test_order_pull import FakeShopOrders
 
@@ -153,18 +153,8 @@ class TestPulledOrderShapes(ShopifyCase):
     # -- shapes end to end -------------------------------------------------------------------
 
     def test_pulled_pos_order_leaves_from_its_locations_warehouse(self):
-        warehouse = self.env["stock.warehouse"].create(
-            {"name": "Downtown shop", "code": "DTP", "company_id": self.company.id}
-        )
+        warehouse = self.warehouse_at_location(55701, "DTP")
         self.assertNotEqual(warehouse, self.backend.warehouse_id)
-        self.env["shopify.sync.location"].create(
-            {
-                "backend_id": self.backend.id,
-                "name": "Downtown",
-                "shopify_gid": "gid://shopify/Location/55701",
-                "warehouse_id": warehouse.id,
-            }
-        )
         for number, mode in ((6201, "paginated"), (6202, "bulk")):
             with self.subTest(mode=mode):
                 payload = order_payload(number, customer=None, lines=[{"sku": "MUG-1", "price": "12.00", "taxes": CA}])
@@ -176,36 +166,9 @@ class TestPulledOrderShapes(ShopifyCase):
                 self.assertEqual(sale.partner_id, self.backend.default_customer_id)
 
     def test_pulled_b2b_order_is_sold_to_the_company_with_the_buyer_as_contact(self):
-        office = {
-            "first_name": "Ana",
-            "last_name": "Ortiz",
-            "company": "Ortiz Supply LLC",
-            "address1": "200 Commerce Way",
-            "city": "Fresno",
-            "zip": "93650",
-            "province_code": "CA",
-            "country_code": "US",
-        }
-        dock = dict(office, first_name="Receiving", last_name="Dock", address1="7 Warehouse Rd", zip="93706")
-        payload = order_payload(
-            6301,
-            billing=office,
-            shipping_address=dock,
-            customer={"id": 6301, "email": "ana@ortiz-pulled.example", "first_name": "Ana", "last_name": "Ortiz"},
-            lines=[{"sku": "MUG-1", "price": "20.00", "quantity": 10, "taxes": CA}],
-        )
-        payload["company"] = {"id": 4701, "location_id": 4702}
-        _job, sale = self.pull(payload)
-        company = self.env["shopify.binding"]._record_for(self.backend, "gid://shopify/Company/4701")
-        self.assertEqual(
-            (company.name, company.is_company, company.company_id), ("Ortiz Supply LLC", True, self.company)
-        )
-        self.assertEqual(sale.partner_id.email, "ana@ortiz-pulled.example")
-        self.assertEqual(sale.partner_id.commercial_partner_id, company)
-        self.assertEqual(sale.partner_shipping_id.parent_id, company)
-        self.assertEqual(
-            (sale.partner_shipping_id.name, sale.partner_shipping_id.street), ("Receiving Dock", "7 Warehouse Rd")
-        )
+        customer = {"id": 6301, "email": "ana@ortiz-pulled.example", "first_name": "Ana", "last_name": "Ortiz"}
+        _job, sale = self.pull(b2b_order_payload(6301, customer, 4701))
+        self.assert_sold_to_b2b_company(sale, 4701, "ana@ortiz-pulled.example")
 
     def test_pulled_custom_item_and_gift_card_keep_their_products(self):
         payload = order_payload(

@@ -11,7 +11,7 @@ from odoo.tools import mute_logger
 
 from ..handlers import orders as orders_handler
 from .common import WEBHOOK_SECRET, ShopifyCase, parsed_headers
-from .order_payloads import _set, order_payload
+from .order_payloads import _set, b2b_order_payload, order_payload
 
 CA = [("CA State Tax", 7.25)]
 
@@ -356,17 +356,7 @@ class TestRealOrderShapes(ShopifyCase):
         job = self.import_payload(payload)
         self.assertEqual((job.state, job.failure_category), ("failed", "configuration"), job.error_message)
         self.assertIn("gid://shopify/Location/55501", job.error_message)
-        warehouse = self.env["stock.warehouse"].create(
-            {"name": "Downtown shop", "code": "DTS", "company_id": self.company.id}
-        )
-        self.env["shopify.sync.location"].create(
-            {
-                "backend_id": self.backend.id,
-                "name": "Downtown",
-                "shopify_gid": "gid://shopify/Location/55501",
-                "warehouse_id": warehouse.id,
-            }
-        )
+        warehouse = self.warehouse_at_location(55501, "DTS")
         job.action_retry()
         self.perform(job)
         sale = self.assert_exact(job, payload)
@@ -374,39 +364,14 @@ class TestRealOrderShapes(ShopifyCase):
         self.assertEqual(sale.picking_ids.picking_type_id.warehouse_id, warehouse)
 
     def test_b2b_order_is_sold_to_the_company_with_the_buyer_as_its_contact(self):
-        office = {
-            "first_name": "Ana",
-            "last_name": "Ortiz",
-            "company": "Ortiz Supply LLC",
-            "address1": "200 Commerce Way",
-            "city": "Fresno",
-            "zip": "93650",
-            "province_code": "CA",
-            "country_code": "US",
-        }
-        dock = dict(office, first_name="Receiving", last_name="Dock", address1="7 Warehouse Rd", zip="93706")
+        buyers = ("ana@ortiz.example", "ben@ortiz.example")
         orders = []
-        for number, buyer in ((1791, "ana@ortiz.example"), (1792, "ben@ortiz.example")):
-            payload = order_payload(
-                number,
-                billing=office,
-                shipping_address=dock,
-                customer={"id": number, "email": buyer, "first_name": "A", "last_name": "B"},
-                lines=[{"sku": "MUG-1", "price": "20.00", "quantity": 10, "taxes": CA}],
-            )
-            payload["company"] = {"id": 4401, "location_id": 4402}
+        for number, buyer in zip((1791, 1792), buyers, strict=True):
+            customer = {"id": number, "email": buyer, "first_name": "A", "last_name": "B"}
+            payload = b2b_order_payload(number, customer, 4401)
             orders.append(self.assert_exact(self.import_payload(payload), payload))
-        company = self.env["shopify.binding"]._record_for(self.backend, "gid://shopify/Company/4401")
-        self.assertEqual(
-            (company.name, company.is_company, company.company_id), ("Ortiz Supply LLC", True, self.company)
-        )
-        for sale, buyer in zip(orders, ("ana@ortiz.example", "ben@ortiz.example"), strict=False):
-            self.assertEqual(sale.partner_id.email, buyer)
-            self.assertEqual(sale.partner_id.commercial_partner_id, company)
-            self.assertEqual(sale.partner_shipping_id.parent_id, company)
-            self.assertEqual(
-                (sale.partner_shipping_id.name, sale.partner_shipping_id.street), ("Receiving Dock", "7 Warehouse Rd")
-            )
+        for sale, buyer in zip(orders, buyers, strict=True):
+            self.assert_sold_to_b2b_company(sale, 4401, buyer)
         self.assertEqual(orders[0].partner_shipping_id, orders[1].partner_shipping_id)
 
     # -- binding a variant without SKU -------------------------------------------------------

@@ -8,25 +8,16 @@ These tests commit for real (the test database is throw-away), each in its own c
 order numbers, so they touch nothing the other tests look at.
 """
 
-import json
-import threading
 import uuid
 from decimal import Decimal
-from unittest.mock import patch
 
-import psycopg2
-
-from odoo.orm.registry import Registry
-from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tests import tagged
-from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
 
 from ..handlers import delivery
-from ..lib.webhook import read_headers
-from .common import CommittedCase, webhook_headers
+from .common import CommittedCase
 from .money_invariant import money_violations, order_credit_notes
 from .order_simulator import CATALOG, SimulatedOrder
 
@@ -59,19 +50,16 @@ class TestConcurrentRefundAndOrderUpdate(CommittedCase):
                 "tax_group_id": group.id,
             }
         )
-        backend = env["shopify.backend"].create(
-            {
-                "name": f"Refund race {tag}",
-                "shop_domain": f"refund-race-{tag}.myshopify.com",
-                "company_id": company.id,
-                "auth_mode": "legacy_token",
-                "access_token": "x",
-                "webhook_secret": SECRET,
-                "create_invoice": True,
-            }
-        )
-        env["shopify.tax.map"].create(
-            {"backend_id": backend.id, "name": "CA State Tax", "rate_percent": 7.25, "tax_id": tax.id}
+        backend = self.store_with_tax(
+            env,
+            company,
+            tax,
+            "CA State Tax",
+            7.25,
+            name=f"Refund race {tag}",
+            shop_domain=f"refund-race-{tag}.myshopify.com",
+            webhook_secret=SECRET,
+            create_invoice=True,
         )
         bank = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
         env["shopify.gateway.map"].create(
@@ -95,15 +83,6 @@ class TestConcurrentRefundAndOrderUpdate(CommittedCase):
             env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, 50)
         return backend
 
-    def enqueue(self, env, backend, events):
-        uuids = []
-        for topic, payload in events:
-            body = json.dumps(payload).encode()
-            headers = read_headers(webhook_headers(body, topic, secret=SECRET, shop=backend.shop_domain))
-            job, _created = env["shopify.sync.job"]._intake_webhook(backend, headers, body, payload)
-            uuids.append(job.queue_job_id.uuid)
-        return uuids
-
     def run_queue(self, backend_id, rounds=40):
         """What the queue does after the race: run every queued job again, one at a time, until none is left."""
         for _round in range(rounds):
@@ -119,40 +98,6 @@ class TestConcurrentRefundAndOrderUpdate(CommittedCase):
                     except RetryableJobError:
                         job.queue_job_id.retry += 1
         self.fail("jobs never finished")
-
-    def race(self, uuids):
-        """Each job in its own thread and committed transaction, all started at once, as queue_job's
-        workers run them. Returns the outcome of each: done, retry (a transient failure, the
-        queue runs it again) or conflict (a serialization failure at commit, which queue_job's
-        runner retries too); anything else is a failure."""
-        barrier = threading.Barrier(len(uuids), timeout=30)
-        outcomes = []
-
-        def work(job_uuid):
-            try:
-                with self.registry.cursor() as cr:
-                    env = self.env_for(cr)
-                    job = Job.load(env, job_uuid)
-                    barrier.wait()
-                    job.perform()
-                outcomes.append("done")
-            except RetryableJobError as err:
-                outcomes.append("conflict" if "Database conflict" in str(err) else "retry")
-            except psycopg2.OperationalError as err:
-                outcomes.append("conflict" if err.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY else repr(err))
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                outcomes.append(repr(exc))
-
-        # Posting an invoice for a known customer raises their rank after commit, in a new
-        # Environment: Registry(dbname), whose lock Odoo's test runner holds while tests run (a
-        # worker never does). A lock of the workers' own lets them commit as in production.
-        with mute_logger("odoo.sql_db"), patch.object(Registry, "_lock", threading.RLock()):
-            threads = [threading.Thread(target=work, args=(u,)) for u in uuids]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(90)
-        return outcomes
 
     def check_books(self, backend_id, sim, more=None):
         """Every job done; the money invariant; the deliveries as Shopify's quantities; then ``more(env,
@@ -198,7 +143,7 @@ class TestConcurrentRefundAndOrderUpdate(CommittedCase):
         refund, transaction = sim.refund([(1, 2, "cancel", 11)])
         updated = sim.updated()
         # Three workers: the refund, its transaction's own webhook (the same payment) and the order's update.
-        outcomes = self.race(self.start(backend_id, [refund, transaction, updated]))
+        outcomes = self.run_jobs_at_once(self.start(backend_id, [refund, transaction, updated]))
         self.assertFalse([o for o in outcomes if o not in ("done", "retry", "conflict")], outcomes)
         self.assertIn("done", outcomes)
         self.start(backend_id, [refund])  # and Shopify redelivers the refund
@@ -215,7 +160,7 @@ class TestConcurrentRefundAndOrderUpdate(CommittedCase):
         edit = sim.edit_reduce(1, 2)
         refund, *transactions, updated = sim.settle_edit(before)
         # Four workers: the edit's update, the refund of its balance, its transaction, the update after it.
-        outcomes = self.race(self.start(backend_id, [edit, refund, *transactions, updated]))
+        outcomes = self.run_jobs_at_once(self.start(backend_id, [edit, refund, *transactions, updated]))
         self.assertFalse([o for o in outcomes if o not in ("done", "retry", "conflict")], outcomes)
         self.assertIn("done", outcomes)
         self.run_queue(backend_id)

@@ -43,6 +43,20 @@ class RefundLifecycleCase(TestBooksLifecycle):
             return str(err)
         return None
 
+    def send_balance_refund_of_an_edit(self, sim, line, quantity):
+        """``line`` of the order edited down by ``quantity``, then the refund of the balance and the
+        events Shopify sends with it delivered: the others are run once, the refund's job is
+        returned not run."""
+        before = sim.total()
+        self.play(sim.edit_reduce(line, quantity))
+        refund, *events = sim.settle_edit(before)
+        job = self.send(refund)
+        for event in events:
+            self.send(event)
+        for other in self.queued() - job:
+            self.attempt(other)
+        return job
+
     def outbound(self, sale):
         return order_payments(self.env, sale).filtered(lambda p: p.payment_type == "outbound")
 
@@ -98,14 +112,7 @@ class TestEditBalanceRefunds(RefundLifecycleCase):
         self.play(sim.create())
         payment = sim.transaction("sale", sim.total())  # queued in Shopify, not delivered yet
         sale = self.sale_of(sim)
-        before = sim.total()
-        self.play(sim.edit_reduce(1, 2))
-        refund, *events = sim.settle_edit(before)
-        job = self.send(refund)
-        for event in events:
-            self.send(event)
-        for other in self.queued() - job:
-            self.attempt(other)
+        job = self.send_balance_refund_of_an_edit(sim, 1, 2)
         reason = self.waiting(job)  # Shopify gives back no more than it received
         self.assertIn("waiting for the order's payment transactions", reason or "")
         self.play(payment)
@@ -138,14 +145,7 @@ class TestEditBalanceRefunds(RefundLifecycleCase):
         gift = sim.transaction("sale", Decimal("10.00"), GIFT_CARD)  # queued in Shopify, not delivered yet
         self.play(sim.transaction("sale", sim.total() - Decimal("10.00")))
         sale = self.sale_of(sim)
-        before = sim.total()
-        self.play(sim.edit_reduce(0, 2))
-        refund, *events = sim.settle_edit(before)
-        job = self.send(refund)
-        for event in events:
-            self.send(event)
-        for other in self.queued() - job:
-            self.attempt(other)
+        job = self.send_balance_refund_of_an_edit(sim, 0, 2)
         self.assertIn("waiting for the order's payment transactions", self.waiting(job) or "")
         self.play(gift)
         self.assertEqual(job.state, "done", job.error_message)

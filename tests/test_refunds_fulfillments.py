@@ -12,10 +12,8 @@ from ..handlers.orders import odoo_amount
 from ..lib.client import ShopifyClient
 from ..lib.errors import TransientError
 from .common import ShopifyCase
-from .order_payloads import order_payload
+from .order_payloads import CA, lamp_and_mug_order, order_payload
 from .refund_payloads import refund_payload
-
-CA = [("CA State Tax", 7.25)]
 
 
 class BooksAndStockCase(ShopifyCase):
@@ -87,21 +85,8 @@ class BooksAndStockCase(ShopifyCase):
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def run_webhook(self, topic, payload):
-        job, _created = self.intake(topic, payload)
-        self.perform(job)
-        return job
-
     def import_order(self, number, **kwargs):
-        kwargs.setdefault(
-            "lines",
-            [
-                {"variant_id": 8101, "sku": "LAMP-1", "price": "49.95", "quantity": 2, "discount": "9.99", "taxes": CA},
-                {"variant_id": 8102, "sku": "MUG-1", "price": "12.50", "quantity": 3, "taxes": CA},
-            ],
-        )
-        kwargs.setdefault("shipping", {"price": "6.00", "taxes": CA})
-        payload = order_payload(number, **kwargs)
+        payload = lamp_and_mug_order(number, **kwargs)
         job = self.run_webhook("orders/create", payload)
         self.assertEqual(job.state, "done", job.error_message)
         return payload, self.env["shopify.binding"]._record_for(self.backend, payload["admin_graphql_api_id"])

@@ -2,9 +2,8 @@
 company sees another's stores, jobs or bindings."""
 
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user
 
-from .common import ShopifyCase, temporary_handler
+from .common import ShopifyCase, company_user, temporary_handler
 
 
 class TestSecurity(ShopifyCase):
@@ -13,34 +12,10 @@ class TestSecurity(ShopifyCase):
         super().setUpClass()
         cls.company_a = cls.backend.company_id
         cls.company_b = cls.env["res.company"].create({"name": "Company B"})
-        cls.accountant = new_test_user(
-            cls.env,
-            login="shopify_accountant",
-            groups="base.group_user,shopify_sync.group_shopify_user",
-            company_id=cls.company_a.id,
-            company_ids=[cls.company_a.id],
-        )
-        cls.manager = new_test_user(
-            cls.env,
-            login="shopify_manager",
-            groups="base.group_user,shopify_sync.group_shopify_manager",
-            company_id=cls.company_a.id,
-            company_ids=[cls.company_a.id],
-        )
-        cls.user_b = new_test_user(
-            cls.env,
-            login="shopify_user_b",
-            groups="base.group_user,shopify_sync.group_shopify_manager",
-            company_id=cls.company_b.id,
-            company_ids=[cls.company_b.id],
-        )
-        cls.outsider = new_test_user(
-            cls.env,
-            login="no_shopify",
-            groups="base.group_user",
-            company_id=cls.company_a.id,
-            company_ids=[cls.company_a.id],
-        )
+        cls.accountant = company_user(cls.env, "shopify_accountant", cls.company_a, "user")
+        cls.manager = company_user(cls.env, "shopify_manager", cls.company_a, "manager")
+        cls.user_b = company_user(cls.env, "shopify_user_b", cls.company_b, "manager")
+        cls.outsider = company_user(cls.env, "no_shopify", cls.company_a)
         cls.job = (
             cls.env["shopify.sync.job"]
             .sudo()

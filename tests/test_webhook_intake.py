@@ -1,16 +1,12 @@
 """POST /shopify/webhook through Odoo's real HTTP stack: verify, store, dedupe, enqueue, answer."""
 
 import json
-import threading
 import uuid
 
-from odoo import SUPERUSER_ID, api
-from odoo.orm.environments import Transaction
 from odoo.tests import tagged
-from odoo.tests.common import TransactionCase
 
 from ..lib.webhook import MAX_BODY_BYTES, read_headers
-from .common import WEBHOOK_SECRET, ShopifyHttpCase, webhook_headers
+from .common import CommittedCase, ShopifyHttpCase, run_at_once, webhook_headers
 from .shopify_reference import webhook_example_raw
 
 
@@ -113,7 +109,7 @@ class TestWebhookIntake(ShopifyHttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestConcurrentDelivery(TransactionCase):
+class TestConcurrentDelivery(CommittedCase):
     """Two deliveries of one webhook at the same instant, each in its own database transaction,
     as two Odoo workers would handle them. Data is committed for real, then removed."""
 
@@ -129,52 +125,23 @@ class TestConcurrentDelivery(TransactionCase):
 
     def _race(self, owns_transaction):
         domain = f"race-{uuid.uuid4().hex[:8]}.myshopify.com"
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            backend_id = (
-                env["shopify.backend"]
-                .create(
-                    {
-                        "name": "Race store",
-                        "shop_domain": domain,
-                        "auth_mode": "legacy_token",
-                        "access_token": "x",
-                        "webhook_secret": WEBHOOK_SECRET,
-                    }
-                )
-                .id
-            )
-        self.addCleanup(self._drop_committed, backend_id)
-
+        backend_id = self.committed_store("Race store", domain)
         body = webhook_example_raw("app/uninstalled")
         headers = read_headers(webhook_headers(body, "app/uninstalled", shop=domain))
-        barrier = threading.Barrier(2, timeout=20)
-        results, failures, job_ids = [], [], []
 
-        def deliver():
-            try:
-                with self.registry.cursor() as cr:
-                    # Bind the transaction to the registry object directly: Registry(dbname)
-                    # would wait for the registry lock, which the test runner holds.
-                    cr.transaction = Transaction(self.registry)
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    backend = env["shopify.backend"].browse(backend_id)
-                    barrier.wait()
-                    job, created = env["shopify.sync.job"]._intake_webhook(
-                        backend, headers, body, json.loads(body), owns_transaction=owns_transaction
-                    )
-                    results.append(created)
-                    job_ids.append(job.id)
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                failures.append(repr(exc))
+        def deliver(together):
+            with self.registry.cursor() as cr:
+                env = self.env_for(cr)
+                backend = env["shopify.backend"].browse(backend_id)
+                together()
+                job, created = env["shopify.sync.job"]._intake_webhook(
+                    backend, headers, body, json.loads(body), owns_transaction=owns_transaction
+                )
+                return job.id, created
 
-        threads = [threading.Thread(target=deliver) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-        self.assertEqual(failures, [])
-        self.assertEqual(sorted(results), [False, True])
+        results = run_at_once([deliver, deliver], timeout=30)
+        self.assertEqual([repr(r) for r in results if isinstance(r, Exception)], [])
+        self.assertEqual(sorted(created for _job_id, created in results), [False, True])
         with self.registry.cursor() as cr:
             cr.execute("SELECT count(*) FROM shopify_sync_job WHERE backend_id = %s", [backend_id])
             self.assertEqual(cr.fetchone()[0], 1)
@@ -184,7 +151,7 @@ class TestConcurrentDelivery(TransactionCase):
                 [backend_id],
             )
             self.assertEqual(cr.fetchone()[0], 1)
-        return job_ids
+        return [job_id for job_id, _created in results]
 
     def test_redelivery_while_the_first_job_runs_answers_at_once(self):
         """A worker running the job holds its row for the whole job. Shopify's redelivery must
@@ -192,21 +159,13 @@ class TestConcurrentDelivery(TransactionCase):
         domain = f"busy-{uuid.uuid4().hex[:8]}.myshopify.com"
         body = webhook_example_raw("app/uninstalled")
         headers = read_headers(webhook_headers(body, "app/uninstalled", shop=domain))
+        backend_id = self.committed_store("Busy store", domain)
         with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            backend = env["shopify.backend"].create(
-                {
-                    "name": "Busy store",
-                    "shop_domain": domain,
-                    "auth_mode": "legacy_token",
-                    "access_token": "x",
-                    "webhook_secret": WEBHOOK_SECRET,
-                }
+            env = self.env_for(cr)
+            job, _created = env["shopify.sync.job"]._intake_webhook(
+                env["shopify.backend"].browse(backend_id), headers, body, json.loads(body)
             )
-            backend_id = backend.id
-            job, _created = env["shopify.sync.job"]._intake_webhook(backend, headers, body, json.loads(body))
             job_id = job.id
-        self.addCleanup(self._drop_committed, backend_id)
 
         with self.registry.cursor() as worker_cr:
             worker_cr.execute(
@@ -214,21 +173,10 @@ class TestConcurrentDelivery(TransactionCase):
             )  # the job is running: its row is locked
             with self.registry.cursor() as cr:
                 cr.execute("SET LOCAL statement_timeout = '2s'")
-                env = api.Environment(cr, SUPERUSER_ID, {})
+                env = self.env_for(cr)
                 again, created = env["shopify.sync.job"]._intake_webhook(
                     env["shopify.backend"].browse(backend_id), headers, body, json.loads(body)
                 )
             self.assertFalse(created)
             self.assertEqual(again.id, job_id)
             worker_cr.rollback()
-
-    def _drop_committed(self, backend_id):
-        with self.registry.cursor() as cr:
-            cr.execute(
-                "DELETE FROM queue_job WHERE identity_key IN "
-                "(SELECT 'shopify.sync.job:' || id FROM shopify_sync_job WHERE backend_id = %s)",
-                [backend_id],
-            )
-            cr.execute("DELETE FROM shopify_sync_job WHERE backend_id = %s", [backend_id])
-            cr.execute("DELETE FROM mail_message WHERE model = 'shopify.backend' AND res_id = %s", [backend_id])
-            cr.execute("DELETE FROM shopify_backend WHERE id = %s", [backend_id])

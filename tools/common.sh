@@ -116,14 +116,21 @@ free_port() {
   "$PYTHON" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"
 }
 
-# The benchmarks' database: everything the tests need, then a throw-away database named
-# shopify_sync_<$1>_<pid> with the modules $2 installed, dropped on exit. Sets DB.
-bench_database() {
+# What a script that runs Odoo does first: Odoo 19 importable, PostgreSQL up, the Python
+# requirements installed, Shopify's reference files fetched (not with "$1" = no-reference), and the
+# addons path built (sets ADDONS_PATH and LINK_DIR).
+prepare_odoo() {
   require_odoo
   ensure_postgres
   install_python_requirements
-  bash "$ADDON_DIR/tools/fetch_shopify_reference.sh" >/dev/null
+  [ "${1:-}" = no-reference ] || bash "$ADDON_DIR/tools/fetch_shopify_reference.sh" >/dev/null
   prepare_addons_path
+}
+
+# The benchmarks' database: everything the tests need, then a throw-away database named
+# shopify_sync_<$1>_<pid> with the modules $2 installed, dropped on exit. Sets DB.
+bench_database() {
+  prepare_odoo
   DB="shopify_sync_${1}_$$"
   trap 'dropdb --if-exists "$DB" >/dev/null 2>&1 || true; rm -rf "$LINK_DIR"' EXIT
   echo "Installing $2 in $DB ..."

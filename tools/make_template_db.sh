@@ -4,10 +4,7 @@
 # modules every time. CI does not use it: it always starts from an empty database.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-require_odoo
-ensure_postgres
-install_python_requirements
-prepare_addons_path
+prepare_odoo no-reference
 trap 'rm -rf "$LINK_DIR"' EXIT
 NAME="${1:-shopify_sync_deps}"
 dropdb --if-exists "$NAME"

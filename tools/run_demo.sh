@@ -20,11 +20,7 @@ SECRET=${DEMO_SECRET:-demo-webhook-secret}
 ODOO_URL="http://127.0.0.1:$ODOO_PORT"
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/shopify_sync_demo.XXXXXX")
 
-require_odoo
-ensure_postgres
-install_python_requirements
-bash "$ADDON_DIR/tools/fetch_shopify_reference.sh" >/dev/null
-prepare_addons_path
+prepare_odoo
 
 ODOO_PID=; SANDBOX_PID=
 stop() {  # TERM, then KILL if it lingers (the threaded server waits for its runner and cron)

@@ -6,11 +6,7 @@
 #   TEMPLATE_DB=shopify_sync_deps N=10 bash tools/run_fault_drill.sh   # faster: copy installed deps
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-require_odoo
-ensure_postgres
-install_python_requirements
-bash "$ADDON_DIR/tools/fetch_shopify_reference.sh" >/dev/null
-prepare_addons_path
+prepare_odoo
 DB="shopify_sync_faults_$$"
 trap 'dropdb --if-exists "$DB" >/dev/null 2>&1 || true; rm -rf "$LINK_DIR"' EXIT
 if [ -n "${TEMPLATE_DB:-}" ]; then

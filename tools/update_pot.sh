@@ -7,10 +7,7 @@
 # TestTranslationTemplate fails when the committed .pot differs from what this produces.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-require_odoo
-ensure_postgres
-install_python_requirements
-prepare_addons_path
+prepare_odoo no-reference
 
 DB="shopify_sync_pot_$$"
 CONF=$(mktemp "${TMPDIR:-/tmp}/shopify_sync_pot.XXXXXX.conf")
