@@ -137,3 +137,31 @@ def costs(standin, requests):
         sum(query_cost(document) for document, _variables in documents),
         sum(shopify_requested_cost(schema, document, variables) for document, variables in documents),
     )
+
+
+def import_through_webhook(env, backend, payload):
+    """One order as one job: stored as the webhook request stores it (its transaction holds nothing
+    else; the store's id and company from the worker's cached lookup), then the worker's run of its
+    queue job. Returns the sync job."""
+    import json  # noqa: PLC0415 - with Odoo's imports, which need its configuration first
+
+    from odoo.addons.queue_job.job import Job  # noqa: PLC0415
+    from odoo.addons.shopify_sync.lib.webhook import read_headers  # noqa: PLC0415
+
+    body = json.dumps(payload).encode()
+    headers = read_headers(
+        {
+            "X-Shopify-Topic": "orders/create",
+            "X-Shopify-Shop-Domain": backend.shop_domain,
+            "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+            "X-Shopify-Event-Id": str(uuid.uuid4()),
+        }
+    )
+    _backend_id, _secret, company_id = env["shopify.backend"]._webhook_intake_key(backend.shop_domain)
+    job, _created = env["shopify.sync.job"]._intake_webhook(
+        backend, headers, body, payload, company_id=company_id, owns_transaction=True
+    )
+    Job.load(env, job.queue_job_id.uuid).perform()
+    if job.state != "done":
+        raise SystemExit(f"order {payload['name']} failed: {job.error_message}")
+    return job

@@ -16,13 +16,12 @@ that means for a 10,000-order backlog with 2 workers.
 
 import json
 import time
-import uuid
 from decimal import Decimal
 
 import bench_common  # noqa: F401 - first: it puts tests/ (the stand-in, the payload builder) on the path
 import oca_orders
 import order_payloads
-from bench_common import LINES, bench_parser, bench_store, odoo_registry, order_bench_standin
+from bench_common import LINES, bench_parser, bench_store, import_through_webhook, odoo_registry, order_bench_standin
 
 
 def main():
@@ -31,9 +30,6 @@ def main():
     args = parser.parse_args()
     registry = odoo_registry(args)
     from odoo import SUPERUSER_ID, api
-
-    from odoo.addons.queue_job.job import Job
-    from odoo.addons.shopify_sync.lib.webhook import read_headers
 
     standin = order_bench_standin()
     oca_nodes = {}  # order gid -> GraphQL order, answered to OCA's order query
@@ -55,7 +51,7 @@ def main():
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         backend, tax, products = bench_store(env, standin.base_url)
-        backend_id, tax_id, backend_domain = backend.id, tax.id, backend.shop_domain
+        backend_id, tax_id = backend.id, tax.id
         oca = oca_orders.installed(env)
         if oca:
             oca_instance_id = oca_orders.setup(
@@ -121,26 +117,7 @@ def main():
         order.action_confirm()
 
     def through_handler(env, payload):
-        """Webhook intake (job + queue job) as the webhook request stores it (its transaction holds
-        nothing else; the store's id and company from the worker's cached lookup), then the worker's
-        run of that queue job."""
-        body = json.dumps(payload).encode()
-        headers = read_headers(
-            {
-                "X-Shopify-Topic": "orders/create",
-                "X-Shopify-Shop-Domain": backend_domain,
-                "X-Shopify-Webhook-Id": str(uuid.uuid4()),
-                "X-Shopify-Event-Id": str(uuid.uuid4()),
-            }
-        )
-        _backend_id, _secret, company_id = env["shopify.backend"]._webhook_intake_key(backend_domain)
-        backend = env["shopify.backend"].browse(backend_id)
-        job, _created = env["shopify.sync.job"]._intake_webhook(
-            backend, headers, body, payload, company_id=company_id, owns_transaction=True
-        )
-        Job.load(env, job.queue_job_id.uuid).perform()
-        if job.state != "done":
-            raise SystemExit(f"order {payload['name']} failed: {job.error_message}")
+        import_through_webhook(env, env["shopify.backend"].browse(backend_id), payload)
 
     def through_oca(env, payload):
         """OCA's order job for one order event: GraphQL read of the order, then its import."""

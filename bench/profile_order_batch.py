@@ -1,8 +1,10 @@
 """Where one batch job's time goes (handlers/order_batch.py): N bench orders (bench_common.LINES)
-stored as pulled order jobs, then one batch job run with its SQL grouped by statement and table,
-and the Python profile of the run (cProfile, sorted by cumulative time).
+stored as pulled order jobs, then one batch job run with its SQL grouped by statement and table
+(count and time), and the Python profile of the run (cProfile, sorted by cumulative time).
+``--per-order``: the same for N orders imported one job per order, each stored as a webhook and
+run in a transaction of its own (bench/run_order_bench.sh's per-order mode).
 
-    python3 bench/profile_order_batch.py --db DB --addons-path PATH [-n 50] [--top 40]
+    python3 bench/profile_order_batch.py --db DB --addons-path PATH [-n 50] [--top 40] [--per-order]
 
 DB: a database with shopify_sync installed (e.g. made by bench/run_order_bench.sh, or a copy of
 the tests' template with the module installed); the bench's store is created in it each run.
@@ -13,11 +15,11 @@ import cProfile
 import pstats
 import re
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 
 import bench_common  # noqa: F401 - first: it puts tests/ (the payload builder) on the path
 import order_payloads
-from bench_common import LINES, bench_parser, bench_store, odoo_registry, order_bench_standin
+from bench_common import LINES, bench_parser, bench_store, import_through_webhook, odoo_registry, order_bench_standin
 
 _SHAPE = re.compile(
     r"^\s*(SELECT|INSERT INTO|UPDATE|DELETE FROM|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)", re.I
@@ -36,11 +38,38 @@ def statement_key(query):
     return (verb, table.group(1) if table else " ".join(text.split())[:60])
 
 
+def counting(execute, statements, seconds):
+    """Cursor.execute counting and timing each statement by (verb, table)."""
+
+    def counted(cursor, query, params=None, log_exceptions=True):
+        key = statement_key(query)
+        statements[key] += 1
+        started = time.perf_counter()
+        try:
+            return execute(cursor, query, params, log_exceptions)
+        finally:
+            seconds[key] += time.perf_counter() - started
+
+    return counted
+
+
+def print_statements(statements, seconds, orders):
+    total = sum(statements.values())
+    print(f"SQL statements: {total} ({total / orders:.1f}/order), {sum(seconds.values()) * 1000 / orders:.1f} ms/order")
+    for (verb, table), count in statements.most_common():
+        if count >= orders // 5:
+            print(
+                f"  {count:6d}  {count / orders:6.2f}/order  {seconds[verb, table] * 1000 / orders:6.2f} ms/order"
+                f"  {verb} {table}"
+            )
+
+
 def main():
     parser = bench_parser(default_n=50)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--dump", help="write the cProfile stats to this file (for pstats or snakeviz)")
+    parser.add_argument("--per-order", action="store_true", help="one job per order instead of one batch job")
     args = parser.parse_args()
     registry = odoo_registry(args)
     from odoo import SUPERUSER_ID, api, sql_db
@@ -64,15 +93,33 @@ def main():
                 stored |= Jobs._intake_pulled(backend, payload, "historical", enqueue=False)[0]
             return order_batching.queue_batches(backend, "historical", stored, "profile").ids
 
-    def run(batch_id, profiler=None, statements=None):
-        original = sql_db.Cursor.execute
+    original = sql_db.Cursor.execute
 
-        def counted(cursor, query, params=None, log_exceptions=True):
-            statements[statement_key(query)] += 1
-            return original(cursor, query, params, log_exceptions)
-
+    def run_orders(numbers, profiler=None, statements=None, seconds=None):
+        """--per-order: each order stored and run in a transaction of its own; returns the wall time."""
         if statements is not None:
-            sql_db.Cursor.execute = counted
+            sql_db.Cursor.execute = counting(original, statements, seconds)
+        wall = 0.0
+        try:
+            for number in numbers:
+                payload = order_payloads.order_payload(number, lines=LINES)
+                with registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    started = time.perf_counter()
+                    if profiler:
+                        profiler.enable()
+                    import_through_webhook(env, env["shopify.backend"].browse(backend_id), payload)
+                    env.flush_all()
+                    if profiler:
+                        profiler.disable()
+                    wall += time.perf_counter() - started
+        finally:
+            sql_db.Cursor.execute = original
+        return wall
+
+    def run(batch_id, profiler=None, statements=None, seconds=None):
+        if statements is not None:
+            sql_db.Cursor.execute = counting(original, statements, seconds)
         try:
             with registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
@@ -93,21 +140,21 @@ def main():
             sql_db.Cursor.execute = original
 
     base = int(time.time()) % 100000 * 1000
-    for warm in store(range(base, base + 20)):  # registry caches, first-call costs
-        run(warm)
-    (batch_id,) = store(range(base + 100, base + 100 + args.n))
-    timed_id = store(range(base + 300, base + 300 + args.n))[0]
-    wall, summary = run(timed_id)
-    print(f"batch of {args.n}: {wall * 1000:.0f} ms, {wall * 1000 / args.n:.1f} ms/order (no profiler); {summary}")
-    statements, profiler = Counter(), cProfile.Profile()
-    run(batch_id, profiler, statements)
-    total = sum(statements.values())
-    print(f"SQL statements: {total} ({total / args.n:.1f}/order)")
-    by_table = defaultdict(int)
-    for (verb, table), count in statements.most_common():
-        by_table[table] += count
-        if count >= args.n // 5:
-            print(f"  {count:6d}  {count / args.n:6.2f}/order  {verb} {table}")
+    statements, seconds, profiler = Counter(), Counter(), cProfile.Profile()
+    if args.per_order:
+        run_orders(range(base, base + 10))  # registry caches, first-call costs
+        wall = run_orders(range(base + 300, base + 300 + args.n))
+        print(f"{args.n} orders one job each: {wall * 1000 / args.n:.1f} ms/order (no profiler)")
+        run_orders(range(base + 100, base + 100 + args.n), profiler, statements, seconds)
+    else:
+        for warm in store(range(base, base + 20)):  # registry caches, first-call costs
+            run(warm)
+        (batch_id,) = store(range(base + 100, base + 100 + args.n))
+        timed_id = store(range(base + 300, base + 300 + args.n))[0]
+        wall, summary = run(timed_id)
+        print(f"batch of {args.n}: {wall * 1000:.0f} ms, {wall * 1000 / args.n:.1f} ms/order (no profiler); {summary}")
+        run(batch_id, profiler, statements, seconds)
+    print_statements(statements, seconds, args.n)
     if args.dump:
         profiler.dump_stats(args.dump)
     pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
