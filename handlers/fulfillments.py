@@ -303,12 +303,17 @@ class FulfillmentImporter:
         gid = payload_gid("Fulfillment", payload)
         name = payload.get("name") or gid
         picking = self.bindings._record_for(backend, gid)
+        if picking and (payload.get("status") or "").lower() == "cancelled" and picking.state == "done":
+            return self._undo_delivery(picking, name)
         if picking:
             self._write_tracking(picking)
             self.job._mark_done(picking, summary=f"Fulfilment {name} is {picking.name}; tracking updated.")
             return picking
         if (payload.get("status") or "success") != "success":
             self.job._mark_done(summary=f"Fulfilment {name} is {payload.get('status')}: nothing delivered.")
+            return None
+        if self._cancellation(gid):  # its cancellation arrived first (webhooks are unordered)
+            self.job._mark_done(summary=f"Fulfilment {name} was cancelled in Shopify since: nothing delivered.")
             return None
         order_gid = to_gid("Order", payload.get("order_id")) if payload.get("order_id") else None
         sale = self.bindings._record_for(backend, order_gid) if order_gid else None
@@ -358,6 +363,78 @@ class FulfillmentImporter:
         self.bindings._bind(backend, gid, picking)
         self.job._mark_done(picking, summary=f"Fulfilment {name} delivered {picking.name}.")
         return picking
+
+    def _cancellation(self, gid):
+        """An update of this fulfilment, applied already, saying Shopify cancelled it (for good: a
+        cancelled fulfilment never ships again; Shopify makes a new one)."""
+        applied = self.env["shopify.sync.job"].search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("shopify_gid", "=", gid),
+                ("topic", "=", "fulfillments/update"),
+                ("state", "=", "done"),
+                ("id", "!=", self.job.id),
+            ]
+        )
+        return next(
+            (u for u in applied if ((u._payload_json() or {}).get("status") or "").lower() == "cancelled"), None
+        )
+
+    def _undo_delivery(self, picking, name):
+        """Shopify cancelled a fulfilment after Odoo delivered it. Made in Odoo because Shopify
+        fulfilled it (or a 3PL did): the goods come back to stock and the sale order has them to
+        deliver again (Odoo's "return for exchange"), so the next fulfilment finds them waiting.
+        Shipped by Odoo (the delivery was sent to Shopify): the goods may have left, so nobody but
+        the warehouse can say; the job fails and names what to do."""
+        # What is still out: a return made by hand (before a Retry), by a refund, or by an earlier
+        # update of this fulfilment already brought the rest back.
+        still_out = {
+            move: move.quantity - sum(back.quantity for back in move.returned_move_ids if back.state == "done")
+            for move in picking.move_ids.filtered(lambda m: m.state == "done")
+        }
+        if not any(quantity > 0 for quantity in still_out.values()):
+            self.job._mark_done(picking, summary=f"Fulfilment {name} was cancelled; {picking.name} is returned.")
+            return picking
+        shipped_by_odoo = self.env["shopify.sync.job"].search_count(
+            [
+                ("direction", "=", "out"),
+                ("topic", "=", "fulfillments/export"),
+                ("res_model", "=", "stock.picking"),
+                ("res_id", "=", picking.id),
+            ],
+            limit=1,
+        )
+        if shipped_by_odoo:
+            raise DataError(
+                _lt(
+                    "Fulfilment %(fulfillment)s was cancelled in Shopify, but Odoo shipped it as %(picking)s.",
+                    fulfillment=name,
+                    picking=picking.name,
+                ),
+                fix=_lt(
+                    "If the goods did not leave, return them in Odoo (Return on %(picking)s), then Retry; "
+                    "if they did, Ignore.",
+                    picking=picking.name,
+                ),
+            )
+        wizard = (
+            self.env["stock.return.picking"]
+            .with_context(active_id=picking.id, active_model="stock.picking")
+            .create({"picking_id": picking.id})
+        )
+        for line in wizard.product_return_moves:
+            line.quantity = max(still_out.get(line.move_id, 0.0), 0.0)
+        returned = self.env["stock.picking"].browse(wizard.action_create_exchanges()["res_id"])
+        for move in returned.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        returned.with_context(**{FROM_SHOPIFY: True})._action_done()
+        self.job._mark_done(
+            returned,
+            summary=f"Fulfilment {name} was cancelled in Shopify: {picking.name} returned to stock by "
+            f"{returned.name}; the goods are to deliver again.",
+        )
+        return returned
 
     def _wanted(self, sale, pending, name):
         """{(product, sale line): units} the fulfilment ships: each Shopify line on the sale line(s) it

@@ -487,6 +487,81 @@ class TestFulfillments(BooksAndStockCase):
         self.assertEqual(done.shopify_sync_tracking_number, "JD0002")
         self.assertEqual(self.on_hand(self.lamp, self.wh1), 9)
 
+    def lamp_fulfillment(self, order, fulfillment_id, quantity, status="success"):
+        return {
+            "id": fulfillment_id,
+            "admin_graphql_api_id": f"gid://shopify/Fulfillment/{fulfillment_id}",
+            "order_id": order["id"],
+            "status": status,
+            "name": f"{order['name']}.{fulfillment_id % 10}",
+            "location_id": 11,
+            "line_items": [dict(order["line_items"][0], quantity=quantity)],
+        }
+
+    def to_deliver(self, sale, product):
+        moves = sale.picking_ids.move_ids.filtered(
+            lambda m: m.product_id == product and m.picking_code == "outgoing" and m.state not in ("done", "cancel")
+        )
+        return sum(moves.mapped("product_uom_qty"))
+
+    def test_a_fulfilment_cancelled_in_shopify_brings_the_goods_back_to_deliver_again(self):
+        order, sale = self.import_order(4006)
+        self.shopify_order(order)
+        self.backend.import_fulfillments = True
+        lamp_line = sale.order_line.filtered(lambda line: line.product_id == self.lamp)
+        job = self.run_webhook("fulfillments/create", self.lamp_fulfillment(order, 556001, 1))
+        self.assertEqual(job.state, "done", job.error_message)
+        delivered = sale.picking_ids.filtered(lambda p: p.state == "done")
+        self.assertEqual((self.on_hand(self.lamp, self.wh1), lamp_line.qty_delivered), (9, 1))
+        # Shopify cancels it (fulfillments/update, status cancelled): Odoo had delivered it.
+        job = self.run_webhook("fulfillments/update", self.lamp_fulfillment(order, 556001, 1, status="cancelled"))
+        self.assertEqual(job.state, "done", job.error_message)
+        returned = delivered.return_ids
+        self.assertEqual(returned.mapped("state"), ["done"])
+        self.assertEqual(job.res_id, returned.id)
+        self.assertEqual(self.on_hand(self.lamp, self.wh1), 10)
+        self.assertEqual(lamp_line.qty_delivered, 0)
+        self.assertEqual(self.to_deliver(sale, self.lamp), 2, "Odoo proposes to deliver the whole line again")
+        self.assertFalse(self.export_jobs(returned), "a return made because of Shopify is not sent back")
+        # Another update of the cancelled fulfilment returns nothing twice.
+        job = self.run_webhook("fulfillments/update", self.lamp_fulfillment(order, 556001, 1, status="cancelled"))
+        self.assertEqual(job.state, "done", job.error_message)
+        self.assertEqual(len(delivered.return_ids), 1)
+        self.assertEqual(self.on_hand(self.lamp, self.wh1), 10)
+        # Shopify fulfils the line again: delivered once more, from the goods waiting.
+        job = self.run_webhook("fulfillments/create", self.lamp_fulfillment(order, 556002, 2))
+        self.assertEqual(job.state, "done", job.error_message)
+        self.assertEqual((self.on_hand(self.lamp, self.wh1), lamp_line.qty_delivered), (8, 2))
+        self.assertEqual(self.to_deliver(sale, self.lamp), 0)
+
+    def test_a_cancellation_applied_before_its_fulfilment_leaves_nothing_delivered(self):
+        order, sale = self.import_order(4008)
+        self.backend.import_fulfillments = True
+        job = self.run_webhook("fulfillments/update", self.lamp_fulfillment(order, 556011, 1, status="cancelled"))
+        self.assertEqual(job.state, "done", job.error_message)
+        job = self.run_webhook("fulfillments/create", self.lamp_fulfillment(order, 556011, 1))
+        self.assertEqual(job.state, "done", job.error_message)
+        self.assertIn("cancelled", job.result_summary)
+        self.assertFalse(sale.picking_ids.filtered(lambda p: p.state == "done"))
+        self.assertEqual(self.on_hand(self.lamp, self.wh1), 10)
+
+    def test_a_fulfilment_odoo_shipped_then_cancelled_in_shopify_is_left_to_the_warehouse(self):
+        order, sale = self.import_order(4007)
+        self.shopify_order(order)
+        self.backend.import_fulfillments = True
+        shipped = self.deliver(sale, {self.lamp: 1})
+        export = self.export_jobs(shipped)
+        self.perform(export)
+        self.assertEqual(export.state, "done", export.error_message)
+        gid = self.created[0]["id"]
+        number = int(gid.rsplit("/", 1)[1])
+        job = self.run_webhook("fulfillments/update", self.lamp_fulfillment(order, number, 1, status="cancelled"))
+        self.assertEqual((job.state, job.failure_category), ("failed", "data"))
+        self.assertIn(shipped.name, job.error_message)
+        self.assertIn("Return on", job.fix_hint)
+        self.assertFalse(shipped.return_ids)
+        self.assertEqual(self.on_hand(self.lamp, self.wh1), 9)
+
 
 @tagged("post_install", "-at_install")
 class TestOrderEditAfterImport(BooksAndStockCase):
