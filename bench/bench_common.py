@@ -34,6 +34,23 @@ LINES = [
     {"sku": "BENCH-C", "variant_id": 7000000003, "price": "120.00", "quantity": 1, "taxes": [("CA State Tax", 7.25)]},
 ]
 
+# One order in GIFT_EVERY ships to someone other than the buyer (a delivery contact is created for
+# the recipient); the others ship to the buyer, as most do: the checkout's name is the customer's.
+GIFT_EVERY = 10
+
+
+def bench_order(number, lines=LINES):
+    """The order benches' order ``number``: LINES, a new customer, shipped to the buyer but for one
+    in GIFT_EVERY."""
+    import order_payloads  # noqa: PLC0415 - tests/ is on the path only once this module has run
+
+    payload = order_payloads.order_payload(number, lines=lines)
+    if number % GIFT_EVERY:
+        customer = payload["customer"]
+        for address in (payload["billing_address"], payload["shipping_address"]):
+            address.update(first_name=customer["first_name"], last_name=customer["last_name"])
+    return payload
+
 
 def bench_parser(default_n):
     """The benches' command line: --db, --addons-path, -n; a bench adds its own options."""

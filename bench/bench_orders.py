@@ -1,4 +1,5 @@
-"""Order import benchmark: N generated 3-line orders through the real handler, against plain ORM
+"""Order import benchmark: N generated 3-line orders (each a new customer; 9 in 10 shipped to the
+buyer, 1 in 10 to another recipient: bench_common.bench_order) through the real handler, against plain ORM
 ``sale.order`` create + confirm of the same orders and, when OCA's ``shopify_connector`` is
 installed in the database, against its order import of the same orders, in the same run and database.
 The batched mode imports N more orders as a backfill does (handlers/order_batch.py): stored as pulled
@@ -20,8 +21,15 @@ from decimal import Decimal
 
 import bench_common  # noqa: F401 - first: it puts tests/ (the stand-in, the payload builder) on the path
 import oca_orders
-import order_payloads
-from bench_common import LINES, bench_parser, bench_store, import_through_webhook, odoo_registry, order_bench_standin
+from bench_common import (
+    LINES,
+    bench_order,
+    bench_parser,
+    bench_store,
+    import_through_webhook,
+    odoo_registry,
+    order_bench_standin,
+)
 
 
 def main():
@@ -62,7 +70,7 @@ def main():
                 "shpat_bench",
             )
 
-    payloads = [order_payloads.order_payload(100000 + i, lines=LINES) for i in range(3 * args.n)]
+    payloads = [bench_order(100000 + i) for i in range(3 * args.n)]
     plain_payloads, shopify_payloads = payloads[: args.n], payloads[args.n : 2 * args.n]
     batched_payloads = payloads[2 * args.n :]
 
@@ -124,11 +132,11 @@ def main():
         oca_orders.import_order(env, oca_instance_id, payload)
 
     # Warm both paths (registry caches, first-call costs) outside the measurement.
-    run("warm-up", [order_payloads.order_payload(90000 + i, lines=LINES) for i in range(10)], plain)
-    run("warm-up", [order_payloads.order_payload(95000 + i, lines=LINES) for i in range(10)], through_handler)
+    run("warm-up", [bench_order(90000 + i) for i in range(10)], plain)
+    run("warm-up", [bench_order(95000 + i) for i in range(10)], through_handler)
     if oca:
         # The same orders our handler imports, as OCA's order query reads them from Shopify.
-        warm = [order_payloads.order_payload(97000 + i, lines=LINES) for i in range(10)]
+        warm = [bench_order(97000 + i) for i in range(10)]
         oca_nodes.update({p["admin_graphql_api_id"]: oca_orders.order_node(p) for p in warm + shopify_payloads})
         # OCA's order query asks for more than Shopify's single-query cost limit allows (printed
         # below); the limit is lifted for it so its processing can still be measured.

@@ -18,8 +18,14 @@ import time
 from collections import Counter
 
 import bench_common  # noqa: F401 - first: it puts tests/ (the payload builder) on the path
-import order_payloads
-from bench_common import LINES, bench_parser, bench_store, import_through_webhook, odoo_registry, order_bench_standin
+from bench_common import (
+    bench_order,
+    bench_parser,
+    bench_store,
+    import_through_webhook,
+    odoo_registry,
+    order_bench_standin,
+)
 
 _SHAPE = re.compile(
     r"^\s*(SELECT|INSERT INTO|UPDATE|DELETE FROM|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)", re.I
@@ -89,7 +95,7 @@ def main():
             Jobs = env["shopify.sync.job"]
             stored = Jobs
             for number in numbers:
-                payload = order_payloads.order_payload(number, lines=LINES)
+                payload = bench_order(number)
                 stored |= Jobs._intake_pulled(backend, payload, "historical", enqueue=False)[0]
             return order_batching.queue_batches(backend, "historical", stored, "profile").ids
 
@@ -102,7 +108,7 @@ def main():
         wall = 0.0
         try:
             for number in numbers:
-                payload = order_payloads.order_payload(number, lines=LINES)
+                payload = bench_order(number)
                 with registry.cursor() as cr:
                     env = api.Environment(cr, SUPERUSER_ID, {})
                     started = time.perf_counter()
