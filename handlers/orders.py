@@ -20,6 +20,7 @@ from ..lib import queries
 from ..lib.errors import ConfigurationError, DataError, TransientError, _lt, joined
 from ..lib.gid import payload_gid
 from ..lib.order_mapping import CENT, parse_order
+from ..lib.refund_mapping import order_refund_figures
 from ..lib.registry import register
 from ..lib.transaction_mapping import parse_transaction
 from ..models.shopify_sync_job import parse_shopify_datetime
@@ -85,6 +86,7 @@ class OrderImporter:
         else:
             sale = self._create()
         self.bindings._bind(backend, order.gid, sale, updated_at=updated_at, binding=binding)
+        self._remember_refund_figures(sale)
         self._customer_note(sale)
         if order.cancelled_at:
             self._cancel(sale)
@@ -92,6 +94,15 @@ class OrderImporter:
             self._follow_lifecycle(sale)
             self._books(sale)
         return sale
+
+    def _remember_refund_figures(self, sale):
+        """What Shopify says it had received by the version applied, and the refunds it lists: a
+        refund giving back more than its lines checks Odoo's payments and refunds against them
+        (handlers/refunds.py)."""
+        figures = order_refund_figures(self.payload, self.backend.order_currency_mode)
+        state = sale.shopify_sync_state or {}
+        if any(state.get(key) != value for key, value in figures.items() if value or key in state):
+            sale.shopify_sync_state = dict(state, **figures)
 
     def _books(self, sale):
         """Invoice and payments, in a savepoint of their own: whatever goes wrong there leaves the

@@ -13,7 +13,10 @@ below zero, e.g. the "refund owed" after an order was edited down once paid) fir
 the customer overpaid: the edit is already credited (handlers/orders.py ``_invoice_edit``) or was
 never invoiced, so that part is a refund payment only, never a second credit note. Only the rest
 is credited, as a refund adjustment line. Overpaid = payments received - what the order is
-invoiced for after its edits - what earlier refunds already paid back of it.
+invoiced for after its edits - what earlier refunds already paid back of it. Before reckoning it,
+the refund waits (bounded) for the order version sent with it, for the refunds Shopify made before
+it, and for payments while Odoo has received less than Shopify says it had (the order body's
+``current_total_price - total_outstanding`` plus its refunds' transactions, lib/refund_mapping.py).
 
 Stock: ``return`` (and ``legacy_restock``) puts the quantity back, through a validated return
 picking from the customer into the Odoo location mapped from the refund line's Shopify location
@@ -27,7 +30,7 @@ from odoo import fields
 
 from ..lib.errors import ConfigurationError, DataError, TransientError, _lt
 from ..lib.order_mapping import CENT, ZERO
-from ..lib.refund_mapping import parse_refund
+from ..lib.refund_mapping import RECEIVED_KEY, REFUNDS_KEY, parse_refund
 from ..lib.registry import register
 from ..models.shopify_sync_job import parse_shopify_datetime
 from ..models.stock_picking import FROM_SHOPIFY
@@ -316,6 +319,8 @@ class RefundImporter:
             return ZERO
         # An edit this refund pays back may still be queued (its orders/updated): apply it first.
         self._wait_for_order_version()
+        # Refunds made before this one pay back what was overpaid first.
+        self._wait_for_earlier_refunds()
         currency = sale.currency_id
         # What the order is invoiced for now: its invoices less the credit notes of its edits (those
         # stand on the sale lines; a refund's do not). An order first invoiced after its edit has none.
@@ -336,14 +341,18 @@ class RefundImporter:
                 received += value
             else:
                 given_back += value
-        # Shopify gives back no more than it received, and the order was paid what it was first
-        # invoiced for: less in Odoo means a payment (e.g. the gift card part) is still queued.
-        # Not caught: an order Odoo first invoiced after its edit, part of its checkout payment still
-        # queued and the rest covering the refund (books soak seed 2096): part of the balance is credited.
-        first_invoice = (documents - edits).sorted("id")[:1]
-        if received - given_back < refund.total or received < odoo_amount(first_invoice.amount_total, currency):
-            self._wait_for_payments(received - given_back)
+        # Less received in Odoo than Shopify says it received by the order version applied (the
+        # refund waited for one sent with or after it), or than the refund gives back, or than the
+        # order was first invoiced for: a payment (e.g. the gift card part) is still queued.
         state = dict(sale.shopify_sync_state or {})
+        shopify = state.get(RECEIVED_KEY)
+        first_invoice = (documents - edits).sorted("id")[:1]
+        if (
+            (shopify is not None and received < Decimal(shopify))
+            or received - given_back < refund.total
+            or received < odoo_amount(first_invoice.amount_total, currency)
+        ):
+            self._wait_for_payments(received - given_back)
         earlier = state.get(EDIT_BALANCE_KEY) or {}
         paid_back = sum((Decimal(value) for gid, value in earlier.items() if gid != refund.gid), ZERO)
         balance = max(ZERO, min(beyond, received - invoiced - paid_back))
@@ -379,6 +388,35 @@ class RefundImporter:
             ),
             f"{self.label}: the order's update sent with the refund never came; the edit balance was "
             "reckoned on the order version Odoo has.",
+        )
+
+    def _wait_for_earlier_refunds(self):
+        """Shopify pays back what the customer overpaid in the order of its refunds: the refunds the
+        order lists as made before this one, not applied in Odoo yet, are waited for."""
+        listed = (self.sale.shopify_sync_state or {}).get(REFUNDS_KEY) or []
+        mine = (parse_shopify_datetime(self.refund.created_at), _refund_number(self.refund.gid))
+        earlier = [
+            gid
+            for gid, when in listed
+            if gid != self.refund.gid
+            and _made_before((parse_shopify_datetime(when), _refund_number(gid)), mine)
+            and not self.bindings._record_for(self.backend, gid)
+        ]
+        if not earlier:
+            return
+        self._wait(
+            _lt(
+                "%(label)s gives back more than its lines: waiting for %(earlier)s of %(sale)s, made before it, "
+                "so that what the customer overpaid is paid back in Shopify's order (attempt %(attempt)s of "
+                "%(attempts)s).",
+                label=self.label,
+                earlier=", ".join(f"Refund {gid.rsplit('/', 1)[-1]}" for gid in earlier),
+                sale=self.sale.name,
+                attempt=delivery._retries(self.job) + 1,
+                attempts=delivery.ORDER_WAIT_RETRIES,
+            ),
+            f"{self.label}: the refunds made before it ({', '.join(earlier)}) never came; what the customer "
+            "overpaid was reckoned without them.",
         )
 
     def _wait_for_payments(self, received):
@@ -533,6 +571,19 @@ class RefundImporter:
             move.picked = True
         picking.with_context(**{FROM_SHOPIFY: True})._action_done()
         return quantity - take
+
+
+def _refund_number(gid):
+    tail = (gid or "").rsplit("/", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def _made_before(one, other):
+    """(created_at, refund number) pairs: by time when both have one, else by Shopify's increasing ids."""
+    (when, number), (other_when, other_number) = one, other
+    if when and other_when and when != other_when:
+        return when < other_when
+    return number < other_number
 
 
 @register("refunds/create", "refund")

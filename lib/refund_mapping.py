@@ -15,10 +15,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .gid import payload_gid, to_gid
-from .order_mapping import ZERO, amount
+from .order_mapping import ZERO, amount, money
 from .transaction_mapping import parse_transaction
 
 RESTOCK_TYPES = ("return", "cancel", "legacy_restock")
+# On sale.shopify_sync_state, from the order version applied (order_refund_figures):
+RECEIVED_KEY = "shopify_received"  # shopify_received(): what Shopify had received, or None
+REFUNDS_KEY = "shopify_refunds"  # [[refund GID, created_at]] of the refunds the order lists
 
 
 @dataclass
@@ -137,3 +140,48 @@ def parse_refund(payload, currency_mode="shop"):
         adjustments=adjustments,
         transactions=transactions,
     )
+
+
+def shopify_received(order_payload, currency_mode="shop"):
+    """What Shopify had received for an order when it sent this ``orders/*`` body (GraphQL's
+    ``totalReceived``, before refunds): its net payment, ``current_total_price - total_outstanding``
+    (``total_outstanding`` is negative while Shopify owes the customer an edit's balance), plus what
+    the refunds it lists paid back. None when the body cannot tell: no ``total_outstanding`` or
+    ``current_total_price`` (an older or pulled body), a listed refund without its transactions, or
+    a customer currency other than the store's (``total_outstanding`` is in the store's money, refund
+    transactions in the customer's)."""
+    payload = order_payload
+    if payload.get("total_outstanding") in (None, "") or "refunds" not in payload:
+        return None
+    if payload.get("current_total_price") in (None, "") and not payload.get("current_total_price_set"):
+        return None
+    currency = payload.get("currency")
+    if (payload.get("presentment_currency") or currency) != currency:
+        return None
+    refunds = payload.get("refunds") or []
+    if any("transactions" not in refund for refund in refunds):
+        return None
+    order_gid = payload_gid("Order", payload)
+    paid_back = ZERO
+    for refund in refunds:
+        for raw in refund["transactions"] or []:
+            tx = parse_transaction(raw, order_gid)
+            if tx.kind == "refund" and tx.is_money:
+                paid_back += tx.amount_in(currency, currency_mode) or tx.amount
+    net = amount(payload, "current_total_price", currency_mode) - money(payload["total_outstanding"])
+    return net + paid_back
+
+
+def order_refund_figures(order_payload, currency_mode="shop"):
+    """{RECEIVED_KEY, REFUNDS_KEY} of an ``orders/*`` body: what a refund giving back more than its
+    lines checks Odoo against (handlers/refunds.py)."""
+    refunds = [
+        [payload_gid("Refund", refund), refund.get("processed_at") or refund.get("created_at")]
+        for refund in order_payload.get("refunds") or []
+        if refund.get("id") or refund.get("admin_graphql_api_id")
+    ]
+    return {RECEIVED_KEY: _text(shopify_received(order_payload, currency_mode)), REFUNDS_KEY: refunds}
+
+
+def _text(value):
+    return None if value is None else str(value)

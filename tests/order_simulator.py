@@ -16,7 +16,9 @@ gateways that were paid); an edit that removes goods of a paid order is followed
 the balance, in the shape Shopify gives a "refund owed" after an edit: no line, the money in a
 ``refund_discrepancy`` order adjustment (calculated 0 minus actual), and its transactions.
 ``transactions``, ``refund_totals`` and ``versions`` are Shopify's
-side of the money invariant (tests/money_invariant.py).
+side of the money invariant (tests/money_invariant.py). Every order body carries Shopify's money
+fields as they stand when it is sent: ``current_total_price``, ``total_outstanding`` (negative while
+an edit's balance is owed to the customer) and, in ``refunds``, each refund's transactions.
 """
 
 import copy
@@ -24,7 +26,7 @@ import itertools
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from .order_payloads import order_payload
+from .order_payloads import _set, order_payload
 from .refund_payloads import refund_payload
 from .shopify_reference import webhook_example
 
@@ -105,6 +107,8 @@ class SimulatedOrder:
         self.refund_totals = {}  # refund GID -> Decimal money it took back from the order's total
         self.versions = {}  # updated_at of each order payload sent -> its Decimal total_price
         self.refund_ids = []  # every refund made, in Shopify's order
+        self.refund_transactions = {}  # refund id -> the transaction bodies its refunds/create carried
+        self.refund_times = {}  # refund id -> its created_at
 
     @property
     def gid(self):
@@ -284,11 +288,29 @@ class SimulatedOrder:
                 "id": refund_id,
                 "admin_graphql_api_id": f"gid://shopify/Refund/{refund_id}",
                 "order_id": self.id,
+                "created_at": self.refund_times[refund_id],
+                "processed_at": self.refund_times[refund_id],
                 "refund_line_items": items,
+                "transactions": copy.deepcopy(self.refund_transactions.get(refund_id, [])),
             }
             for refund_id, items in sorted(refunds.items())
         ]
+        self._money_figures(payload)
         return payload
+
+    def _money_figures(self, payload):
+        """Shopify's money fields of the order now: ``current_total_price`` (after edits and what
+        refunds took off it) and ``total_outstanding`` (current total - net payment: negative while
+        Shopify owes the customer an edit's balance, the "refund owed"). Books off, no transaction is
+        modelled: the order is paid (its financial status) and nothing is outstanding."""
+        current = Decimal(payload["total_price"]) - sum(self.refund_totals.values(), Decimal(0))
+        outstanding = current - self.paid() + self.paid(kinds=("refund",)) if self.books else Decimal(0)
+        currency = payload["currency"]
+        payload.update(
+            current_total_price=f"{current:.2f}",
+            current_total_price_set=_set(current, currency),
+            total_outstanding=f"{outstanding:.2f}",
+        )
 
     # -- events --------------------------------------------------------------------------------
 
@@ -370,10 +392,12 @@ class SimulatedOrder:
         )
         payload["created_at"] = payload["processed_at"] = self._tick()
         self.refund_ids.append(payload["id"])
+        self.refund_times[payload["id"]] = payload["created_at"]
+        # The balance of an edit was taken off the order's total by the edit, not by this refund.
+        self.refund_totals[payload["admin_graphql_api_id"]] = expected["total"] - (balance or 0)
         if self.books:
-            # The balance of an edit was taken off the order's total by the edit, not by this refund.
-            self.refund_totals[payload["admin_graphql_api_id"]] = expected["total"] - (balance or 0)
             transactions = self._refund_transactions(payload, expected["total"])
+            self.refund_transactions[payload["id"]] = payload["transactions"]
         if shipping:
             assert not self.shipping_refunded
             self.shipping_refunded = True
