@@ -69,6 +69,9 @@ class RefundImporter:
         if not sale:
             delivery.wait_for_order(self.job, refund.order_gid, self.label)
         self.sale = sale.with_company(sale.company_id)
+        # The refund body does not say; the order's mapped taxes do (their "Included in price" is
+        # the order's ``taxes_included``, handlers/orders.py).
+        refund.taxes_included = any(self.sale.order_line.tax_ids.mapped("price_include"))
         products = self._products()
         self.keys = {
             index: delivery.line_key(self.sale, line.line_item_gid, products[index])
@@ -224,16 +227,8 @@ class RefundImporter:
                     _lt("Store %(backend)s has no shipping product for the refunded shipping.", backend=backend.name),
                     fix=_lt("Choose a shipping product on the store's Orders tab, then Retry."),
                 )
-            sale_line = self._sale_line(shipping)
-            lines.append(
-                {
-                    "product_id": shipping.id,
-                    "name": "Shipping refund",
-                    "quantity": 1,
-                    "price_unit": float(refund.shipping),
-                    "tax_ids": [(6, 0, sale_line.tax_ids.ids if refund.shipping_tax else [])],
-                }
-            )
+            taxes = self._sale_line(shipping).tax_ids if refund.shipping_tax else self.env["account.tax"]
+            lines.append(self._taxed_line(shipping, "Shipping refund", refund.shipping, refund.shipping_tax, taxes))
         settles = self.edit_balance  # paid back for edits already credited: not credited again
         for adjustment in refund.adjustments:
             amount = adjustment.amount
@@ -256,17 +251,65 @@ class RefundImporter:
                     ),
                 )
             # Calculated minus actual: a positive adjustment means less was given back.
-            taxes = self._sale_line(products[0]).tax_ids if adjustment.tax and products else self.env["account.tax"]
-            lines.append(
-                {
-                    "product_id": product.id,
-                    "quantity": 1,
-                    "price_unit": float(-amount),
-                    "name": f"Refund adjustment ({adjustment.reason or adjustment.kind})",
-                    "tax_ids": [(6, 0, taxes.ids)],
-                }
-            )
+            name = f"Refund adjustment ({adjustment.reason or adjustment.kind})"
+            taxes = self._adjustment_taxes(adjustment, -amount, -adjustment.tax, products)
+            lines.append(self._taxed_line(product, name, -amount, -adjustment.tax, taxes))
         return lines
+
+    @staticmethod
+    def _taxed_line(product, name, untaxed, tax, taxes):
+        """A credit line of ``untaxed`` + ``tax`` (Shopify gives shipping and adjustments without
+        their tax, in either kind of store) on ``taxes``: priced with its tax when they are
+        included in the price."""
+        price = untaxed + tax if any(taxes.mapped("price_include")) else untaxed
+        return {
+            "product_id": product.id,
+            "name": name,
+            "quantity": 1,
+            "price_unit": float(price),
+            "tax_ids": [(6, 0, taxes.ids)],
+        }
+
+    def _adjustment_taxes(self, adjustment, untaxed, tax, products):
+        """The order's taxes that give an adjustment's own tax (``tax_amount``) on its amount, to the
+        cent: those of the refunded lines first, then of the order's other lines, then of its
+        shipping. None give it: a data error naming the figures (nothing is guessed)."""
+        Tax = self.env["account.tax"]
+        if not tax:
+            return Tax
+        sale, currency = self.sale, self.sale.currency_id
+        shipping = self.backend.shipping_product_id
+        refunded = [self._sale_line(products[i], line.line_item_gid) for i, line in enumerate(self.refund.lines)]
+        others = sale.order_line.filtered(lambda ln: not ln.display_type).sorted(
+            lambda ln: (ln.product_id == shipping, ln.sequence, ln.id)
+        )
+        tried = []
+        for line in refunded + list(others):
+            taxes = line.tax_ids
+            if not taxes or taxes in tried:
+                continue
+            tried.append(taxes)
+            price = untaxed + tax if any(taxes.mapped("price_include")) else untaxed
+            figures = taxes.compute_all(float(price), currency=currency, quantity=1.0)
+            excluded = odoo_amount(figures["total_excluded"], currency)
+            if excluded == untaxed and odoo_amount(figures["total_included"], currency) - excluded == tax:
+                return taxes
+        raise DataError(
+            _lt(
+                "%(label)s of %(sale)s: its order adjustment '%(reason)s' of %(amount)s carries %(tax)s of tax, "
+                "which none of the order's taxes (%(taxes)s) gives on that amount.",
+                label=self.label,
+                sale=sale.name,
+                reason=adjustment.reason or adjustment.kind,
+                amount=-untaxed,
+                tax=-tax,
+                taxes=", ".join(" + ".join(t.mapped("name")) for t in tried) or "-",
+            ),
+            fix=_lt(
+                "Check the tax mapping of the order's lines and shipping against Shopify's, then Retry; or credit "
+                "the adjustment by hand and Ignore."
+            ),
+        )
 
     @staticmethod
     def _priced(title, quantity, unit_price, subtotal):

@@ -6,9 +6,15 @@ Shopify's arithmetic for a refund (REST shape):
                - sum(order adjustment amount + tax)
 
 Order adjustments are "calculated minus actual": a positive one means less money went back than
-the lines are worth (a refund discrepancy). Before API 2024-10 a refunded shipping cost came as an
-adjustment of kind ``shipping_refund`` with a negative amount; from 2024-10 it comes in
-``refund_shipping_lines``. Both are read here, so either payload gives the same credit note.
+the lines are worth (a refund discrepancy). An adjustment's ``amount`` is without tax, its
+``tax_amount`` added to it. In a store whose prices include tax a refunded line's ``subtotal`` holds
+its tax (``total_tax`` is the part of it), while refunded shipping still comes without its tax:
+
+    refunded = sum(refund line subtotal) + sum(shipping refunded + tax) - sum(adjustment amount + tax)
+
+Before API 2024-10 a refunded shipping cost came as an adjustment of kind ``shipping_refund`` with
+a negative amount; from 2024-10 it comes in ``refund_shipping_lines``. Both are read here, so
+either payload gives the same credit note.
 """
 
 from dataclasses import dataclass, field
@@ -31,7 +37,7 @@ class RefundLine:
     sku: str
     title: str
     quantity: Decimal
-    subtotal: Decimal  # net of discounts, for ``quantity``
+    subtotal: Decimal  # net of discounts, for ``quantity``; tax included when the store's prices include it
     tax: Decimal
     restock_type: str  # no_restock, cancel, return, legacy_restock
     location_id: object = None  # Shopify location id (or None)
@@ -47,8 +53,8 @@ class RefundLine:
 class Adjustment:
     kind: str
     reason: str
-    amount: Decimal  # calculated minus actual (positive: less refunded)
-    tax: Decimal
+    amount: Decimal  # calculated minus actual (positive: less refunded), without tax
+    tax: Decimal  # added to ``amount``
 
 
 @dataclass
@@ -58,13 +64,18 @@ class Refund:
     note: str
     created_at: str
     lines: list
-    shipping: Decimal  # refunded shipping, untaxed
+    shipping: Decimal  # refunded shipping, untaxed (in either kind of store)
     shipping_tax: Decimal
     adjustments: list = field(default_factory=list)
     transactions: list = field(default_factory=list)  # successful refund OrderTransactions
+    # The order's prices include tax (its ``taxes_included``, not in the refund body): a refunded
+    # line's subtotal then holds its tax; shipping and adjustments still come without theirs.
+    taxes_included: bool = False
 
     @property
     def lines_total(self):
+        if self.taxes_included:
+            return sum((line.subtotal for line in self.lines), ZERO)
         return sum((line.subtotal + line.tax for line in self.lines), ZERO)
 
     @property
