@@ -12,11 +12,12 @@ Money given back beyond the refunded lines and shipping (a ``refund_discrepancy`
 below zero, e.g. the "refund owed" after an order was edited down once paid) first pays back what
 the customer overpaid: the edit is already credited (handlers/orders.py ``_invoice_edit``) or was
 never invoiced, so that part is a refund payment only, never a second credit note. Only the rest
-is credited, as a refund adjustment line. Overpaid = payments received - what the order is
-invoiced for after its edits - what earlier refunds already paid back of it. Before reckoning it,
-the refund waits (bounded) for the order version sent with it, for the refunds Shopify made before
-it, and for payments while Odoo has received less than Shopify says it had (the order body's
-``current_total_price - total_outstanding`` plus its refunds' transactions, lib/refund_mapping.py).
+is credited, as a refund adjustment line. What it paid back of what Shopify owed the customer is
+read from the order versions Shopify sent just before and just after it (their ``total_outstanding``,
+``total_price`` and what was received, lib/refund_mapping.py ``refund_balance``), waiting (bounded)
+for them. Bodies without those figures: overpaid = payments received - what the order is invoiced
+for after its edits - what earlier refunds already paid back of it, once the refunds made before it
+and the payments are in Odoo (bounded waits).
 
 Stock: ``return`` (and ``legacy_restock``) puts the quantity back, through a validated return
 picking from the customer into the Odoo location mapped from the refund line's Shopify location
@@ -30,7 +31,7 @@ from odoo import fields
 
 from ..lib.errors import ConfigurationError, DataError, TransientError, _lt
 from ..lib.order_mapping import CENT, ZERO
-from ..lib.refund_mapping import RECEIVED_KEY, REFUNDS_KEY, parse_refund
+from ..lib.refund_mapping import REFUNDS_KEY, VERSIONS_KEY, parse_refund, refund_balance
 from ..lib.registry import register
 from ..models.shopify_sync_job import parse_shopify_datetime
 from ..models.stock_picking import FROM_SHOPIFY
@@ -362,8 +363,30 @@ class RefundImporter:
             return ZERO
         # An edit this refund pays back may still be queued (its orders/updated): apply it first.
         self._wait_for_order_version()
-        # Refunds made before this one pay back what was overpaid first.
-        self._wait_for_earlier_refunds()
+        # Shopify's own figures first: the order versions sent just before and after this refund.
+        versions = (sale.shopify_sync_state or {}).get(VERSIONS_KEY)
+        owed = refund_balance(versions, refund.gid)
+        if owed is None:
+            if versions:
+                self._wait_for_versions()
+            # Else Odoo's books: refunds made before this one pay back what was overpaid first.
+            self._wait_for_earlier_refunds()
+        state = dict(sale.shopify_sync_state or {})
+        earlier = state.get(EDIT_BALANCE_KEY) or {}
+        if owed is None:
+            paid_back = sum((Decimal(value) for gid, value in earlier.items() if gid != refund.gid), ZERO)
+            owed = self._overpaid_in_odoo() - paid_back
+        balance = max(ZERO, min(beyond, owed))
+        if balance:
+            state[EDIT_BALANCE_KEY] = dict(earlier, **{refund.gid: str(balance)})
+            sale.shopify_sync_state = state
+        return balance
+
+    def _overpaid_in_odoo(self):
+        """What the customer overpaid as Odoo's books tell it: payments received - what the order is
+        invoiced for after its edits (before this refund's own transactions). Waits (bounded) while a
+        payment seems to be still queued."""
+        refund, sale = self.refund, self.sale
         currency = sale.currency_id
         # What the order is invoiced for now: its invoices less the credit notes of its edits (those
         # stand on the sale lines; a refund's do not). An order first invoiced after its edit has none.
@@ -384,25 +407,14 @@ class RefundImporter:
                 received += value
             else:
                 given_back += value
-        # Less received in Odoo than Shopify says it received by the order version applied (the
-        # refund waited for one sent with or after it), or than the refund gives back, or than the
-        # order was first invoiced for: a payment (e.g. the gift card part) is still queued.
-        state = dict(sale.shopify_sync_state or {})
-        shopify = state.get(RECEIVED_KEY)
+        # Shopify gives back no more than it received, and the order was paid what it was first
+        # invoiced for: less in Odoo means a payment (e.g. the gift card part) is still queued.
+        # Not caught here: an order Odoo first invoiced after its edit, part of its checkout payment
+        # still queued and the rest covering the refund; Shopify's order versions tell it (above).
         first_invoice = (documents - edits).sorted("id")[:1]
-        if (
-            (shopify is not None and received < Decimal(shopify))
-            or received - given_back < refund.total
-            or received < odoo_amount(first_invoice.amount_total, currency)
-        ):
+        if received - given_back < refund.total or received < odoo_amount(first_invoice.amount_total, currency):
             self._wait_for_payments(received - given_back)
-        earlier = state.get(EDIT_BALANCE_KEY) or {}
-        paid_back = sum((Decimal(value) for gid, value in earlier.items() if gid != refund.gid), ZERO)
-        balance = max(ZERO, min(beyond, received - invoiced - paid_back))
-        if balance:
-            state[EDIT_BALANCE_KEY] = dict(earlier, **{refund.gid: str(balance)})
-            sale.shopify_sync_state = state
-        return balance
+        return received - invoiced
 
     def _wait_for_order_version(self):
         """An edit the refund settles is applied by the order's update sent with or after the refund:
@@ -460,6 +472,22 @@ class RefundImporter:
             ),
             f"{self.label}: the refunds made before it ({', '.join(earlier)}) never came; what the customer "
             "overpaid was reckoned without them.",
+        )
+
+    def _wait_for_versions(self):
+        """Shopify sends the order after every edit and refund: the versions just before and after
+        this refund tell what it paid back of an edit's balance; wait for them (bounded)."""
+        self._wait(
+            _lt(
+                "%(label)s gives back more than its lines: waiting for the order's updates sent just before "
+                "and after it, which tell what Shopify owed the customer then (attempt %(attempt)s of "
+                "%(attempts)s).",
+                label=self.label,
+                attempt=delivery._retries(self.job) + 1,
+                attempts=delivery.ORDER_WAIT_RETRIES,
+            ),
+            f"{self.label}: the order's updates sent just before and after it never both came; what the "
+            "customer overpaid was reckoned on Odoo's payments and invoices.",
         )
 
     def _wait_for_payments(self, received):

@@ -18,6 +18,7 @@ either payload gives the same credit note.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from .gid import payload_gid, to_gid
@@ -25,9 +26,11 @@ from .order_mapping import ZERO, amount, money
 from .transaction_mapping import parse_transaction
 
 RESTOCK_TYPES = ("return", "cancel", "legacy_restock")
-# On sale.shopify_sync_state, from the order version applied (order_refund_figures):
-RECEIVED_KEY = "shopify_received"  # shopify_received(): what Shopify had received, or None
+# On sale.shopify_sync_state, from the order version applied (order_refunds):
 REFUNDS_KEY = "shopify_refunds"  # [[refund GID, created_at]] of the refunds the order lists
+# On sale.shopify_sync_state, from every order version processed, applied or older (order_version):
+VERSIONS_KEY = "shopify_versions"  # [[updated_at, total_price, total_outstanding, received, [refund GIDs]]]
+KEPT_VERSIONS = 40
 
 
 @dataclass
@@ -183,16 +186,59 @@ def shopify_received(order_payload, currency_mode="shop"):
     return net + paid_back
 
 
-def order_refund_figures(order_payload, currency_mode="shop"):
-    """{RECEIVED_KEY, REFUNDS_KEY} of an ``orders/*`` body: what a refund giving back more than its
-    lines checks Odoo against (handlers/refunds.py)."""
-    refunds = [
+def order_refunds(order_payload):
+    """REFUNDS_KEY of an ``orders/*`` body: the refunds it lists, with their dates."""
+    return [
         [payload_gid("Refund", refund), refund.get("processed_at") or refund.get("created_at")]
         for refund in order_payload.get("refunds") or []
         if refund.get("id") or refund.get("admin_graphql_api_id")
     ]
-    return {RECEIVED_KEY: _text(shopify_received(order_payload, currency_mode)), REFUNDS_KEY: refunds}
 
 
-def _text(value):
-    return None if value is None else str(value)
+def order_version(order_payload, currency_mode="shop"):
+    """Shopify's money figures of one order version, as kept in VERSIONS_KEY: [updated_at,
+    total_price (after edits, refunds not deducted), total_outstanding, received (shopify_received),
+    sorted GIDs of the refunds it lists]; None when the body cannot tell them."""
+    payload = order_payload
+    received = shopify_received(payload, currency_mode)
+    if received is None or not payload.get("updated_at"):
+        return None
+    return [
+        payload["updated_at"],
+        str(amount(payload, "total_price", currency_mode)),
+        str(money(payload["total_outstanding"])),
+        str(received),
+        sorted(payload_gid("Refund", refund) for refund in payload.get("refunds") or []),
+    ]
+
+
+def kept_versions(versions, version):
+    """``versions`` with ``version`` added (once per updated_at), the newest KEPT_VERSIONS."""
+    rows = {row[0]: row for row in versions or []}
+    rows[version[0]] = version
+    return sorted(rows.values(), key=lambda row: _when(row[0]))[-KEPT_VERSIONS:]
+
+
+def refund_balance(versions, refund_gid):
+    """What a refund paid back of what Shopify owed the customer (an edit's "refund owed"), from
+    the order versions Shopify sent just before and just after it: the newest not listing the refund
+    and the oldest listing it, when they differ by this refund only. Outstanding = current total -
+    (received - refunded), so between them
+
+        paid back = change of total_outstanding - change of total_price + change of received
+
+    (payments and edits in between cancel out). None when no such pair of versions was seen."""
+    rows = sorted(versions or [], key=lambda row: _when(row[0]))
+    before = [row for row in rows if refund_gid not in row[4]]
+    after = [row for row in rows if refund_gid in row[4]]
+    if not before or not after:
+        return None
+    before, after = before[-1], after[0]
+    if set(after[4]) != set(before[4]) | {refund_gid} or _when(before[0]) > _when(after[0]):
+        return None
+    outstanding, total, received = (Decimal(after[i]) - Decimal(before[i]) for i in (2, 1, 3))
+    return outstanding - total + received
+
+
+def _when(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

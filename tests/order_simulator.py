@@ -109,6 +109,8 @@ class SimulatedOrder:
         self.refund_ids = []  # every refund made, in Shopify's order
         self.refund_transactions = {}  # refund id -> the transaction bodies its refunds/create carried
         self.refund_times = {}  # refund id -> its created_at
+        # False: order bodies without Shopify's money fields (as older or pulled bodies may come)
+        self.money_fields = True
 
     @property
     def gid(self):
@@ -303,6 +305,8 @@ class SimulatedOrder:
         refunds took off it) and ``total_outstanding`` (current total - net payment: negative while
         Shopify owes the customer an edit's balance, the "refund owed"). Books off, no transaction is
         modelled: the order is paid (its financial status) and nothing is outstanding."""
+        if not self.money_fields:
+            return
         current = Decimal(payload["total_price"]) - sum(self.refund_totals.values(), Decimal(0))
         outstanding = current - self.paid() + self.paid(kinds=("refund",)) if self.books else Decimal(0)
         currency = payload["currency"]

@@ -13,7 +13,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..handlers.orders import odoo_amount
 from ..handlers.refunds import EDIT_BALANCE_KEY
-from ..lib.refund_mapping import shopify_received
+from ..lib.refund_mapping import refund_balance, shopify_received
 from .money_invariant import order_credit_notes, order_payments
 from .order_simulator import GIFT_CARD, SimulatedOrder
 from .test_lifecycle import TestBooksLifecycle
@@ -96,6 +96,7 @@ class TestEditBalanceRefunds(RefundLifecycleCase):
 
     def test_balance_refund_before_the_checkout_payment_waits_for_it(self):
         sim = SimulatedOrder(7403, [(8101, 1), (8102, 3)], books=True)
+        sim.money_fields = False  # Odoo's books decide (TestBalanceRefundReckonedOnShopifysFigures: Shopify's)
         self.play(sim.create())
         payment = sim.transaction("sale", sim.total())  # queued in Shopify, not delivered yet
         sale = self.sale_of(sim)
@@ -135,6 +136,7 @@ class TestEditBalanceRefunds(RefundLifecycleCase):
         # Found by the books soak (seed 2096): the card alone covers the refund, the gift card's 10.00
         # was still queued, and 10.00 of the balance was credited as a refund.
         sim = SimulatedOrder(7410, [(8101, 3)], books=True)
+        sim.money_fields = False
         self.play(sim.create())
         gift = sim.transaction("sale", Decimal("10.00"), GIFT_CARD)  # queued in Shopify, not delivered yet
         self.play(sim.transaction("sale", sim.total() - Decimal("10.00")))
@@ -300,7 +302,7 @@ class TestBalanceRefundReckonedOnShopifysFigures(RefundLifecycleCase):
             self.send(event)
         for other in self.queued() - job:
             self.attempt(other)
-        self.assertIn("waiting for the order's payment transactions", self.waiting(job) or "")
+        self.assertIn("waiting for the order's updates sent just before and after it", self.waiting(job) or "")
         self.play(gift, create, edit)
         self.assertEqual(job.state, "done", job.error_message)
         self.assertFalse(self.refund_notes(sale), "all of it pays back what the customer overpaid")
@@ -311,7 +313,16 @@ class TestBalanceRefundReckonedOnShopifysFigures(RefundLifecycleCase):
         # Found by the books soak (seed 2096, once the payment wait was fixed): a 1.00 goodwill refund
         # made after the balance refund was applied first, took 1.00 of the balance owed to the
         # customer as its own, and the balance refund then credited 1.00.
-        sim, sale = self.paid_order(7422, [(8101, 3)])
+        self.goodwill_then_balance_refund(7422, "waiting for the order's updates sent just before and after it")
+
+    def test_goodwill_refund_applied_before_the_earlier_balance_refund_waits_for_it_without_money_fields(self):
+        self.goodwill_then_balance_refund(7425, "Refund {balance}", money_fields=False)
+
+    def goodwill_then_balance_refund(self, number, waits_for, money_fields=True):
+        sim = SimulatedOrder(number, [(8101, 3)], books=True)
+        sim.money_fields = money_fields
+        self.play(sim.create(), sim.transaction("sale", sim.total()))
+        sale = self.sale_of(sim)
         before = sim.total()
         self.play(sim.edit_reduce(0, 2))
         balance_refund, *balance_events = sim.settle_edit(before)
@@ -322,7 +333,7 @@ class TestBalanceRefundReckonedOnShopifysFigures(RefundLifecycleCase):
         for other in self.queued() - job:
             self.attempt(other)
         reason = self.waiting(job)
-        self.assertIn(f"Refund {balance_refund[1]['id']}", reason or "", "it names the refund made before it")
+        self.assertIn(waits_for.format(balance=balance_refund[1]["id"]), reason or "")
         self.play(balance_refund, *balance_events)
         self.assertEqual(job.state, "done", job.error_message)
         notes = self.refund_notes(sale)
@@ -340,3 +351,38 @@ class TestBalanceRefundReckonedOnShopifysFigures(RefundLifecycleCase):
         self.assertIsNone(shopify_received(dict(body, presentment_currency="EUR")), "two currencies")
         bare = dict(body, refunds=[{k: v for k, v in body["refunds"][0].items() if k != "transactions"}])
         self.assertIsNone(shopify_received(bare), "a refund listed without its transactions")
+
+    def test_goodwill_refund_reckoned_with_a_later_edit_applied_is_still_credited(self):
+        # Found by the books soak (seed 2075): Odoo applied the order as edited after a 4.50 goodwill
+        # refund, so the goodwill refund saw the balance that later edit owed the customer and took
+        # 4.50 of it as its own; the later balance refund then credited 4.50.
+        sim, sale = self.paid_order(7424, [(8101, 1), (8102, 3)])
+        before = sim.total()
+        self.play(sim.edit_reduce(1, 1), *sim.settle_edit(before))
+        goodwill = sim.refund([], extra=Decimal("4.50")) + [sim.updated()]
+        before = sim.total()
+        edit = sim.edit_reduce(1, 1)
+        *balance_refund, latest = sim.settle_edit(before)
+        self.play(latest)
+        self.play(*goodwill)
+        self.play(edit, *balance_refund)
+        self.assertEqual(
+            odoo_amount(self.refund_record(sim, -2).amount_total), Decimal("4.50"), "the goodwill refund is credited"
+        )
+        self.assertEqual(self.refund_record(sim), sale, "the balance refund pays the edit back, no credit note")
+        self.assertEqual(self.open_receivable(sale), Decimal("0.00"))
+        self.assert_books(sim)
+
+    def test_refund_balance_reads_the_versions_just_before_and_after_the_refund(self):
+        one, two = "gid://shopify/Refund/1", "gid://shopify/Refund/2"
+        edited = ["2026-11-23T15:01:00-00:00", "60.01", "-107.14", "167.15", []]
+        paid_back = ["2026-11-23T15:03:00-00:00", "60.01", "0.00", "167.15", [one]]
+        goodwill = ["2026-11-23T15:05:00-00:00", "60.01", "0.00", "167.15", [one, two]]
+        self.assertEqual(refund_balance([goodwill, edited, paid_back], one), Decimal("107.14"))
+        self.assertEqual(refund_balance([goodwill, edited, paid_back], two), Decimal("0.00"))
+        self.assertIsNone(refund_balance([edited, goodwill], two), "two refunds between: unknown")
+        self.assertIsNone(refund_balance([paid_back, goodwill], one), "no version before it: unknown")
+        # A 1.00 goodwill refund, then an edit taking 10.00 off and a payment of 10.00 before the next
+        # version (outstanding = current total 49.01 - net payment 69.01): none of it paid back owed money.
+        later = ["2026-11-23T15:09:00-00:00", "50.01", "-20.00", "177.15", [one, two]]
+        self.assertEqual(refund_balance([paid_back, later], two), Decimal("0.00"))
