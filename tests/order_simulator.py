@@ -31,6 +31,7 @@ from .refund_payloads import refund_payload
 from .shopify_reference import webhook_example
 
 CA = [("CA State Tax", 7.25)]
+VAT = [("VAT", 20)]  # a store whose prices include tax (``taxes_included``)
 SHIPPED = ("return", "legacy_restock")
 _line_ids = itertools.count(6_100_000_001)
 _fulfillment_ids = itertools.count(6_500_000_001)
@@ -86,7 +87,7 @@ class Line:
 class SimulatedOrder:
     """One Shopify order and the events it sent, in the order Shopify sent them."""
 
-    def __init__(self, number, lines, shipping="6.00", customer=None, books=False):
+    def __init__(self, number, lines, shipping="6.00", customer=None, books=False, taxes_included=False):
         self.number = number
         self.id = 5_900_000_000 + number
         self.lines = [Line(variant, quantity) for variant, quantity in lines]
@@ -103,6 +104,7 @@ class SimulatedOrder:
         self.events = []  # (topic, payload)
         self.restocked = {}  # (sku, Shopify location id) -> units back in stock by refunds
         self.books = books
+        self.taxes_included = taxes_included
         self.transactions = []  # every transaction body Shopify sent (webhook or inside a refund)
         self.refund_totals = {}  # refund GID -> Decimal money it took back from the order's total
         self.versions = {}  # updated_at of each order payload sent -> its Decimal total_price
@@ -149,11 +151,12 @@ class SimulatedOrder:
                     "price": line.price,
                     "quantity": line.sold,
                     "title": line.sku,
-                    "taxes": [] if line.gift_card else CA,
+                    "taxes": [] if line.gift_card else self._taxes,
                 }
                 for line in self.lines
             ],
-            shipping={"price": self.shipping, "taxes": CA},
+            shipping={"price": self.shipping, "taxes": self._taxes},
+            taxes_included=self.taxes_included,
         )
         for line, item in zip(self.lines, payload["line_items"], strict=False):
             item.update(id=line.id, admin_graphql_api_id=f"gid://shopify/LineItem/{line.id}")
@@ -161,6 +164,10 @@ class SimulatedOrder:
                 item.update(gift_card=True, requires_shipping=False)
         payload["financial_status"] = self._financial_status(Decimal(payload["total_price"]))
         return payload
+
+    @property
+    def _taxes(self):
+        return VAT if self.taxes_included else CA
 
     def _financial_status(self, total):
         if self.books and self.transactions:

@@ -386,3 +386,31 @@ class TestBalanceRefundReckonedOnShopifysFigures(RefundLifecycleCase):
         # version (outstanding = current total 49.01 - net payment 69.01): none of it paid back owed money.
         later = ["2026-11-23T15:09:00-00:00", "50.01", "-20.00", "177.15", [one, two]]
         self.assertEqual(refund_balance([paid_back, later], two), Decimal("0.00"))
+
+
+@tagged("post_install", "-at_install")
+class TestTaxIncludedStoreLifecycle(RefundLifecycleCase):
+    """A store whose prices include tax (VAT 20 %): edits, refunds of lines, of shipping and of an
+    edit's balance keep the money invariant, every credit note's tax Shopify's to the cent."""
+
+    def test_edit_refunds_and_shipping_refund_of_a_tax_included_order(self):
+        baseline = self.stock()
+        sim = SimulatedOrder(7430, [(8101, 1), (8102, 3)], books=True, taxes_included=True)
+        self.play(sim.create(), sim.transaction("sale", sim.total()))
+        sale = self.sale_of(sim)
+        self.assertEqual(odoo_amount(sale.invoice_ids.amount_total), sim.total(), "prices hold their tax")
+        before = sim.total()
+        self.play(sim.edit_reduce(1, 1), *sim.settle_edit(before))
+        self.play(*sim.refund([(1, 1, "no_restock", 11)]), sim.updated())
+        line_refund = self.refund_record(sim)
+        refund_body = next(p for t, p in reversed(sim.events) if t == "refunds/create")
+        self.assertEqual(odoo_amount(line_refund.amount_total), Decimal(refund_body["transactions"][0]["amount"]))
+        self.assertEqual(
+            odoo_amount(line_refund.amount_tax),
+            Decimal(refund_body["refund_line_items"][0]["total_tax_set"]["shop_money"]["amount"]),
+        )
+        self.play(*sim.refund([], shipping="full"), sim.updated())
+        self.assertEqual(odoo_amount(self.refund_record(sim).amount_total), Decimal(sim.shipping))
+        self.assertEqual(self.open_receivable(sale), Decimal("0.00"))
+        self.assert_books(sim)
+        self.assert_lifecycle(sim, baseline)
