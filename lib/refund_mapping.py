@@ -17,6 +17,7 @@ a negative amount; from 2024-10 it comes in ``refund_shipping_lines``. Both are 
 either payload gives the same credit note.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -173,24 +174,27 @@ def shopify_received(order_payload, currency_mode="shop"):
     if (payload.get("presentment_currency") or currency) != currency:
         return None
     refunds = payload.get("refunds") or []
-    if any("transactions" not in refund for refund in refunds):
+    if not isinstance(refunds, list) or any(not isinstance(r, dict) or "transactions" not in r for r in refunds):
         return None
     order_gid = payload_gid("Order", payload)
-    paid_back = ZERO
-    for refund in refunds:
-        for raw in refund["transactions"] or []:
-            tx = parse_transaction(raw, order_gid)
-            if tx.kind == "refund" and tx.is_money:
-                paid_back += tx.amount_in(currency, currency_mode) or tx.amount
-    net = amount(payload, "current_total_price", currency_mode) - money(payload["total_outstanding"])
+    try:
+        paid_back = ZERO
+        for refund in refunds:
+            for raw in refund["transactions"] or []:
+                tx = parse_transaction(raw, order_gid)
+                if tx.kind == "refund" and tx.is_money:
+                    paid_back += tx.amount_in(currency, currency_mode) or tx.amount
+        net = amount(payload, "current_total_price", currency_mode) - money(payload["total_outstanding"])
+    except (ArithmeticError, TypeError, ValueError, AttributeError):
+        return None  # figures Shopify does not send: unknown, Odoo's books decide
     return net + paid_back
 
 
 def order_refunds(order_payload):
     """REFUNDS_KEY of an ``orders/*`` body: the refunds it lists, with their dates."""
     return [
-        [payload_gid("Refund", refund), refund.get("processed_at") or refund.get("created_at")]
-        for refund in order_payload.get("refunds") or []
+        [payload_gid("Refund", refund), _text(refund.get("processed_at") or refund.get("created_at"))]
+        for refund in _listed(order_payload)
         if refund.get("id") or refund.get("admin_graphql_api_id")
     ]
 
@@ -201,14 +205,18 @@ def order_version(order_payload, currency_mode="shop"):
     sorted GIDs of the refunds it lists]; None when the body cannot tell them."""
     payload = order_payload
     received = shopify_received(payload, currency_mode)
-    if received is None or not payload.get("updated_at"):
+    if received is None or not isinstance(payload.get("updated_at"), str):
         return None
+    try:
+        _when(payload["updated_at"])
+    except ValueError:
+        return None  # not a date Shopify sends: the order import says so, not this
     return [
         payload["updated_at"],
         str(amount(payload, "total_price", currency_mode)),
         str(money(payload["total_outstanding"])),
         str(received),
-        sorted(payload_gid("Refund", refund) for refund in payload.get("refunds") or []),
+        sorted(payload_gid("Refund", refund) for refund in _listed(payload)),
     ]
 
 
@@ -240,5 +248,15 @@ def refund_balance(versions, refund_gid):
     return outstanding - total + received
 
 
+def _text(value):
+    return value if isinstance(value, str) else None
+
+
+def _listed(order_payload):
+    refunds = order_payload.get("refunds")
+    return [refund for refund in refunds if isinstance(refund, dict)] if isinstance(refunds, list) else []
+
+
 def _when(text):
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """A Shopify timestamp (ISO 8601, fractions up to nanoseconds, any offset) as an aware datetime."""
+    return datetime.fromisoformat(re.sub(r"(\.\d{6})\d+", r"\1", text.replace("Z", "+00:00")))

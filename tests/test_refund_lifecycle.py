@@ -13,7 +13,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..handlers.orders import odoo_amount
 from ..handlers.refunds import EDIT_BALANCE_KEY
-from ..lib.refund_mapping import refund_balance, shopify_received
+from ..lib.refund_mapping import order_version, refund_balance, shopify_received
 from .money_invariant import order_credit_notes, order_payments
 from .order_simulator import GIFT_CARD, SimulatedOrder
 from .test_lifecycle import TestBooksLifecycle
@@ -351,6 +351,10 @@ class TestBalanceRefundReckonedOnShopifysFigures(RefundLifecycleCase):
         self.assertIsNone(shopify_received(dict(body, presentment_currency="EUR")), "two currencies")
         bare = dict(body, refunds=[{k: v for k, v in body["refunds"][0].items() if k != "transactions"}])
         self.assertIsNone(shopify_received(bare), "a refund listed without its transactions")
+        self.assertIsNone(shopify_received(dict(body, total_outstanding="n/a")), "not an amount")
+        self.assertIsNone(shopify_received(dict(body, refunds=[7])), "not a refund")
+        self.assertIsNone(order_version(dict(body, updated_at="yesterday")), "not a date")
+        self.assertEqual(order_version(body)[3], f"{sim.paid()}")
 
     def test_goodwill_refund_reckoned_with_a_later_edit_applied_is_still_credited(self):
         # Found by the books soak (seed 2075): Odoo applied the order as edited after a 4.50 goodwill
