@@ -20,6 +20,7 @@ from ..lib import queries
 from ..lib.errors import ConfigurationError, DataError, TransientError, _lt, joined
 from ..lib.gid import payload_gid
 from ..lib.order_mapping import CENT, parse_order
+from ..lib.refund_mapping import REFUNDS_KEY, VERSIONS_KEY, kept_versions, order_refunds, order_version
 from ..lib.registry import register
 from ..lib.transaction_mapping import parse_transaction
 from ..models.shopify_sync_job import parse_shopify_datetime
@@ -72,6 +73,7 @@ class OrderImporter:
             self.job._mark_done(summary=f"Test order {order.name} skipped (store setting).")
             return existing
         if existing and binding._is_newer_than(updated_at):
+            self._remember_version(existing)
             self.job._mark_done(summary=f"Older than the version already applied to {existing.name}: nothing changed.")
             return existing
         if not existing and backend.import_only_paid and order.financial_status not in PAID_STATUSES:
@@ -85,6 +87,7 @@ class OrderImporter:
         else:
             sale = self._create()
         self.bindings._bind(backend, order.gid, sale, updated_at=updated_at, binding=binding)
+        self._remember_refund_figures(sale)
         self._customer_note(sale)
         if order.cancelled_at:
             self._cancel(sale)
@@ -92,6 +95,23 @@ class OrderImporter:
             self._follow_lifecycle(sale)
             self._books(sale)
         return sale
+
+    def _remember_refund_figures(self, sale):
+        """The refunds the version applied lists, and Shopify's money figures of the version: a refund
+        giving back more than its lines reads them (handlers/refunds.py)."""
+        refunds = order_refunds(self.payload)
+        state = sale.shopify_sync_state or {}
+        if (refunds or REFUNDS_KEY in state) and state.get(REFUNDS_KEY) != refunds:
+            sale.shopify_sync_state = dict(state, **{REFUNDS_KEY: refunds})
+        self._remember_version(sale)
+
+    def _remember_version(self, sale):
+        """Shopify's money figures of this version, applied or older: what a refund paid back of an
+        edit's balance is read from the versions sent before and after it (handlers/refunds.py)."""
+        version = order_version(self.payload, self.backend.order_currency_mode)
+        state = sale.shopify_sync_state or {}
+        if version and version not in (state.get(VERSIONS_KEY) or []):
+            sale.shopify_sync_state = dict(state, **{VERSIONS_KEY: kept_versions(state.get(VERSIONS_KEY), version)})
 
     def _books(self, sale):
         """Invoice and payments, in a savepoint of their own: whatever goes wrong there leaves the

@@ -12,8 +12,12 @@ Money given back beyond the refunded lines and shipping (a ``refund_discrepancy`
 below zero, e.g. the "refund owed" after an order was edited down once paid) first pays back what
 the customer overpaid: the edit is already credited (handlers/orders.py ``_invoice_edit``) or was
 never invoiced, so that part is a refund payment only, never a second credit note. Only the rest
-is credited, as a refund adjustment line. Overpaid = payments received - what the order is
-invoiced for after its edits - what earlier refunds already paid back of it.
+is credited, as a refund adjustment line. What it paid back of what Shopify owed the customer is
+read from the order versions Shopify sent just before and just after it (their ``total_outstanding``,
+``total_price`` and what was received, lib/refund_mapping.py ``refund_balance``), waiting (bounded)
+for them. Bodies without those figures: overpaid = payments received - what the order is invoiced
+for after its edits - what earlier refunds already paid back of it, once the refunds made before it
+and the payments are in Odoo (bounded waits).
 
 Stock: ``return`` (and ``legacy_restock``) puts the quantity back, through a validated return
 picking from the customer into the Odoo location mapped from the refund line's Shopify location
@@ -27,7 +31,7 @@ from odoo import fields
 
 from ..lib.errors import ConfigurationError, DataError, TransientError, _lt
 from ..lib.order_mapping import CENT, ZERO
-from ..lib.refund_mapping import parse_refund
+from ..lib.refund_mapping import REFUNDS_KEY, VERSIONS_KEY, parse_refund, refund_balance
 from ..lib.registry import register
 from ..models.shopify_sync_job import parse_shopify_datetime
 from ..models.stock_picking import FROM_SHOPIFY
@@ -66,6 +70,9 @@ class RefundImporter:
         if not sale:
             delivery.wait_for_order(self.job, refund.order_gid, self.label)
         self.sale = sale.with_company(sale.company_id)
+        # The refund body does not say; the order's mapped taxes do (their "Included in price" is
+        # the order's ``taxes_included``, handlers/orders.py).
+        refund.taxes_included = any(self.sale.order_line.tax_ids.mapped("price_include"))
         products = self._products()
         self.keys = {
             index: delivery.line_key(self.sale, line.line_item_gid, products[index])
@@ -221,16 +228,8 @@ class RefundImporter:
                     _lt("Store %(backend)s has no shipping product for the refunded shipping.", backend=backend.name),
                     fix=_lt("Choose a shipping product on the store's Orders tab, then Retry."),
                 )
-            sale_line = self._sale_line(shipping)
-            lines.append(
-                {
-                    "product_id": shipping.id,
-                    "name": "Shipping refund",
-                    "quantity": 1,
-                    "price_unit": float(refund.shipping),
-                    "tax_ids": [(6, 0, sale_line.tax_ids.ids if refund.shipping_tax else [])],
-                }
-            )
+            taxes = self._sale_line(shipping).tax_ids if refund.shipping_tax else self.env["account.tax"]
+            lines.append(self._taxed_line(shipping, "Shipping refund", refund.shipping, refund.shipping_tax, taxes))
         settles = self.edit_balance  # paid back for edits already credited: not credited again
         for adjustment in refund.adjustments:
             amount = adjustment.amount
@@ -253,17 +252,65 @@ class RefundImporter:
                     ),
                 )
             # Calculated minus actual: a positive adjustment means less was given back.
-            taxes = self._sale_line(products[0]).tax_ids if adjustment.tax and products else self.env["account.tax"]
-            lines.append(
-                {
-                    "product_id": product.id,
-                    "quantity": 1,
-                    "price_unit": float(-amount),
-                    "name": f"Refund adjustment ({adjustment.reason or adjustment.kind})",
-                    "tax_ids": [(6, 0, taxes.ids)],
-                }
-            )
+            name = f"Refund adjustment ({adjustment.reason or adjustment.kind})"
+            taxes = self._adjustment_taxes(adjustment, -amount, -adjustment.tax, products)
+            lines.append(self._taxed_line(product, name, -amount, -adjustment.tax, taxes))
         return lines
+
+    @staticmethod
+    def _taxed_line(product, name, untaxed, tax, taxes):
+        """A credit line of ``untaxed`` + ``tax`` (Shopify gives shipping and adjustments without
+        their tax, in either kind of store) on ``taxes``: priced with its tax when they are
+        included in the price."""
+        price = untaxed + tax if any(taxes.mapped("price_include")) else untaxed
+        return {
+            "product_id": product.id,
+            "name": name,
+            "quantity": 1,
+            "price_unit": float(price),
+            "tax_ids": [(6, 0, taxes.ids)],
+        }
+
+    def _adjustment_taxes(self, adjustment, untaxed, tax, products):
+        """The order's taxes that give an adjustment's own tax (``tax_amount``) on its amount, to the
+        cent: those of the refunded lines first, then of the order's other lines, then of its
+        shipping. None give it: a data error naming the figures (nothing is guessed)."""
+        Tax = self.env["account.tax"]
+        if not tax:
+            return Tax
+        sale, currency = self.sale, self.sale.currency_id
+        shipping = self.backend.shipping_product_id
+        refunded = [self._sale_line(products[i], line.line_item_gid) for i, line in enumerate(self.refund.lines)]
+        others = sale.order_line.filtered(lambda ln: not ln.display_type).sorted(
+            lambda ln: (ln.product_id == shipping, ln.sequence, ln.id)
+        )
+        tried = []
+        for line in refunded + list(others):
+            taxes = line.tax_ids
+            if not taxes or taxes in tried:
+                continue
+            tried.append(taxes)
+            price = untaxed + tax if any(taxes.mapped("price_include")) else untaxed
+            figures = taxes.compute_all(float(price), currency=currency, quantity=1.0)
+            excluded = odoo_amount(figures["total_excluded"], currency)
+            if excluded == untaxed and odoo_amount(figures["total_included"], currency) - excluded == tax:
+                return taxes
+        raise DataError(
+            _lt(
+                "%(label)s of %(sale)s: its order adjustment '%(reason)s' of %(amount)s carries %(tax)s of tax, "
+                "which none of the order's taxes (%(taxes)s) gives on that amount.",
+                label=self.label,
+                sale=sale.name,
+                reason=adjustment.reason or adjustment.kind,
+                amount=-untaxed,
+                tax=-tax,
+                taxes=", ".join(" + ".join(t.mapped("name")) for t in tried) or "-",
+            ),
+            fix=_lt(
+                "Check the tax mapping of the order's lines and shipping against Shopify's, then Retry; or credit "
+                "the adjustment by hand and Ignore."
+            ),
+        )
 
     @staticmethod
     def _priced(title, quantity, unit_price, subtotal):
@@ -316,6 +363,30 @@ class RefundImporter:
             return ZERO
         # An edit this refund pays back may still be queued (its orders/updated): apply it first.
         self._wait_for_order_version()
+        # Shopify's own figures first: the order versions sent just before and after this refund.
+        versions = (sale.shopify_sync_state or {}).get(VERSIONS_KEY)
+        owed = refund_balance(versions, refund.gid)
+        if owed is None:
+            if versions:
+                self._wait_for_versions()
+            # Else Odoo's books: refunds made before this one pay back what was overpaid first.
+            self._wait_for_earlier_refunds()
+        state = dict(sale.shopify_sync_state or {})
+        earlier = state.get(EDIT_BALANCE_KEY) or {}
+        if owed is None:
+            paid_back = sum((Decimal(value) for gid, value in earlier.items() if gid != refund.gid), ZERO)
+            owed = self._overpaid_in_odoo() - paid_back
+        balance = max(ZERO, min(beyond, owed))
+        if balance:
+            state[EDIT_BALANCE_KEY] = dict(earlier, **{refund.gid: str(balance)})
+            sale.shopify_sync_state = state
+        return balance
+
+    def _overpaid_in_odoo(self):
+        """What the customer overpaid as Odoo's books tell it: payments received - what the order is
+        invoiced for after its edits (before this refund's own transactions). Waits (bounded) while a
+        payment seems to be still queued."""
+        refund, sale = self.refund, self.sale
         currency = sale.currency_id
         # What the order is invoiced for now: its invoices less the credit notes of its edits (those
         # stand on the sale lines; a refund's do not). An order first invoiced after its edit has none.
@@ -338,19 +409,12 @@ class RefundImporter:
                 given_back += value
         # Shopify gives back no more than it received, and the order was paid what it was first
         # invoiced for: less in Odoo means a payment (e.g. the gift card part) is still queued.
-        # Not caught: an order Odoo first invoiced after its edit, part of its checkout payment still
-        # queued and the rest covering the refund (books soak seed 2096): part of the balance is credited.
+        # Not caught here: an order Odoo first invoiced after its edit, part of its checkout payment
+        # still queued and the rest covering the refund; Shopify's order versions tell it (above).
         first_invoice = (documents - edits).sorted("id")[:1]
         if received - given_back < refund.total or received < odoo_amount(first_invoice.amount_total, currency):
             self._wait_for_payments(received - given_back)
-        state = dict(sale.shopify_sync_state or {})
-        earlier = state.get(EDIT_BALANCE_KEY) or {}
-        paid_back = sum((Decimal(value) for gid, value in earlier.items() if gid != refund.gid), ZERO)
-        balance = max(ZERO, min(beyond, received - invoiced - paid_back))
-        if balance:
-            state[EDIT_BALANCE_KEY] = dict(earlier, **{refund.gid: str(balance)})
-            sale.shopify_sync_state = state
-        return balance
+        return received - invoiced
 
     def _wait_for_order_version(self):
         """An edit the refund settles is applied by the order's update sent with or after the refund:
@@ -379,6 +443,51 @@ class RefundImporter:
             ),
             f"{self.label}: the order's update sent with the refund never came; the edit balance was "
             "reckoned on the order version Odoo has.",
+        )
+
+    def _wait_for_earlier_refunds(self):
+        """Shopify pays back what the customer overpaid in the order of its refunds: the refunds the
+        order lists as made before this one, not applied in Odoo yet, are waited for."""
+        listed = (self.sale.shopify_sync_state or {}).get(REFUNDS_KEY) or []
+        mine = (parse_shopify_datetime(self.refund.created_at), _refund_number(self.refund.gid))
+        earlier = [
+            gid
+            for gid, when in listed
+            if gid != self.refund.gid
+            and _made_before((parse_shopify_datetime(when), _refund_number(gid)), mine)
+            and not self.bindings._record_for(self.backend, gid)
+        ]
+        if not earlier:
+            return
+        self._wait(
+            _lt(
+                "%(label)s gives back more than its lines: waiting for %(earlier)s of %(sale)s, made before it, "
+                "so that what the customer overpaid is paid back in Shopify's order (attempt %(attempt)s of "
+                "%(attempts)s).",
+                label=self.label,
+                earlier=", ".join(f"Refund {gid.rsplit('/', 1)[-1]}" for gid in earlier),
+                sale=self.sale.name,
+                attempt=delivery._retries(self.job) + 1,
+                attempts=delivery.ORDER_WAIT_RETRIES,
+            ),
+            f"{self.label}: the refunds made before it ({', '.join(earlier)}) never came; what the customer "
+            "overpaid was reckoned without them.",
+        )
+
+    def _wait_for_versions(self):
+        """Shopify sends the order after every edit and refund: the versions just before and after
+        this refund tell what it paid back of an edit's balance; wait for them (bounded)."""
+        self._wait(
+            _lt(
+                "%(label)s gives back more than its lines: waiting for the order's updates sent just before "
+                "and after it, which tell what Shopify owed the customer then (attempt %(attempt)s of "
+                "%(attempts)s).",
+                label=self.label,
+                attempt=delivery._retries(self.job) + 1,
+                attempts=delivery.ORDER_WAIT_RETRIES,
+            ),
+            f"{self.label}: the order's updates sent just before and after it never both came; what the "
+            "customer overpaid was reckoned on Odoo's payments and invoices.",
         )
 
     def _wait_for_payments(self, received):
@@ -533,6 +642,19 @@ class RefundImporter:
             move.picked = True
         picking.with_context(**{FROM_SHOPIFY: True})._action_done()
         return quantity - take
+
+
+def _refund_number(gid):
+    tail = (gid or "").rsplit("/", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def _made_before(one, other):
+    """(created_at, refund number) pairs: by time when both have one, else by Shopify's increasing ids."""
+    (when, number), (other_when, other_number) = one, other
+    if when and other_when and when != other_when:
+        return when < other_when
+    return number < other_number
 
 
 @register("refunds/create", "refund")

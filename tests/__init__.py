@@ -35,3 +35,4 @@ from . import test_hot_products
 from . import test_order_batch
 from . import test_refund_lifecycle
 from . import test_refund_concurrency
+from . import test_refund_taxes

@@ -16,7 +16,9 @@ gateways that were paid); an edit that removes goods of a paid order is followed
 the balance, in the shape Shopify gives a "refund owed" after an edit: no line, the money in a
 ``refund_discrepancy`` order adjustment (calculated 0 minus actual), and its transactions.
 ``transactions``, ``refund_totals`` and ``versions`` are Shopify's
-side of the money invariant (tests/money_invariant.py).
+side of the money invariant (tests/money_invariant.py). Every order body carries Shopify's money
+fields as they stand when it is sent: ``current_total_price``, ``total_outstanding`` (negative while
+an edit's balance is owed to the customer) and, in ``refunds``, each refund's transactions.
 """
 
 import copy
@@ -24,11 +26,12 @@ import itertools
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from .order_payloads import order_payload
+from .order_payloads import _set, order_payload
 from .refund_payloads import refund_payload
 from .shopify_reference import webhook_example
 
 CA = [("CA State Tax", 7.25)]
+VAT = [("VAT", 20)]  # a store whose prices include tax (``taxes_included``)
 SHIPPED = ("return", "legacy_restock")
 _line_ids = itertools.count(6_100_000_001)
 _fulfillment_ids = itertools.count(6_500_000_001)
@@ -84,7 +87,7 @@ class Line:
 class SimulatedOrder:
     """One Shopify order and the events it sent, in the order Shopify sent them."""
 
-    def __init__(self, number, lines, shipping="6.00", customer=None, books=False):
+    def __init__(self, number, lines, shipping="6.00", customer=None, books=False, taxes_included=False):
         self.number = number
         self.id = 5_900_000_000 + number
         self.lines = [Line(variant, quantity) for variant, quantity in lines]
@@ -101,10 +104,15 @@ class SimulatedOrder:
         self.events = []  # (topic, payload)
         self.restocked = {}  # (sku, Shopify location id) -> units back in stock by refunds
         self.books = books
+        self.taxes_included = taxes_included
         self.transactions = []  # every transaction body Shopify sent (webhook or inside a refund)
         self.refund_totals = {}  # refund GID -> Decimal money it took back from the order's total
         self.versions = {}  # updated_at of each order payload sent -> its Decimal total_price
         self.refund_ids = []  # every refund made, in Shopify's order
+        self.refund_transactions = {}  # refund id -> the transaction bodies its refunds/create carried
+        self.refund_times = {}  # refund id -> its created_at
+        # False: order bodies without Shopify's money fields (as older or pulled bodies may come)
+        self.money_fields = True
 
     @property
     def gid(self):
@@ -143,11 +151,12 @@ class SimulatedOrder:
                     "price": line.price,
                     "quantity": line.sold,
                     "title": line.sku,
-                    "taxes": [] if line.gift_card else CA,
+                    "taxes": [] if line.gift_card else self._taxes,
                 }
                 for line in self.lines
             ],
-            shipping={"price": self.shipping, "taxes": CA},
+            shipping={"price": self.shipping, "taxes": self._taxes},
+            taxes_included=self.taxes_included,
         )
         for line, item in zip(self.lines, payload["line_items"], strict=False):
             item.update(id=line.id, admin_graphql_api_id=f"gid://shopify/LineItem/{line.id}")
@@ -155,6 +164,10 @@ class SimulatedOrder:
                 item.update(gift_card=True, requires_shipping=False)
         payload["financial_status"] = self._financial_status(Decimal(payload["total_price"]))
         return payload
+
+    @property
+    def _taxes(self):
+        return VAT if self.taxes_included else CA
 
     def _financial_status(self, total):
         if self.books and self.transactions:
@@ -284,11 +297,31 @@ class SimulatedOrder:
                 "id": refund_id,
                 "admin_graphql_api_id": f"gid://shopify/Refund/{refund_id}",
                 "order_id": self.id,
+                "created_at": self.refund_times[refund_id],
+                "processed_at": self.refund_times[refund_id],
                 "refund_line_items": items,
+                "transactions": copy.deepcopy(self.refund_transactions.get(refund_id, [])),
             }
             for refund_id, items in sorted(refunds.items())
         ]
+        self._money_figures(payload)
         return payload
+
+    def _money_figures(self, payload):
+        """Shopify's money fields of the order now: ``current_total_price`` (after edits and what
+        refunds took off it) and ``total_outstanding`` (current total - net payment: negative while
+        Shopify owes the customer an edit's balance, the "refund owed"). Books off, no transaction is
+        modelled: the order is paid (its financial status) and nothing is outstanding."""
+        if not self.money_fields:
+            return
+        current = Decimal(payload["total_price"]) - sum(self.refund_totals.values(), Decimal(0))
+        outstanding = current - self.paid() + self.paid(kinds=("refund",)) if self.books else Decimal(0)
+        currency = payload["currency"]
+        payload.update(
+            current_total_price=f"{current:.2f}",
+            current_total_price_set=_set(current, currency),
+            total_outstanding=f"{outstanding:.2f}",
+        )
 
     # -- events --------------------------------------------------------------------------------
 
@@ -370,10 +403,12 @@ class SimulatedOrder:
         )
         payload["created_at"] = payload["processed_at"] = self._tick()
         self.refund_ids.append(payload["id"])
+        self.refund_times[payload["id"]] = payload["created_at"]
+        # The balance of an edit was taken off the order's total by the edit, not by this refund.
+        self.refund_totals[payload["admin_graphql_api_id"]] = expected["total"] - (balance or 0)
         if self.books:
-            # The balance of an edit was taken off the order's total by the edit, not by this refund.
-            self.refund_totals[payload["admin_graphql_api_id"]] = expected["total"] - (balance or 0)
             transactions = self._refund_transactions(payload, expected["total"])
+            self.refund_transactions[payload["id"]] = payload["transactions"]
         if shipping:
             assert not self.shipping_refunded
             self.shipping_refunded = True

@@ -4,6 +4,12 @@ total, its tax is computed on that subtotal per tax line and rounded half-up to 
 shipping is taxed the same way, and the transaction gives back
 
     lines (subtotal + tax) + shipping (+ tax) - order adjustments (amount + tax).
+
+In a store whose prices include tax (``taxes_included``) a line's subtotal is in its price's terms,
+tax included (the tax is the part of it), while a refunded shipping line's ``subtotal_amount`` and
+an order adjustment's ``amount`` are without tax, their ``tax_amount`` added to it:
+
+    lines subtotal + shipping (+ tax) - order adjustments (amount + tax).
 """
 
 import itertools
@@ -35,14 +41,13 @@ def refund_payload(
     note=None,
 ):
     """lines: dicts {index, quantity, restock_type ('no_restock'|'return'|'cancel'), location_id};
-    shipping: amount refunded (untaxed, str) or "full"; adjustments: [(amount, tax, reason)] in
-    Shopify's "calculated minus actual" sign (positive: less given back).
+    shipping: amount refunded (str, as the order's shipping price: tax included when the store's
+    prices include it) or "full"; adjustments: [(amount, tax, reason)] or [(amount, tax, reason,
+    kind)] in Shopify's "calculated minus actual" sign (positive: less given back), amount without tax.
 
     Returns (payload, expected) where expected = {"total", "tax"} of the refund, as Decimal."""
     currency = order["currency"]
     included = order["taxes_included"]
-    if included:
-        raise NotImplementedError("tax-included refund figures are not modelled here")
     refund_id = refund_id or next(_ids)
     refund_lines, total, total_tax = [], Decimal(0), Decimal(0)
     for spec in lines:
@@ -56,7 +61,7 @@ def refund_payload(
             if quantity == item["quantity"]
             else _tax(subtotal, item["tax_lines"], included)
         )
-        total += subtotal + tax
+        total += subtotal if included else subtotal + tax
         total_tax += tax
         refund_lines.append(
             {
@@ -77,6 +82,8 @@ def refund_payload(
         ship = order["shipping_lines"][0]
         amount = Decimal(ship["price"]) if shipping == "full" else Decimal(shipping)
         tax = _tax(amount, ship["tax_lines"], included)
+        if included:
+            amount -= tax  # refunded shipping is reported without its tax
         total += amount + tax
         total_tax += tax
         if legacy_shipping:
@@ -103,7 +110,7 @@ def refund_payload(
                     "shipping_line": ship,
                 }
             )
-    for amount, tax, reason in adjustments:
+    for amount, tax, reason, *kind in adjustments:
         amount, tax = Decimal(amount), Decimal(tax)
         total -= amount + tax
         total_tax -= tax
@@ -112,6 +119,7 @@ def refund_payload(
                 "id": next(_ids),
                 "order_id": order["id"],
                 "refund_id": refund_id,
+                "kind": kind[0] if kind else "refund_discrepancy",
                 "reason": reason,
                 "amount": f"{amount}",
                 "tax_amount": f"{tax}",

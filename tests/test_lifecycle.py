@@ -52,6 +52,20 @@ class LifecycleCase(BooksAndStockCase):
             {"backend_id": cls.backend.id, "gateway": GIFT_CARD, "journal_id": gift_journal.id}
         )
         cls.products = {"LAMP-1": cls.lamp, "MUG-1": cls.mug, "VASE-1": cls.vase}
+        # The store's prices include tax in the tax-included soak (LIFECYCLE_TAXES_INCLUDED=1).
+        vat = cls.env["account.tax"].create(
+            {
+                "name": "VAT 20% incl.",
+                "amount": 20.0,
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+                "company_id": cls.company.id,
+                "tax_group_id": cls.tax.tax_group_id.id,
+            }
+        )
+        cls.env["shopify.tax.map"].create(
+            {"backend_id": cls.backend.id, "name": "VAT", "rate_percent": 20.0, "tax_id": vat.id}
+        )
         # KIT-1 (variant 8104): a bundle of 1 lamp + 2 mugs, sold as a service line (order_simulator.BUNDLES).
         cls.kit = cls.env["product.product"].create(
             {"name": "Kit", "default_code": "KIT-1", "type": "service", "invoice_policy": "order", "taxes_id": False}
@@ -659,7 +673,8 @@ class SequenceRunner:
         lines = [(rng.choice([8101, 8102, 8103, 8104]), rng.randint(1, 3)) for _line in range(rng.randint(1, 2))]
         if self.books and rng.random() < 0.3:
             lines.append((8105, 1))  # a gift card sold with the goods
-        sim = SimulatedOrder(number, lines, books=self.books)
+        included = os.environ.get("LIFECYCLE_TAXES_INCLUDED") == "1"
+        sim = SimulatedOrder(number, lines, books=self.books, taxes_included=included)
         log = []
         first = [sim.create()] + (sim.pay_at_checkout(rng) if self.books else [])
         steps = [("create", first)] + [None] * (self.steps - 1)

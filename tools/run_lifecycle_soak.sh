@@ -7,11 +7,13 @@
 #   TEMPLATE_DB=shopify_sync_deps bash tools/run_lifecycle_soak.sh   # faster start (see run_tests.sh)
 #   BOOKS=1 N=100 bash tools/run_lifecycle_soak.sh   # books on: invoices, payments, refunds, and the
 #                                                     # money invariant after every step (TestBooksLifecycleSequences)
+#   TAXES_INCLUDED=1 BOOKS=1 N=50 bash tools/run_lifecycle_soak.sh   # a store whose prices include tax (VAT 20 %)
 # Exits non-zero when an invariant was violated.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 LOG=$(mktemp "${TMPDIR:-/tmp}/shopify_sync_soak.XXXXXX.log")
 export LIFECYCLE_SEQUENCES="${N:-300}" LIFECYCLE_SEED="${SEED:-1000}" LIFECYCLE_STEPS="${STEPS:-6}"
+export LIFECYCLE_TAXES_INCLUDED="${TAXES_INCLUDED:-0}"
 start=$(date +%s)
 set +e
 CLASS=TestLifecycleSequences
