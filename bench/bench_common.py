@@ -39,12 +39,12 @@ LINES = [
 GIFT_EVERY = 10
 
 
-def bench_order(number, lines=LINES):
+def bench_order(number):
     """The order benches' order ``number``: LINES, a new customer, shipped to the buyer but for one
     in GIFT_EVERY."""
     import order_payloads  # noqa: PLC0415 - tests/ is on the path only once this module has run
 
-    payload = order_payloads.order_payload(number, lines=lines)
+    payload = order_payloads.order_payload(number, lines=LINES)
     if number % GIFT_EVERY:
         customer = payload["customer"]
         for address in (payload["billing_address"], payload["shipping_address"]):
