@@ -533,6 +533,15 @@ class TestFulfillments(BooksAndStockCase):
         self.assertEqual(job.state, "done", job.error_message)
         self.assertEqual((self.on_hand(self.lamp, self.wh1), lamp_line.qty_delivered), (8, 2))
         self.assertEqual(self.to_deliver(sale, self.lamp), 0)
+        # One lamp sent back and refunded: it comes back to stock and is credited once.
+        refund, expected = refund_payload(
+            order, lines=[{"index": 0, "quantity": 1, "restock_type": "return", "location_id": 11}]
+        )
+        job = self.run_webhook("refunds/create", refund)
+        self.assertEqual(job.state, "done", job.error_message)
+        self.assertEqual(self.on_hand(self.lamp, self.wh1), 9)
+        self.assertEqual(odoo_amount(self.credit_note_of(refund).amount_total), expected["total"])
+        self.assertEqual(self.to_deliver(sale, self.lamp), 0, "nothing is proposed to deliver again")
 
     def test_a_cancellation_applied_before_its_fulfilment_leaves_nothing_delivered(self):
         order, sale = self.import_order(4008)
