@@ -23,8 +23,10 @@ from ..lib.order_mapping import CENT, parse_order
 from ..lib.refund_mapping import REFUNDS_KEY, VERSIONS_KEY, kept_versions, order_refunds, order_version
 from ..lib.registry import register
 from ..lib.transaction_mapping import parse_transaction
+from ..models.sale_order import CREATION_NOTE, QUIET_DELIVERIES
 from ..models.shopify_sync_job import parse_shopify_datetime
 from ..models.stock_move import defer_reservation
+from ..models.stock_move_order_batch import orderpoint_context
 from . import delivery
 from .partners import PartnerResolver
 from .products import ProductMatcher
@@ -165,12 +167,28 @@ class OrderImporter:
         values = self._order_values()
         line_values = self._line_values()
         values["order_line"] = [(0, 0, line) for line in line_values]
-        sale = self.env["sale.order"].create(values)
+        note = self.env._(
+            "Sales Order imported from Shopify order %(order)s (store %(store)s).",
+            order=self.order.name,
+            store=self.backend.name,
+        )
+        sale = self.env["sale.order"].with_context(**{CREATION_NOTE: note}).create(values)
         self._remember(sale, sale.order_line.filtered(lambda ln: not ln.display_type).sorted("id"))
         self._settle_totals(sale)
         if self.backend.auto_confirm and not self.order.cancelled_at:
-            sale.action_confirm()
+            self._confirm(sale)
         return sale
+
+    @staticmethod
+    def _confirm(sale):
+        """Confirm ``sale``: its deliveries without "Transfer created" notes; with several products,
+        one search of automatic reordering rules for all of them instead of Odoo's one per stock
+        move (as a batch does: handlers/order_batch.py)."""
+        context = {QUIET_DELIVERIES: True}
+        products = sale.order_line.product_id
+        if len(products) > 1:
+            context.update(orderpoint_context(sale.env, products))
+        sale.with_context(**context).action_confirm()
 
     def _update(self, sale):
         if sale.state in ("draft", "sent"):
@@ -183,7 +201,7 @@ class OrderImporter:
             self._remember(sale, sale.order_line.filtered(lambda ln: not ln.display_type).sorted("id"))
             self._settle_totals(sale)
             if self.backend.auto_confirm and not self.order.cancelled_at:
-                sale.action_confirm()
+                self._confirm(sale)
             return sale
         if sale.state == "cancel":
             return sale

@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .sale_order import QUIET_DELIVERIES
 
 # Context flag on stock operations made because of Shopify (returns, inbound fulfilments): they
 # are not sent back to Shopify.
@@ -24,6 +26,13 @@ class StockPicking(models.Model):
     shopify_sync_tracking_url = fields.Char(string="Tracking URL (Shopify)", copy=False)
     shopify_sync_order = fields.Boolean(compute="_compute_shopify_sync_fulfillment")
     shopify_sync_fulfillment_gid = fields.Char(string="Shopify fulfilment", compute="_compute_shopify_sync_fulfillment")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.context.get(QUIET_DELIVERIES):
+            return super().create(vals_list)
+        pickings = super(StockPicking, self.with_context(mail_create_nolog=True)).create(vals_list)
+        return pickings.with_env(self.env)
 
     def _compute_shopify_sync_fulfillment(self):
         for picking in self:

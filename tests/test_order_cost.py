@@ -101,6 +101,55 @@ class TestPerOrderCost(ShopifyCase):
         self.assertFalse(notes, notes.mapped("body"))
         self.assertTrue(sale.message_ids)
 
+    def test_the_order_says_where_it_came_from_and_its_delivery_gets_no_creation_note(self):
+        """The order's creation note names the Shopify order and store instead of Odoo's "Sales
+        Order created"; the delivery keeps Odoo's note naming its order but not "Transfer created"
+        (an INSERT and a read per order)."""
+        sale = self.import_order(881031)
+        self.assertEqual(
+            [m.body for m in sale.message_ids],
+            [f"<p>Sales Order imported from Shopify order {sale.client_order_ref} (store {self.backend.name}).</p>"],
+        )
+        picking = sale.picking_ids
+        self.assertEqual(len(picking), 1)
+        self.assertEqual(len(picking.message_ids), 1, picking.message_ids.mapped("body"))
+        self.assertIn(sale.name, picking.message_ids.body)
+        self.assertIn("created from", picking.message_ids.body)
+
+    def test_reordering_rules_are_searched_once_per_order_and_an_automatic_one_still_runs(self):
+        """Odoo searches automatic reordering rules once per stock move; the order asks once for all
+        its products, and only a product that has one is searched as Odoo does."""
+        with captured_sql() as statements:
+            self.import_order(881041)
+            self.env.flush_all()
+        searched = [
+            s for s in on_table(statements, "SELECT", "stock_warehouse_orderpoint") if "'auto'" in s or "trigger" in s
+        ]
+        self.assertEqual(len(searched), 1, "\n".join(on_table(statements, "SELECT", "stock_warehouse_orderpoint")))
+
+        warehouse = self.env["stock.warehouse"].search([("company_id", "=", self.backend.company_id.id)], limit=1)
+        Orderpoint = self.env["stock.warehouse.orderpoint"]
+        rule = Orderpoint.create(
+            {
+                "product_id": self.products[1].id,
+                "warehouse_id": warehouse.id,
+                "location_id": warehouse.lot_stock_id.id,
+                "product_min_qty": 500,
+                "product_max_qty": 600,
+                "trigger": "auto",
+            }
+        )
+        triggered = []
+        procure = type(Orderpoint)._procure_orderpoint_confirm
+
+        def spy(orderpoints, *args, **kwargs):
+            triggered.extend(orderpoints.ids)
+            return procure(orderpoints, *args, **kwargs)
+
+        with patch.object(type(Orderpoint), "_procure_orderpoint_confirm", spy):
+            self.import_order(881042)
+        self.assertEqual(triggered, [rule.id])
+
     def test_staff_contacts_are_never_matched_archived_users_and_companies_included(self):
         archived = self.env["res.users"].create(
             {
