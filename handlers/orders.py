@@ -62,13 +62,17 @@ class OrderImporter:
         self.bindings = self.env["shopify.binding"]
         self.bundles = {}  # line index -> shopify.sync.bundle, filled by _products
         self.line_keys = []  # (Shopify line item GID, units per Shopify unit) of each _line_values entry
+        self.known_bindings = {}  # gid -> binding (or empty) read by run()
 
     # -- entry point -------------------------------------------------------------------------
 
     def run(self):
         order, backend = self.order, self.backend
-        # The order's binding, looked up once: for the existing order, the version check and _bind.
-        binding = self.bindings._find(backend, order.gid) if order.gid else self.bindings
+        # The order's and the customer's bindings, in one query: the order's for the existing order,
+        # the version check and _bind; the customer's for the partner resolver.
+        customer_gid = payload_gid("Customer", order.customer) if order.customer else None
+        self.known_bindings = self.bindings._find_each(backend, [order.gid, customer_gid])
+        binding = self.known_bindings.get(order.gid, self.bindings)
         existing = binding._bound_record()
         updated_at = parse_shopify_datetime(order.updated_at)
         if order.test and backend.skip_test_orders:
@@ -397,7 +401,7 @@ class OrderImporter:
         )
 
     def _partner_resolver(self):
-        return PartnerResolver(self.job)
+        return PartnerResolver(self.job, known_bindings=self.known_bindings)
 
     # -- lines -------------------------------------------------------------------------------
 

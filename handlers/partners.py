@@ -43,8 +43,10 @@ def normalize_phone(job, phone, country_code):
 
 
 class PartnerResolver:
-    def __init__(self, job):
+    def __init__(self, job, known_bindings=None):
         self.job = job
+        # {gid: binding or empty recordset} the caller already read (handlers/orders.py)
+        self.known_bindings = known_bindings or {}
         # Contacts made from orders get no "Contact created" note (as records Odoo makes from incoming
         # mail): their Shopify binding and orders say where they came from. One message less per contact.
         self.env = job.env(context=dict(job.env.context, mail_create_nolog=True))
@@ -182,7 +184,10 @@ class PartnerResolver:
         binding_model = self.env["shopify.binding"]
         customer = order.customer or {}
         customer_gid = payload_gid("Customer", customer) if customer else None
-        binding = binding_model._find(self.backend, customer_gid) if customer_gid else binding_model
+        if customer_gid in self.known_bindings:
+            binding = self.known_bindings[customer_gid]
+        else:
+            binding = binding_model._find(self.backend, customer_gid) if customer_gid else binding_model
         partner = binding._bound_record()
         if partner:
             return partner

@@ -43,6 +43,14 @@ class ShopifyBinding(models.Model):
         return self.search([("backend_id", "=", backend.id), ("shopify_gid", "=", gid)], limit=1)
 
     @api.model
+    def _find_each(self, backend, gids):
+        """{gid: its binding, or an empty recordset} for each of ``gids`` (None skipped), in one query."""
+        gids = [gid for gid in gids if gid]
+        found = self.search([("backend_id", "=", backend.id), ("shopify_gid", "in", gids)]) if gids else self
+        by_gid = {binding.shopify_gid: binding for binding in found}
+        return {gid: by_gid.get(gid, self.browse()) for gid in gids}
+
+    @api.model
     def _record_for(self, backend, gid):
         """The bound Odoo record, or an empty recordset (also when it was deleted since)."""
         return self._find(backend, gid)._bound_record()

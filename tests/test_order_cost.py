@@ -75,8 +75,8 @@ class TestPerOrderCost(ShopifyCase):
         with captured_sql() as statements:
             sale = self.import_order(881001)
             self.env.flush_all()
-        # The order's binding, the customer's, and the three variants' in one query.
-        self.assertEqual(len(on_table(statements, "SELECT", "shopify_binding")), 3)
+        # The order's and the customer's bindings in one query, the three variants' in another.
+        self.assertEqual(len(on_table(statements, "SELECT", "shopify_binding")), 2)
         # Two new bindings (order, customer), each complete in its INSERT; bound variants untouched.
         self.assertEqual(len(on_table(statements, "INSERT", "shopify_binding")), 2)
         self.assertFalse(on_table(statements, "UPDATE", "shopify_binding"))
