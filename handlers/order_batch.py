@@ -31,6 +31,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from ..lib.gid import payload_gid
 from ..lib.order_batching import TOPIC
 from ..lib.registry import register
+from ..models.sale_order import IMPORTED_FROM_STORE, QUIET_DELIVERIES
 from ..models.shopify_sync_job import database_conflict, parse_shopify_datetime
 from ..models.stock_move_order_batch import orderpoint_context
 from . import orders, partners, products  # modules, not names: models import order_pull, which imports this early
@@ -468,12 +469,17 @@ class OrderBatch:
         backend = self.backend
         importers = [importer for _job, importer, _values in prepared]
         env = importers[0].env
-        sales = env["sale.order"].create([copy.deepcopy(values) for _job, _importer, values in prepared])
+        sales = (
+            env["sale.order"]
+            .with_context(**{IMPORTED_FROM_STORE: backend.name})
+            .create([copy.deepcopy(values) for _job, _importer, values in prepared])
+        )
         for importer, sale in zip(importers, sales, strict=True):
             importer._remember(sale, sale.order_line.filtered(lambda ln: not ln.display_type).sorted("id"))
             importer._settle_totals(sale)
         if backend.auto_confirm:
-            sales.with_context(**orderpoint_context(env, sales.order_line.product_id)).action_confirm()
+            context = dict(orderpoint_context(env, sales.order_line.product_id), **{QUIET_DELIVERIES: True})
+            sales.with_context(**context).action_confirm()
         env["shopify.binding"].create(
             [
                 {

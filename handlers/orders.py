@@ -23,7 +23,7 @@ from ..lib.order_mapping import CENT, parse_order
 from ..lib.refund_mapping import REFUNDS_KEY, VERSIONS_KEY, kept_versions, order_refunds, order_version
 from ..lib.registry import register
 from ..lib.transaction_mapping import parse_transaction
-from ..models.sale_order import CREATION_NOTE, QUIET_DELIVERIES
+from ..models.sale_order import IMPORTED_FROM_STORE, QUIET_DELIVERIES
 from ..models.shopify_sync_job import parse_shopify_datetime
 from ..models.stock_move import defer_reservation
 from ..models.stock_move_order_batch import orderpoint_context
@@ -171,12 +171,7 @@ class OrderImporter:
         values = self._order_values()
         line_values = self._line_values()
         values["order_line"] = [(0, 0, line) for line in line_values]
-        note = self.env._(
-            "Sales Order imported from Shopify order %(order)s (store %(store)s).",
-            order=self.order.name,
-            store=self.backend.name,
-        )
-        sale = self.env["sale.order"].with_context(**{CREATION_NOTE: note}).create(values)
+        sale = self.env["sale.order"].with_context(**{IMPORTED_FROM_STORE: self.backend.name}).create(values)
         self._remember(sale, sale.order_line.filtered(lambda ln: not ln.display_type).sorted("id"))
         self._settle_totals(sale)
         if self.backend.auto_confirm and not self.order.cancelled_at:

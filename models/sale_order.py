@@ -1,10 +1,11 @@
 from odoo import fields, models
 
-# Context keys of a Shopify order's import (handlers/orders.py). CREATION_NOTE: the text of the
-# order's creation note, saying where it came from, instead of Odoo's "Sales Order created".
-# QUIET_DELIVERIES: its deliveries get no "Transfer created" note; Odoo's note naming the order
-# they come from says it, and each costs two statements per order.
-CREATION_NOTE = "shopify_sync_creation_note"
+# Context keys of Shopify orders' import (handlers/orders.py, handlers/order_batch.py).
+# IMPORTED_FROM_STORE: the store's name; each order's creation note then says which Shopify order
+# and store it came from, instead of Odoo's "Sales Order created". QUIET_DELIVERIES: their
+# deliveries get no "Transfer created" note (Odoo's note naming the order they come from says it;
+# each note costs two statements per order).
+IMPORTED_FROM_STORE = "shopify_sync_imported_from_store"
 QUIET_DELIVERIES = "shopify_sync_quiet_deliveries"
 
 
@@ -25,4 +26,11 @@ class SaleOrder(models.Model):
     shopify_sync_state = fields.Json(copy=False, readonly=True)
 
     def _creation_message(self):
-        return self.env.context.get(CREATION_NOTE) or super()._creation_message()
+        store = self.env.context.get(IMPORTED_FROM_STORE)
+        if not store:
+            return super()._creation_message()
+        return self.env._(
+            "Sales Order imported from Shopify order %(order)s (store %(store)s).",
+            order=self.client_order_ref,
+            store=store,
+        )

@@ -311,6 +311,18 @@ class TestOrderBatch(BatchMixin, ShopifyCase):
         for payload in (good, other):
             self.assertEqual(self.sale_of(payload).partner_id.email, payload["email"])
 
+    def test_each_batched_order_says_which_shopify_order_it_came_from(self):
+        payloads = [self.order(7861), self.order(7862)]
+        self.store_pulled(payloads)
+        self.run_batches()
+        for payload in payloads:
+            sale = self.sale_of(payload)
+            self.assertEqual(
+                sale.message_ids.mapped("body"),
+                [f"<p>Sales Order imported from Shopify order {payload['name']} (store {self.backend.name}).</p>"],
+            )
+            self.assertEqual(len(sale.picking_ids.message_ids), 1, "Odoo's note naming the order, nothing more")
+
     def test_an_automatic_reordering_rule_of_a_batched_product_is_still_triggered(self):
         """The batch asks once which products have an automatic reordering rule and spares Odoo's
         search per stock move for the others only: the mug's rule still runs at confirmation."""
