@@ -145,16 +145,22 @@ def main():
         run("warm-up", warm, through_oca)
         oca_query_cost = max(standin.requested_costs, default=0)
     # The three modes take turns, ROUND orders each, so that on a shared machine they meet the same load.
+    # Our modes confirm without reserving; the store's reservation job reserves their deliveries
+    # (models/stock_move.py). It is run after each of their turns and timed apart.
+    run_reservations(registry, backend_id)  # the warm-up orders'
     plain_figures = handler_figures = batched_figures = None
+    reserved = {"handler": 0.0, "batched": 0.0}
     for start in range(0, args.n, ROUND):
         part = slice(start, start + ROUND)
         plain_figures = add_figures(plain_figures, run("plain ORM create + confirm", plain_payloads[part], plain))
         handler_figures = add_figures(
             handler_figures, run("shopify_sync handler", shopify_payloads[part], through_handler)
         )
+        reserved["handler"] += run_reservations(registry, backend_id)
         batched_figures = add_figures(
             batched_figures, run_batched(registry, backend_id, batched_payloads[part], args.batch_size, standin)
         )
+        reserved["batched"] += run_reservations(registry, backend_id)
     oca_figures = run("OCA shopify_connector", shopify_payloads, through_oca) if oca else None
     standin.stop()
 
@@ -177,6 +183,7 @@ def main():
     summary.update(
         report_batched(registry, backend_id, plain_figures, shopify_payloads, batched_payloads, batched_figures)
     )
+    summary.update(report_reservations(reserved, plain_figures, handler_figures, batched_figures))
     if oca:
         oca_ratio = handler_figures["ms_per_order"] / oca_figures["ms_per_order"]
         with registry.cursor() as cr:
@@ -308,6 +315,52 @@ def run_batched(registry, backend_id, payloads, batch_size, standin):
         "queries_per_order": round(queries / len(payloads), 1),
         "api_calls_per_order": round((len(standin.requests_log) - calls_before) / len(payloads), 3),
         "standin_ms_per_order": 0.0,
+    }
+
+
+def run_reservations(registry, backend_id):
+    """Run the store's pending reservation jobs (stock/reserve) as a worker runs them; their seconds."""
+    from odoo import SUPERUSER_ID, api
+
+    from odoo.addons.queue_job.job import Job
+    from odoo.addons.shopify_sync.models.stock_move import RESERVE_TOPIC
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        jobs = env["shopify.sync.job"].search(
+            [("backend_id", "=", backend_id), ("topic", "=", RESERVE_TOPIC), ("state", "=", "queued")]
+        )
+        uuids = jobs.queue_job_id.mapped("uuid")
+    seconds = 0.0
+    for uuid in uuids:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            started = time.perf_counter()
+            Job.load(env, uuid).perform()
+            env.flush_all()
+            cr.commit()
+            seconds += time.perf_counter() - started
+    return seconds
+
+
+def report_reservations(reserved, plain_figures, handler_figures, batched_figures):
+    """Print what the deferred reservation costs each mode per order, and the ratios with it."""
+    plain = plain_figures["ms_per_order"]
+    per_order = {
+        mode: reserved[mode] * 1000 / figures["orders"]
+        for mode, figures in (("handler", handler_figures), ("batched", batched_figures))
+    }
+    with_handler = (handler_figures["ms_per_order"] + per_order["handler"]) / plain
+    with_batched = (batched_figures["ms_per_order"] + per_order["batched"]) / plain
+    print(
+        f"reservation, by the store's reservation job after each turn (plain ORM reserves inside its "
+        f"confirm): {per_order['handler']:.1f} ms/order one job per order, {per_order['batched']:.1f} ms/order "
+        f"batched; with it: one job per order {with_handler:.2f}x, batched {with_batched:.2f}x plain ORM"
+    )
+    return {
+        "reservation_ms_per_order": {mode: round(value, 1) for mode, value in per_order.items()},
+        "ratio_with_reservation": round(with_handler, 2),
+        "ratio_batched_with_reservation": round(with_batched, 2),
     }
 
 
