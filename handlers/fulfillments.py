@@ -323,6 +323,10 @@ class FulfillmentImporter:
             lambda p: p.picking_type_code == "outgoing" and p.state not in ("done", "cancel", "draft")
         )
         wanted = self._wanted(sale, pending, name)  # (product, sale line or None) -> units
+        if not wanted:
+            # Gift cards and services only (Shopify fulfils a gift card itself once it is paid): no goods.
+            self.job._mark_done(sale, summary=f"Fulfilment {name} ships no goods: nothing to deliver in Odoo.")
+            return sale
         if payload.get("location_id"):
             location = self.env["shopify.sync.location"]._stock_location_for(backend, payload["location_id"])
             pending = pending.sorted(lambda p: not (p.location_id.parent_path or "").startswith(location.parent_path))
@@ -449,6 +453,8 @@ class FulfillmentImporter:
         no_line = self.env["sale.order.line"]
         wanted = defaultdict(Decimal)
         for item in items:
+            if item.get("gift_card"):
+                continue  # a gift card is a debt to its holder (the store's gift card product), not goods
             quantity = Decimal(str(item.get("quantity") or 0))
             line_gid = payload_gid("LineItem", item)
             if line_gid in lines_by_key:
