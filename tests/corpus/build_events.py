@@ -57,16 +57,27 @@ def transaction(order, number, kind, amount, gateway="shopify_payments", status=
     return body
 
 
-def refund_line(order, index, quantity, restock_type, location_id=None):
+def money_pair(shop, presentment, order):
+    return {
+        "shop_money": {"amount": str(shop), "currency_code": order["currency"]},
+        "presentment_money": {"amount": str(presentment), "currency_code": order["presentment_currency"]},
+    }
+
+
+def refund_line(order, index, quantity, restock_type, location_id=None, currency="shop_money"):
     """A refund line for ``quantity`` units of the order's line ``index``: Shopify's subtotal (net of
-    its discounts, pro rata) and tax (its tax lines, pro rata), each rounded to the cent."""
+    its discounts, pro rata) and tax (its tax lines, pro rata), each rounded to the cent in each
+    currency. Returns it with what it is worth, tax included, in ``currency``."""
     item = order["line_items"][index]
     share = Decimal(quantity) / Decimal(item["quantity"])
-    net = Decimal(item["price"]) * item["quantity"] - sum(
-        (Decimal(a["amount"]) for a in item["discount_allocations"]), Decimal(0)
-    )
-    subtotal = r(net * share)
-    tax = r(sum((Decimal(t["price"]) for t in item["tax_lines"]), Decimal(0)) * share)
+    figures = {}
+    for bag in ("shop_money", "presentment_money"):
+        net = Decimal(item["price_set"][bag]["amount"]) * item["quantity"] - sum(
+            (Decimal(a["amount_set"][bag]["amount"]) for a in item["discount_allocations"]), Decimal(0)
+        )
+        tax = sum((Decimal(t["price_set"][bag]["amount"]) for t in item["tax_lines"]), Decimal(0))
+        figures[bag] = (r(net * share), r(tax * share))
+    (subtotal, tax), (p_subtotal, p_tax) = figures["shop_money"], figures["presentment_money"]
     line_id = item["id"] * 10 + 7
     return {
         "id": line_id,
@@ -76,10 +87,10 @@ def refund_line(order, index, quantity, restock_type, location_id=None):
         "restock_type": restock_type,
         "subtotal": float(subtotal),
         "total_tax": float(tax),
-        "subtotal_set": money_set(subtotal),
-        "total_tax_set": money_set(tax),
+        "subtotal_set": money_pair(subtotal, p_subtotal, order),
+        "total_tax_set": money_pair(tax, p_tax, order),
         "line_item": dict(item),
-    }, subtotal + tax
+    }, sum(figures[currency])
 
 
 def refund(order, number, lines=(), transactions=(), adjustments=(), shipping_lines=(), duties=(), note=None):
@@ -556,12 +567,64 @@ def cases():
     )
 
 
+def more_cases():
+    # An order paid by hand (manual gateway, "Mark as paid"): pending when created, its sale
+    # transaction, then orders/paid.
+    order = lamp_order(8501, extra={"financial_status": "pending", "payment_gateway_names": ["manual"]})
+    paid_body = dict(order, financial_status="paid", updated_at="2026-11-21T10:00:01-05:00")
+    yield (
+        "generated_manual_payment_then_orders_paid",
+        order,
+        [
+            event("order_transactions/create", transaction(order, 1, "sale", order["total_price"], gateway="manual")),
+            event("orders/paid", paid_body),
+        ],
+        {"received": order["total_price"], "paid_back": "0.00", "credited": [], "invoiced": order["total_price"]},
+    )
+
+    # A customer paying in EUR in a USD store: REST transactions carry the customer's money only, so
+    # the shop money is read from Shopify (the nodes answered below, as Shopify's GraphQL would).
+    order = lamp_order(8502, presentment="EUR", fx="0.9213")
+    pres_total = order["total_price_set"]["presentment_money"]["amount"]
+    sale_tx = transaction(order, 1, "sale", pres_total, currency="EUR")
+    line, worth = refund_line(order, 0, 1, "cancel", location_id=11)
+    _line, pres_worth = refund_line(order, 0, 1, "cancel", location_id=11, currency="presentment_money")
+    refund_tx = transaction(order, 5, "refund", pres_worth, currency="EUR", parent_id=sale_tx["id"])
+    eur_refund = refund(order, 1, lines=[line], transactions=[refund_tx])
+
+    def node(tx, shop, presentment):
+        return {
+            "__typename": "OrderTransaction",
+            "id": tx["admin_graphql_api_id"],
+            "amountSet": {
+                "shopMoney": {"amount": str(shop), "currencyCode": "USD"},
+                "presentmentMoney": {"amount": str(presentment), "currencyCode": "EUR"},
+            },
+            "amountRoundingSet": None,
+        }
+
+    yield (
+        "generated_presentment_currency_transactions_and_refund",
+        order,
+        [event("order_transactions/create", sale_tx), event("refunds/create", eur_refund)],
+        {
+            "received": order["total_price"],
+            "paid_back": str(worth),
+            "credited": [str(worth)],
+            "shopify_nodes": [node(sale_tx, order["total_price"], pres_total), node(refund_tx, worth, pres_worth)],
+        },
+    )
+
+
 def main():
     os.makedirs(HERE, exist_ok=True)
-    for name, order, events, expect in cases():
+    for name, order, events, expect in [*cases(), *more_cases()]:
         path = os.path.join(HERE, f"{name}.json")
         with open(path, "w", encoding="utf-8") as handle:
-            json.dump({"order": order, "events": events, "expect": expect}, handle, indent=1)
+            case = {"order": order, "events": events, "expect": expect}
+            if "shopify_nodes" in expect:  # what Shopify's Admin API answers about the case's objects
+                case["shopify_nodes"] = expect.pop("shopify_nodes")
+            json.dump(case, handle, indent=1)
             handle.write("\n")
         print(path)
 
