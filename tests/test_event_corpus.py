@@ -64,7 +64,7 @@ class TestEventCorpus(ShopifyCase):
 
     def test_every_case_leaves_shopifys_figures_in_odoo(self):
         files = case_files()
-        self.assertGreaterEqual(len(files), 13)
+        self.assertGreaterEqual(len(files), 14)
         for name in files:
             with open(os.path.join(CORPUS, name), encoding="utf-8") as handle:
                 case = json.load(handle)
@@ -126,6 +126,12 @@ class TestEventCorpus(ShopifyCase):
             )
             for move in credit_notes:
                 self.assertTrue(all(line.price_unit or line.display_type for line in move.invoice_line_ids))
+        if expect.get("settled"):
+            # Nothing left open on the customer's account: every invoice, credit note and payment matched.
+            open_lines = (invoices | credit_notes | payments.move_id).line_ids.filtered(
+                lambda ln: ln.account_id.account_type == "asset_receivable" and not ln.reconciled
+            )
+            self.assertFalse(open_lines, [(ln.move_id.name, ln.amount_residual) for ln in open_lines])
         if "gift_card_payments" in expect:
             gift_card = self.backend._gift_card_account()
             on_gift_card = payments.filtered(lambda p: p.outstanding_account_id == gift_card)

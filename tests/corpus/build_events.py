@@ -616,9 +616,32 @@ def more_cases():
     )
 
 
+def pos_cases():
+    # Cash at the counter (Shopify POS): the customer hands over more than the total and gets change
+    # back, a transaction of kind change (GraphQL OrderTransactionKind CHANGE, "the money returned to
+    # the customer when they've paid too much during a cash transaction").
+    order = build(
+        8601,
+        [{"title": "Event lamp", "sku": "EV-LAMP", "variant_id": 9_100_001, "product_id": 9_100_000, "price": "49.95", "taxes": CA}],
+        extra={"source_name": "pos", "location_id": 11, "payment_gateway_names": ["cash"]},
+    )
+    handed = Decimal("60.00")
+    change = handed - Decimal(order["total_price"])
+    pos = {"source_name": "pos", "location_id": 11, "device_id": 4242}
+    yield (
+        "generated_pos_cash_sale_with_change",
+        order,
+        [
+            event("order_transactions/create", transaction(order, 1, "sale", handed, gateway="cash", **pos)),
+            event("order_transactions/create", transaction(order, 2, "change", change, gateway="cash", **pos)),
+        ],
+        {"received": str(handed), "paid_back": str(change), "credited": [], "settled": True},
+    )
+
+
 def main():
     os.makedirs(HERE, exist_ok=True)
-    for name, order, events, expect in [*cases(), *more_cases()]:
+    for name, order, events, expect in [*cases(), *more_cases(), *pos_cases()]:
         path = os.path.join(HERE, f"{name}.json")
         with open(path, "w", encoding="utf-8") as handle:
             case = {"order": order, "events": events, "expect": expect}
