@@ -64,7 +64,7 @@ class TestEventCorpus(ShopifyCase):
 
     def test_every_case_leaves_shopifys_figures_in_odoo(self):
         files = case_files()
-        self.assertGreaterEqual(len(files), 14)
+        self.assertGreaterEqual(len(files), 16)
         for name in files:
             with open(os.path.join(CORPUS, name), encoding="utf-8") as handle:
                 case = json.load(handle)
@@ -94,8 +94,12 @@ class TestEventCorpus(ShopifyCase):
             if expect["state"] == "failed":
                 self.assertEqual(job.failure_category, expect["category"], job.error_message)
                 self.assertTrue(job.fix_hint, "a failure names its fix")
+                self.assertIn(expect["error"], job.error_message)
         self.check_books(case, sale)
         self.check_goods(case, sale)
+        if "dispute" in case["expect"]:
+            dispute = self.env["shopify.sync.dispute"].search([("sale_order_id", "=", sale.id)])
+            self.assertEqual(dispute.mapped("status"), [case["expect"]["dispute"]])
         if "warning" in case["expect"]:
             warnings = " ".join(filter(None, jobs.mapped("warning_message")))
             self.assertIn(case["expect"]["warning"], warnings)

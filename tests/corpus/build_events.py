@@ -639,9 +639,61 @@ def pos_cases():
     )
 
 
+def other_cases():
+    # A chargeback on a paid order, in the shape of Shopify's documented disputes/create example
+    # (type chargeback, reason fraudulent, network reason 4837, under review).
+    order = lamp_order(8701)
+    dispute_id = order["id"] * 10 + 9
+    chargeback = {
+        "id": dispute_id,
+        "admin_graphql_api_id": f"gid://shopify/ShopifyPaymentsDispute/{dispute_id}",
+        "order_id": order["id"],
+        "type": "chargeback",
+        "amount": order["total_price"],
+        "currency": order["currency"],
+        "reason": "fraudulent",
+        "network_reason_code": "4837",
+        "status": "under_review",
+        "evidence_due_by": "2026-12-10T19:00:00-05:00",
+        "evidence_sent_on": None,
+        "finalized_on": None,
+        "initiated_at": "2026-11-25T19:00:00-05:00",
+    }
+    yield (
+        "generated_dispute_chargeback_after_payment",
+        order,
+        [paid(order), event("disputes/create", chargeback), event("disputes/update", dict(chargeback, status="won"))],
+        {"received": order["total_price"], "paid_back": "0.00", "credited": [], "dispute": "WON"},
+    )
+
+    # A fulfilment service (3PL) ships from its own location, which the store has not mapped to an
+    # Odoo warehouse: nothing is delivered from a warehouse the goods did not leave.
+    order = lamp_order(8702)
+    yield (
+        "generated_fulfillment_at_an_unmapped_3pl_location",
+        order,
+        [
+            paid(order),
+            event(
+                "fulfillments/create",
+                fulfillment(order, 1, [(0, 2)], service="shipbob", location_id=77_777),
+                state="failed",
+                category="configuration",
+                error="gid://shopify/Location/77777",
+            ),
+        ],
+        {
+            "received": order["total_price"],
+            "delivered": {"EV-LAMP": 0},
+            "to_deliver": {"EV-LAMP": 2},
+            "on_hand": {"EV-LAMP": STOCK},
+        },
+    )
+
+
 def main():
     os.makedirs(HERE, exist_ok=True)
-    for name, order, events, expect in [*cases(), *more_cases(), *pos_cases()]:
+    for name, order, events, expect in [*cases(), *more_cases(), *pos_cases(), *other_cases()]:
         path = os.path.join(HERE, f"{name}.json")
         with open(path, "w", encoding="utf-8") as handle:
             case = {"order": order, "events": events, "expect": expect}
