@@ -740,9 +740,34 @@ def other_cases():
     )
 
 
+def return_cases():
+    # Goods sent back to a Shopify location the store has not mapped (a returns centre): the refund
+    # fails as configuration naming the location, and nothing of it is kept (no credit note, no
+    # refund payment, no stock), so Retry after mapping applies it whole.
+    order = lamp_order(8801, qty=2)
+    line, worth = refund_line(order, 0, 1, "return", location_id=88_888)
+    back = refund(order, 1, lines=[line], transactions=[transaction(order, 5, "refund", worth)])
+    yield (
+        "generated_refund_return_to_an_unmapped_location",
+        order,
+        [
+            paid(order),
+            {"odoo": "deliver"},
+            event("refunds/create", back, state="failed", category="configuration", error="gid://shopify/Location/88888"),
+        ],
+        {
+            "received": order["total_price"],
+            "paid_back": "0.00",
+            "credited": [],
+            "delivered": {"EV-LAMP": 2},
+            "on_hand": {"EV-LAMP": STOCK - 2},
+        },
+    )
+
+
 def main():
     os.makedirs(HERE, exist_ok=True)
-    for name, order, events, expect in [*cases(), *more_cases(), *pos_cases(), *other_cases()]:
+    for name, order, events, expect in [*cases(), *more_cases(), *pos_cases(), *other_cases(), *return_cases()]:
         if "received" in expect and expect["received"] != "0.00":
             # Every invoice, credit note and payment matched: nothing left open on the customer.
             expect.setdefault("settled", True)
