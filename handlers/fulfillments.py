@@ -486,9 +486,11 @@ class FulfillmentImporter:
 
     def _write_tracking(self, picking):
         payload = self.payload
+        # A fulfilment of several parcels lists them all in tracking_numbers; tracking_number is the first.
+        numbers = [n for n in payload.get("tracking_numbers") or [] if isinstance(n, str) and n]
         values = {
             "shopify_sync_tracking_company": payload.get("tracking_company") or False,
-            "shopify_sync_tracking_number": payload.get("tracking_number") or False,
+            "shopify_sync_tracking_number": ", ".join(numbers) if len(numbers) > 1 else payload.get("tracking_number"),
             "shopify_sync_tracking_url": payload.get("tracking_url") or False,
         }
         picking.write({key: value for key, value in values.items() if value})

@@ -397,7 +397,7 @@ def cases():
             "delivered": {"EV-LAMP": 1},
             "to_deliver": {"EV-LAMP": 0},
             "on_hand": {"EV-LAMP": STOCK - 1},
-            "tracking": "1Z999AA10123456784",
+            "tracking": ["1Z999AA10123456784"],
         },
     )
 
@@ -439,7 +439,7 @@ def cases():
             "delivered": {"EV-LAMP": 2},
             "to_deliver": {"EV-LAMP": 0},
             "on_hand": {"EV-LAMP": STOCK - 2},
-            "tracking": "1Z999AA10123456784",
+            "tracking": ["1Z999AA10123456784", "1Z999AA10123456791"],
         },
     )
 
