@@ -765,9 +765,41 @@ def return_cases():
     )
 
 
+def split_restock_cases():
+    # Two units refunded in one refund, one shipped and sent back (return), one never shipped
+    # (cancel): Shopify lists the same line item twice, once per restock type (in either order).
+    for number, first in ((8802, "return"), (8803, "cancel")):
+        order = lamp_order(number, qty=2)
+        returned, worth_returned = refund_line(order, 0, 1, "return", location_id=11)
+        cancelled, worth_cancelled = refund_line(order, 0, 1, "cancel", location_id=11)
+        cancelled["id"] += 1
+        worth = worth_returned + worth_cancelled
+        lines = [returned, cancelled] if first == "return" else [cancelled, returned]
+        both = refund(order, 1, lines=lines, transactions=[transaction(order, 5, "refund", worth)])
+        yield (
+            f"generated_refund_one_line_{first}_listed_first_returned_and_cancelled_at_once",
+            order,
+            [
+                paid(order),
+                {"odoo": "deliver", "quantities": {"EV-LAMP": 1}},
+                event("refunds/create", both),
+            ],
+            {
+                "received": order["total_price"],
+                "paid_back": str(worth),
+                "credited": [str(worth)],
+                # Shipped once (the sale order keeps what was sold and shipped; the return is its own
+                # picking), nothing left to ship, the returned unit back in stock.
+                "delivered": {"EV-LAMP": 1},
+                "to_deliver": {"EV-LAMP": 0},
+                "on_hand": {"EV-LAMP": STOCK},
+            },
+        )
+
+
 def main():
     os.makedirs(HERE, exist_ok=True)
-    for name, order, events, expect in [*cases(), *more_cases(), *pos_cases(), *other_cases(), *return_cases()]:
+    for name, order, events, expect in [*cases(), *more_cases(), *pos_cases(), *other_cases(), *return_cases(), *split_restock_cases()]:
         if "received" in expect and expect["received"] != "0.00":
             # Every invoice, credit note and payment matched: nothing left open on the customer.
             expect.setdefault("settled", True)
