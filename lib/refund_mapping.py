@@ -149,7 +149,9 @@ def parse_refund(payload, currency_mode="shop"):
     # Amounts stay in the transaction's own currency (the customer's, in REST bodies): the
     # handler books them in the store's chosen currency (handlers/transactions.py).
     refunds = [
-        tx for tx in (parse_transaction(raw, order_gid) for raw in payload.get("transactions") or []) if tx.kind == "refund"
+        tx
+        for tx in (parse_transaction(raw, order_gid) for raw in payload.get("transactions") or [])
+        if tx.kind == "refund"
     ]
     return Refund(
         gid=payload_gid("Refund", payload),

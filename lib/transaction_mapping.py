@@ -2,8 +2,8 @@
 refund, or GraphQL ``Order.transactions`` converted by lib/order_graphql) -> plain structure.
 
 Money moves only as transactions: a successful SALE or CAPTURE brought money in, a successful
-REFUND or CHANGE (cash handed back at the counter) sent it back. An AUTHORIZATION only reserves money and a VOID releases a reservation:
-neither is money in the books.
+REFUND or CHANGE (cash handed back at the counter) sent it back. An AUTHORIZATION only reserves
+money and a VOID releases a reservation: neither is money in the books.
 
 The REST body gives ``amount`` in the currency the customer paid in (``currency``); a GraphQL
 transaction carries both monies (``amount_set``). ``amount_in`` answers in the currency the books

@@ -163,13 +163,15 @@ class TestEventCorpus(ShopifyCase):
             product = self.product(sku)
             self.assertEqual(product.with_context(warehouse_id=self.warehouse.id).qty_available, quantity, sku)
         for sku, quantity in (expect.get("delivered") or {}).items():
-            lines = sale.order_line.filtered(lambda ln, p=self.product(sku): ln.product_id == p)
+            product = self.product(sku)
+            lines = sale.order_line.filtered(lambda ln, p=product: ln.product_id == p)
             self.assertEqual(sum(lines.mapped("qty_delivered")), quantity, f"{sku} delivered")
         for sku, quantity in (expect.get("to_deliver") or {}).items():
+            product = self.product(sku)
             moves = sale.picking_ids.move_ids.filtered(
-                lambda m, p=self.product(sku): m.product_id == p
-                and m.picking_code == "outgoing"
-                and m.state not in ("done", "cancel")
+                lambda m, p=product: (
+                    m.product_id == p and m.picking_code == "outgoing" and m.state not in ("done", "cancel")
+                )
             )
             self.assertEqual(sum(moves.mapped("product_uom_qty")), quantity, f"{sku} to deliver")
         if expect.get("tracking"):

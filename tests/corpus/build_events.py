@@ -178,24 +178,17 @@ def event(topic, body, **expect):
     return {"topic": topic, "body": body, "expect": dict({"state": "done"}, **expect)}
 
 
+LAMP = {"title": "Event lamp", "sku": "EV-LAMP", "variant_id": 9_100_001, "product_id": 9_100_000, "taxes": CA}
+
+
 def lamp_order(number, qty=2, price="49.95", extra_items=(), **kwargs):
-    items = [
-        {
-            "title": "Event lamp",
-            "sku": "EV-LAMP",
-            "variant_id": 9_100_001,
-            "product_id": 9_100_000,
-            "price": price,
-            "qty": qty,
-            "taxes": CA,
-        },
-        *extra_items,
-    ]
+    items = [dict(LAMP, price=price, qty=qty), *extra_items]
     return build(number, items, shipping=[{"title": "UPS Ground", "price": "8.90", "taxes": CA}], **kwargs)
 
 
 def paid(order, number=1, gateway="shopify_payments", amount=None):
-    return event("order_transactions/create", transaction(order, number, "sale", amount or order["total_price"], gateway))
+    sale = transaction(order, number, "sale", amount or order["total_price"], gateway)
+    return event("order_transactions/create", sale)
 
 
 def cases():
@@ -671,7 +664,7 @@ def pos_cases():
     # the customer when they've paid too much during a cash transaction").
     order = build(
         8601,
-        [{"title": "Event lamp", "sku": "EV-LAMP", "variant_id": 9_100_001, "product_id": 9_100_000, "price": "49.95", "taxes": CA}],
+        [dict(LAMP, price="49.95")],
         extra={"source_name": "pos", "location_id": 11, "payment_gateway_names": ["cash"]},
     )
     handed = Decimal("60.00")
@@ -753,7 +746,9 @@ def return_cases():
         [
             paid(order),
             {"odoo": "deliver"},
-            event("refunds/create", back, state="failed", category="configuration", error="gid://shopify/Location/88888"),
+            event(
+                "refunds/create", back, state="failed", category="configuration", error="gid://shopify/Location/88888"
+            ),
         ],
         {
             "received": order["total_price"],
@@ -799,7 +794,8 @@ def split_restock_cases():
 
 def main():
     os.makedirs(HERE, exist_ok=True)
-    for name, order, events, expect in [*cases(), *more_cases(), *pos_cases(), *other_cases(), *return_cases(), *split_restock_cases()]:
+    every = [*cases(), *more_cases(), *pos_cases(), *other_cases(), *return_cases(), *split_restock_cases()]
+    for name, order, events, expect in every:
         if "received" in expect and expect["received"] != "0.00":
             # Every invoice, credit note and payment matched: nothing left open on the customer.
             expect.setdefault("settled", True)
