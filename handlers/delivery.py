@@ -65,20 +65,31 @@ def line_key(sale, line_item_gid, product):
 
 def remember_refunds(sale, refunds):
     """``refunds``: [(line key, refund GID, units, restock type)]. A refund line already known (from
-    the refund event or from an order payload) is not counted twice."""
+    the refund event or from an order payload) is not counted twice. One refund may list a line
+    twice, e.g. one unit sent back (return) and one never shipped (cancel): kept per refund as
+    [units, restock type, units that had shipped]."""
     state = _state(sale)
     new = {}
     for key, refund_gid, quantity, restock_type in refunds:
         known = state["refunds"].setdefault(key, {})
         if refund_gid in known:
             continue
-        units = Decimal(new[(key, refund_gid)][0]) + quantity if (key, refund_gid) in new else quantity
-        new[(key, refund_gid)] = [str(units), restock_type]
-    for (key, refund_gid), value in new.items():
-        state["refunds"][key][refund_gid] = value
+        units, _restock, shipped = new.get((key, refund_gid), (ZERO, None, ZERO))
+        shipped += quantity if restock_type in SHIPPED_RESTOCK else ZERO
+        new[(key, refund_gid)] = (units + quantity, restock_type, shipped)
+    for (key, refund_gid), (units, restock_type, shipped) in new.items():
+        state["refunds"][key][refund_gid] = [str(units), restock_type, str(shipped)]
     if new:
         sale.shopify_sync_state = state
     return bool(new)
+
+
+def _shipped_units(entry):
+    """Units of a remembered refund line that had shipped (kept before a refund could mix restock
+    types: all or none of it, by its restock type)."""
+    if len(entry) > 2:
+        return Decimal(entry[2])
+    return Decimal(entry[0]) if entry[1] in SHIPPED_RESTOCK else ZERO
 
 
 def _line_keys(sale):
@@ -115,10 +126,9 @@ def line_figures(sale):
         if line.product_id.type != "consu":
             continue
         refunded = returned = ZERO
-        for quantity, restock_type in refunds.get(str(key), {}).values():
-            refunded += Decimal(quantity) * factor
-            if restock_type in SHIPPED_RESTOCK:
-                returned += Decimal(quantity) * factor
+        for entry in refunds.get(str(key), {}).values():
+            refunded += Decimal(entry[0]) * factor
+            returned += _shipped_units(entry) * factor
         moves = _outgoing(line)
         delivered = Decimal(str(sum(moves.filtered(lambda m: m.state == "done").mapped("quantity"))))
         pending = Decimal(

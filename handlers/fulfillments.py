@@ -323,6 +323,10 @@ class FulfillmentImporter:
             lambda p: p.picking_type_code == "outgoing" and p.state not in ("done", "cancel", "draft")
         )
         wanted = self._wanted(sale, pending, name)  # (product, sale line or None) -> units
+        if not wanted:
+            # Gift cards and services only (Shopify fulfils a gift card itself once it is paid): no goods.
+            self.job._mark_done(sale, summary=f"Fulfilment {name} ships no goods: nothing to deliver in Odoo.")
+            return sale
         if payload.get("location_id"):
             location = self.env["shopify.sync.location"]._stock_location_for(backend, payload["location_id"])
             pending = pending.sorted(lambda p: not (p.location_id.parent_path or "").startswith(location.parent_path))
@@ -449,6 +453,8 @@ class FulfillmentImporter:
         no_line = self.env["sale.order.line"]
         wanted = defaultdict(Decimal)
         for item in items:
+            if item.get("gift_card"):
+                continue  # a gift card is a debt to its holder (the store's gift card product), not goods
             quantity = Decimal(str(item.get("quantity") or 0))
             line_gid = payload_gid("LineItem", item)
             if line_gid in lines_by_key:
@@ -480,9 +486,11 @@ class FulfillmentImporter:
 
     def _write_tracking(self, picking):
         payload = self.payload
+        # A fulfilment of several parcels lists them all in tracking_numbers; tracking_number is the first.
+        numbers = [n for n in payload.get("tracking_numbers") or [] if isinstance(n, str) and n]
         values = {
             "shopify_sync_tracking_company": payload.get("tracking_company") or False,
-            "shopify_sync_tracking_number": payload.get("tracking_number") or False,
+            "shopify_sync_tracking_number": ", ".join(numbers) if len(numbers) > 1 else payload.get("tracking_number"),
             "shopify_sync_tracking_url": payload.get("tracking_url") or False,
         }
         picking.write({key: value for key, value in values.items() if value})

@@ -82,6 +82,12 @@ class RefundImporter:
             delivery.wait_for_order_update(self.job, sale, refund.created_at, self.label)
         self._wait_for_shipment(products)
         credit_note = self._credit_note(products)
+        for tx in refund.pending:
+            self.job._add_warning(
+                f"{self.label}: Shopify's refund transaction of {tx.amount} {tx.currency or ''} ({tx.gateway}) is "
+                "pending: no refund payment is booked for it. Once Shopify shows it succeeded, register the "
+                "payment in Odoo."
+            )
         self._restock(products)
         record = credit_note or self.sale
         self.bindings._bind(backend, refund.gid, record)
@@ -230,6 +236,15 @@ class RefundImporter:
                 )
             taxes = self._sale_line(shipping).tax_ids if refund.shipping_tax else self.env["account.tax"]
             lines.append(self._taxed_line(shipping, "Shipping refund", refund.shipping, refund.shipping_tax, taxes))
+        if refund.duties:
+            duty = backend.duty_product_id
+            if not duty:
+                raise ConfigurationError(
+                    _lt("Store %(backend)s has no duties product for the refunded duties.", backend=backend.name),
+                    fix=_lt("Choose a duties product on the store's Orders tab, then Retry."),
+                )
+            # Shopify gives duties back as one amount, without tax: credited as such.
+            lines.append(self._taxed_line(duty, "Duties refund", refund.duties, ZERO, self.env["account.tax"]))
         settles = self.edit_balance  # paid back for edits already credited: not credited again
         for adjustment in refund.adjustments:
             amount = adjustment.amount

@@ -1,7 +1,8 @@
 """order_transactions/create -> one account.payment per successful money transaction.
 
 Shopify records money as transactions: each successful SALE or CAPTURE is an inbound payment in
-the journal mapped from its gateway, each successful REFUND an outbound one; an AUTHORIZATION or a
+the journal mapped from its gateway, each successful REFUND or CHANGE (cash handed back at a POS
+counter) an outbound one; an AUTHORIZATION or a
 VOID is not money and books nothing. A payment is bound to its transaction GID
 (``gid://shopify/OrderTransaction/<id>``, resource type OrderTransaction) so a redelivery, the same
 refund transaction arriving with its ``refunds/create``, or a pulled order carrying its
@@ -256,7 +257,7 @@ def import_transaction(job):
     tx = parse_transaction(job._payload_json() or {})
     label = f"Transaction {(tx.gid or '?').rsplit('/', 1)[-1]} ({tx.kind or '?'}, {tx.status or '?'}, {tx.gateway})"
     if not tx.is_money:
-        job._mark_done(summary=f"{label}: not money (only successful sales, captures and refunds are booked).")
+        job._mark_done(summary=f"{label}: not money (only successful sales, captures, refunds and change are booked).")
         return None
     if tx.test and backend.skip_test_orders:
         job._mark_done(summary=f"{label}: test transaction skipped (store setting).")

@@ -13,8 +13,13 @@ its tax (``total_tax`` is the part of it), while refunded shipping still comes w
     refunded = sum(refund line subtotal) + sum(shipping refunded + tax) - sum(adjustment amount + tax)
 
 Before API 2024-10 a refunded shipping cost came as an adjustment of kind ``shipping_refund`` with
-a negative amount; from 2024-10 it comes in ``refund_shipping_lines``. Both are read here, so
-either payload gives the same credit note.
+a negative amount; from 2024-10 it comes in ``refund_shipping_lines``, and Shopify still sends the
+``shipping_refund`` adjustment beside it for the same money (its documented refund of 5.00 shipping,
+REST 2025-10 and 2026-01): a body with ``refund_shipping_lines`` is read from them alone, an older
+one from its adjustments, so either payload gives the same credit note.
+
+Duties given back come in ``duties`` ([{duty_id, amount_set}], ``total_duties_set`` their sum), apart
+from the lines they were charged on: ``refunded`` above adds them.
 """
 
 import re
@@ -72,6 +77,8 @@ class Refund:
     shipping_tax: Decimal
     adjustments: list = field(default_factory=list)
     transactions: list = field(default_factory=list)  # successful refund OrderTransactions
+    pending: list = field(default_factory=list)  # refund OrderTransactions Shopify has not settled yet
+    duties: Decimal = ZERO  # duties given back (untaxed, as Shopify gives them)
     # The order's prices include tax (its ``taxes_included``, not in the refund body): a refunded
     # line's subtotal then holds its tax; shipping and adjustments still come without theirs.
     taxes_included: bool = False
@@ -89,7 +96,7 @@ class Refund:
     @property
     def total(self):
         """What Shopify gave back, tax included."""
-        return self.lines_total + self.shipping + self.shipping_tax - self.adjustments_total
+        return self.lines_total + self.shipping + self.shipping_tax + self.duties - self.adjustments_total
 
     @property
     def total_tax(self):
@@ -123,26 +130,28 @@ def parse_refund(payload, currency_mode="shop"):
     for ship in payload.get("refund_shipping_lines") or []:
         shipping += amount(ship, "subtotal_amount", currency_mode)
         shipping_tax += amount(ship, "tax_amount", currency_mode)
-    adjustments = []
+    shipping_lines_given = bool(payload.get("refund_shipping_lines"))
+    adjustments = {}  # (kind, reason) -> Adjustment: Shopify may send one discrepancy and its reverse
     for adj in payload.get("order_adjustments") or []:
         value, tax = amount(adj, "amount", currency_mode), amount(adj, "tax_amount", currency_mode)
         if adj.get("kind") == "shipping_refund":
-            # Legacy shape of a shipping refund: negative "calculated minus actual".
-            shipping -= value
-            shipping_tax -= tax
-            continue
-        adjustments.append(
-            Adjustment(
-                kind=adj.get("kind") or "refund_discrepancy", reason=adj.get("reason") or "", amount=value, tax=tax
-            )
-        )
+            if not shipping_lines_given:
+                # Legacy shape of a shipping refund: negative "calculated minus actual".
+                shipping -= value
+                shipping_tax -= tax
+            continue  # else the same money as refund_shipping_lines
+        kind, reason = adj.get("kind") or "refund_discrepancy", adj.get("reason") or ""
+        known = adjustments.setdefault((kind, reason), Adjustment(kind=kind, reason=reason, amount=ZERO, tax=ZERO))
+        known.amount += value
+        known.tax += tax
+    duties = sum((amount(duty, "amount", currency_mode) for duty in _dicts(payload.get("duties"))), ZERO)
     order_gid = to_gid("Order", payload.get("order_id")) if payload.get("order_id") else None
     # Amounts stay in the transaction's own currency (the customer's, in REST bodies): the
     # handler books them in the store's chosen currency (handlers/transactions.py).
-    transactions = [
+    refunds = [
         tx
         for tx in (parse_transaction(raw, order_gid) for raw in payload.get("transactions") or [])
-        if tx.kind == "refund" and tx.is_money
+        if tx.kind == "refund"
     ]
     return Refund(
         gid=payload_gid("Refund", payload),
@@ -152,8 +161,10 @@ def parse_refund(payload, currency_mode="shop"):
         lines=lines,
         shipping=shipping,
         shipping_tax=shipping_tax,
-        adjustments=adjustments,
-        transactions=transactions,
+        adjustments=[adj for adj in adjustments.values() if adj.amount or adj.tax],
+        transactions=[tx for tx in refunds if tx.is_money],
+        pending=[tx for tx in refunds if tx.status == "pending"],
+        duties=duties,
     )
 
 
@@ -246,6 +257,13 @@ def refund_balance(versions, refund_gid):
         return None
     outstanding, total, received = (Decimal(after[i]) - Decimal(before[i]) for i in (2, 1, 3))
     return outstanding - total + received
+
+
+def _dicts(value):
+    """The objects of a list Shopify sends (its Refund resource example wraps it: {"duties": [...]})."""
+    if isinstance(value, dict):
+        value = next(iter(value.values()), None) if len(value) == 1 else None
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def _text(value):

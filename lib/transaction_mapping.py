@@ -2,8 +2,8 @@
 refund, or GraphQL ``Order.transactions`` converted by lib/order_graphql) -> plain structure.
 
 Money moves only as transactions: a successful SALE or CAPTURE brought money in, a successful
-REFUND sent it back. An AUTHORIZATION only reserves money and a VOID releases a reservation:
-neither is money in the books.
+REFUND or CHANGE (cash handed back at the counter) sent it back. An AUTHORIZATION only reserves
+money and a VOID releases a reservation: neither is money in the books.
 
 The REST body gives ``amount`` in the currency the customer paid in (``currency``); a GraphQL
 transaction carries both monies (``amount_set``). ``amount_in`` answers in the currency the books
@@ -26,7 +26,10 @@ from .gid import payload_gid, to_gid
 from .order_mapping import ZERO, money
 
 MONEY_IN = ("sale", "capture")
-MONEY_OUT = ("refund",)
+# A refund, or the change handed back at a Shopify POS counter when cash paid more than the total
+# (kind CHANGE: "the money returned to the customer when they've paid too much during a cash
+# transaction"): both are money given back to the customer.
+MONEY_OUT = ("refund", "change")
 _FRACTION_RE = re.compile(r"(\.\d{6})\d+")
 
 

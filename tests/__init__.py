@@ -36,3 +36,4 @@ from . import test_order_batch
 from . import test_refund_lifecycle
 from . import test_refund_concurrency
 from . import test_refund_taxes
+from . import test_event_corpus

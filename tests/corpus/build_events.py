@@ -1,0 +1,813 @@
+"""Writes the generated cases of tests/corpus/events/ (see SOURCES there).
+
+    python3 tests/corpus/build_events.py
+
+Each case is one order (an ``orders/create`` body made by build_orders.build, Shopify's arithmetic)
+followed by the webhooks Shopify sends about it afterwards, in the REST shape of real captures:
+refunds, fulfilments, transactions, cancellation. ``expect`` holds Shopify's own figures for what
+Odoo must then hold (money received and given back, what was credited, goods delivered and in
+stock), worked out here from the bodies, never from Odoo. Not imported by Odoo.
+"""
+# pylint: disable=print-used  # a command-line script: its output is for the person running it
+
+import json
+import os
+from decimal import Decimal
+
+from build_orders import CA, build, r
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "events")
+STOCK = 10  # units of each storable product in stock before the order (tests/test_event_corpus.py)
+
+
+def money_set(value, currency="USD"):
+    bag = {"amount": str(value), "currency_code": currency}
+    return {"shop_money": bag, "presentment_money": dict(bag)}
+
+
+def transaction(order, number, kind, amount, gateway="shopify_payments", status="success", **extra):
+    """An order transaction as order_transactions/create and a refund's ``transactions`` carry it."""
+    tx_id = order["id"] * 10 + number
+    body = {
+        "id": tx_id,
+        "admin_graphql_api_id": f"gid://shopify/OrderTransaction/{tx_id}",
+        "order_id": order["id"],
+        "kind": kind,
+        "gateway": gateway,
+        "status": status,
+        "message": None,
+        "created_at": "2026-11-21T10:00:00-05:00",
+        "processed_at": "2026-11-21T10:00:00-05:00",
+        "test": False,
+        "authorization": None,
+        "location_id": None,
+        "user_id": None,
+        "parent_id": None,
+        "device_id": None,
+        "error_code": None,
+        "source_name": "web",
+        "receipt": {},
+        "amount": str(amount),
+        "currency": order["currency"],
+        "payment_id": f"{order['name']}.{number}",
+        "manual_payment_gateway": gateway == "manual",
+        "amount_rounding": None,
+    }
+    body.update(extra)
+    return body
+
+
+def money_pair(shop, presentment, order):
+    return {
+        "shop_money": {"amount": str(shop), "currency_code": order["currency"]},
+        "presentment_money": {"amount": str(presentment), "currency_code": order["presentment_currency"]},
+    }
+
+
+def refund_line(order, index, quantity, restock_type, location_id=None, currency="shop_money"):
+    """A refund line for ``quantity`` units of the order's line ``index``: Shopify's subtotal (net of
+    its discounts, pro rata) and tax (its tax lines, pro rata), each rounded to the cent in each
+    currency. Returns it with what it is worth, tax included, in ``currency``."""
+    item = order["line_items"][index]
+    share = Decimal(quantity) / Decimal(item["quantity"])
+    figures = {}
+    for bag in ("shop_money", "presentment_money"):
+        net = Decimal(item["price_set"][bag]["amount"]) * item["quantity"] - sum(
+            (Decimal(a["amount_set"][bag]["amount"]) for a in item["discount_allocations"]), Decimal(0)
+        )
+        tax = sum((Decimal(t["price_set"][bag]["amount"]) for t in item["tax_lines"]), Decimal(0))
+        figures[bag] = (r(net * share), r(tax * share))
+    (subtotal, tax), (p_subtotal, p_tax) = figures["shop_money"], figures["presentment_money"]
+    line_id = item["id"] * 10 + 7
+    return {
+        "id": line_id,
+        "line_item_id": item["id"],
+        "quantity": quantity,
+        "location_id": location_id,
+        "restock_type": restock_type,
+        "subtotal": float(subtotal),
+        "total_tax": float(tax),
+        "subtotal_set": money_pair(subtotal, p_subtotal, order),
+        "total_tax_set": money_pair(tax, p_tax, order),
+        "line_item": dict(item),
+    }, sum(figures[currency])
+
+
+def refund(order, number, lines=(), transactions=(), adjustments=(), shipping_lines=(), duties=(), note=None):
+    refund_id = order["id"] * 100 + number
+    duty_total = sum((Decimal(d["amount_set"]["shop_money"]["amount"]) for d in duties), Decimal(0))
+    return {
+        "id": refund_id,
+        "admin_graphql_api_id": f"gid://shopify/Refund/{refund_id}",
+        "order_id": order["id"],
+        "created_at": "2026-11-22T11:00:00-05:00",
+        "processed_at": "2026-11-22T11:00:00-05:00",
+        "note": note,
+        "user_id": 548380009,
+        "restock": any(line["restock_type"] != "no_restock" for line in lines),
+        "duties": list(duties),
+        "total_duties_set": money_set(r(duty_total)),
+        "additional_fees": [],
+        "total_additional_fees_set": money_set("0.00"),
+        "return": None,
+        "refund_line_items": list(lines),
+        "refund_shipping_lines": list(shipping_lines),
+        "order_adjustments": list(adjustments),
+        "transactions": list(transactions),
+    }
+
+
+def adjustment(order, refund_number, number, amount, kind="refund_discrepancy", reason="Refund discrepancy"):
+    return {
+        "id": order["id"] * 1000 + refund_number * 10 + number,
+        "order_id": order["id"],
+        "refund_id": order["id"] * 100 + refund_number,
+        "amount": str(amount),
+        "tax_amount": "0.00",
+        "kind": kind,
+        "reason": reason,
+        "amount_set": money_set(amount),
+        "tax_amount_set": money_set("0.00"),
+    }
+
+
+def fulfillment(order, number, items, status="success", service="manual", tracking=(), location_id=11, **extra):
+    """A fulfilment of ``items`` [(line index, quantity)]: each line item as the order has it, with the
+    fulfilled quantity (and what is left to fulfil, as Shopify reports it after this fulfilment)."""
+    fulfillment_id = order["id"] * 10 + number
+    lines = []
+    for index, quantity in items:
+        item = order["line_items"][index]
+        left = item["quantity"] - quantity
+        lines.append(
+            dict(
+                item,
+                quantity=quantity,
+                fulfillable_quantity=left,
+                fulfillment_status="fulfilled" if not left else "partial",
+            )
+        )
+    numbers = list(tracking)
+    body = {
+        "id": fulfillment_id,
+        "admin_graphql_api_id": f"gid://shopify/Fulfillment/{fulfillment_id}",
+        "order_id": order["id"],
+        "name": f"{order['name']}.{number}",
+        "status": status,
+        "service": service,
+        "created_at": "2026-11-21T12:00:00-05:00",
+        "updated_at": "2026-11-21T12:00:00-05:00",
+        "location_id": location_id,
+        "origin_address": None,
+        "email": order["email"],
+        "destination": None if service == "gift_card" else order["shipping_address"],
+        "tracking_company": "UPS" if numbers else None,
+        "tracking_number": numbers[0] if numbers else None,
+        "tracking_numbers": numbers,
+        "tracking_url": f"https://www.ups.com/track?tracknum={numbers[0]}" if numbers else None,
+        "tracking_urls": [f"https://www.ups.com/track?tracknum={n}" for n in numbers],
+        "shipment_status": None,
+        "receipt": {},
+        "line_items": lines,
+    }
+    body.update(extra)
+    return body
+
+
+def event(topic, body, **expect):
+    return {"topic": topic, "body": body, "expect": dict({"state": "done"}, **expect)}
+
+
+LAMP = {"title": "Event lamp", "sku": "EV-LAMP", "variant_id": 9_100_001, "product_id": 9_100_000, "taxes": CA}
+
+
+def lamp_order(number, qty=2, price="49.95", extra_items=(), **kwargs):
+    items = [dict(LAMP, price=price, qty=qty), *extra_items]
+    return build(number, items, shipping=[{"title": "UPS Ground", "price": "8.90", "taxes": CA}], **kwargs)
+
+
+def paid(order, number=1, gateway="shopify_payments", amount=None):
+    sale = transaction(order, number, "sale", amount or order["total_price"], gateway)
+    return event("order_transactions/create", sale)
+
+
+def cases():
+    # -- refunds ---------------------------------------------------------------------------------------
+    order = lamp_order(8101, qty=1, price="619.16")
+    pending = refund(
+        order,
+        1,
+        transactions=[
+            transaction(
+                order,
+                5,
+                "refund",
+                "664.05",
+                gateway="razorpay_cards_upi_netbanking_wallets_",
+                status="pending",
+                message="Transaction pending",
+                parent_id=order["id"] * 10 + 1,
+            )
+        ],
+        adjustments=[adjustment(order, 1, 1, "-664.05"), adjustment(order, 1, 2, "664.05")],
+    )
+    yield (
+        "generated_refund_pending_transaction_discrepancy_pair",
+        order,
+        [paid(order, gateway="razorpay_cards_upi_netbanking_wallets_"), event("refunds/create", pending)],
+        {"received": order["total_price"], "paid_back": "0.00", "credited": [], "warning": "664.05"},
+    )
+
+    # Shopify's documented refund of 5.00 shipping (REST 2025-10 and 2026-01): the shipping line refunded
+    # in refund_shipping_lines AND, as before 2024-10, an order adjustment of kind shipping_refund.
+    order = lamp_order(8102)
+    ship = order["shipping_lines"][0]
+    shipping_refund = refund(
+        order,
+        1,
+        shipping_lines=[
+            {
+                "id": order["id"] * 10 + 3,
+                "shipping_line_id": ship["id"],
+                "subtotal_amount_set": money_set("5.00"),
+                "shipping_line": dict(ship),
+            }
+        ],
+        adjustments=[adjustment(order, 1, 1, "-5.00", kind="shipping_refund", reason="Shipping refund")],
+        transactions=[transaction(order, 5, "refund", "5.00", parent_id=order["id"] * 10 + 1)],
+    )
+    yield (
+        "generated_refund_shipping_lines_and_shipping_adjustment_both",
+        order,
+        [paid(order), event("refunds/create", shipping_refund)],
+        {"received": order["total_price"], "paid_back": "5.00", "credited": ["5.00"]},
+    )
+
+    # Refunded duties (REST refund "duties": [{duty_id, amount_set}]) with the line they were charged on.
+    order = build(
+        8103,
+        [
+            {
+                "title": "Event vase",
+                "sku": "EV-VASE",
+                "variant_id": 9_100_011,
+                "product_id": 9_100_010,
+                "price": "80.00",
+                "qty": 1,
+                "duties": [("9.83", [])],
+            }
+        ],
+        shipping=[{"title": "DHL Express", "price": "15.00"}],
+    )
+    line, worth = refund_line(order, 0, 1, "no_restock")
+    duty = order["line_items"][0]["duties"][0]
+    duty_refund = refund(
+        order,
+        1,
+        lines=[line],
+        duties=[{"duty_id": duty["id"], "amount_set": money_set(duty["price"])}],
+        transactions=[transaction(order, 5, "refund", worth + Decimal(duty["price"]), parent_id=order["id"] * 10 + 1)],
+    )
+    yield (
+        "generated_refund_with_its_duties",
+        order,
+        [paid(order), event("refunds/create", duty_refund)],
+        {
+            "received": order["total_price"],
+            "paid_back": str(worth + Decimal(duty["price"])),
+            "credited": [str(worth + Decimal(duty["price"]))],
+        },
+    )
+
+    # A refund to the gift card it was paid with and to the card (two gateways), after delivery, goods
+    # returned (legacy_restock, as refunds made with the deprecated "restock" flag come).
+    order = lamp_order(8104, qty=2)
+    total = Decimal(order["total_price"])
+    line, worth = refund_line(order, 0, 1, "legacy_restock", location_id=11)
+    card = worth - Decimal("50.00")
+    split = refund(
+        order,
+        1,
+        lines=[line],
+        transactions=[
+            transaction(order, 5, "refund", "50.00", gateway="gift_card", receipt={"gift_card_id": 539685323008}),
+            transaction(order, 6, "refund", card, parent_id=order["id"] * 10 + 2),
+        ],
+    )
+    yield (
+        "generated_refund_to_gift_card_and_card_after_delivery",
+        order,
+        [
+            event(
+                "order_transactions/create",
+                transaction(
+                    order,
+                    1,
+                    "sale",
+                    "50.00",
+                    gateway="gift_card",
+                    source_name="checkout_one",
+                    receipt={"gift_card_id": 539685323008, "gift_card_last_characters": "1zia"},
+                ),
+            ),
+            paid(order, 2, amount=total - Decimal("50.00")),
+            {"odoo": "deliver"},
+            event("refunds/create", split),
+        ],
+        {
+            "received": str(total),
+            "paid_back": str(worth),
+            "credited": [str(worth)],
+            "on_hand": {"EV-LAMP": STOCK - 1},
+            "delivered": {"EV-LAMP": 2},
+        },
+    )
+
+    # A refund whose first attempt failed at the gateway and was retried.
+    order = lamp_order(8105)
+    line, worth = refund_line(order, 0, 1, "cancel", location_id=11)
+    retried = refund(
+        order,
+        1,
+        lines=[line],
+        transactions=[
+            transaction(order, 5, "refund", worth, status="failure", error_code="card_declined"),
+            transaction(order, 6, "refund", worth),
+        ],
+    )
+    yield (
+        "generated_refund_failed_transaction_then_success",
+        order,
+        [paid(order), event("refunds/create", retried)],
+        {
+            "received": order["total_price"],
+            "paid_back": str(worth),
+            "credited": [str(worth)],
+            "to_deliver": {"EV-LAMP": 1},
+            "on_hand": {"EV-LAMP": STOCK},
+        },
+    )
+
+    # -- fulfilments -----------------------------------------------------------------------------------
+    order = lamp_order(8201, qty=1)
+    card_item = order["line_items"][0]
+    gift = dict(
+        card_item,
+        id=card_item["id"] + 50,
+        admin_graphql_api_id=f"gid://shopify/LineItem/{card_item['id'] + 50}",
+        title="Gift card",
+        name="Gift card - $25",
+        sku="",
+        variant_id=9_100_021,
+        product_id=9_100_020,
+        price="25.00",
+        price_set=money_set("25.00"),
+        quantity=1,
+        current_quantity=1,
+        fulfillable_quantity=1,
+        tax_lines=[],
+        taxable=False,
+        gift_card=True,
+        requires_shipping=False,
+        fulfillment_service="gift_card",
+        discount_allocations=[],
+        duties=[],
+    )
+    order["line_items"].append(gift)
+    for key in ("subtotal_price", "total_line_items_price", "total_price"):
+        order[key] = str(Decimal(order[key]) + Decimal("25.00"))
+        order[f"{key}_set"] = money_set(order[key])
+    yield (
+        "generated_fulfillment_gift_card_then_goods",
+        order,
+        [
+            paid(order),
+            event("fulfillments/create", fulfillment(order, 1, [(1, 1)], service="gift_card", location_id=None)),
+            event("fulfillments/create", fulfillment(order, 2, [(0, 1)], tracking=["1Z999AA10123456784"])),
+        ],
+        {
+            "received": order["total_price"],
+            "delivered": {"EV-LAMP": 1},
+            "to_deliver": {"EV-LAMP": 0},
+            "on_hand": {"EV-LAMP": STOCK - 1},
+            "tracking": ["1Z999AA10123456784"],
+        },
+    )
+
+    # A 3PL's fulfilment: pending, then open, then success with two parcels, then delivered.
+    order = lamp_order(8202, qty=2)
+    steps = [
+        ("fulfillments/create", fulfillment(order, 1, [(0, 2)], status="pending", service="shipwire")),
+        ("fulfillments/update", fulfillment(order, 1, [(0, 2)], status="open", service="shipwire")),
+        (
+            "fulfillments/update",
+            fulfillment(
+                order,
+                1,
+                [(0, 2)],
+                service="shipwire",
+                tracking=["1Z999AA10123456784", "1Z999AA10123456791"],
+                updated_at="2026-11-21T15:00:00-05:00",
+            ),
+        ),
+        (
+            "fulfillments/update",
+            fulfillment(
+                order,
+                1,
+                [(0, 2)],
+                service="shipwire",
+                tracking=["1Z999AA10123456784", "1Z999AA10123456791"],
+                shipment_status="delivered",
+                updated_at="2026-11-23T09:00:00-05:00",
+            ),
+        ),
+    ]
+    yield (
+        "generated_fulfillment_3pl_pending_open_success_delivered",
+        order,
+        [paid(order)] + [event(topic, body) for topic, body in steps],
+        {
+            "received": order["total_price"],
+            "delivered": {"EV-LAMP": 2},
+            "to_deliver": {"EV-LAMP": 0},
+            "on_hand": {"EV-LAMP": STOCK - 2},
+            "tracking": ["1Z999AA10123456784", "1Z999AA10123456791"],
+        },
+    )
+
+    # A fulfilment request the 3PL failed, then the merchant fulfils part of it by hand.
+    order = lamp_order(8203, qty=2)
+    yield (
+        "generated_fulfillment_failure_then_partial_success",
+        order,
+        [
+            paid(order),
+            event("fulfillments/create", fulfillment(order, 1, [(0, 2)], status="open", service="shipwire")),
+            event("fulfillments/update", fulfillment(order, 1, [(0, 2)], status="failure", service="shipwire")),
+            event("fulfillments/create", fulfillment(order, 2, [(0, 1)])),
+        ],
+        {
+            "received": order["total_price"],
+            "delivered": {"EV-LAMP": 1},
+            "to_deliver": {"EV-LAMP": 1},
+            "on_hand": {"EV-LAMP": STOCK - 1},
+        },
+    )
+
+    # -- cancellations ---------------------------------------------------------------------------------
+    # An unpaid order (manual payment, pending) cancelled: Shopify lists the refund that restocks it
+    # (restock_type cancel, no money) in the orders/cancelled body, and sends it as refunds/create.
+    order = lamp_order(8301, qty=2, extra={"financial_status": "pending", "payment_gateway_names": ["manual"]})
+    line, _worth = refund_line(order, 0, 2, "cancel", location_id=11)
+    line.update(subtotal=0.0, total_tax=0.0, subtotal_set=money_set("0.00"), total_tax_set=money_set("0.00"))
+    restock = refund(order, 1, lines=[line], note="Order canceled")
+    cancelled = dict(
+        order,
+        cancelled_at="2026-11-22T11:00:00-05:00",
+        cancel_reason="customer",
+        financial_status="voided",
+        updated_at="2026-11-22T11:00:01-05:00",
+        refunds=[restock],
+    )
+    yield (
+        "generated_cancelled_unpaid_order_with_its_restock_refund",
+        order,
+        [event("orders/cancelled", cancelled), event("refunds/create", restock)],
+        {
+            "received": "0.00",
+            "paid_back": "0.00",
+            "credited": [],
+            "sale_state": "cancel",
+            "to_deliver": {"EV-LAMP": 0},
+            "on_hand": {"EV-LAMP": STOCK},
+        },
+    )
+
+    # A paid order cancelled and refunded in full: refunds/create, then orders/cancelled listing it.
+    order = lamp_order(8302, qty=1)
+    line, worth = refund_line(order, 0, 1, "cancel", location_id=11)
+    ship = order["shipping_lines"][0]
+    shipping_tax = Decimal(ship["tax_lines"][0]["price"])
+    full = refund(
+        order,
+        1,
+        lines=[line],
+        shipping_lines=[
+            {
+                "id": order["id"] * 10 + 3,
+                "shipping_line_id": ship["id"],
+                "subtotal_amount_set": money_set(ship["price"]),
+                "tax_amount_set": money_set(shipping_tax),
+                "shipping_line": dict(ship),
+            }
+        ],
+        transactions=[transaction(order, 5, "refund", order["total_price"], parent_id=order["id"] * 10 + 1)],
+        note="Order canceled",
+    )
+    assert worth + Decimal(ship["price"]) + shipping_tax == Decimal(order["total_price"])
+    cancelled = dict(
+        order,
+        cancelled_at="2026-11-22T11:00:00-05:00",
+        cancel_reason="customer",
+        financial_status="refunded",
+        updated_at="2026-11-22T11:00:01-05:00",
+        refunds=[full],
+    )
+    yield (
+        "generated_cancelled_paid_order_refunded_in_full",
+        order,
+        [paid(order), event("refunds/create", full), event("orders/cancelled", cancelled)],
+        {
+            "received": order["total_price"],
+            "paid_back": order["total_price"],
+            "credited": [order["total_price"]],
+            "sale_state": "cancel",
+            "to_deliver": {"EV-LAMP": 0},
+            "on_hand": {"EV-LAMP": STOCK},
+        },
+    )
+
+    # The same, delivered the other way round: orders/cancelled first waits for its refund.
+    order = lamp_order(8303, qty=1)
+    line, worth = refund_line(order, 0, 1, "cancel", location_id=11)
+    ship = order["shipping_lines"][0]
+    shipping_tax = Decimal(ship["tax_lines"][0]["price"])
+    full = refund(
+        order,
+        1,
+        lines=[line],
+        shipping_lines=[
+            {
+                "id": order["id"] * 10 + 3,
+                "shipping_line_id": ship["id"],
+                "subtotal_amount_set": money_set(ship["price"]),
+                "tax_amount_set": money_set(shipping_tax),
+                "shipping_line": dict(ship),
+            }
+        ],
+        transactions=[transaction(order, 5, "refund", order["total_price"], parent_id=order["id"] * 10 + 1)],
+        note="Order canceled",
+    )
+    cancelled = dict(
+        order,
+        cancelled_at="2026-11-22T11:00:00-05:00",
+        cancel_reason="customer",
+        financial_status="refunded",
+        updated_at="2026-11-22T11:00:01-05:00",
+        refunds=[full],
+    )
+    yield (
+        "generated_cancelled_paid_order_before_its_refund_arrives",
+        order,
+        [
+            paid(order),
+            event("orders/cancelled", cancelled, state="queued"),
+            event("refunds/create", full),
+            {"odoo": "retry"},
+        ],
+        {
+            "received": order["total_price"],
+            "paid_back": order["total_price"],
+            "credited": [order["total_price"]],
+            "sale_state": "cancel",
+            "to_deliver": {"EV-LAMP": 0},
+            "on_hand": {"EV-LAMP": STOCK},
+            "settled": True,
+        },
+    )
+
+    # -- transactions ----------------------------------------------------------------------------------
+    # Paid with two gift cards (150.00 each, as a real checkout_one capture) and a card authorised then
+    # captured; a declined attempt before.
+    order = lamp_order(8401, qty=7)
+    total = Decimal(order["total_price"])
+    rest = total - Decimal("300.00")
+    yield (
+        "generated_transactions_gift_cards_declined_authorization_capture",
+        order,
+        [
+            event(
+                "order_transactions/create",
+                transaction(order, 1, "sale", "150.00", gateway="gift_card", source_name="checkout_one"),
+            ),
+            event(
+                "order_transactions/create",
+                transaction(order, 2, "sale", "150.00", gateway="gift_card", source_name="checkout_one"),
+            ),
+            event(
+                "order_transactions/create",
+                transaction(order, 3, "authorization", rest, status="failure", error_code="card_declined"),
+            ),
+            event("order_transactions/create", transaction(order, 4, "authorization", rest)),
+            event(
+                "order_transactions/create",
+                transaction(order, 5, "capture", rest, parent_id=order["id"] * 10 + 4),
+            ),
+        ],
+        {"received": str(total), "paid_back": "0.00", "credited": [], "gift_card_payments": "300.00"},
+    )
+
+
+def more_cases():
+    # An order paid by hand (manual gateway, "Mark as paid"): pending when created, its sale
+    # transaction, then orders/paid.
+    order = lamp_order(8501, extra={"financial_status": "pending", "payment_gateway_names": ["manual"]})
+    paid_body = dict(order, financial_status="paid", updated_at="2026-11-21T10:00:01-05:00")
+    yield (
+        "generated_manual_payment_then_orders_paid",
+        order,
+        [
+            event("order_transactions/create", transaction(order, 1, "sale", order["total_price"], gateway="manual")),
+            event("orders/paid", paid_body),
+        ],
+        {"received": order["total_price"], "paid_back": "0.00", "credited": [], "invoiced": order["total_price"]},
+    )
+
+    # A customer paying in EUR in a USD store: REST transactions carry the customer's money only, so
+    # the shop money is read from Shopify (the nodes answered below, as Shopify's GraphQL would).
+    order = lamp_order(8502, presentment="EUR", fx="0.9213")
+    pres_total = order["total_price_set"]["presentment_money"]["amount"]
+    sale_tx = transaction(order, 1, "sale", pres_total, currency="EUR")
+    line, worth = refund_line(order, 0, 1, "cancel", location_id=11)
+    _line, pres_worth = refund_line(order, 0, 1, "cancel", location_id=11, currency="presentment_money")
+    refund_tx = transaction(order, 5, "refund", pres_worth, currency="EUR", parent_id=sale_tx["id"])
+    eur_refund = refund(order, 1, lines=[line], transactions=[refund_tx])
+
+    def node(tx, shop, presentment):
+        return {
+            "__typename": "OrderTransaction",
+            "id": tx["admin_graphql_api_id"],
+            "amountSet": {
+                "shopMoney": {"amount": str(shop), "currencyCode": "USD"},
+                "presentmentMoney": {"amount": str(presentment), "currencyCode": "EUR"},
+            },
+            "amountRoundingSet": None,
+        }
+
+    yield (
+        "generated_presentment_currency_transactions_and_refund",
+        order,
+        [event("order_transactions/create", sale_tx), event("refunds/create", eur_refund)],
+        {
+            "received": order["total_price"],
+            "paid_back": str(worth),
+            "credited": [str(worth)],
+            "shopify_nodes": [node(sale_tx, order["total_price"], pres_total), node(refund_tx, worth, pres_worth)],
+        },
+    )
+
+
+def pos_cases():
+    # Cash at the counter (Shopify POS): the customer hands over more than the total and gets change
+    # back, a transaction of kind change (GraphQL OrderTransactionKind CHANGE, "the money returned to
+    # the customer when they've paid too much during a cash transaction").
+    order = build(
+        8601,
+        [dict(LAMP, price="49.95")],
+        extra={"source_name": "pos", "location_id": 11, "payment_gateway_names": ["cash"]},
+    )
+    handed = Decimal("60.00")
+    change = handed - Decimal(order["total_price"])
+    pos = {"source_name": "pos", "location_id": 11, "device_id": 4242}
+    yield (
+        "generated_pos_cash_sale_with_change",
+        order,
+        [
+            event("order_transactions/create", transaction(order, 1, "sale", handed, gateway="cash", **pos)),
+            event("order_transactions/create", transaction(order, 2, "change", change, gateway="cash", **pos)),
+        ],
+        {"received": str(handed), "paid_back": str(change), "credited": [], "settled": True},
+    )
+
+
+def other_cases():
+    # A chargeback on a paid order, in the shape of Shopify's documented disputes/create example
+    # (type chargeback, reason fraudulent, network reason 4837, under review).
+    order = lamp_order(8701)
+    dispute_id = order["id"] * 10 + 9
+    chargeback = {
+        "id": dispute_id,
+        "admin_graphql_api_id": f"gid://shopify/ShopifyPaymentsDispute/{dispute_id}",
+        "order_id": order["id"],
+        "type": "chargeback",
+        "amount": order["total_price"],
+        "currency": order["currency"],
+        "reason": "fraudulent",
+        "network_reason_code": "4837",
+        "status": "under_review",
+        "evidence_due_by": "2026-12-10T19:00:00-05:00",
+        "evidence_sent_on": None,
+        "finalized_on": None,
+        "initiated_at": "2026-11-25T19:00:00-05:00",
+    }
+    yield (
+        "generated_dispute_chargeback_after_payment",
+        order,
+        [paid(order), event("disputes/create", chargeback), event("disputes/update", dict(chargeback, status="won"))],
+        {"received": order["total_price"], "paid_back": "0.00", "credited": [], "dispute": "WON"},
+    )
+
+    # A fulfilment service (3PL) ships from its own location, which the store has not mapped to an
+    # Odoo warehouse: nothing is delivered from a warehouse the goods did not leave.
+    order = lamp_order(8702)
+    yield (
+        "generated_fulfillment_at_an_unmapped_3pl_location",
+        order,
+        [
+            paid(order),
+            event(
+                "fulfillments/create",
+                fulfillment(order, 1, [(0, 2)], service="shipbob", location_id=77_777),
+                state="failed",
+                category="configuration",
+                error="gid://shopify/Location/77777",
+            ),
+        ],
+        {
+            "received": order["total_price"],
+            "delivered": {"EV-LAMP": 0},
+            "to_deliver": {"EV-LAMP": 2},
+            "on_hand": {"EV-LAMP": STOCK},
+        },
+    )
+
+
+def return_cases():
+    # Goods sent back to a Shopify location the store has not mapped (a returns centre): the refund
+    # fails as configuration naming the location, and nothing of it is kept (no credit note, no
+    # refund payment, no stock), so Retry after mapping applies it whole.
+    order = lamp_order(8801, qty=2)
+    line, worth = refund_line(order, 0, 1, "return", location_id=88_888)
+    back = refund(order, 1, lines=[line], transactions=[transaction(order, 5, "refund", worth)])
+    yield (
+        "generated_refund_return_to_an_unmapped_location",
+        order,
+        [
+            paid(order),
+            {"odoo": "deliver"},
+            event(
+                "refunds/create", back, state="failed", category="configuration", error="gid://shopify/Location/88888"
+            ),
+        ],
+        {
+            "received": order["total_price"],
+            "paid_back": "0.00",
+            "credited": [],
+            "delivered": {"EV-LAMP": 2},
+            "on_hand": {"EV-LAMP": STOCK - 2},
+        },
+    )
+
+
+def split_restock_cases():
+    # Two units refunded in one refund, one shipped and sent back (return), one never shipped
+    # (cancel): Shopify lists the same line item twice, once per restock type (in either order).
+    for number, first in ((8802, "return"), (8803, "cancel")):
+        order = lamp_order(number, qty=2)
+        returned, worth_returned = refund_line(order, 0, 1, "return", location_id=11)
+        cancelled, worth_cancelled = refund_line(order, 0, 1, "cancel", location_id=11)
+        cancelled["id"] += 1
+        worth = worth_returned + worth_cancelled
+        lines = [returned, cancelled] if first == "return" else [cancelled, returned]
+        both = refund(order, 1, lines=lines, transactions=[transaction(order, 5, "refund", worth)])
+        yield (
+            f"generated_refund_one_line_{first}_listed_first_returned_and_cancelled_at_once",
+            order,
+            [
+                paid(order),
+                {"odoo": "deliver", "quantities": {"EV-LAMP": 1}},
+                event("refunds/create", both),
+            ],
+            {
+                "received": order["total_price"],
+                "paid_back": str(worth),
+                "credited": [str(worth)],
+                # Shipped once (the sale order keeps what was sold and shipped; the return is its own
+                # picking), nothing left to ship, the returned unit back in stock.
+                "delivered": {"EV-LAMP": 1},
+                "to_deliver": {"EV-LAMP": 0},
+                "on_hand": {"EV-LAMP": STOCK},
+            },
+        )
+
+
+def main():
+    os.makedirs(HERE, exist_ok=True)
+    every = [*cases(), *more_cases(), *pos_cases(), *other_cases(), *return_cases(), *split_restock_cases()]
+    for name, order, events, expect in every:
+        if "received" in expect and expect["received"] != "0.00":
+            # Every invoice, credit note and payment matched: nothing left open on the customer.
+            expect.setdefault("settled", True)
+        path = os.path.join(HERE, f"{name}.json")
+        with open(path, "w", encoding="utf-8") as handle:
+            case = {"order": order, "events": events, "expect": expect}
+            if "shopify_nodes" in expect:  # what Shopify's Admin API answers about the case's objects
+                case["shopify_nodes"] = expect.pop("shopify_nodes")
+            json.dump(case, handle, indent=1)
+            handle.write("\n")
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
