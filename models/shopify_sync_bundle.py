@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from ..lib.gid import to_gid
@@ -47,6 +47,7 @@ class ShopifySyncBundle(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         bundles = super().create([self._normalise(vals) for vals in vals_list])
+        self.env.registry.clear_cache()  # _bundled_variant_gids, in every worker
         bundles._mark_for_stock_export()
         return bundles
 
@@ -56,6 +57,8 @@ class ShopifySyncBundle(models.Model):
             # Another variant or sale product: the old inventory item link is wrong; the next export relinks.
             self._inventory_item_bindings().unlink()
         result = super().write(self._normalise(vals))
+        if {"shopify_variant_gid", "active", "backend_id"} & set(vals):
+            self.env.registry.clear_cache()  # _bundled_variant_gids, in every worker
         if {"shopify_variant_gid", "product_id", "line_ids", "active", "backend_id"} & set(vals):
             self._mark_for_stock_export(extra_products=before - self.product_id)
         return result
@@ -119,9 +122,19 @@ class ShopifySyncBundle(models.Model):
                 )
 
     @api.model
+    @tools.ormcache("backend_id")
+    def _bundled_variant_gids(self, backend_id):
+        """Variants of the store's active bundles, cached per worker (cleared when a bundle is added,
+        archived or pointed elsewhere): most stores have none, and every order line asks. A bundle
+        deleted since only costs _for_variants its search."""
+        bundles = self.sudo().with_context(active_test=True).search([("backend_id", "=", backend_id)])
+        return frozenset(bundles.mapped("shopify_variant_gid"))
+
+    @api.model
     def _for_variants(self, backend, variant_gids):
         """{variant gid: bundle} of the active bundles among ``variant_gids``."""
-        gids = [gid for gid in variant_gids if gid]
+        bundled = self._bundled_variant_gids(backend.id)
+        gids = [gid for gid in variant_gids if gid in bundled]
         if not gids:
             return {}
         bundles = self.search([("backend_id", "=", backend.id), ("shopify_variant_gid", "in", gids)])

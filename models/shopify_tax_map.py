@@ -1,4 +1,9 @@
-from odoo import api, fields, models
+from collections import namedtuple
+
+from odoo import api, fields, models, tools
+
+# A row of the table as matching reads it (records, read when used).
+MappedTax = namedtuple("MappedTax", "row country_id state_id tax_id")
 
 
 class ShopifyTaxMap(models.Model):
@@ -37,15 +42,55 @@ class ShopifyTaxMap(models.Model):
         "This Shopify tax already has a mapping for that destination.",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        rows = super().create(vals_list)
+        self.env.registry.clear_cache()  # _lookup_rows, in every worker
+        return rows
+
+    def write(self, vals):
+        result = super().write(vals)
+        self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result
+
+    @api.model
+    @tools.ormcache("backend_id")
+    def _lookup_rows(self, backend_id):
+        """((title, rate) key, row id, country id, state id, tax id) of every row of a store, in the
+        model's order; cached per worker (every order reads them; an accountant rarely edits them)."""
+        rows = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search_fetch(
+                [("backend_id", "=", backend_id)], ["name", "rate_percent", "country_id", "state_id", "tax_id"]
+            )
+        )
+        return tuple(
+            (
+                (row.name.strip().lower(), round(row.rate_percent, 4)),
+                row.id,
+                row.country_id.id,
+                row.state_id.id,
+                row.tax_id.id,
+            )
+            for row in rows
+        )
+
     @api.model
     def _lookup_table(self, backend):
-        """All rows of a store, keyed for fast matching inside one order."""
+        """All rows of a store, keyed for fast matching inside one order (ties: first row wins)."""
         table = {}
-        # Rows and the fields matching reads in one query, in the model's order (ties: first row wins).
-        rows = self.search_fetch(
-            [("backend_id", "=", backend.id)], ["name", "rate_percent", "country_id", "state_id", "tax_id"]
-        )
-        for row in rows:
-            key = (row.name.strip().lower(), round(row.rate_percent, 4))
+        for key, row_id, country_id, state_id, tax_id in self._lookup_rows(backend.id):
+            row = MappedTax(
+                self.browse(row_id),
+                self.env["res.country"].browse(country_id),
+                self.env["res.country.state"].browse(state_id),
+                self.env["account.tax"].browse(tax_id),
+            )
             table.setdefault(key, []).append(row)
         return table

@@ -116,6 +116,40 @@ class TestPerOrderCost(ShopifyCase):
         self.assertIn(sale.name, picking.message_ids.body)
         self.assertIn("created from", picking.message_ids.body)
 
+    def test_tax_mappings_and_bundles_are_read_once_per_worker_and_followed_when_changed(self):
+        self.import_order(881051)
+        with captured_sql() as statements:
+            self.import_order(881052)
+            self.env.flush_all()
+        self.assertFalse(on_table(statements, "SELECT", "shopify_tax_map"))
+        self.assertFalse(on_table(statements, "SELECT", "shopify_sync_bundle"))
+
+        # Another Odoo tax for the same Shopify tax, from now on: the next order uses it.
+        other = self.env["account.tax"].create(
+            {
+                "name": f"CA other {self.tag}",
+                "amount": 7.25,
+                "type_tax_use": "sale",
+                "company_id": self.backend.company_id.id,
+            }
+        )
+        self.env["shopify.tax.map"].search([("backend_id", "=", self.backend.id)]).tax_id = other
+        self.assertEqual(self.import_order(881053).order_line.tax_ids, other)
+
+        # The first product's variant becomes a bundle of the other two: the next order sells the bundle.
+        box = self.env["product.product"].create({"name": f"Box {self.tag}", "type": "service", "taxes_id": other.ids})
+        self.env["shopify.sync.bundle"].create(
+            {
+                "name": "Box",
+                "backend_id": self.backend.id,
+                "shopify_variant_gid": f"gid://shopify/ProductVariant/{8_700_000_000 + self.products[0].id}",
+                "product_id": box.id,
+                "line_ids": [(0, 0, {"product_id": self.products[1].id, "quantity": 1})],
+            }
+        )
+        sale = self.import_order(881054)
+        self.assertIn(box, sale.order_line.product_id)
+
     def test_reordering_rules_are_searched_once_per_order_and_an_automatic_one_still_runs(self):
         """Odoo searches automatic reordering rules once per stock move; the order asks once for all
         its products, and only a product that has one is searched as Odoo does."""
