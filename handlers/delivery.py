@@ -23,6 +23,9 @@ from ..models.shopify_sync_job import parse_shopify_datetime
 
 ZERO = Decimal(0)
 SHIPPED_RESTOCK = ("return", "legacy_restock")
+# On sale.shopify_sync_state: {fulfilment GID: {sale line id: units taken back}} of the fulfilments
+# Shopify cancelled after Odoo delivered them (handlers/fulfillments.py).
+CANCELLED_FULFILMENTS = "cancelled_fulfilments"
 
 
 def _state(sale):
@@ -81,6 +84,30 @@ def remember_refunds(sale, refunds):
     return bool(new)
 
 
+def remember_cancelled_fulfilment(sale, fulfilment_gid, taken_back):
+    """``taken_back``: {sale line: units} a cancelled fulfilment's return brought back. Those units are
+    no longer delivered (line_figures), whatever Odoo's own return moves say."""
+    state = _state(sale)
+    state.setdefault(CANCELLED_FULFILMENTS, {})[fulfilment_gid] = {
+        str(line.id): str(units) for line, units in taken_back.items() if units
+    }
+    sale.shopify_sync_state = state
+
+
+def fulfilment_cancelled(sale, fulfilment_gid):
+    """Whether the cancellation of this fulfilment was applied to ``sale`` already."""
+    return fulfilment_gid in _state(sale).get(CANCELLED_FULFILMENTS, {})
+
+
+def _taken_back(state):
+    """{sale line id: units} returned by cancelled fulfilments."""
+    result = {}
+    for lines in state.get(CANCELLED_FULFILMENTS, {}).values():
+        for line_id, units in lines.items():
+            result[int(line_id)] = result.get(int(line_id), ZERO) + Decimal(units)
+    return result
+
+
 def _line_keys(sale):
     keys = _state(sale)["lines"]
     result = {}
@@ -108,8 +135,10 @@ def _outgoing(line):
 
 
 def line_figures(sale):
-    """{sale line: dict(sold, current, kept, pending, target)} in product units, for goods lines."""
-    refunds = _state(sale)["refunds"]
+    """{sale line: dict(sold, current, kept, pending, target)} in product units, for goods lines.
+    ``delivered``: shipped by the line's deliveries, less what cancelled fulfilments took back."""
+    state = _state(sale)
+    refunds, taken_back = state["refunds"], _taken_back(state)
     figures = {}
     for line, (key, factor) in _line_keys(sale).items():
         if line.product_id.type != "consu":
@@ -121,6 +150,7 @@ def line_figures(sale):
                 returned += Decimal(quantity) * factor
         moves = _outgoing(line)
         delivered = Decimal(str(sum(moves.filtered(lambda m: m.state == "done").mapped("quantity"))))
+        delivered -= taken_back.get(line.id, ZERO)
         pending = Decimal(
             str(sum(moves.filtered(lambda m: m.state not in ("done", "cancel")).mapped("product_uom_qty")))
         )
@@ -186,9 +216,12 @@ def _retries(job):
     return job.queue_job_id.retry if job.queue_job_id else ORDER_WAIT_RETRIES
 
 
-def wait_for_order_update(job, sale, event_time, what):
-    """An event about lines the sale order does not have yet: wait while the order version applied is
-    older than the event (its orders/updated is still queued), else fail as data."""
+def order_version_before(job, sale, event_time):
+    """Whether the version of the order applied to ``sale`` is older than an event of ``event_time``
+    (False when the event's time is unknown)."""
+    happened = parse_shopify_datetime(event_time)
+    if not happened:
+        return False
     binding = job.env["shopify.binding"].search(
         [
             ("backend_id", "=", job.backend_id.id),
@@ -198,8 +231,14 @@ def wait_for_order_update(job, sale, event_time, what):
         ],
         limit=1,
     )
+    return not binding.shopify_updated_at or binding.shopify_updated_at < happened
+
+
+def wait_for_order_update(job, sale, event_time, what):
+    """An event about lines the sale order does not have yet: wait while the order version applied is
+    older than the event (its orders/updated is still queued), else fail as data."""
     happened = parse_shopify_datetime(event_time)
-    behind = not binding.shopify_updated_at or not happened or binding.shopify_updated_at < happened
+    behind = not happened or order_version_before(job, sale, event_time)
     if behind and _retries(job) < ORDER_WAIT_RETRIES:
         raise TransientError(
             _lt(

@@ -18,11 +18,12 @@ from collections import defaultdict
 from decimal import Decimal
 
 from ..lib import queries
-from ..lib.errors import ConfigurationError, DataError, _lt
+from ..lib.errors import ConfigurationError, DataError, TransientError, _lt
 from ..lib.gid import payload_gid, to_gid
 from ..lib.registry import register
 from ..models.stock_picking import FROM_SHOPIFY
 from . import delivery
+from .delivery import ZERO
 
 OPEN_STATUSES = ("OPEN", "IN_PROGRESS")
 
@@ -271,6 +272,11 @@ class FulfillmentExporter:
         )
 
 
+def _returned(move):
+    """Units of a done delivery move its done returns brought back."""
+    return Decimal(str(sum(back.quantity for back in move.returned_move_ids if back.state == "done")))
+
+
 def _as_bundles(wanted, bundles):
     """Components the picking shipped -> whole bundles of the order (what Shopify fulfils), and the rest."""
     wanted = dict(wanted)
@@ -304,7 +310,7 @@ class FulfillmentImporter:
         name = payload.get("name") or gid
         picking = self.bindings._record_for(backend, gid)
         if picking and (payload.get("status") or "").lower() == "cancelled" and picking.state == "done":
-            return self._undo_delivery(picking, name)
+            return self._undo_delivery(picking, name, gid)
         if picking:
             self._write_tracking(picking)
             self.job._mark_done(picking, summary=f"Fulfilment {name} is {picking.name}; tracking updated.")
@@ -380,21 +386,17 @@ class FulfillmentImporter:
             (u for u in applied if ((u._payload_json() or {}).get("status") or "").lower() == "cancelled"), None
         )
 
-    def _undo_delivery(self, picking, name):
+    def _undo_delivery(self, picking, name, gid):
         """Shopify cancelled a fulfilment after Odoo delivered it. Made in Odoo because Shopify
-        fulfilled it (or a 3PL did): the goods come back to stock and the sale order has them to
-        deliver again (Odoo's "return for exchange"), so the next fulfilment finds them waiting.
-        Shipped by Odoo (the delivery was sent to Shopify): the goods may have left, so nobody but
-        the warehouse can say; the job fails and names what to do."""
-        # What is still out: a return made by hand (before a Retry), by a refund, or by an earlier
-        # update of this fulfilment already brought the rest back.
-        still_out = {
-            move: move.quantity - sum(back.quantity for back in move.returned_move_ids if back.state == "done")
-            for move in picking.move_ids.filtered(lambda m: m.state == "done")
-        }
-        if not any(quantity > 0 for quantity in still_out.values()):
+        fulfilled it (or a 3PL did): what of it is still out comes back to stock and the sale order
+        has it to deliver again, so the next fulfilment finds it waiting. Shipped by Odoo (the
+        delivery was sent to Shopify): the goods may have left, so nobody but the warehouse can
+        say; the job fails and names what to do."""
+        sale = picking.sale_id
+        if delivery.fulfilment_cancelled(sale, gid):
             self.job._mark_done(picking, summary=f"Fulfilment {name} was cancelled; {picking.name} is returned.")
             return picking
+        goods = picking.move_ids.filtered(lambda m: m.state == "done" and m.product_id.type == "consu")
         shipped_by_odoo = self.env["shopify.sync.job"].search_count(
             [
                 ("direction", "=", "out"),
@@ -405,36 +407,90 @@ class FulfillmentImporter:
             limit=1,
         )
         if shipped_by_odoo:
-            raise DataError(
+            # Returned by hand (before a Retry): the units are to deliver again.
+            if any(_returned(move) < Decimal(str(move.quantity)) for move in goods):
+                raise DataError(
+                    _lt(
+                        "Fulfilment %(fulfillment)s was cancelled in Shopify, but Odoo shipped it as %(picking)s.",
+                        fulfillment=name,
+                        picking=picking.name,
+                    ),
+                    fix=_lt(
+                        "If the goods did not leave, return them in Odoo (Return on %(picking)s), then Retry; "
+                        "if they did, Ignore.",
+                        picking=picking.name,
+                    ),
+                )
+            back = {move: Decimal(str(move.quantity)) for move in goods}
+            return self._taken_back(picking, name, gid, back, picking)
+        # A refund may have returned some of these units already (they came back then): what it
+        # returned is in the order's version sent after the cancellation.
+        if (
+            delivery.order_version_before(self.job, sale, self.payload.get("updated_at"))
+            and delivery._retries(self.job) < delivery.ORDER_WAIT_RETRIES
+        ):
+            raise TransientError(
                 _lt(
-                    "Fulfilment %(fulfillment)s was cancelled in Shopify, but Odoo shipped it as %(picking)s.",
+                    (
+                        "Fulfilment %(fulfillment)s was cancelled in Shopify: waiting for the update of %(sale)s "
+                        "that says what its refunds returned (attempt %(attempt)s of %(attempts)s)."
+                    ),
                     fulfillment=name,
-                    picking=picking.name,
-                ),
-                fix=_lt(
-                    "If the goods did not leave, return them in Odoo (Return on %(picking)s), then Retry; "
-                    "if they did, Ignore.",
-                    picking=picking.name,
-                ),
+                    sale=sale.name,
+                    attempt=delivery._retries(self.job) + 1,
+                    attempts=delivery.ORDER_WAIT_RETRIES,
+                )
             )
+        back = self._still_out(sale, goods)
+        if not any(back.values()):
+            return self._taken_back(picking, name, gid, back, picking)
         wizard = (
             self.env["stock.return.picking"]
             .with_context(active_id=picking.id, active_model="stock.picking")
             .create({"picking_id": picking.id})
         )
         for line in wizard.product_return_moves:
-            line.quantity = max(still_out.get(line.move_id, 0.0), 0.0)
-        returned = self.env["stock.picking"].browse(wizard.action_create_exchanges()["res_id"])
+            line.quantity = float(back.get(line.move_id, 0))
+        returned = self.env["stock.picking"].browse(wizard.action_create_returns()["res_id"])
         for move in returned.move_ids:
             move.quantity = move.product_uom_qty
             move.picked = True
         returned.with_context(**{FROM_SHOPIFY: True})._action_done()
-        self.job._mark_done(
-            returned,
-            summary=f"Fulfilment {name} was cancelled in Shopify: {picking.name} returned to stock by "
-            f"{returned.name}; the goods are to deliver again.",
-        )
-        return returned
+        return self._taken_back(picking, name, gid, back, returned)
+
+    def _still_out(self, sale, goods):
+        """{done move: units to take back}: per sale line, what it still has out (delivered less what
+        refunds returned), at most what the move shipped; a move of no sale line, what it shipped less
+        its returns."""
+        left = {line: max(figure["kept"], ZERO) for line, figure in delivery.line_figures(sale).items()}
+        back = {}
+        for move in goods:
+            shipped = Decimal(str(move.quantity))
+            if move.sale_line_id in left:
+                back[move] = min(shipped, left[move.sale_line_id])
+                left[move.sale_line_id] -= back[move]
+            else:
+                back[move] = max(shipped - _returned(move), ZERO)
+        return back
+
+    def _taken_back(self, picking, name, gid, back, record):
+        """Remember what the cancellation took back, propose it to deliver again, close the job."""
+        sale = picking.sale_id
+        taken_back = defaultdict(Decimal)
+        for move, units in back.items():
+            if move.sale_line_id:
+                taken_back[move.sale_line_id] += units
+        delivery.remember_cancelled_fulfilment(sale, gid, taken_back)
+        delivery.sync_pending_delivery(sale)
+        if record == picking:
+            summary = f"Fulfilment {name} was cancelled in Shopify: nothing of {picking.name} was still out."
+        else:
+            summary = (
+                f"Fulfilment {name} was cancelled in Shopify: {picking.name} returned to stock by "
+                f"{record.name}; the goods are to deliver again."
+            )
+        self.job._mark_done(record, summary=summary)
+        return record
 
     def _wanted(self, sale, pending, name):
         """{(product, sale line): units} the fulfilment ships: each Shopify line on the sale line(s) it
