@@ -857,10 +857,48 @@ class OrderImporter:
         )
         sale.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
 
+    def _delivered(self, sale):
+        """Done deliveries of ``sale``, but those of fulfilments Shopify cancelled since (their goods
+        came back: handlers/fulfillments.py)."""
+        return sale.picking_ids.filtered(
+            lambda p: p.state == "done"
+            and p.picking_type_code == "outgoing"
+            and not (_fulfilment_gid(p) and delivery.fulfilment_cancelled(sale, _fulfilment_gid(p)))
+        )
+
+    def _wait_for_fulfilment_cancellations(self, delivered):
+        """Shopify cancels no order that has fulfilments: deliveries of Shopify fulfilments still
+        delivered in Odoo mean their cancellations are on their way (bounded wait)."""
+        fulfilled = delivered.filtered(_fulfilment_gid)
+        if fulfilled and delivery._retries(self.job) < delivery.ORDER_WAIT_RETRIES:
+            raise TransientError(
+                _lt(
+                    "Order %(order)s was cancelled in Shopify: waiting for the cancellation of fulfilment "
+                    "%(fulfillment)s (%(picking)s) first (attempt %(attempt)s of %(attempts)s).",
+                    order=self.order.name,
+                    fulfillment=self._fulfilment_name(fulfilled[0]),
+                    picking=fulfilled[0].name,
+                    attempt=delivery._retries(self.job) + 1,
+                    attempts=delivery.ORDER_WAIT_RETRIES,
+                )
+            )
+
+    def _fulfilment_name(self, picking):
+        """The fulfilment's name Shopify gave (``#1001.1``), from the job that delivered it."""
+        job = self.env["shopify.sync.job"].search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("shopify_gid", "=", _fulfilment_gid(picking)),
+                ("topic", "in", ("fulfillments/create", "fulfillments/update")),
+            ],
+            limit=1,
+        )
+        return (job._payload_json() or {}).get("name") or _fulfilment_gid(picking)
+
     def _cancel(self, sale):
         if sale.state == "cancel":
             return
-        delivered = sale.picking_ids.filtered(lambda p: p.state == "done")
+        delivered = self._delivered(sale)
         invoiced = sale.invoice_ids.filtered(lambda m: m.state == "posted")
         refunds = [gid for gid in (payload_gid("Refund", r) for r in self.payload.get("refunds") or []) if gid]
         if invoiced and not delivered and books_on(self.backend) and refunds:
@@ -883,6 +921,7 @@ class OrderImporter:
                     )
                 )
         if delivered or invoiced:
+            self._wait_for_fulfilment_cancellations(delivered)
             done = ", ".join(delivered.mapped("name") + invoiced.mapped("name"))
             raise DataError(
                 _lt(
@@ -897,6 +936,10 @@ class OrderImporter:
                 ),
             )
         sale._action_cancel()
+
+
+def _fulfilment_gid(picking):
+    return picking._shopify_sync_fulfillment_binding().shopify_gid
 
 
 def _best_row(rows, country_code, state_code):

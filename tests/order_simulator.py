@@ -114,7 +114,6 @@ class SimulatedOrder:
         self.shipped = {}  # (sku, Shopify location id) -> units that left by fulfilments, cancelled ones too
         self.unshipped = {}  # (sku, Shopify location id) -> units back in stock by cancelled fulfilments
         self.fulfillments = {}  # id of each fulfilment Shopify did not cancel -> (its body, {line index: units})
-        self.fulfilled_ever = False  # a fulfilment was made (cancelled since or not)
         self.books = books
         self.taxes_included = taxes_included
         self.transactions = []  # every transaction body Shopify sent (webhook or inside a refund)
@@ -397,7 +396,6 @@ class SimulatedOrder:
                 "line_items": items,
             }
         self.fulfillments[fulfillment_id] = (body, dict(quantities))
-        self.fulfilled_ever = True
         return self._send("fulfillments/create", body)
 
     def cancel_fulfilment(self, fulfillment_id):
