@@ -21,6 +21,7 @@ from ..lib import queries
 from ..lib.errors import ConfigurationError, DataError, TransientError, _lt
 from ..lib.gid import payload_gid, to_gid
 from ..lib.registry import register
+from ..models.shopify_sync_job import parse_shopify_datetime
 from ..models.stock_picking import FROM_SHOPIFY
 from . import delivery
 from .delivery import ZERO
@@ -341,7 +342,9 @@ class FulfillmentImporter:
         if any(
             qty > Decimal(str(sum(moves_for(key, open_moves).mapped("product_uom_qty")))) for key, qty in wanted.items()
         ):
-            # More than Odoo has to deliver: an edit adding these goods may still be queued.
+            # More than Odoo has to deliver: the cancellation of a fulfilment that delivered them, or
+            # an edit adding them, may still be queued.
+            delivery.wait_for_fulfilment_cancellation(self.job, sale, f"Fulfilment {name}")
             delivery.wait_for_order_update(self.job, sale, payload.get("created_at"), f"Fulfilment {name}")
         picking = next((p for p in pending if any(moves_for(key, p.move_ids) for key in wanted)), None)
         if not picking:
@@ -423,17 +426,22 @@ class FulfillmentImporter:
                 )
             back = {move: Decimal(str(move.quantity)) for move in goods}
             return self._taken_back(picking, name, gid, back, picking)
-        # A refund may have returned some of these units already (they came back then): what it
-        # returned is in the order's version sent after the cancellation.
+        # What the order had out when Shopify cancelled it: a refund may have returned some of these
+        # units already (they came back then), a later fulfilment may have shipped them again. The
+        # refunds made by then are listed by the order's versions sent since, applied or still
+        # queued (one may be an edit waiting for this cancellation: it is read, not waited for).
+        cancelled_at = parse_shopify_datetime(self.payload.get("updated_at"))
+        version = self._order_body_since(sale, cancelled_at) if cancelled_at else None
         if (
-            delivery.order_version_before(self.job, sale, self.payload.get("updated_at"))
+            version is None
+            and delivery.order_version_before(self.job, sale, self.payload.get("updated_at"))
             and delivery._retries(self.job) < delivery.ORDER_WAIT_RETRIES
         ):
             raise TransientError(
                 _lt(
                     (
-                        "Fulfilment %(fulfillment)s was cancelled in Shopify: waiting for the update of %(sale)s "
-                        "that says what its refunds returned (attempt %(attempt)s of %(attempts)s)."
+                        "Fulfilment %(fulfillment)s was cancelled in Shopify: waiting for the update of "
+                        "%(sale)s that says what its refunds returned (attempt %(attempt)s of %(attempts)s)."
                     ),
                     fulfillment=name,
                     sale=sale.name,
@@ -441,7 +449,7 @@ class FulfillmentImporter:
                     attempts=delivery.ORDER_WAIT_RETRIES,
                 )
             )
-        back = self._still_out(sale, goods)
+        back = self._still_out(sale, goods, cancelled_at, version)
         if not any(back.values()):
             return self._taken_back(picking, name, gid, back, picking)
         wizard = (
@@ -458,11 +466,45 @@ class FulfillmentImporter:
         returned.with_context(**{FROM_SHOPIFY: True})._action_done()
         return self._taken_back(picking, name, gid, back, returned)
 
-    def _still_out(self, sale, goods):
-        """{done move: units to take back}: per sale line, what it still has out (delivered less what
-        refunds returned), at most what the move shipped; a move of no sale line, what it shipped less
-        its returns."""
-        left = {line: max(figure["kept"], ZERO) for line, figure in delivery.line_figures(sale).items()}
+    def _order_body_since(self, sale, when):
+        """The oldest ``orders/*`` body of ``sale``'s order Odoo stored (applied or queued) that Shopify
+        sent at ``when`` or after (its refunds made later are left out by the caller), or None."""
+        order_gid = self.bindings.search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("res_model", "=", "sale.order"),
+                ("res_id", "=", sale.id),
+                ("resource_type", "=", "Order"),  # a refund with no credit note is bound to the order too
+            ],
+            limit=1,
+        ).shopify_gid
+        oldest, body = None, None
+        for job in self.env["shopify.sync.job"].search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("shopify_gid", "=", order_gid),
+                ("topic", "=like", "orders/%"),
+                ("direction", "=", "in"),
+            ]
+        ):
+            payload = job._payload_json() or {}
+            sent = parse_shopify_datetime(payload.get("updated_at"))
+            if sent and sent >= when and (oldest is None or sent < oldest):
+                oldest, body = sent, payload
+        return body
+
+    def _still_out(self, sale, goods, cancelled_at, version):
+        """{done move: units to take back}: per sale line, what it had out when Shopify cancelled the
+        fulfilment (delivered by fulfilments made by then, less what refunds listed in ``version``
+        and earlier cancellations took back), at most what the move shipped; a move of no sale line,
+        what it shipped less its returns."""
+        if cancelled_at:
+            refunds = delivery.refunds_listed_in(sale, version, cancelled_at) if version is not None else None
+            figures = delivery.line_figures(sale, refunds, delivery.taken_back(sale, until=cancelled_at))
+            later = self._delivered_after(sale, cancelled_at)
+        else:
+            figures, later = delivery.line_figures(sale), {}
+        left = {line: max(figure["kept"] - later.get(line, ZERO), ZERO) for line, figure in figures.items()}
         back = {}
         for move in goods:
             shipped = Decimal(str(move.quantity))
@@ -473,6 +515,35 @@ class FulfillmentImporter:
                 back[move] = max(shipped - _returned(move), ZERO)
         return back
 
+    def _delivered_after(self, sale, when):
+        """{sale line: units} delivered for fulfilments Shopify made after ``when``."""
+        pickings = sale.picking_ids.filtered(lambda p: p.state == "done" and p.picking_type_code == "outgoing")
+        bindings = self.bindings.search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("res_model", "=", "stock.picking"),
+                ("res_id", "in", pickings.ids),
+                ("resource_type", "=", "Fulfillment"),
+            ]
+        )
+        made = {}
+        for job in self.env["shopify.sync.job"].search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("shopify_gid", "in", bindings.mapped("shopify_gid")),
+                ("topic", "in", ("fulfillments/create", "fulfillments/update")),
+            ]
+        ):
+            created = parse_shopify_datetime((job._payload_json() or {}).get("created_at"))
+            if created:
+                made[job.shopify_gid] = created
+        result = defaultdict(Decimal)
+        for binding in bindings:
+            if made.get(binding.shopify_gid) and made[binding.shopify_gid] > when:
+                for move in pickings.browse(binding.res_id).move_ids.filtered(lambda m: m.state == "done"):
+                    result[move.sale_line_id] += Decimal(str(move.quantity))
+        return result
+
     def _taken_back(self, picking, name, gid, back, record):
         """Remember what the cancellation took back, propose it to deliver again, close the job."""
         sale = picking.sale_id
@@ -480,7 +551,7 @@ class FulfillmentImporter:
         for move, units in back.items():
             if move.sale_line_id:
                 taken_back[move.sale_line_id] += units
-        delivery.remember_cancelled_fulfilment(sale, gid, taken_back)
+        delivery.remember_cancelled_fulfilment(sale, gid, taken_back, self.payload.get("updated_at"))
         delivery.sync_pending_delivery(sale)
         if record == picking:
             summary = f"Fulfilment {name} was cancelled in Shopify: nothing of {picking.name} was still out."

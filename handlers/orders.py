@@ -189,7 +189,11 @@ class OrderImporter:
             return sale
         if not sale.invoice_ids.filtered(lambda m: m.state == "posted"):
             # Quantities below what was delivered are refused by sale_stock (a data error naming it).
-            return self._update_confirmed(sale)
+            try:
+                return self._update_confirmed(sale)
+            except UserError:
+                delivery.wait_for_fulfilment_cancellation(self.job, sale, self._edit_below_delivered())
+                raise
         # Invoiced: the invoice stands for these lines; an edit is for a person (credit note, new invoice).
         line_values = self._line_values()
         expected = self._line_signature(self._shopify_signature(line_values))
@@ -210,6 +214,7 @@ class OrderImporter:
                     with self.env.cr.savepoint():
                         return self._update_confirmed(sale)
                 except UserError as err:  # e.g. below what Odoo delivered and Shopify did not ship
+                    delivery.wait_for_fulfilment_cancellation(self.job, sale, self._edit_below_delivered())
                     refused = _lt(" Odoo cannot follow it: %(reason)s", reason=err.args[0] if err.args else err)
             added = sorted(expected - current)
             removed = sorted(current - expected)
@@ -882,6 +887,9 @@ class OrderImporter:
                     attempts=delivery.ORDER_WAIT_RETRIES,
                 )
             )
+
+    def _edit_below_delivered(self):
+        return _lt("Order %(order)s was edited in Shopify below what Odoo delivered", order=self.order.name)
 
     def _fulfilment_name(self, picking):
         """The fulfilment's name Shopify gave (``#1001.1``), from the job that delivered it."""

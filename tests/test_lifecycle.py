@@ -442,6 +442,64 @@ class TestCancelledFulfilmentLifecycle(LifecycleCase):
         self.assertEqual(self.sale_of(sim).state, "cancel")
         self.assert_lifecycle(sim, baseline)
 
+    def test_edit_removing_the_units_of_a_cancelled_fulfilment_waits_for_the_cancellation(self):
+        # Found by the soak (seed 20088): Shopify cancelled the vase's fulfilment, then an edit removed
+        # the vase; Odoo got the edit first, still had the vase delivered, and sale_stock refused to
+        # lower the line below it: the edit failed as data.
+        baseline = self.stock()
+        sim = SimulatedOrder(7409, [(8101, 3), (8103, 1)])
+        self.play(sim.create())
+        fulfilment = sim.fulfil({1: 1})
+        self.play(fulfilment)
+        cancellation = self.send(sim.cancel_fulfilment(fulfilment[1]["id"]))
+        edit = self.send(sim.edit_reduce(1, 1))
+        self.assertFalse(self.attempt(edit), "the edit waits for the fulfilment's cancellation")
+        self.assertEqual(edit.state, "queued")
+        self.assertTrue(self.attempt(cancellation))
+        self.drain()
+        self.assertEqual(edit.state, "done", edit.error_message)
+        self.assert_lifecycle(sim, baseline)
+
+    def test_cancellation_applied_after_the_next_fulfilment_takes_back_only_its_own_units(self):
+        # Found by the soak (seed 20187): 2 lamps fulfilled, 1 returned by a refund, the fulfilment
+        # cancelled (1 lamp back), then 1 lamp fulfilled again; Odoo applied the new fulfilment
+        # first and the cancellation then counted its lamp as still out: both lamps came back.
+        baseline = self.stock()
+        sim = SimulatedOrder(7410, [(8101, 3)])
+        self.play(sim.create())
+        first = sim.fulfil({0: 2})
+        self.play(first)
+        self.play(sim.refund([(0, 1, "return", 22)]), sim.updated())
+        cancellation = self.send(sim.cancel_fulfilment(first[1]["id"]))
+        self.play(sim.updated(), sim.fulfil({0: 1}))
+        self.assertEqual(cancellation.state, "done", cancellation.error_message)
+        self.assertEqual(self.delivered(sim, "LAMP-1"), 2, "1 lamp delivered again, 1 delivered then returned")
+        self.assert_lifecycle(sim, baseline)
+
+    def test_fulfilment_of_units_a_queued_cancellation_gives_back_waits_for_it(self):
+        # Found by the soak (seed 20153): 2 lamps fulfilled then cancelled, all 3 fulfilled again, 1
+        # returned by a refund; Odoo got the new fulfilment with the cancellation still queued and
+        # an order version newer than it: it failed as data ("about lines ... does not have"). And
+        # the cancellation, applied after the refund, counted that later return as made before it.
+        baseline = self.stock()
+        sim = SimulatedOrder(7411, [(8101, 3)])
+        self.play(sim.create())
+        first = sim.fulfil({0: 2})
+        self.play(first)
+        cancellation = self.send(sim.cancel_fulfilment(first[1]["id"]))
+        after_cancellation = sim.updated()
+        again = self.send(sim.fulfil({0: 3}))
+        refund = self.send(sim.refund([(0, 1, "return", 22)]))
+        update = self.send(sim.updated())
+        self.assertTrue(self.attempt(refund))
+        self.assertTrue(self.attempt(update))
+        self.assertFalse(self.attempt(again), "the fulfilment waits for the cancellation")
+        self.assertEqual(again.state, "queued")
+        self.assertTrue(self.attempt(cancellation))
+        self.play(after_cancellation)
+        self.assertEqual(again.state, "done", again.error_message)
+        self.assert_lifecycle(sim, baseline)
+
     def test_cancellation_of_a_bundle_fulfilment_brings_its_parts_back(self):
         baseline = self.stock()
         sim = SimulatedOrder(7406, [(8104, 2), (8101, 1)])
