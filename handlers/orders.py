@@ -865,11 +865,13 @@ class OrderImporter:
     def _delivered(self, sale):
         """Done deliveries of ``sale``, but those of fulfilments Shopify cancelled since (their goods
         came back: handlers/fulfillments.py)."""
-        return sale.picking_ids.filtered(
-            lambda p: p.state == "done"
-            and p.picking_type_code == "outgoing"
-            and not (_fulfilment_gid(p) and delivery.fulfilment_cancelled(sale, _fulfilment_gid(p)))
-        )
+
+        def still_delivered(picking):
+            gid = _fulfilment_gid(picking)
+            return not (gid and delivery.fulfilment_cancelled(sale, gid))
+
+        done = sale.picking_ids.filtered(lambda p: p.state == "done" and p.picking_type_code == "outgoing")
+        return done.filtered(still_delivered)
 
     def _wait_for_fulfilment_cancellations(self, delivered):
         """Shopify cancels no order that has fulfilments: deliveries of Shopify fulfilments still

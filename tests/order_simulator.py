@@ -383,18 +383,18 @@ class SimulatedOrder:
                 self.shipped[(sku, location_id)] = self.shipped.get((sku, location_id), 0) + units * per
         created_at = self._tick()
         body = {
-                "id": fulfillment_id,
-                "admin_graphql_api_id": f"gid://shopify/Fulfillment/{fulfillment_id}",
-                "order_id": self.id,
-                "status": "success",
-                "name": f"#{self.number}.{len(self.events)}",
-                "location_id": location_id,
-                "created_at": created_at,
-                "updated_at": created_at,
-                "tracking_company": None,
-                "tracking_number": None,
-                "line_items": items,
-            }
+            "id": fulfillment_id,
+            "admin_graphql_api_id": f"gid://shopify/Fulfillment/{fulfillment_id}",
+            "order_id": self.id,
+            "status": "success",
+            "name": f"#{self.number}.{len(self.events)}",
+            "location_id": location_id,
+            "created_at": created_at,
+            "updated_at": created_at,
+            "tracking_company": None,
+            "tracking_number": None,
+            "line_items": items,
+        }
         self.fulfillments[fulfillment_id] = (body, dict(quantities))
         return self._send("fulfillments/create", body)
 
