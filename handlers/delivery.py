@@ -19,10 +19,15 @@ import copy
 from decimal import Decimal
 
 from ..lib.errors import DataError, TransientError, _lt
+from ..lib.gid import payload_gid, to_gid
 from ..models.shopify_sync_job import parse_shopify_datetime
 
 ZERO = Decimal(0)
 SHIPPED_RESTOCK = ("return", "legacy_restock")
+# On sale.shopify_sync_state: {fulfilment GID: {"at": when Shopify cancelled it, "lines": {sale line
+# id: units taken back}}} of the fulfilments Shopify cancelled after Odoo delivered them
+# (handlers/fulfillments.py).
+CANCELLED_FULFILMENTS = "cancelled_fulfilments"
 
 
 def _state(sale):
@@ -92,6 +97,35 @@ def _shipped_units(entry):
     return Decimal(entry[0]) if entry[1] in SHIPPED_RESTOCK else ZERO
 
 
+def remember_cancelled_fulfilment(sale, fulfilment_gid, units_back, cancelled_at):
+    """``units_back``: {sale line: units} a cancelled fulfilment's return brought back. Those units are
+    no longer delivered (line_figures), whatever Odoo's own return moves say."""
+    state = _state(sale)
+    state.setdefault(CANCELLED_FULFILMENTS, {})[fulfilment_gid] = {
+        "at": cancelled_at or None,
+        "lines": {str(line.id): str(units) for line, units in units_back.items() if units},
+    }
+    sale.shopify_sync_state = state
+
+
+def fulfilment_cancelled(sale, fulfilment_gid):
+    """Whether the cancellation of this fulfilment was applied to ``sale`` already."""
+    return fulfilment_gid in _state(sale).get(CANCELLED_FULFILMENTS, {})
+
+
+def taken_back(sale, until=None):
+    """{sale line id: units} returned by cancelled fulfilments (``until``: those Shopify cancelled
+    then or before, an aware datetime)."""
+    result = {}
+    for cancellation in _state(sale).get(CANCELLED_FULFILMENTS, {}).values():
+        when = parse_shopify_datetime(cancellation.get("at"))
+        if until and when and when > until:
+            continue
+        for line_id, units in cancellation["lines"].items():
+            result[int(line_id)] = result.get(int(line_id), ZERO) + Decimal(units)
+    return result
+
+
 def _line_keys(sale):
     keys = _state(sale)["lines"]
     result = {}
@@ -118,9 +152,41 @@ def _outgoing(line):
     )
 
 
-def line_figures(sale):
-    """{sale line: dict(sold, current, kept, pending, target)} in product units, for goods lines."""
-    refunds = _state(sale)["refunds"]
+def listed_refunds(order_payload, until=None):
+    """{Shopify line item GID: {refund GID: [units, restock type]}} of the refunds an ``orders/*``
+    body lists (``until``: those made then or before), as remember_refunds keeps them (lines
+    remembered by their GID only)."""
+    result = {}
+    for refund in order_payload.get("refunds") or []:
+        made = parse_shopify_datetime(refund.get("created_at") or refund.get("processed_at"))
+        if until and made and made > until:
+            continue
+        refund_gid = payload_gid("Refund", refund)
+        for item in refund.get("refund_line_items") or []:
+            line_item = item.get("line_item") or {}
+            line_gid = to_gid("LineItem", line_item.get("admin_graphql_api_id") or item.get("line_item_id"))
+            known = result.setdefault(line_gid, {}).setdefault(refund_gid, ["0", item.get("restock_type")])
+            known[0] = str(Decimal(known[0]) + Decimal(str(item.get("quantity") or 0)))
+    return result
+
+
+def refunds_listed_in(sale, order_payload, until=None):
+    """The refunds per line key as ``order_payload`` lists them (``until``: those made then or
+    before), as kept on ``sale`` (lines remembered by product, imported before lines were kept, keep
+    Odoo's)."""
+    result = {key: value for key, value in _state(sale)["refunds"].items() if key.startswith("product:")}
+    result.update(listed_refunds(order_payload, until))
+    return result
+
+
+def line_figures(sale, refunds=None, returned_by_cancellations=None):
+    """{sale line: dict(sold, current, kept, pending, target)} in product units, for goods lines.
+    ``delivered``: shipped by the line's deliveries, less what cancelled fulfilments took back.
+    ``refunds`` (as kept per line key, see listed_refunds) and ``returned_by_cancellations`` (as
+    taken_back) replace those Odoo applied: the figures as they stood at a moment of Shopify's."""
+    state = _state(sale)
+    refunds = state["refunds"] if refunds is None else refunds
+    returned_by_cancellations = taken_back(sale) if returned_by_cancellations is None else returned_by_cancellations
     figures = {}
     for line, (key, factor) in _line_keys(sale).items():
         if line.product_id.type != "consu":
@@ -131,6 +197,7 @@ def line_figures(sale):
             returned += _shipped_units(entry) * factor
         moves = _outgoing(line)
         delivered = Decimal(str(sum(moves.filtered(lambda m: m.state == "done").mapped("quantity"))))
+        delivered -= returned_by_cancellations.get(line.id, ZERO)
         pending = Decimal(
             str(sum(moves.filtered(lambda m: m.state not in ("done", "cancel")).mapped("product_uom_qty")))
         )
@@ -196,9 +263,12 @@ def _retries(job):
     return job.queue_job_id.retry if job.queue_job_id else ORDER_WAIT_RETRIES
 
 
-def wait_for_order_update(job, sale, event_time, what):
-    """An event about lines the sale order does not have yet: wait while the order version applied is
-    older than the event (its orders/updated is still queued), else fail as data."""
+def order_version_before(job, sale, event_time):
+    """Whether the version of the order applied to ``sale`` is older than an event of ``event_time``
+    (False when the event's time is unknown)."""
+    happened = parse_shopify_datetime(event_time)
+    if not happened:
+        return False
     binding = job.env["shopify.binding"].search(
         [
             ("backend_id", "=", job.backend_id.id),
@@ -208,8 +278,60 @@ def wait_for_order_update(job, sale, event_time, what):
         ],
         limit=1,
     )
+    return not binding.shopify_updated_at or binding.shopify_updated_at < happened
+
+
+def queued_fulfilment_cancellations(job, sale):
+    """Done deliveries of ``sale`` whose Shopify fulfilment's cancellation is stored, not applied yet."""
+    pickings = sale.picking_ids.filtered(lambda p: p.state == "done" and p.picking_type_code == "outgoing")
+    bindings = job.env["shopify.binding"].search(
+        [
+            ("backend_id", "=", job.backend_id.id),
+            ("res_model", "=", "stock.picking"),
+            ("res_id", "in", pickings.ids),
+            ("resource_type", "=", "Fulfillment"),
+        ]
+    )
+    queued = job.search(
+        [
+            ("backend_id", "=", job.backend_id.id),
+            ("shopify_gid", "in", bindings.mapped("shopify_gid")),
+            ("topic", "=", "fulfillments/update"),
+            ("state", "=", "queued"),
+            ("id", "!=", job.id),
+        ]
+    )
+    cancelled = {
+        update.shopify_gid
+        for update in queued
+        if ((update._payload_json() or {}).get("status") or "").lower() == "cancelled"
+        and not fulfilment_cancelled(sale, update.shopify_gid)
+    }
+    return pickings.browse([binding.res_id for binding in bindings if binding.shopify_gid in cancelled])
+
+
+def wait_for_fulfilment_cancellation(job, sale, what):
+    """``what`` (an event Odoo cannot apply while goods are delivered) waits, bounded, while the
+    cancellation of a fulfilment that delivered goods of ``sale`` is queued: Shopify cancelled it first."""
+    waiting = queued_fulfilment_cancellations(job, sale)
+    if waiting and _retries(job) < ORDER_WAIT_RETRIES:
+        raise TransientError(
+            _lt(
+                "%(what)s: waiting for the cancellation of the Shopify fulfilment delivered as %(picking)s "
+                "(attempt %(attempt)s of %(attempts)s).",
+                what=what,
+                picking=waiting[0].name,
+                attempt=_retries(job) + 1,
+                attempts=ORDER_WAIT_RETRIES,
+            )
+        )
+
+
+def wait_for_order_update(job, sale, event_time, what):
+    """An event about lines the sale order does not have yet: wait while the order version applied is
+    older than the event (its orders/updated is still queued), else fail as data."""
     happened = parse_shopify_datetime(event_time)
-    behind = not binding.shopify_updated_at or not happened or binding.shopify_updated_at < happened
+    behind = not happened or order_version_before(job, sale, event_time)
     if behind and _retries(job) < ORDER_WAIT_RETRIES:
         raise TransientError(
             _lt(

@@ -18,11 +18,13 @@ from collections import defaultdict
 from decimal import Decimal
 
 from ..lib import queries
-from ..lib.errors import ConfigurationError, DataError, _lt
+from ..lib.errors import ConfigurationError, DataError, TransientError, _lt
 from ..lib.gid import payload_gid, to_gid
 from ..lib.registry import register
+from ..models.shopify_sync_job import parse_shopify_datetime
 from ..models.stock_picking import FROM_SHOPIFY
 from . import delivery
+from .delivery import ZERO
 
 OPEN_STATUSES = ("OPEN", "IN_PROGRESS")
 
@@ -271,6 +273,11 @@ class FulfillmentExporter:
         )
 
 
+def _returned(move):
+    """Units of a done delivery move its done returns brought back."""
+    return Decimal(str(sum(back.quantity for back in move.returned_move_ids if back.state == "done")))
+
+
 def _as_bundles(wanted, bundles):
     """Components the picking shipped -> whole bundles of the order (what Shopify fulfils), and the rest."""
     wanted = dict(wanted)
@@ -304,7 +311,7 @@ class FulfillmentImporter:
         name = payload.get("name") or gid
         picking = self.bindings._record_for(backend, gid)
         if picking and (payload.get("status") or "").lower() == "cancelled" and picking.state == "done":
-            return self._undo_delivery(picking, name)
+            return self._undo_delivery(picking, name, gid)
         if picking:
             self._write_tracking(picking)
             self.job._mark_done(picking, summary=f"Fulfilment {name} is {picking.name}; tracking updated.")
@@ -339,7 +346,9 @@ class FulfillmentImporter:
         if any(
             qty > Decimal(str(sum(moves_for(key, open_moves).mapped("product_uom_qty")))) for key, qty in wanted.items()
         ):
-            # More than Odoo has to deliver: an edit adding these goods may still be queued.
+            # More than Odoo has to deliver: the cancellation of a fulfilment that delivered them, or
+            # an edit adding them, may still be queued.
+            delivery.wait_for_fulfilment_cancellation(self.job, sale, f"Fulfilment {name}")
             delivery.wait_for_order_update(self.job, sale, payload.get("created_at"), f"Fulfilment {name}")
         picking = next((p for p in pending if any(moves_for(key, p.move_ids) for key in wanted)), None)
         if not picking:
@@ -384,21 +393,17 @@ class FulfillmentImporter:
             (u for u in applied if ((u._payload_json() or {}).get("status") or "").lower() == "cancelled"), None
         )
 
-    def _undo_delivery(self, picking, name):
+    def _undo_delivery(self, picking, name, gid):
         """Shopify cancelled a fulfilment after Odoo delivered it. Made in Odoo because Shopify
-        fulfilled it (or a 3PL did): the goods come back to stock and the sale order has them to
-        deliver again (Odoo's "return for exchange"), so the next fulfilment finds them waiting.
-        Shipped by Odoo (the delivery was sent to Shopify): the goods may have left, so nobody but
-        the warehouse can say; the job fails and names what to do."""
-        # What is still out: a return made by hand (before a Retry), by a refund, or by an earlier
-        # update of this fulfilment already brought the rest back.
-        still_out = {
-            move: move.quantity - sum(back.quantity for back in move.returned_move_ids if back.state == "done")
-            for move in picking.move_ids.filtered(lambda m: m.state == "done")
-        }
-        if not any(quantity > 0 for quantity in still_out.values()):
+        fulfilled it (or a 3PL did): what of it is still out comes back to stock and the sale order
+        has it to deliver again, so the next fulfilment finds it waiting. Shipped by Odoo (the
+        delivery was sent to Shopify): the goods may have left, so nobody but the warehouse can
+        say; the job fails and names what to do."""
+        sale = picking.sale_id
+        if delivery.fulfilment_cancelled(sale, gid):
             self.job._mark_done(picking, summary=f"Fulfilment {name} was cancelled; {picking.name} is returned.")
             return picking
+        goods = picking.move_ids.filtered(lambda m: m.state == "done" and m.product_id.type == "consu")
         shipped_by_odoo = self.env["shopify.sync.job"].search_count(
             [
                 ("direction", "=", "out"),
@@ -409,36 +414,158 @@ class FulfillmentImporter:
             limit=1,
         )
         if shipped_by_odoo:
-            raise DataError(
+            # Returned by hand (before a Retry): the units are to deliver again.
+            if any(_returned(move) < Decimal(str(move.quantity)) for move in goods):
+                raise DataError(
+                    _lt(
+                        "Fulfilment %(fulfillment)s was cancelled in Shopify, but Odoo shipped it as %(picking)s.",
+                        fulfillment=name,
+                        picking=picking.name,
+                    ),
+                    fix=_lt(
+                        "If the goods did not leave, return them in Odoo (Return on %(picking)s), then Retry; "
+                        "if they did, Ignore.",
+                        picking=picking.name,
+                    ),
+                )
+            back = {move: Decimal(str(move.quantity)) for move in goods}
+            return self._taken_back(picking, name, gid, back, picking)
+        # What the order had out when Shopify cancelled it: a refund may have returned some of these
+        # units already (they came back then), a later fulfilment may have shipped them again. The
+        # refunds made by then are listed by the order's versions sent since, applied or still
+        # queued (one may be an edit waiting for this cancellation: it is read, not waited for).
+        cancelled_at = parse_shopify_datetime(self.payload.get("updated_at"))
+        version = self._order_body_since(sale, cancelled_at) if cancelled_at else None
+        if (
+            version is None
+            and delivery.order_version_before(self.job, sale, self.payload.get("updated_at"))
+            and delivery._retries(self.job) < delivery.ORDER_WAIT_RETRIES
+        ):
+            raise TransientError(
                 _lt(
-                    "Fulfilment %(fulfillment)s was cancelled in Shopify, but Odoo shipped it as %(picking)s.",
+                    (
+                        "Fulfilment %(fulfillment)s was cancelled in Shopify: waiting for the update of "
+                        "%(sale)s that says what its refunds returned (attempt %(attempt)s of %(attempts)s)."
+                    ),
                     fulfillment=name,
-                    picking=picking.name,
-                ),
-                fix=_lt(
-                    "If the goods did not leave, return them in Odoo (Return on %(picking)s), then Retry; "
-                    "if they did, Ignore.",
-                    picking=picking.name,
-                ),
+                    sale=sale.name,
+                    attempt=delivery._retries(self.job) + 1,
+                    attempts=delivery.ORDER_WAIT_RETRIES,
+                )
             )
+        back = self._still_out(sale, goods, cancelled_at, version)
+        if not any(back.values()):
+            return self._taken_back(picking, name, gid, back, picking)
         wizard = (
             self.env["stock.return.picking"]
             .with_context(active_id=picking.id, active_model="stock.picking")
             .create({"picking_id": picking.id})
         )
         for line in wizard.product_return_moves:
-            line.quantity = max(still_out.get(line.move_id, 0.0), 0.0)
-        returned = self.env["stock.picking"].browse(wizard.action_create_exchanges()["res_id"])
+            line.quantity = float(back.get(line.move_id, 0))
+        returned = self.env["stock.picking"].browse(wizard.action_create_returns()["res_id"])
         for move in returned.move_ids:
             move.quantity = move.product_uom_qty
             move.picked = True
         returned.with_context(**{FROM_SHOPIFY: True})._action_done()
-        self.job._mark_done(
-            returned,
-            summary=f"Fulfilment {name} was cancelled in Shopify: {picking.name} returned to stock by "
-            f"{returned.name}; the goods are to deliver again.",
+        return self._taken_back(picking, name, gid, back, returned)
+
+    def _order_body_since(self, sale, when):
+        """The oldest ``orders/*`` body of ``sale``'s order Odoo stored (applied or queued) that Shopify
+        sent at ``when`` or after (its refunds made later are left out by the caller), or None."""
+        order_gid = self.bindings.search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("res_model", "=", "sale.order"),
+                ("res_id", "=", sale.id),
+                ("resource_type", "=", "Order"),  # a refund with no credit note is bound to the order too
+            ],
+            limit=1,
+        ).shopify_gid
+        oldest, body = None, None
+        for job in self.env["shopify.sync.job"].search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("shopify_gid", "=", order_gid),
+                ("topic", "=like", "orders/%"),
+                ("direction", "=", "in"),
+            ]
+        ):
+            payload = job._payload_json() or {}
+            sent = parse_shopify_datetime(payload.get("updated_at"))
+            if sent and sent >= when and (oldest is None or sent < oldest):
+                oldest, body = sent, payload
+        return body
+
+    def _still_out(self, sale, goods, cancelled_at, version):
+        """{done move: units to take back}: per sale line, what it had out when Shopify cancelled the
+        fulfilment (delivered by fulfilments made by then, less what refunds listed in ``version``
+        and earlier cancellations took back), at most what the move shipped; a move of no sale line,
+        what it shipped less its returns."""
+        if cancelled_at:
+            refunds = delivery.refunds_listed_in(sale, version, cancelled_at) if version is not None else None
+            figures = delivery.line_figures(sale, refunds, delivery.taken_back(sale, until=cancelled_at))
+            later = self._delivered_after(sale, cancelled_at)
+        else:
+            figures, later = delivery.line_figures(sale), {}
+        left = {line: max(figure["kept"] - later.get(line, ZERO), ZERO) for line, figure in figures.items()}
+        back = {}
+        for move in goods:
+            shipped = Decimal(str(move.quantity))
+            if move.sale_line_id in left:
+                back[move] = min(shipped, left[move.sale_line_id])
+                left[move.sale_line_id] -= back[move]
+            else:
+                back[move] = max(shipped - _returned(move), ZERO)
+        return back
+
+    def _delivered_after(self, sale, when):
+        """{sale line: units} delivered for fulfilments Shopify made after ``when``."""
+        pickings = sale.picking_ids.filtered(lambda p: p.state == "done" and p.picking_type_code == "outgoing")
+        bindings = self.bindings.search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("res_model", "=", "stock.picking"),
+                ("res_id", "in", pickings.ids),
+                ("resource_type", "=", "Fulfillment"),
+            ]
         )
-        return returned
+        made = {}
+        for job in self.env["shopify.sync.job"].search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("shopify_gid", "in", bindings.mapped("shopify_gid")),
+                ("topic", "in", ("fulfillments/create", "fulfillments/update")),
+            ]
+        ):
+            created = parse_shopify_datetime((job._payload_json() or {}).get("created_at"))
+            if created:
+                made[job.shopify_gid] = created
+        result = defaultdict(Decimal)
+        for binding in bindings:
+            if made.get(binding.shopify_gid) and made[binding.shopify_gid] > when:
+                for move in pickings.browse(binding.res_id).move_ids.filtered(lambda m: m.state == "done"):
+                    result[move.sale_line_id] += Decimal(str(move.quantity))
+        return result
+
+    def _taken_back(self, picking, name, gid, back, record):
+        """Remember what the cancellation took back, propose it to deliver again, close the job."""
+        sale = picking.sale_id
+        taken_back = defaultdict(Decimal)
+        for move, units in back.items():
+            if move.sale_line_id:
+                taken_back[move.sale_line_id] += units
+        delivery.remember_cancelled_fulfilment(sale, gid, taken_back, self.payload.get("updated_at"))
+        delivery.sync_pending_delivery(sale)
+        if record == picking:
+            summary = f"Fulfilment {name} was cancelled in Shopify: nothing of {picking.name} was still out."
+        else:
+            summary = (
+                f"Fulfilment {name} was cancelled in Shopify: {picking.name} returned to stock by "
+                f"{record.name}; the goods are to deliver again."
+            )
+        self.job._mark_done(record, summary=summary)
+        return record
 
     def _wanted(self, sale, pending, name):
         """{(product, sale line): units} the fulfilment ships: each Shopify line on the sale line(s) it

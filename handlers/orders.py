@@ -206,7 +206,11 @@ class OrderImporter:
             return sale
         if not sale.invoice_ids.filtered(lambda m: m.state == "posted"):
             # Quantities below what was delivered are refused by sale_stock (a data error naming it).
-            return self._update_confirmed(sale)
+            try:
+                return self._update_confirmed(sale)
+            except UserError:
+                delivery.wait_for_fulfilment_cancellation(self.job, sale, self._edit_below_delivered())
+                raise
         # Invoiced: the invoice stands for these lines; an edit is for a person (credit note, new invoice).
         line_values = self._line_values()
         expected = self._line_signature(self._shopify_signature(line_values))
@@ -227,6 +231,7 @@ class OrderImporter:
                     with self.env.cr.savepoint():
                         return self._update_confirmed(sale)
                 except UserError as err:  # e.g. below what Odoo delivered and Shopify did not ship
+                    delivery.wait_for_fulfilment_cancellation(self.job, sale, self._edit_below_delivered())
                     refused = _lt(" Odoo cannot follow it: %(reason)s", reason=err.args[0] if err.args else err)
             added = sorted(expected - current)
             removed = sorted(current - expected)
@@ -874,10 +879,53 @@ class OrderImporter:
         )
         sale.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
 
+    def _delivered(self, sale):
+        """Done deliveries of ``sale``, but those of fulfilments Shopify cancelled since (their goods
+        came back: handlers/fulfillments.py)."""
+
+        def still_delivered(picking):
+            gid = _fulfilment_gid(picking)
+            return not (gid and delivery.fulfilment_cancelled(sale, gid))
+
+        done = sale.picking_ids.filtered(lambda p: p.state == "done" and p.picking_type_code == "outgoing")
+        return done.filtered(still_delivered)
+
+    def _wait_for_fulfilment_cancellations(self, delivered):
+        """Shopify cancels no order that has fulfilments: deliveries of Shopify fulfilments still
+        delivered in Odoo mean their cancellations are on their way (bounded wait)."""
+        fulfilled = delivered.filtered(_fulfilment_gid)
+        if fulfilled and delivery._retries(self.job) < delivery.ORDER_WAIT_RETRIES:
+            raise TransientError(
+                _lt(
+                    "Order %(order)s was cancelled in Shopify: waiting for the cancellation of fulfilment "
+                    "%(fulfillment)s (%(picking)s) first (attempt %(attempt)s of %(attempts)s).",
+                    order=self.order.name,
+                    fulfillment=self._fulfilment_name(fulfilled[0]),
+                    picking=fulfilled[0].name,
+                    attempt=delivery._retries(self.job) + 1,
+                    attempts=delivery.ORDER_WAIT_RETRIES,
+                )
+            )
+
+    def _edit_below_delivered(self):
+        return _lt("Order %(order)s was edited in Shopify below what Odoo delivered", order=self.order.name)
+
+    def _fulfilment_name(self, picking):
+        """The fulfilment's name Shopify gave (``#1001.1``), from the job that delivered it."""
+        job = self.env["shopify.sync.job"].search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("shopify_gid", "=", _fulfilment_gid(picking)),
+                ("topic", "in", ("fulfillments/create", "fulfillments/update")),
+            ],
+            limit=1,
+        )
+        return (job._payload_json() or {}).get("name") or _fulfilment_gid(picking)
+
     def _cancel(self, sale):
         if sale.state == "cancel":
             return
-        delivered = sale.picking_ids.filtered(lambda p: p.state == "done")
+        delivered = self._delivered(sale)
         invoiced = sale.invoice_ids.filtered(lambda m: m.state == "posted")
         refunds = [gid for gid in (payload_gid("Refund", r) for r in self.payload.get("refunds") or []) if gid]
         if invoiced and not delivered and books_on(self.backend) and refunds:
@@ -900,6 +948,7 @@ class OrderImporter:
                     )
                 )
         if delivered or invoiced:
+            self._wait_for_fulfilment_cancellations(delivered)
             done = ", ".join(delivered.mapped("name") + invoiced.mapped("name"))
             raise DataError(
                 _lt(
@@ -914,6 +963,10 @@ class OrderImporter:
                 ),
             )
         sale._action_cancel()
+
+
+def _fulfilment_gid(picking):
+    return picking._shopify_sync_fulfillment_binding().shopify_gid
 
 
 def _best_row(rows, country_code, state_code):

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from .bulk_jsonl import group_by_parent
 from .gid import numeric_id
+from .queries import PULLED_REFUNDS
 
 
 def _money_set(bag):
@@ -149,6 +150,52 @@ def _transaction(node, order_gid):
     }
 
 
+def _refund(node, order_gid):
+    """GraphQL Refund -> the REST refund an ``orders/*`` body lists (lines and transactions)."""
+    return {
+        "id": numeric_id(node.get("id")),
+        "admin_graphql_api_id": node.get("id"),
+        "order_id": numeric_id(order_gid),
+        "created_at": node.get("createdAt"),
+        "processed_at": node.get("processedAt"),
+        "refund_line_items": [
+            {
+                "line_item_id": numeric_id((item.get("lineItem") or {}).get("id")),
+                "line_item": {
+                    "id": numeric_id((item.get("lineItem") or {}).get("id")),
+                    "admin_graphql_api_id": (item.get("lineItem") or {}).get("id"),
+                },
+                "quantity": item.get("quantity"),
+                "restock_type": (item.get("restockType") or "NO_RESTOCK").lower(),
+            }
+            for item in _nodes(node.get("refundLineItems"))
+        ],
+        "transactions": [_transaction(tx, order_gid) for tx in _nodes(node.get("transactions"))],
+    }
+
+
+def _money_figures(node):
+    """Shopify's money figures of the order version read (lib/queries ORDER_DETAIL): the current
+    total, what is outstanding (store's money, as the webhook's ``total_outstanding``) and the
+    refunds. Nothing when the query did not ask, or when the refunds were too many to read whole:
+    a partial list would misstate what was refunded (lib/refund_mapping.order_version)."""
+    if not node.get("totalOutstandingSet") or not isinstance(node.get("refunds"), list):
+        return {}
+    refunds = node["refunds"]
+    if len(refunds) > PULLED_REFUNDS or any(
+        ((refund.get(connection) or {}).get("pageInfo") or {}).get("hasNextPage")
+        for refund in refunds
+        for connection in ("refundLineItems", "transactions")
+    ):
+        return {}
+    return {
+        "current_total_price": _shop_amount(node.get("currentTotalPriceSet")),
+        "current_total_price_set": _money_set(node.get("currentTotalPriceSet")),
+        "total_outstanding": _shop_amount(node.get("totalOutstandingSet")),
+        "refunds": [_refund(refund, node["id"]) for refund in refunds],
+    }
+
+
 def _company(entity):
     """B2B: a ``PurchasingCompany`` -> the webhook's ``company`` ({id, location_id}); a plain
     customer purchase (``Customer``, or nothing) has none."""
@@ -222,6 +269,7 @@ def rest_order(node, line_items=None, shipping_lines=None):
         "shipping_lines": [_shipping_line(ship) for ship in shipping_lines],
         "tax_lines": [],
         "source": "graphql",
+        **_money_figures(node),
     }
 
 

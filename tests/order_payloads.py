@@ -290,9 +290,11 @@ def _gql_address(address):
     }
 
 
-def graphql_order(payload):
+def graphql_order(payload, paid=False):
     """The same order as Shopify's GraphQL Admin API returns it for lib/queries.ORDER_DETAIL, with
-    ``lineItems``/``shippingLines`` as plain node lists (the stand-in wraps them in connections)."""
+    ``lineItems``/``shippingLines`` as plain node lists (the stand-in wraps them in connections).
+    Its money figures (outstanding, current total, refunds) are the body's; ``paid``: a paid order's
+    when the body has none (a read through the stand-in asks for them)."""
     customer = payload.get("customer")
     return {
         "id": payload["admin_graphql_api_id"],
@@ -378,4 +380,62 @@ def graphql_order(payload):
             }
             for ship in payload["shipping_lines"]
         ],
+        **_gql_money_figures(payload, paid),
+    }
+
+
+def _gql_money_figures(payload, paid=False):
+    """The version's money figures ORDER_DETAIL reads, from the body's own (the order simulator's);
+    none when it has none, unless ``paid``: a paid order's then (current total = total, nothing
+    outstanding, no refund)."""
+    currency = payload["currency"]
+    if payload.get("total_outstanding") is None or "refunds" not in payload:
+        if not paid:
+            return {}
+        payload = dict(payload, total_outstanding="0.00", refunds=[])
+    current = payload.get("current_total_price_set") or payload["total_price_set"]
+    return {
+        "currentTotalPriceSet": _bag(current),
+        "totalOutstandingSet": _bag(_set(payload["total_outstanding"], currency)),
+        "refunds": [_gql_refund(refund, currency) for refund in payload["refunds"]],
+    }
+
+
+def _gql_refund(refund, currency):
+    def connection(nodes):
+        return {"nodes": nodes, "pageInfo": {"hasNextPage": False}}
+
+    return {
+        "id": refund["admin_graphql_api_id"],
+        "createdAt": refund["created_at"],
+        "processedAt": refund.get("processed_at"),
+        "refundLineItems": connection(
+            [
+                {
+                    "quantity": item["quantity"],
+                    "restockType": item["restock_type"].upper(),
+                    "location": {"id": f"gid://shopify/Location/{item['location_id']}"}
+                    if item.get("location_id")
+                    else None,
+                    "lineItem": {"id": f"gid://shopify/LineItem/{item['line_item_id']}"},
+                }
+                for item in refund.get("refund_line_items") or []
+            ]
+        ),
+        "transactions": connection(
+            [
+                {
+                    "id": tx["admin_graphql_api_id"],
+                    "kind": tx["kind"].upper(),
+                    "status": tx["status"].upper(),
+                    "gateway": tx["gateway"],
+                    "test": bool(tx.get("test")),
+                    "processedAt": tx.get("processed_at"),
+                    "createdAt": tx.get("created_at"),
+                    "amountSet": graphql_money(tx["amount"], tx.get("currency") or currency),
+                    "amountRoundingSet": None,
+                }
+                for tx in refund.get("transactions") or []
+            ]
+        ),
     }

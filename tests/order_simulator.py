@@ -58,7 +58,10 @@ class Line:
         self.ordered = quantity
         self.removed = 0
         self.refunds = []  # (refund id, units, restock type)
-        self.fulfilled = 0
+        self.fulfilled = 0  # units in fulfilments Shopify did not cancel
+        # Units refunded with a return whose fulfilment Shopify cancelled since: they came back
+        # (Odoo keeps them delivered then returned by the refund), none of them is still out.
+        self.unshipped_returns = 0
         self.gift_card = variant_id in GIFT_CARDS
 
     @property
@@ -78,10 +81,15 @@ class Line:
         return self.sold - self.refunded
 
     @property
+    def out(self):
+        """Units shipped and still with the customer (fulfilled, not returned by a refund)."""
+        return max(0, self.fulfilled - (self.returned - self.unshipped_returns))
+
+    @property
     def fulfillable(self):
         if self.gift_card:
             return 0  # Shopify issues the card: nothing to ship or remove (a refund takes it back)
-        return max(0, self.current - max(0, self.fulfilled - self.returned))
+        return max(0, self.current - self.out)
 
 
 class SimulatedOrder:
@@ -103,6 +111,9 @@ class SimulatedOrder:
         self.shipping_refunded = False
         self.events = []  # (topic, payload)
         self.restocked = {}  # (sku, Shopify location id) -> units back in stock by refunds
+        self.shipped = {}  # (sku, Shopify location id) -> units that left by fulfilments, cancelled ones too
+        self.unshipped = {}  # (sku, Shopify location id) -> units back in stock by cancelled fulfilments
+        self.fulfillments = {}  # id of each fulfilment Shopify did not cancel -> (its body, {line index: units})
         self.books = books
         self.taxes_included = taxes_included
         self.transactions = []  # every transaction body Shopify sent (webhook or inside a refund)
@@ -130,6 +141,7 @@ class SimulatedOrder:
         return "Shopify lines: " + "; ".join(
             f"{line.sku} ordered {line.ordered} removed {line.removed} fulfilled {line.fulfilled} refunds "
             f"{[(units, restock) for _id, units, restock in line.refunds]}"
+            + (f" unshipped returns {line.unshipped_returns}" if line.unshipped_returns else "")
             for line in self.lines
         )
 
@@ -278,7 +290,7 @@ class SimulatedOrder:
                 quantity=line.ordered,
                 current_quantity=line.current,
                 fulfillable_quantity=line.fulfillable,
-                fulfillment_status="fulfilled" if line.fulfilled and not line.fulfillable else None,
+                fulfillment_status=_fulfillment_status(line.fulfilled, line.fulfillable),
             )
             for refund_id, units, restock in line.refunds:
                 refunds.setdefault(refund_id, []).append(
@@ -290,6 +302,10 @@ class SimulatedOrder:
                         "line_item": {"id": line.id},
                     }
                 )
+        goods = [line for line in self.lines if not line.gift_card]
+        payload["fulfillment_status"] = _fulfillment_status(
+            sum(line.fulfilled for line in goods), sum(line.fulfillable for line in goods)
+        )
         for refund_id in self.refund_ids:  # refunds of shipping or of a balance: no line
             refunds.setdefault(refund_id, [])
         payload["refunds"] = [
@@ -363,23 +379,40 @@ class SimulatedOrder:
             assert 0 < units <= line.fulfillable
             line.fulfilled += units
             items.append(dict(base["line_items"][index], quantity=units))
+            for sku, per in BUNDLES.get(line.sku, {line.sku: 1}).items():
+                self.shipped[(sku, location_id)] = self.shipped.get((sku, location_id), 0) + units * per
         created_at = self._tick()
-        return self._send(
-            "fulfillments/create",
-            {
-                "id": fulfillment_id,
-                "admin_graphql_api_id": f"gid://shopify/Fulfillment/{fulfillment_id}",
-                "order_id": self.id,
-                "status": "success",
-                "name": f"#{self.number}.{len(self.events)}",
-                "location_id": location_id,
-                "created_at": created_at,
-                "updated_at": created_at,
-                "tracking_company": None,
-                "tracking_number": None,
-                "line_items": items,
-            },
-        )
+        body = {
+            "id": fulfillment_id,
+            "admin_graphql_api_id": f"gid://shopify/Fulfillment/{fulfillment_id}",
+            "order_id": self.id,
+            "status": "success",
+            "name": f"#{self.number}.{len(self.events)}",
+            "location_id": location_id,
+            "created_at": created_at,
+            "updated_at": created_at,
+            "tracking_company": None,
+            "tracking_number": None,
+            "line_items": items,
+        }
+        self.fulfillments[fulfillment_id] = (body, dict(quantities))
+        return self._send("fulfillments/create", body)
+
+    def cancel_fulfilment(self, fulfillment_id):
+        """Shopify cancels a fulfilment it made: ``fulfillments/update`` of the same fulfilment, status
+        ``cancelled``; its units are to fulfil again (the order's next ``orders/updated`` shows them
+        fulfillable; ``updated()``). What it shipped comes back to its location, except units a refund
+        returned already: those stay returned, never twice."""
+        body, quantities = self.fulfillments.pop(fulfillment_id)
+        location = body["location_id"]
+        for index, units in quantities.items():
+            line = self.lines[index]
+            back = min(units, line.out)
+            line.fulfilled -= units
+            line.unshipped_returns += units - back
+            for sku, per in BUNDLES.get(line.sku, {line.sku: 1}).items():
+                self.unshipped[(sku, location)] = self.unshipped.get((sku, location), 0) + back * per
+        return self._send("fulfillments/update", dict(body, status="cancelled", updated_at=self._tick()))
 
     def refund(self, specs, shipping=None, balance=None, extra=None):
         """specs: [(line index, units, restock type, location id)]; returns the refunds/create event
@@ -417,7 +450,7 @@ class SimulatedOrder:
             assert units <= (
                 line.current - max(0, line.fulfilled - line.returned)
                 if restock == "cancel"
-                else max(0, line.fulfilled - line.returned)
+                else line.out
                 if restock in SHIPPED
                 else line.current
             )
@@ -444,14 +477,30 @@ class SimulatedOrder:
     # -- what Odoo must hold -------------------------------------------------------------------
 
     def expected(self):
-        """{sku: dict(sold, current, fulfilled, pending)} of the goods that ship, summed over the
-        lines (a bundle line counts as its parts)."""
+        """{sku: dict(sold, current, fulfilled, delivered, pending)} of the goods that ship, summed
+        over the lines (a bundle line counts as its parts). ``delivered``: what Odoo keeps delivered,
+        the units of fulfilments not cancelled and those a refund returned before their fulfilment
+        was cancelled (delivered, then returned by the refund)."""
         result = {}
         for line in self.lines:
             for sku, per in BUNDLES.get(line.sku, {line.sku: 1}).items():
-                row = result.setdefault(sku, {"sold": 0, "current": 0, "fulfilled": 0, "pending": 0})
+                row = result.setdefault(sku, {"sold": 0, "current": 0, "fulfilled": 0, "delivered": 0, "pending": 0})
                 row["sold"] += line.sold * per
                 row["current"] += line.current * per
                 row["fulfilled"] += line.fulfilled * per
+                row["delivered"] += (line.fulfilled + line.unshipped_returns) * per
                 row["pending"] += line.fulfillable * per if not self.cancelled_at else 0
         return result
+
+    def stock_change(self, sku, location):
+        """Units of ``sku`` on hand at a Shopify location now, against before the order."""
+        key = (sku, location)
+        return self.restocked.get(key, 0) + self.unshipped.get(key, 0) - self.shipped.get(key, 0)
+
+
+def _fulfillment_status(fulfilled, fulfillable):
+    """Shopify's REST ``fulfillment_status`` of a line or of the order, from its fulfilments not
+    cancelled: null (none), partial or fulfilled."""
+    if not fulfilled:
+        return None
+    return "partial" if fulfillable else "fulfilled"

@@ -29,7 +29,7 @@ class FakeShopOrders:
         root["ordersCount"] = lambda _info, query=None, **_: {"count": len(self._matching(query)), "precision": "EXACT"}
 
     def add(self, payload):
-        self.nodes[payload["admin_graphql_api_id"]] = graphql_order(payload)
+        self.nodes[payload["admin_graphql_api_id"]] = graphql_order(payload, paid=True)
         return payload
 
     def _matching(self, query):

@@ -171,3 +171,44 @@ class TestConcurrentRefundAndOrderUpdate(CommittedCase):
             self.assertEqual(len(edits), 1)
 
         self.check_books(backend_id, sim, edit_credited_once)
+
+    def test_fulfilment_cancellation_and_a_return_of_its_units_at_once(self):
+        # Shopify fulfilled the lamp and the 3 mugs, a refund returned 1 mug, then the fulfilment was
+        # cancelled: the refund, its transaction, the cancellation and both order updates run at once.
+        sim, backend_id = self.paid_order(881003)
+        with self.registry.cursor() as cr:
+            env = self.env_for(cr)
+            backend = env["shopify.backend"].browse(backend_id)
+            env = env(context=dict(env.context, allowed_company_ids=[backend.company_id.id]))
+            backend = backend.with_env(env)
+            backend.import_fulfillments = True
+            env["shopify.sync.location"].create(
+                {
+                    "backend_id": backend_id,
+                    "name": "Shop",
+                    "shopify_gid": "gid://shopify/Location/11",
+                    "warehouse_id": backend.warehouse_id.id,
+                    "location_id": backend.warehouse_id.lot_stock_id.id,
+                }
+            )
+        fulfilment = sim.fulfil({0: 1, 1: 3})
+        self.start(backend_id, [fulfilment])
+        self.run_queue(backend_id)
+        refund, transaction = sim.refund([(1, 1, "return", 11)])
+        events = [refund, transaction, sim.updated(), sim.cancel_fulfilment(fulfilment[1]["id"]), sim.updated()]
+        outcomes = self.run_jobs_at_once(self.start(backend_id, events))
+        self.assertFalse([o for o in outcomes if o not in ("done", "retry", "conflict")], outcomes)
+        self.run_queue(backend_id)
+
+        def everything_back_once(env, sale, notes):
+            self.assertEqual(len(notes), 1, "one credit note for the refund")
+            warehouse = env["shopify.backend"].browse(backend_id).warehouse_id
+            on_hand = {
+                line.product_id.default_code: line.product_id.with_context(warehouse_id=warehouse.id).qty_available
+                for line in sale.order_line.filtered("product_id.is_storable")
+            }
+            self.assertEqual(on_hand, {"LAMP-1": 50, "MUG-1": 50}, "the refund's mug and the rest back, once")
+            figures = {line.product_id.default_code: f for line, f in delivery.line_figures(sale).items()}
+            self.assertEqual((figures["LAMP-1"]["delivered"], figures["MUG-1"]["delivered"]), (0, 1))
+
+        self.check_books(backend_id, sim, everything_back_once)

@@ -5,18 +5,21 @@ plays Shopify's events (tests/order_simulator.py) and checks the money invariant
 (tests/money_invariant.py) on the real invoices, credit notes and payments.
 """
 
+from datetime import datetime
 from decimal import Decimal
 
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from ..handlers import order_pull
 from ..handlers.orders import odoo_amount
 from ..handlers.refunds import EDIT_BALANCE_KEY
-from ..lib.refund_mapping import order_version, refund_balance, shopify_received
+from ..lib.refund_mapping import VERSIONS_KEY, order_version, refund_balance, shopify_received
 from .money_invariant import order_credit_notes, order_payments
 from .order_simulator import GIFT_CARD, SimulatedOrder
 from .test_lifecycle import TestBooksLifecycle
+from .test_order_pull import FakeShopOrders
 
 
 class RefundLifecycleCase(TestBooksLifecycle):
@@ -390,6 +393,76 @@ class TestBalanceRefundReckonedOnShopifysFigures(RefundLifecycleCase):
         # version (outstanding = current total 49.01 - net payment 69.01): none of it paid back owed money.
         later = ["2026-11-23T15:09:00-00:00", "50.01", "-20.00", "177.15", [one, two]]
         self.assertEqual(refund_balance([paid_back, later], two), Decimal("0.00"))
+
+
+@tagged("post_install", "-at_install")
+class TestPulledOrderVersions(RefundLifecycleCase):
+    """Orders read from Shopify by the catch-up (lib/queries ORDER_DETAIL, lib/order_graphql.py) carry
+    Shopify's money figures as webhook bodies do: what is outstanding, the current total, the refunds
+    with their transactions; a refund beyond its lines after them is reckoned on them."""
+
+    def setUp(self):
+        super().setUp()
+        self.backend.state = "connected"
+        self.shop = FakeShopOrders(self.standin)
+        self.addCleanup(self.standin.root.clear)
+
+    def catch_up(self, *events):
+        """Each order version in turn is the one Shopify holds when the catch-up reads it; it is
+        imported as the catch-up imports (its orders/batch jobs)."""
+        for _topic, body in events:
+            self.shop.nodes.clear()
+            self.shop.add(body)
+            order_pull.start_pull(self.backend, "orders/catch_up", datetime(2026, 11, 1))
+            while True:
+                queued = self.jobs(state="queued").filtered(lambda j: j.topic in ("orders/catch_up", "orders/batch"))
+                if not queued:
+                    break
+                for job in queued:
+                    self.perform(job)
+        self.assertFalse(self.jobs(state="failed").mapped("error_message"))
+
+    def test_a_pulled_order_version_carries_what_is_outstanding(self):
+        sim, sale = self.paid_order(7440, [(8101, 1), (8102, 3)])
+        before = sim.total()
+        edit = sim.edit_reduce(1, 2)
+        self.assertLess(Decimal(edit[1]["total_outstanding"]), 0, "precondition: the edit's balance is owed")
+        balance_refund, *transactions, paid_back = sim.settle_edit(before)
+        for event in (balance_refund, *transactions):
+            self.send(event)
+        self.catch_up(edit, paid_back)
+        self.drain()
+        versions = sale.shopify_sync_state[VERSIONS_KEY]
+        self.assertEqual(versions[-2:], [order_version(edit[1]), order_version(paid_back[1])])
+        self.assertEqual(versions[-2][2], edit[1]["total_outstanding"])
+        self.assertEqual(versions[-1][4], [balance_refund[1]["admin_graphql_api_id"]])
+        self.assert_books(sim)
+
+    def test_goodwill_refund_reckoned_on_pulled_versions_with_a_later_edit_applied_is_still_credited(self):
+        # TestBalanceRefundReckonedOnShopifysFigures' seed-2075 walk, every order version pulled:
+        # without Shopify's figures in pulled orders, Odoo's books decided, and took the later edit's
+        # balance as the goodwill refund's own (nothing credited for it, the balance refund credited).
+        sim, sale = self.paid_order(7441, [(8101, 1), (8102, 3)])
+        before = sim.total()
+        edit = sim.edit_reduce(1, 1)
+        balance_refund, *events = sim.settle_edit(before)
+        for event in (balance_refund, *events[:-1]):
+            self.send(event)
+        self.catch_up(edit, events[-1])
+        self.drain()
+        *goodwill, goodwill_version = sim.refund([], extra=Decimal("4.50")) + [sim.updated()]
+        before = sim.total()
+        edit = sim.edit_reduce(1, 1)
+        *balance_refund, latest = sim.settle_edit(before)
+        self.catch_up(goodwill_version, latest)
+        self.play(*goodwill)
+        self.play(*balance_refund)
+        self.assertEqual(
+            odoo_amount(self.refund_record(sim, -2).amount_total), Decimal("4.50"), "the goodwill refund is credited"
+        )
+        self.assertEqual(self.refund_record(sim), sale, "the balance refund pays the edit back, no credit note")
+        self.assertEqual(self.open_receivable(sale), Decimal("0.00"))
+        self.assert_books(sim)
 
 
 @tagged("post_install", "-at_install")
