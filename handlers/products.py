@@ -409,11 +409,32 @@ def _all_variants(client, node):
 # -- handlers ----------------------------------------------------------------------------------
 
 
+def webhook_product(job):
+    """The product of a products/create|update body. Shopify details only its first 100 variants
+    there and lists every one in ``variant_gids``: a larger product is read whole from the Admin API
+    (binding only the first 100 would leave the rest unsold in Odoo without a word). None when the
+    product is gone from Shopify since (its products/delete follows)."""
+    payload = job._payload_json()
+    product = parse_webhook_product(payload)
+    listed = {
+        entry.get("admin_graphql_api_id")
+        for entry in payload.get("variant_gids") or []
+        if isinstance(entry, dict) and entry.get("admin_graphql_api_id")
+    }
+    if not listed - {v.gid for v in product.variants}:
+        return product
+    return fetch_product(job.backend_id, product.gid)
+
+
 @register("products/create", "product")
 @register("products/update", "product")
 def import_product(job):
     importer = CatalogImporter(job.backend_id, job)
-    template = importer.apply(parse_webhook_product(job._payload_json()))
+    product = webhook_product(job)
+    if product is None:
+        job._mark_done(summary="The product is no longer in Shopify: nothing imported (products/delete follows).")
+        return None
+    template = importer.apply(product)
     if importer.unmatched:
         job._add_warning("Left unmatched (see the catalog drift report): " + "; ".join(importer.unmatched))
     job._mark_done(summary=importer.summary())
