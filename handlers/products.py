@@ -463,16 +463,38 @@ def delete_product(job):
             ("res_id", "in", variants.ids),
         ]
     )
+    kept = _bindings_still_in_shopify(backend, rows, gid)
+    rows -= kept
     count = len(rows)
     rows.unlink()
-    archived = "status" in backend._shopify_owned_fields() and template.active
+    # Another Shopify product still sells these Odoo products: they stay active.
+    archived = "status" in backend._shopify_owned_fields() and template.active and not kept
     if archived:
         template.active = False
-    job._mark_done(
-        summary=f"{count} binding(s) of {template.display_name} removed"
-        + ("; product archived." if archived else "; the Odoo product is kept.")
-    )
+    summary = f"{count} binding(s) of {template.display_name} removed"
+    if kept:
+        summary += f"; {len(kept)} kept: Shopify still has those variants under another product"
+    job._mark_done(summary=summary + ("; product archived." if archived else "; the Odoo product is kept."))
     return template
+
+
+def _bindings_still_in_shopify(backend, rows, deleted_gid):
+    """Among the variant and inventory-item bindings of a deleted product's Odoo products, those of
+    variants Shopify still has under another product (a duplicate matched to the same Odoo products
+    by SKU): products/delete carries only the product id, so Shopify is asked."""
+    variant_gids = [r.shopify_gid for r in rows if r.shopify_gid.startswith("gid://shopify/ProductVariant/")]
+    if not variant_gids:
+        return rows.browse()
+    client = backend._get_client()
+    alive = set()
+    for start in range(0, len(variant_gids), 250):  # Shopify's limit of ids per nodes() query
+        nodes = client.execute(queries.VARIANT_PRODUCTS, {"ids": variant_gids[start : start + 250]})["nodes"]
+        for node in nodes:
+            if node and (node.get("product") or {}).get("id") not in (None, deleted_gid):
+                alive.add(node["id"])
+                if node.get("inventoryItem"):
+                    alive.add(node["inventoryItem"]["id"])
+    return rows.filtered(lambda r: r.shopify_gid in alive)
 
 
 @register("catalog/import", "historical", webhook=False)

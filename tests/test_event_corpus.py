@@ -59,9 +59,15 @@ class TestEventCorpus(ShopifyCase):
     def setUp(self):
         super().setUp()
         self.nodes = {}  # what Shopify's Admin API answers about a case's objects (its "shopify_nodes")
+        self.only_listed_nodes = False  # a store case: Shopify has no other object (null)
         # Barcode look-ups of the order import: Shopify knows none.
         self.standin.root["nodes"] = lambda _info, ids: [
-            self.nodes.get(gid) or {"__typename": "ProductVariant", "id": gid, "sku": "", "barcode": None}
+            self.nodes.get(gid)
+            or (
+                None
+                if self.only_listed_nodes
+                else {"__typename": "ProductVariant", "id": gid, "sku": "", "barcode": None}
+            )
             for gid in ids
         ]
 
@@ -146,6 +152,8 @@ class TestEventCorpus(ShopifyCase):
         """A case of the store's other topics, in a savepoint rolled back after it: each starts from
         the same store (connected, its settings, no products of other cases)."""
         token, root = self.standin.access_token, dict(self.standin.root)
+        self.nodes = {node["id"]: node for node in case.get("shopify_nodes") or []}
+        self.only_listed_nodes = True  # what a case does not list, Shopify does not have (null)
         savepoint = self.env.cr.savepoint()
         try:
             self.backend.write(case.get("backend") or {})
@@ -168,9 +176,11 @@ class TestEventCorpus(ShopifyCase):
             self.standin.access_token = token
             self.standin.root.clear()
             self.standin.root.update(root)
+            self.only_listed_nodes = False
 
-    def check_store(self, case, jobs):
-        expect, bindings, backend = case["expect"], self.env["shopify.binding"], self.backend
+    def check_catalog(self, expect):
+        """Products and bindings: Shopify's variants bound, archived, tracked as the case says."""
+        bindings, backend = self.env["shopify.binding"], self.backend
         Product = self.env["product.product"].with_context(active_test=False)
         for gid, sku in (expect.get("bound") or {}).items():
             record = bindings._record_for(backend, gid)
@@ -183,21 +193,37 @@ class TestEventCorpus(ShopifyCase):
             self.assertEqual(len(template), 1, title)
             self.assertEqual(len(template.product_variant_ids), count, title)
             # One Odoo product per Shopify variant, each bound once.
-            bound = bindings.search([("res_model", "=", "product.product"), ("res_id", "in", template.product_variant_ids.ids), ("shopify_gid", "=like", "gid://shopify/ProductVariant/%")])
+            bound = bindings.search(
+                [
+                    ("res_model", "=", "product.product"),
+                    ("res_id", "in", template.product_variant_ids.ids),
+                    ("shopify_gid", "=like", "gid://shopify/ProductVariant/%"),
+                ]
+            )
             if not expect.get("unbound"):
                 self.assertEqual(len(bound), count, f"{title}: variants bound")
         for sku, storable in (expect.get("storable") or {}).items():
             self.assertEqual(Product.search([("default_code", "=", sku)]).is_storable, storable, sku)
+        for sku in expect.get("active") or []:
+            self.assertTrue(Product.search([("default_code", "=", sku)]).active, f"{sku} still sold")
         for sku, tracked in (expect.get("tracked") or {}).items():
             product = Product.search([("default_code", "=", sku)])
             self.assertEqual(product.shopify_sync_inventory_tracked, tracked, sku)
         for sku in expect.get("archived") or []:
             self.assertFalse(Product.search([("default_code", "=", sku)]).active, f"{sku} archived")
+
+    def check_store(self, case, jobs):
+        expect, backend = case["expect"], self.backend
+        self.check_catalog(expect)
         for sku, quantity in (expect.get("on_hand") or {}).items():
             product = self.product(sku)
             self.assertEqual(product.with_context(warehouse_id=self.warehouse.id).qty_available, quantity, sku)
         for item, quantity in (expect.get("stock_levels") or {}).items():
-            level = self.env["shopify.sync.stock.level"].sudo().search([("backend_id", "=", backend.id), ("inventory_item_gid", "=", item)])
+            level = (
+                self.env["shopify.sync.stock.level"]
+                .sudo()
+                .search([("backend_id", "=", backend.id), ("inventory_item_gid", "=", item)])
+            )
             if quantity is None:
                 self.assertFalse(level.filtered("shopify_qty_known"), f"{item}: Shopify sent no quantity")
             else:
@@ -220,9 +246,14 @@ class TestEventCorpus(ShopifyCase):
         if expect.get("credentials_removed"):
             self.assertFalse(backend.sudo().access_token or backend.sudo().webhook_secret)
         for gid, wanted in (expect.get("disputes") or {}).items():
-            dispute = self.env["shopify.sync.dispute"].search([("backend_id", "=", backend.id), ("shopify_gid", "=", gid)])
+            dispute = self.env["shopify.sync.dispute"].search(
+                [("backend_id", "=", backend.id), ("shopify_gid", "=", gid)]
+            )
             self.assertEqual(len(dispute), 1, gid)
-            self.assertEqual((dispute.status, dispute.kind, dispute.currency_id.name), (wanted["status"], wanted["kind"], wanted["currency"]))
+            self.assertEqual(
+                (dispute.status, dispute.kind, dispute.currency_id.name),
+                (wanted["status"], wanted["kind"], wanted["currency"]),
+            )
             self.assertEqual(odoo_amount(dispute.amount, dispute.currency_id), Decimal(wanted["amount"]))
         if "warning" in expect:
             warnings = " ".join(filter(None, jobs.mapped("warning_message")))

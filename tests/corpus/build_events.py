@@ -962,7 +962,9 @@ def catalog_cases():
     for number, (size, colour) in enumerate(((s, c) for s in ("S", "M", "L") for c in ("Red", "Blue")), start=1):
         sku = None if number == 6 else f"RS-TEE-{size}-{colour.upper()}"
         barcode = None if number == 6 else f"0{pid + number:011d}"
-        variants.append(variant(pid, number, f"{size} / {colour}", sku, barcode, options=[size, colour], tracked=number != 5))
+        variants.append(
+            variant(pid, number, f"{size} / {colour}", sku, barcode, options=[size, colour], tracked=number != 5)
+        )
     created = product_body(pid, "Store tee", variants, options)
     renamed = json.loads(json.dumps(created))
     renamed["variants"][0]["sku"] = "RS-TEE-S-RED-2"
@@ -986,6 +988,54 @@ def catalog_cases():
         },
     )
 
+    # A product duplicated in Shopify (same options, same SKUs: both match the same Odoo products),
+    # then the copy deleted: the original stays bound. products/delete carries only the id; Shopify's
+    # Admin API answers the original's variants (the copy's are gone: null).
+    original_id, copy_id = 9_360_000, 9_361_000
+    colours = [("Colour", ["Red", "Blue"])]
+
+    def cap(product_id, title):
+        return product_body(
+            product_id,
+            title,
+            [
+                variant(product_id, 1, "Red", "RS-CAP-RED", options=["Red"]),
+                variant(product_id, 2, "Blue", "RS-CAP-BLUE", options=["Blue"]),
+            ],
+            colours,
+        )
+
+    original, copy = cap(original_id, "Store cap"), cap(copy_id, "Store cap copy")
+    yield (
+        "generated_products_duplicate_matched_by_sku_then_the_copy_deleted",
+        None,
+        [event("products/create", original), event("products/create", copy), event("products/delete", {"id": copy_id})],
+        {
+            "backend": dict(CREATE, shopify_owns_status=True),
+            "shopify_nodes": [
+                {
+                    "__typename": "ProductVariant",
+                    "id": raw["admin_graphql_api_id"],
+                    "sku": raw["sku"],
+                    "barcode": None,
+                    "product": {"id": original["admin_graphql_api_id"]},
+                    "inventoryItem": {"id": f"gid://shopify/InventoryItem/{raw['inventory_item_id']}"},
+                }
+                for raw in original["variants"]
+            ],
+            "bound": {
+                **{raw["admin_graphql_api_id"]: raw["sku"] for raw in original["variants"]},
+                **{
+                    f"gid://shopify/InventoryItem/{raw['inventory_item_id']}": raw["sku"]
+                    for raw in original["variants"]
+                },
+                original["admin_graphql_api_id"]: "",
+            },
+            "unbound": [raw["admin_graphql_api_id"] for raw in copy["variants"]] + [copy["admin_graphql_api_id"]],
+            "active": ["RS-CAP-RED", "RS-CAP-BLUE"],
+        },
+    )
+
     # A draft product whose every variant is untracked: products Odoo does not stock.
     draft = product_body(
         9_320_000,
@@ -998,7 +1048,11 @@ def catalog_cases():
         "generated_products_create_draft_untracked",
         None,
         [event("products/create", draft)],
-        {"backend": CREATE, "bound": {"gid://shopify/ProductVariant/9320000001": "RS-WRAP"}, "storable": {"RS-WRAP": False}},
+        {
+            "backend": CREATE,
+            "bound": {"gid://shopify/ProductVariant/9320000001": "RS-WRAP"},
+            "storable": {"RS-WRAP": False},
+        },
     )
 
     # 120 variants (Shopify allows 2048): the webhook details the first 100 and lists all 120 in
@@ -1011,7 +1065,10 @@ def catalog_cases():
         for number, (w, c) in enumerate(((w, c) for w in sizes for c in colours), start=1)
     ]
     big = product_body(
-        pid, "Store jeans", every[:100], [("Waist", sizes), ("Colour", colours)],
+        pid,
+        "Store jeans",
+        every[:100],
+        [("Waist", sizes), ("Colour", colours)],
         variant_gids=[v["admin_graphql_api_id"] for v in every],
     )
     twin = gql_twin(dict(big, _all_variants=every))
@@ -1023,7 +1080,10 @@ def catalog_cases():
             "backend": CREATE,
             "shopify_products": [twin],
             "variants": {"Store jeans": 120},
-            "bound": {every[0]["admin_graphql_api_id"]: "RS-JEAN-W24-BLACK", every[-1]["admin_graphql_api_id"]: "RS-JEAN-W43-WHITE"},
+            "bound": {
+                every[0]["admin_graphql_api_id"]: "RS-JEAN-W24-BLACK",
+                every[-1]["admin_graphql_api_id"]: "RS-JEAN-W43-WHITE",
+            },
         },
     )
 
@@ -1049,7 +1109,10 @@ def stock_cases():
     body = product_body(
         pid,
         "Store mug",
-        [variant(pid, 1, "Default Title", "RS-MUG"), variant(pid, 2, "Default Title", "RS-MUG-UNTRACKED", tracked=False)],
+        [
+            variant(pid, 1, "Default Title", "RS-MUG"),
+            variant(pid, 2, "Default Title", "RS-MUG-UNTRACKED", tracked=False),
+        ],
     )
     body["variants"][1]["title"] = "Plain"
     body["variants"][0]["title"] = "Printed"
@@ -1071,11 +1134,21 @@ def stock_cases():
             # An inventory item no Odoo product is bound to.
             event("inventory_levels/update", level(9_999_999_001, 11, 4)),
             # A location the store has not mapped.
-            event("inventory_levels/update", level(item, 55_555, 3, minute=1), state="failed", category="configuration",
-                  error="gid://shopify/Location/55555"),
+            event(
+                "inventory_levels/update",
+                level(item, 55_555, 3, minute=1),
+                state="failed",
+                category="configuration",
+                error="gid://shopify/Location/55555",
+            ),
             # Oversold in Shopify: drift, Odoo's stock untouched.
-            event("inventory_levels/update", level(item, 11, -2, minute=2), state="failed", category="data",
-                  error="Shopify -2, Odoo 7"),
+            event(
+                "inventory_levels/update",
+                level(item, 11, -2, minute=2),
+                state="failed",
+                category="data",
+                error="Shopify -2, Odoo 7",
+            ),
         ],
         {
             "backend": CREATE,
@@ -1117,17 +1190,33 @@ def privacy_cases():
         "generated_customers_redact_ids_as_strings_phone_null",
         None,
         [event("orders/create", order), event("customers/redact", redact)],
-        {"erased": [customer["email"], customer["last_name"]], "anonymised": [customer["email"], customer["last_name"]]},
+        {
+            "erased": [customer["email"], customer["last_name"]],
+            "anonymised": [customer["email"], customer["last_name"]],
+        },
     )
 
     # shop/redact and app/uninstalled: refused while Shopify still serves the store, applied once
     # Shopify refuses its token. The shop body is Shopify's documented app/uninstalled example's shape.
     shop = {
-        "id": 548380009, "name": "Store Events", "email": "owner@store-events.example", "domain": None,
-        "province": "Tennessee", "country": "US", "address1": "190 MacLaren Street", "zip": "37178",
-        "city": "Houston", "phone": "3213213210", "primary_locale": "en", "country_code": "US",
-        "currency": "USD", "shop_owner": "Store Owner", "plan_name": "enterprise",
-        "myshopify_domain": None, "primary_location_id": 11, "enabled_presentment_currencies": ["USD"],
+        "id": 548380009,
+        "name": "Store Events",
+        "email": "owner@store-events.example",
+        "domain": None,
+        "province": "Tennessee",
+        "country": "US",
+        "address1": "190 MacLaren Street",
+        "zip": "37178",
+        "city": "Houston",
+        "phone": "3213213210",
+        "primary_locale": "en",
+        "country_code": "US",
+        "currency": "USD",
+        "shop_owner": "Store Owner",
+        "plan_name": "enterprise",
+        "myshopify_domain": None,
+        "primary_location_id": 11,
+        "enabled_presentment_currencies": ["USD"],
     }
     yield (
         "generated_app_uninstalled_while_connected_is_refused",
@@ -1138,11 +1227,18 @@ def privacy_cases():
     yield (
         "generated_app_uninstalled_then_shop_redact",
         None,
-        [event("orders/create", lamp_order(8902)), event("app/uninstalled", shop),
-         event("shop/redact", {"shop_id": 548380009, "shop_domain": "store-events.myshopify.com"})],
-        {"app_removed": True, "disconnected": True, "credentials_removed": True,
-         # The order's payload is erased; contacts are the merchant's records: they stay.
-         "erased": ["buyer8902@example.com"]},
+        [
+            event("orders/create", lamp_order(8902)),
+            event("app/uninstalled", shop),
+            event("shop/redact", {"shop_id": 548380009, "shop_domain": "store-events.myshopify.com"}),
+        ],
+        {
+            "app_removed": True,
+            "disconnected": True,
+            "credentials_removed": True,
+            # The order's payload is erased; contacts are the merchant's records: they stay.
+            "erased": ["buyer8902@example.com"],
+        },
     )
 
 
@@ -1152,14 +1248,20 @@ def dispute_cases():
     order = lamp_order(8704)
     number = order["id"] * 10 + 9
     steps = [
-        dispute(number, order["id"], "inquiry", status, order["total_price"], reason="product_not_received", code="13.1")
+        dispute(
+            number, order["id"], "inquiry", status, order["total_price"], reason="product_not_received", code="13.1"
+        )
         for status in ("needs_response", "under_review", "lost")
     ]
     yield (
         "generated_dispute_inquiry_needs_response_under_review_lost",
         order,
-        [paid(order), event("disputes/create", steps[0]), event("disputes/update", steps[1]),
-         event("disputes/update", steps[2])],
+        [
+            paid(order),
+            event("disputes/create", steps[0]),
+            event("disputes/update", steps[1]),
+            event("disputes/update", steps[2]),
+        ],
         {"received": order["total_price"], "paid_back": "0.00", "credited": [], "dispute": "LOST"},
     )
     # Shopify's documented example as it is: a chargeback in CAD on an order Odoo never imported,
@@ -1168,18 +1270,38 @@ def dispute_cases():
     yield (
         "generated_dispute_cad_chargeback_for_an_order_not_imported",
         None,
-        [event("disputes/create", dispute(number, 9_400_000, "chargeback", "under_review", "11.50", "CAD")),
-         event("disputes/update", dispute(number, 9_400_000, "chargeback", "accepted", "11.50", "CAD")),
-         event("disputes/update", dispute(number, 9_400_000, "chargeback", "charge_refunded", "11.50", "CAD"))],
-        {"disputes": {f"gid://shopify/ShopifyPaymentsDispute/{number}":
-                      {"status": "CHARGE_REFUNDED", "kind": "CHARGEBACK", "amount": "11.50", "currency": "CAD"}}},
+        [
+            event("disputes/create", dispute(number, 9_400_000, "chargeback", "under_review", "11.50", "CAD")),
+            event("disputes/update", dispute(number, 9_400_000, "chargeback", "accepted", "11.50", "CAD")),
+            event("disputes/update", dispute(number, 9_400_000, "chargeback", "charge_refunded", "11.50", "CAD")),
+        ],
+        {
+            "disputes": {
+                f"gid://shopify/ShopifyPaymentsDispute/{number}": {
+                    "status": "CHARGE_REFUNDED",
+                    "kind": "CHARGEBACK",
+                    "amount": "11.50",
+                    "currency": "CAD",
+                }
+            }
+        },
     )
 
 
 def main():
     os.makedirs(HERE, exist_ok=True)
-    every = [*cases(), *more_cases(), *pos_cases(), *other_cases(), *return_cases(), *split_restock_cases(),
-             *catalog_cases(), *stock_cases(), *privacy_cases(), *dispute_cases()]
+    every = [
+        *cases(),
+        *more_cases(),
+        *pos_cases(),
+        *other_cases(),
+        *return_cases(),
+        *split_restock_cases(),
+        *catalog_cases(),
+        *stock_cases(),
+        *privacy_cases(),
+        *dispute_cases(),
+    ]
     for name, order, events, expect in every:
         if "received" in expect and expect["received"] != "0.00":
             # Every invoice, credit note and payment matched: nothing left open on the customer.
