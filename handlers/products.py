@@ -409,11 +409,32 @@ def _all_variants(client, node):
 # -- handlers ----------------------------------------------------------------------------------
 
 
+def webhook_product(job):
+    """The product of a products/create|update body. Shopify details only its first 100 variants
+    there and lists every one in ``variant_gids``: a larger product is read whole from the Admin API
+    (binding only the first 100 would leave the rest unsold in Odoo without a word). None when the
+    product is gone from Shopify since (its products/delete follows)."""
+    payload = job._payload_json()
+    product = parse_webhook_product(payload)
+    listed = {
+        entry.get("admin_graphql_api_id")
+        for entry in payload.get("variant_gids") or []
+        if isinstance(entry, dict) and entry.get("admin_graphql_api_id")
+    }
+    if not listed - {v.gid for v in product.variants}:
+        return product
+    return fetch_product(job.backend_id, product.gid)
+
+
 @register("products/create", "product")
 @register("products/update", "product")
 def import_product(job):
     importer = CatalogImporter(job.backend_id, job)
-    template = importer.apply(parse_webhook_product(job._payload_json()))
+    product = webhook_product(job)
+    if product is None:
+        job._mark_done(summary="The product is no longer in Shopify: nothing imported (products/delete follows).")
+        return None
+    template = importer.apply(product)
     if importer.unmatched:
         job._add_warning("Left unmatched (see the catalog drift report): " + "; ".join(importer.unmatched))
     job._mark_done(summary=importer.summary())
@@ -442,16 +463,38 @@ def delete_product(job):
             ("res_id", "in", variants.ids),
         ]
     )
+    kept = _bindings_still_in_shopify(backend, rows, gid)
+    rows -= kept
     count = len(rows)
     rows.unlink()
-    archived = "status" in backend._shopify_owned_fields() and template.active
+    # Another Shopify product still sells these Odoo products: they stay active.
+    archived = "status" in backend._shopify_owned_fields() and template.active and not kept
     if archived:
         template.active = False
-    job._mark_done(
-        summary=f"{count} binding(s) of {template.display_name} removed"
-        + ("; product archived." if archived else "; the Odoo product is kept.")
-    )
+    summary = f"{count} binding(s) of {template.display_name} removed"
+    if kept:
+        summary += f"; {len(kept)} kept: Shopify still has those variants under another product"
+    job._mark_done(summary=summary + ("; product archived." if archived else "; the Odoo product is kept."))
     return template
+
+
+def _bindings_still_in_shopify(backend, rows, deleted_gid):
+    """Among the variant and inventory-item bindings of a deleted product's Odoo products, those of
+    variants Shopify still has under another product (a duplicate matched to the same Odoo products
+    by SKU): products/delete carries only the product id, so Shopify is asked."""
+    variant_gids = [r.shopify_gid for r in rows if r.shopify_gid.startswith("gid://shopify/ProductVariant/")]
+    if not variant_gids:
+        return rows.browse()
+    client = backend._get_client()
+    alive = set()
+    for start in range(0, len(variant_gids), 250):  # Shopify's limit of ids per nodes() query
+        nodes = client.execute(queries.VARIANT_PRODUCTS, {"ids": variant_gids[start : start + 250]})["nodes"]
+        for node in nodes:
+            if node and (node.get("product") or {}).get("id") not in (None, deleted_gid):
+                alive.add(node["id"])
+                if node.get("inventoryItem"):
+                    alive.add(node["inventoryItem"]["id"])
+    return rows.filtered(lambda r: r.shopify_gid in alive)
 
 
 @register("catalog/import", "historical", webhook=False)

@@ -391,6 +391,17 @@ query BundleVariantItems($ids: [ID!]!) {
 """
 ALL["BUNDLE_VARIANT_ITEMS"] = BUNDLE_VARIANT_ITEMS
 
+# products/delete: which of the variants bound to the deleted product's Odoo products Shopify still
+# has under another product (a duplicate matched by SKU); deleted ones answer null.
+VARIANT_PRODUCTS = """
+query VariantProducts($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on ProductVariant { id product { id } inventoryItem { id } }
+  }
+}
+"""
+ALL["VARIANT_PRODUCTS"] = VARIANT_PRODUCTS
+
 # Catalog import of large stores: how many products, and the whole catalog as one bulk query
 # (no page cost; Shopify writes a JSONL file of products, each followed by its variants).
 PRODUCTS_COUNT = """

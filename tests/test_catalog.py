@@ -54,6 +54,11 @@ def rest_product(number, title, variants, options=(), status="active", updated_a
             "status": status,
             "updated_at": updated_at,
             "variants": rest_variants,
+            # Every variant's id (Shopify details only the first 100 in "variants").
+            "variant_gids": [
+                {"admin_graphql_api_id": v["admin_graphql_api_id"], "updated_at": "2026-11-20T15:00:00.000Z"}
+                for v in rest_variants
+            ],
             "options": [{"name": name, "position": i + 1, "values": values} for i, (name, values) in enumerate(options)]
             or [{"name": "Title", "position": 1, "values": ["Default Title"]}],
         }
@@ -307,6 +312,13 @@ class TestCatalog(ShopifyCase):
         self.assertEqual((product.name, product.list_price), ("Shopify name", 39.99))
 
     def test_products_delete_unbinds_and_archives_only_when_shopify_owns_status(self):
+        # Asked which variants it still has, Shopify answers null: they went with the product.
+        previous = self.standin.root.get("nodes")
+        self.standin.root["nodes"] = lambda _info, ids: [None for _gid in ids]
+        if previous:
+            self.addCleanup(self.standin.root.update, {"nodes": previous})
+        else:
+            self.addCleanup(self.standin.root.pop, "nodes", None)
         for number, owns in ((8, False), (9, True)):
             product = self.env["product.product"].create(
                 {"name": f"Gone {number}", "default_code": f"GONE-{number}", "type": "consu"}

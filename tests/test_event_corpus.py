@@ -4,7 +4,11 @@ cancellation) through the real webhook path and their queue jobs, each done or f
 says (a failure classified, with its fix; never an unexpected error). Then Odoo must hold Shopify's
 figures: money received and given back, credit notes to the cent, goods delivered, to deliver and in
 stock. The products, taxes and gateways a case needs are set up from its bodies, as an
-administrator would."""
+administrator would.
+
+A case without an order is one of the store's other topics (products, inventory levels, privacy,
+app/uninstalled, disputes): its events alone, from the same store each time (``play_store``), then
+what Odoo holds about them: products and bindings, stock levels, erased data, the backend, disputes."""
 
 import json
 import os
@@ -19,7 +23,9 @@ from ..handlers.orders import odoo_amount
 from ..handlers.transactions import order_documents, settled_amount
 from ..lib.gid import to_gid
 from . import test_order_corpus
+from .catalog_fake import serve_catalog
 from .common import ShopifyCase
+from .stock_fake import FakeShopifyInventory
 
 CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "events")
 STOCK = 10  # units of each storable product before each case (tests/corpus/build_events.py)
@@ -53,9 +59,15 @@ class TestEventCorpus(ShopifyCase):
     def setUp(self):
         super().setUp()
         self.nodes = {}  # what Shopify's Admin API answers about a case's objects (its "shopify_nodes")
+        self.only_listed_nodes = False  # a store case: Shopify has no other object (null)
         # Barcode look-ups of the order import: Shopify knows none.
         self.standin.root["nodes"] = lambda _info, ids: [
-            self.nodes.get(gid) or {"__typename": "ProductVariant", "id": gid, "sku": "", "barcode": None}
+            self.nodes.get(gid)
+            or (
+                None
+                if self.only_listed_nodes
+                else {"__typename": "ProductVariant", "id": gid, "sku": "", "barcode": None}
+            )
             for gid in ids
         ]
 
@@ -76,6 +88,9 @@ class TestEventCorpus(ShopifyCase):
     # -- one case ------------------------------------------------------------------------------
 
     def play(self, case):
+        if "order" not in case:
+            self.play_store(case)
+            return
         order = case["order"]
         orders_handler._BARCODE_CACHE.clear()
         self.nodes = {node["id"]: node for node in case.get("shopify_nodes") or []}
@@ -83,8 +98,32 @@ class TestEventCorpus(ShopifyCase):
         job = self.run_webhook("orders/create", order)
         self.assertEqual(job.state, "done", job.error_message)
         sale = self.env["shopify.binding"]._record_for(self.backend, to_gid("Order", order["admin_graphql_api_id"]))
-        jobs = job
+        jobs = self.play_events(case, job, sale)
+        self.check_books(case, sale)
+        self.check_goods(case, sale)
+        if "dispute" in case["expect"]:
+            dispute = self.env["shopify.sync.dispute"].search([("sale_order_id", "=", sale.id)])
+            self.assertEqual(dispute.mapped("status"), [case["expect"]["dispute"]])
+        if "warning" in case["expect"]:
+            warnings = " ".join(filter(None, jobs.mapped("warning_message")))
+            self.assertIn(case["expect"]["warning"], warnings)
+
+    def play_events(self, case, jobs, sale=None):
+        """Each step of the case: a webhook through intake and its queue job, done or failed as it
+        says, or Odoo's part (deliver, retry, stock). Returns the jobs."""
         for step in case["events"]:
+            if step.get("odoo") == "stock":
+                Quant = self.env["stock.quant"]
+                Quant._update_available_quantity(
+                    self.product(step["sku"]), self.warehouse.lot_stock_id, step["quantity"]
+                )
+                continue
+            if step.get("odoo") == "export":
+                # The store's stock export runs (Shopify then holds Odoo's figures).
+                export = self.backend._ensure_export_job()
+                self.perform(export)
+                self.assertEqual(export.state, "done", export.error_message)
+                continue
             if step.get("odoo") == "deliver":
                 self.deliver(sale, step.get("quantities"))
                 continue
@@ -102,19 +141,123 @@ class TestEventCorpus(ShopifyCase):
             jobs |= job
             expect = step["expect"]
             self.assertNotEqual(job.failure_category, "unexpected", job.error_message)
-            self.assertEqual(job.state, expect["state"], f"{step['topic']}: {job.error_message}")
+            self.assertEqual(job.state, expect["state"], f"{step['topic']}: {job.error_message or job.result_summary}")
             if expect["state"] == "failed":
                 self.assertEqual(job.failure_category, expect["category"], job.error_message)
                 self.assertTrue(job.fix_hint, "a failure names its fix")
                 self.assertIn(expect["error"], job.error_message)
-        self.check_books(case, sale)
-        self.check_goods(case, sale)
-        if "dispute" in case["expect"]:
-            dispute = self.env["shopify.sync.dispute"].search([("sale_order_id", "=", sale.id)])
-            self.assertEqual(dispute.mapped("status"), [case["expect"]["dispute"]])
-        if "warning" in case["expect"]:
+        return jobs
+
+    def play_store(self, case):
+        """A case of the store's other topics, in a savepoint rolled back after it: each starts from
+        the same store (connected, its settings, no products of other cases)."""
+        token, root = self.standin.access_token, dict(self.standin.root)
+        self.nodes = {node["id"]: node for node in case.get("shopify_nodes") or []}
+        self.only_listed_nodes = True  # what a case does not list, Shopify does not have (null)
+        savepoint = self.env.cr.savepoint()
+        try:
+            self.backend.write(case.get("backend") or {})
+            if case.get("shopify_inventory"):
+                FakeShopifyInventory().install(self.standin)
+            if case.get("shopify_products"):
+                serve_catalog(self.standin, case["shopify_products"])
+            if case.get("app_removed"):
+                self.standin.access_token = "revoked"  # Shopify refuses the token once the app is gone
+            corpus = test_order_corpus.TestOrderCorpus
+            for step in case["events"]:
+                if step.get("topic") == "orders/create":
+                    corpus.map_taxes(self, step["body"])
+                    corpus.map_products(self, step["body"])
+            jobs = self.play_events(case, self.env["shopify.sync.job"])
+            self.check_store(case, jobs)
+        finally:
+            savepoint.close(rollback=True)
+            self.env.invalidate_all()
+            self.standin.access_token = token
+            self.standin.root.clear()
+            self.standin.root.update(root)
+            self.only_listed_nodes = False
+
+    def check_catalog(self, expect):
+        """Products and bindings: Shopify's variants bound, archived, tracked as the case says."""
+        bindings, backend = self.env["shopify.binding"], self.backend
+        Product = self.env["product.product"].with_context(active_test=False)
+        for gid, sku in (expect.get("bound") or {}).items():
+            record = bindings._record_for(backend, gid)
+            self.assertTrue(record, f"{gid} bound")
+            self.assertEqual(record.default_code or "", sku, gid)
+        for gid in expect.get("unbound") or []:
+            self.assertFalse(bindings._record_for(backend, gid), f"{gid} not bound")
+        for title, count in (expect.get("variants") or {}).items():
+            template = self.env["product.template"].with_context(active_test=False).search([("name", "=", title)])
+            self.assertEqual(len(template), 1, title)
+            self.assertEqual(len(template.product_variant_ids), count, title)
+            # One Odoo product per Shopify variant, each bound once.
+            bound = bindings.search(
+                [
+                    ("res_model", "=", "product.product"),
+                    ("res_id", "in", template.product_variant_ids.ids),
+                    ("shopify_gid", "=like", "gid://shopify/ProductVariant/%"),
+                ]
+            )
+            if not expect.get("unbound"):
+                self.assertEqual(len(bound), count, f"{title}: variants bound")
+        for sku, storable in (expect.get("storable") or {}).items():
+            self.assertEqual(Product.search([("default_code", "=", sku)]).is_storable, storable, sku)
+        for sku in expect.get("active") or []:
+            self.assertTrue(Product.search([("default_code", "=", sku)]).active, f"{sku} still sold")
+        for sku, tracked in (expect.get("tracked") or {}).items():
+            product = Product.search([("default_code", "=", sku)])
+            self.assertEqual(product.shopify_sync_inventory_tracked, tracked, sku)
+        for sku in expect.get("archived") or []:
+            self.assertFalse(Product.search([("default_code", "=", sku)]).active, f"{sku} archived")
+
+    def check_store(self, case, jobs):
+        expect, backend = case["expect"], self.backend
+        self.check_catalog(expect)
+        for sku, quantity in (expect.get("on_hand") or {}).items():
+            product = self.product(sku)
+            self.assertEqual(product.with_context(warehouse_id=self.warehouse.id).qty_available, quantity, sku)
+        for item, quantity in (expect.get("stock_levels") or {}).items():
+            level = (
+                self.env["shopify.sync.stock.level"]
+                .sudo()
+                .search([("backend_id", "=", backend.id), ("inventory_item_gid", "=", item)])
+            )
+            if quantity is None:
+                self.assertFalse(level.filtered("shopify_qty_known"), f"{item}: Shopify sent no quantity")
+            else:
+                self.assertEqual(level.mapped("shopify_qty"), [quantity], item)
+        for name in expect.get("exported_orders") or []:
+            request = jobs.filtered(lambda j: j.topic == "customers/data_request")
+            attachment = self.env["ir.attachment"].browse(request.res_id)
+            self.assertIn(name, [o["client_order_ref"] for o in json.loads(attachment.raw)["sale_orders"]])
+        for token in expect.get("erased") or []:
+            # Nowhere in the store's job log any more.
+            jobs_holding = self.env["shopify.sync.job"].search(
+                [("backend_id", "=", backend.id), ("payload", "ilike", token)]
+            )
+            self.assertFalse(jobs_holding.mapped("topic"), token)
+        for token in expect.get("anonymised") or []:
+            partners = self.env["res.partner"].with_context(active_test=False)
+            self.assertFalse(partners.search(["|", ("email", "ilike", token), ("name", "ilike", token)]), token)
+        if "disconnected" in expect:
+            self.assertEqual(backend.state == "disconnected", expect["disconnected"], backend.state)
+        if expect.get("credentials_removed"):
+            self.assertFalse(backend.sudo().access_token or backend.sudo().webhook_secret)
+        for gid, wanted in (expect.get("disputes") or {}).items():
+            dispute = self.env["shopify.sync.dispute"].search(
+                [("backend_id", "=", backend.id), ("shopify_gid", "=", gid)]
+            )
+            self.assertEqual(len(dispute), 1, gid)
+            self.assertEqual(
+                (dispute.status, dispute.kind, dispute.currency_id.name),
+                (wanted["status"], wanted["kind"], wanted["currency"]),
+            )
+            self.assertEqual(odoo_amount(dispute.amount, dispute.currency_id), Decimal(wanted["amount"]))
+        if "warning" in expect:
             warnings = " ".join(filter(None, jobs.mapped("warning_message")))
-            self.assertIn(case["expect"]["warning"], warnings)
+            self.assertIn(expect["warning"], warnings)
 
     def check_books(self, case, sale):
         expect, currency = case["expect"], sale.currency_id

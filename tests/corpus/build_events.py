@@ -792,9 +792,516 @@ def split_restock_cases():
         )
 
 
+# -- the store's other topics: catalog, stock, privacy, uninstall, disputes --------------------
+# A case without "order" plays only its events (tests/test_event_corpus.py, play_store); each starts
+# from the same store: "backend" settings for it, "app_removed" when Shopify refuses the token.
+
+
+def variant(product_id, number, title, sku=None, barcode=None, price="19.99", options=(), tracked=True):
+    """A variant as products/create|update carry it (Shopify's documented REST shape)."""
+    variant_id = product_id * 1000 + number
+    body = {
+        "admin_graphql_api_id": f"gid://shopify/ProductVariant/{variant_id}",
+        "barcode": barcode,
+        "compare_at_price": None,
+        "created_at": "2026-11-19T19:00:00-05:00",
+        "id": variant_id,
+        "inventory_policy": "deny",
+        "position": number,
+        "price": price,
+        "product_id": product_id,
+        "sku": sku,
+        "taxable": True,
+        "title": title,
+        "updated_at": "2026-11-20T10:00:00-05:00",
+        "option1": None,
+        "option2": None,
+        "option3": None,
+        "image_id": None,
+        "inventory_item_id": variant_id + 500_000,
+        "inventory_quantity": 0,
+        "old_inventory_quantity": 0,
+        # Older API versions; null when Shopify does not track the variant's stock.
+        "inventory_management": "shopify" if tracked else None,
+    }
+    for position, value in enumerate(options, start=1):
+        body[f"option{position}"] = value
+    return body
+
+
+def product_body(product_id, title, variants, options=(), status="active", variant_gids=None, **extra):
+    """products/create|update: ``options`` [(name, [values])]; ``variant_gids`` every variant's id
+    (Shopify lists all of them there but details only the first 100 in ``variants``)."""
+    body = {
+        "admin_graphql_api_id": f"gid://shopify/Product/{product_id}",
+        "body_html": "",
+        "created_at": "2026-11-19T19:00:00-05:00",
+        "handle": title.lower().replace(" ", "-"),
+        "id": product_id,
+        "product_type": "",
+        "published_at": None if status != "active" else "2026-11-19T19:00:00-05:00",
+        "template_suffix": None,
+        "title": title,
+        "updated_at": "2026-11-20T10:00:00-05:00",
+        "vendor": "Store events",
+        "status": status,
+        "published_scope": "web",
+        "tags": "",
+        "variants": variants,
+        "options": [
+            {"name": name, "values": values, "position": position, "product_id": product_id}
+            for position, (name, values) in enumerate(options, start=1)
+        ],
+        "images": [],
+        "image": None,
+        "media": [],
+        "variant_gids": [
+            {"admin_graphql_api_id": gid, "updated_at": "2026-11-20T15:00:00.000Z"}
+            for gid in (variant_gids or [v["admin_graphql_api_id"] for v in variants])
+        ],
+        "has_variants_that_requires_components": False,
+        "category": None,
+    }
+    body.update(extra)
+    return body
+
+
+def gql_twin(body):
+    """What Shopify's Admin API answers about a product (lib.queries.CATALOG_PRODUCT), every
+    variant of it, first page of 100 then the rest."""
+    names = [o["name"] for o in body["options"]]
+
+    def node(raw):
+        selected = [{"name": n, "value": raw[f"option{i}"]} for i, n in enumerate(names, start=1)]
+        return {
+            "id": raw["admin_graphql_api_id"],
+            "title": raw["title"],
+            "sku": raw["sku"] or "",
+            "barcode": raw["barcode"],
+            "price": raw["price"],
+            "selectedOptions": selected or [{"name": "Title", "value": "Default Title"}],
+            "inventoryItem": {
+                "id": f"gid://shopify/InventoryItem/{raw['inventory_item_id']}",
+                "tracked": raw["inventory_management"] == "shopify",
+            },
+        }
+
+    nodes = [node(raw) for raw in body["_all_variants"]]
+    return {
+        "id": body["admin_graphql_api_id"],
+        "title": body["title"],
+        "status": body["status"].upper(),
+        "updatedAt": "2026-11-20T15:00:00Z",
+        "options": [{"name": o["name"], "optionValues": [{"name": v} for v in o["values"]]} for o in body["options"]],
+        "variants": {"nodes": nodes[:100], "pageInfo": {"hasNextPage": len(nodes) > 100, "endCursor": "v1"}},
+        "_more_variants": nodes[100:],
+    }
+
+
+def level(item_id, location_id, available, minute=0):
+    """inventory_levels/update (Shopify's documented shape; the GraphQL id carries the exact item id)."""
+    return {
+        "inventory_item_id": item_id,
+        "location_id": location_id,
+        "available": available,
+        "updated_at": f"2026-11-21T10:{minute:02d}:00-05:00",
+        "admin_graphql_api_id": f"gid://shopify/InventoryLevel/{location_id}?inventory_item_id={item_id}",
+    }
+
+
+def dispute(number, order_id, kind, status, amount, currency="USD", reason="fraudulent", code="4837"):
+    """disputes/create|update, the shape of Shopify's documented example."""
+    return {
+        "id": number,
+        "admin_graphql_api_id": f"gid://shopify/ShopifyPaymentsDispute/{number}",
+        "order_id": order_id,
+        "type": kind,
+        "amount": amount,
+        "currency": currency,
+        "reason": reason,
+        "network_reason_code": code,
+        "status": status,
+        "evidence_due_by": "2026-12-10T19:00:00-05:00",
+        "evidence_sent_on": None,
+        "finalized_on": None if status in ("needs_response", "under_review") else "2026-12-20T19:00:00-05:00",
+        "initiated_at": "2026-11-25T19:00:00-05:00",
+    }
+
+
+CREATE = {"unmatched_variants": "create"}
+
+
+def catalog_cases():
+    # Shopify's documented products/create example: two variants (Small, Medium) with option1 set,
+    # no options listed, SKU, barcode and inventory item null. Odoo makes one product; the second
+    # variant is reported, not bound to the first's product.
+    docs = product_body(
+        9_300_000,
+        "Store docs tee",
+        [variant(9_300_000, 1, "Small", options=["Small"]), variant(9_300_000, 2, "Medium", options=["Medium"])],
+    )
+    for raw in docs["variants"]:
+        raw["inventory_item_id"] = None
+    yield (
+        "generated_products_create_documented_example_no_options_no_sku",
+        None,
+        [event("products/create", docs)],
+        {
+            "backend": CREATE,
+            "bound": {"gid://shopify/ProductVariant/9300000001": ""},
+            "unbound": ["gid://shopify/ProductVariant/9300000002"],
+            "warning": "Odoo cannot make this combination",
+        },
+    )
+
+    # Two options (Size x Colour, 6 variants), one without SKU or barcode, one not tracked, then an
+    # update renaming a SKU and archiving the product (store owns SKU and status), then delete (id only).
+    options = [("Size", ["S", "M", "L"]), ("Colour", ["Red", "Blue"])]
+    pid = 9_310_000
+    variants = []
+    for number, (size, colour) in enumerate(((s, c) for s in ("S", "M", "L") for c in ("Red", "Blue")), start=1):
+        sku = None if number == 6 else f"RS-TEE-{size}-{colour.upper()}"
+        barcode = None if number == 6 else f"0{pid + number:011d}"
+        variants.append(
+            variant(pid, number, f"{size} / {colour}", sku, barcode, options=[size, colour], tracked=number != 5)
+        )
+    created = product_body(pid, "Store tee", variants, options)
+    renamed = json.loads(json.dumps(created))
+    renamed["variants"][0]["sku"] = "RS-TEE-S-RED-2"
+    renamed.update(status="archived", updated_at="2026-11-21T10:00:00-05:00")
+    yield (
+        "generated_products_two_options_create_update_archive_delete",
+        None,
+        [
+            event("products/create", created),
+            event("products/update", renamed),
+            event("products/delete", {"id": pid}),
+        ],
+        {
+            "backend": dict(CREATE, shopify_owns_sku=True, shopify_owns_status=True),
+            "variants": {"Store tee": 6},
+            "storable": {"RS-TEE-S-RED-2": True},
+            # Odoo stocks per template: the untracked variant is flagged, not made a consumable.
+            "tracked": {"RS-TEE-S-RED-2": True, "RS-TEE-L-RED": False},
+            "archived": ["RS-TEE-S-RED-2"],
+            "unbound": [v["admin_graphql_api_id"] for v in variants] + [f"gid://shopify/Product/{pid}"],
+        },
+    )
+
+    # A product duplicated in Shopify (same options, same SKUs: both match the same Odoo products),
+    # then the copy deleted: the original stays bound. products/delete carries only the id; Shopify's
+    # Admin API answers the original's variants (the copy's are gone: null).
+    original_id, copy_id = 9_360_000, 9_361_000
+    colours = [("Colour", ["Red", "Blue"])]
+
+    def cap(product_id, title):
+        return product_body(
+            product_id,
+            title,
+            [
+                variant(product_id, 1, "Red", "RS-CAP-RED", options=["Red"]),
+                variant(product_id, 2, "Blue", "RS-CAP-BLUE", options=["Blue"]),
+            ],
+            colours,
+        )
+
+    original, copy = cap(original_id, "Store cap"), cap(copy_id, "Store cap copy")
+    yield (
+        "generated_products_duplicate_matched_by_sku_then_the_copy_deleted",
+        None,
+        [event("products/create", original), event("products/create", copy), event("products/delete", {"id": copy_id})],
+        {
+            "backend": dict(CREATE, shopify_owns_status=True),
+            "shopify_nodes": [
+                {
+                    "__typename": "ProductVariant",
+                    "id": raw["admin_graphql_api_id"],
+                    "sku": raw["sku"],
+                    "barcode": None,
+                    "product": {"id": original["admin_graphql_api_id"]},
+                    "inventoryItem": {"id": f"gid://shopify/InventoryItem/{raw['inventory_item_id']}"},
+                }
+                for raw in original["variants"]
+            ],
+            "bound": {
+                **{raw["admin_graphql_api_id"]: raw["sku"] for raw in original["variants"]},
+                **{
+                    f"gid://shopify/InventoryItem/{raw['inventory_item_id']}": raw["sku"]
+                    for raw in original["variants"]
+                },
+                original["admin_graphql_api_id"]: "",
+            },
+            "unbound": [raw["admin_graphql_api_id"] for raw in copy["variants"]] + [copy["admin_graphql_api_id"]],
+            "active": ["RS-CAP-RED", "RS-CAP-BLUE"],
+        },
+    )
+
+    # A draft product whose every variant is untracked: products Odoo does not stock.
+    draft = product_body(
+        9_320_000,
+        "Store gift wrap",
+        [variant(9_320_000, 1, "Default Title", "RS-WRAP", tracked=False)],
+        [("Title", ["Default Title"])],
+        status="draft",
+    )
+    yield (
+        "generated_products_create_draft_untracked",
+        None,
+        [event("products/create", draft)],
+        {
+            "backend": CREATE,
+            "bound": {"gid://shopify/ProductVariant/9320000001": "RS-WRAP"},
+            "storable": {"RS-WRAP": False},
+        },
+    )
+
+    # 120 variants (Shopify allows 2048): the webhook details the first 100 and lists all 120 in
+    # variant_gids. Every one must be bound: the rest is read from Shopify's Admin API.
+    pid = 9_330_000
+    sizes = [f"W{w}" for w in range(24, 44)]
+    colours = ["Black", "Blue", "Grey", "Sand", "Olive", "White"]
+    every = [
+        variant(pid, number, f"{w} / {c}", f"RS-JEAN-{w}-{c.upper()}", options=[w, c])
+        for number, (w, c) in enumerate(((w, c) for w in sizes for c in colours), start=1)
+    ]
+    big = product_body(
+        pid,
+        "Store jeans",
+        every[:100],
+        [("Waist", sizes), ("Colour", colours)],
+        variant_gids=[v["admin_graphql_api_id"] for v in every],
+    )
+    twin = gql_twin(dict(big, _all_variants=every))
+    yield (
+        "generated_products_create_120_variants_first_100_detailed",
+        None,
+        [event("products/create", big)],
+        {
+            "backend": CREATE,
+            "shopify_products": [twin],
+            "variants": {"Store jeans": 120},
+            "bound": {
+                every[0]["admin_graphql_api_id"]: "RS-JEAN-W24-BLACK",
+                every[-1]["admin_graphql_api_id"]: "RS-JEAN-W43-WHITE",
+            },
+        },
+    )
+
+    # A bundle (has_variants_that_requires_components): its variant is an ordinary product here
+    # until a shopify.sync.bundle maps it.
+    bundle = product_body(
+        9_340_000,
+        "Store bundle",
+        [variant(9_340_000, 1, "Default Title", "RS-BUNDLE")],
+        [("Title", ["Default Title"])],
+        has_variants_that_requires_components=True,
+    )
+    yield (
+        "generated_products_create_bundle_parent",
+        None,
+        [event("products/create", bundle)],
+        {"backend": CREATE, "bound": {"gid://shopify/ProductVariant/9340000001": "RS-BUNDLE"}},
+    )
+
+
+def stock_cases():
+    pid = 9_350_000
+    body = product_body(
+        pid,
+        "Store mug",
+        [
+            variant(pid, 1, "Default Title", "RS-MUG"),
+            variant(pid, 2, "Default Title", "RS-MUG-UNTRACKED", tracked=False),
+        ],
+    )
+    body["variants"][1]["title"] = "Plain"
+    body["variants"][0]["title"] = "Printed"
+    body["variants"][0]["option1"], body["variants"][1]["option1"] = "Printed", "Plain"
+    body["options"] = [{"name": "Style", "values": ["Printed", "Plain"], "position": 1, "product_id": pid}]
+    item, untracked = body["variants"][0]["inventory_item_id"], body["variants"][1]["inventory_item_id"]
+    item_gid, untracked_gid = f"gid://shopify/InventoryItem/{item}", f"gid://shopify/InventoryItem/{untracked}"
+    yield (
+        "generated_inventory_levels_agree_null_unknown_unmapped_negative",
+        None,
+        [
+            event("products/create", body),
+            {"odoo": "stock", "sku": "RS-MUG", "quantity": 7},
+            # Shopify's own echo of Odoo's export: they agree.
+            {"odoo": "export"},
+            event("inventory_levels/update", level(item, 11, 7)),
+            # Not tracked in Shopify (bold-commerce/bold-shopify-toolkit#74: available null).
+            event("inventory_levels/update", level(untracked, 11, None)),
+            # An inventory item no Odoo product is bound to.
+            event("inventory_levels/update", level(9_999_999_001, 11, 4)),
+            # A location the store has not mapped.
+            event(
+                "inventory_levels/update",
+                level(item, 55_555, 3, minute=1),
+                state="failed",
+                category="configuration",
+                error="gid://shopify/Location/55555",
+            ),
+            # Oversold in Shopify: drift, Odoo's stock untouched.
+            event(
+                "inventory_levels/update",
+                level(item, 11, -2, minute=2),
+                state="failed",
+                category="data",
+                error="Shopify -2, Odoo 7",
+            ),
+        ],
+        {
+            "backend": CREATE,
+            "shopify_inventory": True,
+            "stock_levels": {item_gid: 7, untracked_gid: None},
+            "on_hand": {"RS-MUG": 7},
+        },
+    )
+
+
+def privacy_cases():
+    # A customer's order, then customers/data_request and customers/redact for them. Ids as strings
+    # (a .NET model of the payload types them so: Exico.Shopify RedactCustomer, orders_to_redact as
+    # List<string>), phone null (a Rails app's logged redact job).
+    order = lamp_order(8901)
+    customer = order["customer"]
+    request = {
+        "shop_id": 954889,
+        "shop_domain": "store-events.myshopify.com",
+        "customer": {"id": customer["id"], "email": customer["email"], "phone": None},
+        "orders_requested": [order["id"]],
+        "data_request": {"id": 8901},
+    }
+    yield (
+        "generated_customers_data_request_orders_requested",
+        None,
+        [event("orders/create", order), event("customers/data_request", request)],
+        {"exported_orders": [order["name"]]},
+    )
+    order = lamp_order(8903)
+    customer = order["customer"]
+    redact = {
+        "shop_id": "954889",
+        "shop_domain": "store-events.myshopify.com",
+        "customer": {"id": str(customer["id"]), "email": customer["email"], "phone": None},
+        "orders_to_redact": [str(order["id"])],
+    }
+    yield (
+        "generated_customers_redact_ids_as_strings_phone_null",
+        None,
+        [event("orders/create", order), event("customers/redact", redact)],
+        {
+            "erased": [customer["email"], customer["last_name"]],
+            "anonymised": [customer["email"], customer["last_name"]],
+        },
+    )
+
+    # shop/redact and app/uninstalled: refused while Shopify still serves the store, applied once
+    # Shopify refuses its token. The shop body is Shopify's documented app/uninstalled example's shape.
+    shop = {
+        "id": 548380009,
+        "name": "Store Events",
+        "email": "owner@store-events.example",
+        "domain": None,
+        "province": "Tennessee",
+        "country": "US",
+        "address1": "190 MacLaren Street",
+        "zip": "37178",
+        "city": "Houston",
+        "phone": "3213213210",
+        "primary_locale": "en",
+        "country_code": "US",
+        "currency": "USD",
+        "shop_owner": "Store Owner",
+        "plan_name": "enterprise",
+        "myshopify_domain": None,
+        "primary_location_id": 11,
+        "enabled_presentment_currencies": ["USD"],
+    }
+    yield (
+        "generated_app_uninstalled_while_connected_is_refused",
+        None,
+        [event("app/uninstalled", shop, state="failed", category="data", error="still accepts")],
+        {"disconnected": False},
+    )
+    yield (
+        "generated_app_uninstalled_then_shop_redact",
+        None,
+        [
+            event("orders/create", lamp_order(8902)),
+            event("app/uninstalled", shop),
+            event("shop/redact", {"shop_id": 548380009, "shop_domain": "store-events.myshopify.com"}),
+        ],
+        {
+            "app_removed": True,
+            "disconnected": True,
+            "credentials_removed": True,
+            # The order's payload is erased; contacts are the merchant's records: they stay.
+            "erased": ["buyer8902@example.com"],
+        },
+    )
+
+
+def dispute_cases():
+    # An inquiry on a paid order: needs_response, under_review, then lost (GraphQL's enum and the
+    # REST statuses of Shopify's dispute reference).
+    order = lamp_order(8704)
+    number = order["id"] * 10 + 9
+    steps = [
+        dispute(
+            number, order["id"], "inquiry", status, order["total_price"], reason="product_not_received", code="13.1"
+        )
+        for status in ("needs_response", "under_review", "lost")
+    ]
+    yield (
+        "generated_dispute_inquiry_needs_response_under_review_lost",
+        order,
+        [
+            paid(order),
+            event("disputes/create", steps[0]),
+            event("disputes/update", steps[1]),
+            event("disputes/update", steps[2]),
+        ],
+        {"received": order["total_price"], "paid_back": "0.00", "credited": [], "dispute": "LOST"},
+    )
+    # Shopify's documented example as it is: a chargeback in CAD on an order Odoo never imported,
+    # then accepted, then charge_refunded.
+    number = 9_400_001
+    yield (
+        "generated_dispute_cad_chargeback_for_an_order_not_imported",
+        None,
+        [
+            event("disputes/create", dispute(number, 9_400_000, "chargeback", "under_review", "11.50", "CAD")),
+            event("disputes/update", dispute(number, 9_400_000, "chargeback", "accepted", "11.50", "CAD")),
+            event("disputes/update", dispute(number, 9_400_000, "chargeback", "charge_refunded", "11.50", "CAD")),
+        ],
+        {
+            "disputes": {
+                f"gid://shopify/ShopifyPaymentsDispute/{number}": {
+                    "status": "CHARGE_REFUNDED",
+                    "kind": "CHARGEBACK",
+                    "amount": "11.50",
+                    "currency": "CAD",
+                }
+            }
+        },
+    )
+
+
 def main():
     os.makedirs(HERE, exist_ok=True)
-    every = [*cases(), *more_cases(), *pos_cases(), *other_cases(), *return_cases(), *split_restock_cases()]
+    every = [
+        *cases(),
+        *more_cases(),
+        *pos_cases(),
+        *other_cases(),
+        *return_cases(),
+        *split_restock_cases(),
+        *catalog_cases(),
+        *stock_cases(),
+        *privacy_cases(),
+        *dispute_cases(),
+    ]
     for name, order, events, expect in every:
         if "received" in expect and expect["received"] != "0.00":
             # Every invoice, credit note and payment matched: nothing left open on the customer.
@@ -802,8 +1309,11 @@ def main():
         path = os.path.join(HERE, f"{name}.json")
         with open(path, "w", encoding="utf-8") as handle:
             case = {"order": order, "events": events, "expect": expect}
-            if "shopify_nodes" in expect:  # what Shopify's Admin API answers about the case's objects
-                case["shopify_nodes"] = expect.pop("shopify_nodes")
+            if order is None:  # the store's other topics: no order
+                del case["order"]
+            for key in ("shopify_nodes", "shopify_products", "shopify_inventory", "backend", "app_removed"):
+                if key in expect:  # what Shopify's Admin API answers; the store's settings
+                    case[key] = expect.pop(key)
             json.dump(case, handle, indent=1)
             handle.write("\n")
         print(path)
