@@ -71,6 +71,35 @@ SHOPIFY_ROLES = {
 }
 
 
+@contextmanager
+def automatic_reordering_rule(env, product, backend):
+    """An automatic reordering rule of ``product`` in the store's warehouse, far above its stock;
+    yields (rule, list of the rule ids Odoo triggers meanwhile)."""
+    warehouse = backend.warehouse_id or env["stock.warehouse"].search(
+        [("company_id", "=", backend.company_id.id)], limit=1
+    )
+    Orderpoint = env["stock.warehouse.orderpoint"]
+    rule = Orderpoint.create(
+        {
+            "product_id": product.id,
+            "warehouse_id": warehouse.id,
+            "location_id": warehouse.lot_stock_id.id,
+            "product_min_qty": 500,
+            "product_max_qty": 600,
+            "trigger": "auto",
+        }
+    )
+    triggered = []
+    procure = type(Orderpoint)._procure_orderpoint_confirm
+
+    def spy(orderpoints, *args, **kwargs):
+        triggered.extend(orderpoints.ids)
+        return procure(orderpoints, *args, **kwargs)
+
+    with patch.object(type(Orderpoint), "_procure_orderpoint_confirm", spy):
+        yield rule, triggered
+
+
 def company_user(env, login, company, role=None, **values):
     """An internal user of ``company`` only (``values``: more of its fields). ``role``: ``user``
     (shopify_sync's users: accountants read and retry jobs), ``manager``, or None (neither)."""

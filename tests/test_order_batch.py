@@ -15,7 +15,7 @@ from odoo.addons.queue_job.job import Job as QueueJob
 
 from ..handlers.orders import odoo_amount
 from ..lib import order_batching, order_graphql
-from .common import CommittedCase, ShopifyCase
+from .common import CommittedCase, ShopifyCase, automatic_reordering_rule
 from .order_payloads import graphql_order, graphql_transaction, lamp_and_mug_order, order_payload
 from .test_books import BooksCase
 
@@ -326,29 +326,8 @@ class TestOrderBatch(BatchMixin, ShopifyCase):
     def test_an_automatic_reordering_rule_of_a_batched_product_is_still_triggered(self):
         """The batch asks once which products have an automatic reordering rule and spares Odoo's
         search per stock move for the others only: the mug's rule still runs at confirmation."""
-        warehouse = self.backend.warehouse_id or self.env["stock.warehouse"].search(
-            [("company_id", "=", self.backend.company_id.id)], limit=1
-        )
-        Orderpoint = self.env["stock.warehouse.orderpoint"]
-        rule = Orderpoint.create(
-            {
-                "product_id": self.mug.id,
-                "warehouse_id": warehouse.id,
-                "location_id": warehouse.lot_stock_id.id,
-                "product_min_qty": 500,
-                "product_max_qty": 600,
-                "trigger": "auto",
-            }
-        )
-        triggered = []
-        procure = type(Orderpoint)._procure_orderpoint_confirm
-
-        def spy(orderpoints, *args, **kwargs):
-            triggered.extend(orderpoints.ids)
-            return procure(orderpoints, *args, **kwargs)
-
         self.store_pulled([self.order(7851), self.order(7852)])
-        with patch.object(type(Orderpoint), "_procure_orderpoint_confirm", spy):
+        with automatic_reordering_rule(self.env, self.mug, self.backend) as (rule, triggered):
             self.run_batches()
         self.assertIn(rule.id, triggered)
 

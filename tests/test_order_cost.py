@@ -10,7 +10,7 @@ from unittest.mock import patch
 from odoo.sql_db import Cursor
 from odoo.tests import tagged
 
-from .common import ShopifyCase
+from .common import ShopifyCase, automatic_reordering_rule
 from .order_payloads import order_payload
 
 CA = [("CA State Tax", 7.25)]
@@ -161,26 +161,7 @@ class TestPerOrderCost(ShopifyCase):
         ]
         self.assertEqual(len(searched), 1, "\n".join(on_table(statements, "SELECT", "stock_warehouse_orderpoint")))
 
-        warehouse = self.env["stock.warehouse"].search([("company_id", "=", self.backend.company_id.id)], limit=1)
-        Orderpoint = self.env["stock.warehouse.orderpoint"]
-        rule = Orderpoint.create(
-            {
-                "product_id": self.products[1].id,
-                "warehouse_id": warehouse.id,
-                "location_id": warehouse.lot_stock_id.id,
-                "product_min_qty": 500,
-                "product_max_qty": 600,
-                "trigger": "auto",
-            }
-        )
-        triggered = []
-        procure = type(Orderpoint)._procure_orderpoint_confirm
-
-        def spy(orderpoints, *args, **kwargs):
-            triggered.extend(orderpoints.ids)
-            return procure(orderpoints, *args, **kwargs)
-
-        with patch.object(type(Orderpoint), "_procure_orderpoint_confirm", spy):
+        with automatic_reordering_rule(self.env, self.products[1], self.backend) as (rule, triggered):
             self.import_order(881042)
         self.assertEqual(triggered, [rule.id])
 
