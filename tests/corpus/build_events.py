@@ -191,6 +191,40 @@ def paid(order, number=1, gateway="shopify_payments", amount=None):
     return event("order_transactions/create", sale)
 
 
+def cancelled_and_refunded_in_full(order):
+    """A paid one-lamp order's full refund (line cancelled, shipping and its tax) and the
+    orders/cancelled body listing it."""
+    line, worth = refund_line(order, 0, 1, "cancel", location_id=11)
+    ship = order["shipping_lines"][0]
+    shipping_tax = Decimal(ship["tax_lines"][0]["price"])
+    full = refund(
+        order,
+        1,
+        lines=[line],
+        shipping_lines=[
+            {
+                "id": order["id"] * 10 + 3,
+                "shipping_line_id": ship["id"],
+                "subtotal_amount_set": money_set(ship["price"]),
+                "tax_amount_set": money_set(shipping_tax),
+                "shipping_line": dict(ship),
+            }
+        ],
+        transactions=[transaction(order, 5, "refund", order["total_price"], parent_id=order["id"] * 10 + 1)],
+        note="Order canceled",
+    )
+    assert worth + Decimal(ship["price"]) + shipping_tax == Decimal(order["total_price"])
+    cancelled = dict(
+        order,
+        cancelled_at="2026-11-22T11:00:00-05:00",
+        cancel_reason="customer",
+        financial_status="refunded",
+        updated_at="2026-11-22T11:00:01-05:00",
+        refunds=[full],
+    )
+    return full, cancelled
+
+
 def cases():
     # -- refunds ---------------------------------------------------------------------------------------
     order = lamp_order(8101, qty=1, price="619.16")
@@ -486,34 +520,7 @@ def cases():
 
     # A paid order cancelled and refunded in full: refunds/create, then orders/cancelled listing it.
     order = lamp_order(8302, qty=1)
-    line, worth = refund_line(order, 0, 1, "cancel", location_id=11)
-    ship = order["shipping_lines"][0]
-    shipping_tax = Decimal(ship["tax_lines"][0]["price"])
-    full = refund(
-        order,
-        1,
-        lines=[line],
-        shipping_lines=[
-            {
-                "id": order["id"] * 10 + 3,
-                "shipping_line_id": ship["id"],
-                "subtotal_amount_set": money_set(ship["price"]),
-                "tax_amount_set": money_set(shipping_tax),
-                "shipping_line": dict(ship),
-            }
-        ],
-        transactions=[transaction(order, 5, "refund", order["total_price"], parent_id=order["id"] * 10 + 1)],
-        note="Order canceled",
-    )
-    assert worth + Decimal(ship["price"]) + shipping_tax == Decimal(order["total_price"])
-    cancelled = dict(
-        order,
-        cancelled_at="2026-11-22T11:00:00-05:00",
-        cancel_reason="customer",
-        financial_status="refunded",
-        updated_at="2026-11-22T11:00:01-05:00",
-        refunds=[full],
-    )
+    full, cancelled = cancelled_and_refunded_in_full(order)
     yield (
         "generated_cancelled_paid_order_refunded_in_full",
         order,
@@ -530,33 +537,7 @@ def cases():
 
     # The same, delivered the other way round: orders/cancelled first waits for its refund.
     order = lamp_order(8303, qty=1)
-    line, worth = refund_line(order, 0, 1, "cancel", location_id=11)
-    ship = order["shipping_lines"][0]
-    shipping_tax = Decimal(ship["tax_lines"][0]["price"])
-    full = refund(
-        order,
-        1,
-        lines=[line],
-        shipping_lines=[
-            {
-                "id": order["id"] * 10 + 3,
-                "shipping_line_id": ship["id"],
-                "subtotal_amount_set": money_set(ship["price"]),
-                "tax_amount_set": money_set(shipping_tax),
-                "shipping_line": dict(ship),
-            }
-        ],
-        transactions=[transaction(order, 5, "refund", order["total_price"], parent_id=order["id"] * 10 + 1)],
-        note="Order canceled",
-    )
-    cancelled = dict(
-        order,
-        cancelled_at="2026-11-22T11:00:00-05:00",
-        cancel_reason="customer",
-        financial_status="refunded",
-        updated_at="2026-11-22T11:00:01-05:00",
-        refunds=[full],
-    )
+    full, cancelled = cancelled_and_refunded_in_full(order)
     yield (
         "generated_cancelled_paid_order_before_its_refund_arrives",
         order,
