@@ -5,14 +5,19 @@ queue job made in that statement is the one with_delay makes."""
 import json
 import logging
 import uuid
+from unittest.mock import patch
 
 from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.queue_job.job import Job
 
+from ..controllers import database_list
 from ..models.shopify_sync_job import INTAKE_DROPPED_INDEXES, INTAKE_PARTIAL_INDEXES, TRANSIENT_MAX_RETRIES
 from .common import WEBHOOK_SECRET, ShopifyHttpCase, parsed_headers, webhook_headers
 from .shopify_reference import webhook_example_raw
+
+# Odoo's query listing the databases (odoo.service.db.list_dbs), run under --db-filter.
+LISTING_DATABASES = "select datname from pg_database"
 
 
 @tagged("post_install", "-at_install")
@@ -37,6 +42,41 @@ class TestIntakeFastPath(ShopifyHttpCase):
         self.assertEqual(self.post(secret="whsec_rotated").status_code, 200)
         self.backend.active = False
         self.assertEqual(self.post(secret="whsec_rotated").status_code, 401)
+
+    def test_webhooks_reuse_the_database_list_other_routes_list_each_time(self):
+        """With --db-filter Odoo lists the databases for every request without a session, on a new
+        PostgreSQL connection: webhook requests reuse the list for a few seconds."""
+        listed = []
+        answer = None  # None: Odoo's own list
+        odoo_db_list = database_list._odoo_db_list
+
+        def listing(force=False, host=None):
+            listed.append(host)
+            return odoo_db_list(force=force, host=host) if answer is None else answer
+
+        clock = [1000.0]
+        database_list.forget()
+        self.addCleanup(database_list.forget)
+        with (
+            patch.object(database_list, "_odoo_db_list", listing),
+            patch.object(database_list, "monotonic", lambda: clock[0]),
+        ):
+            for _n in range(3):
+                self.assertEqual(self.post().status_code, 200)
+            self.assertEqual(len(listed), 1, "one listing for three webhooks")
+            for _n in range(2):
+                self.assertEqual(self.url_open("/web/health").status_code, 200)
+            self.assertEqual(len(listed), 3, "other routes list the databases as Odoo does")
+            clock[0] += database_list.LIST_SECONDS + 1
+            self.assertEqual(self.post().status_code, 200)
+            self.assertEqual(len(listed), 4, "the list is read again once it is old")
+            # A moment without a database (dropped, server restarting) is not remembered.
+            clock[0] += database_list.LIST_SECONDS + 1
+            answer = []
+            self.assertEqual(self.post().status_code, 404)
+            answer = None
+            self.assertEqual(self.post().status_code, 200)
+            self.assertEqual(len(listed), 6)
 
     def test_queue_job_made_in_the_insert_matches_with_delay(self):
         response = self.post()
@@ -133,10 +173,13 @@ class TestIntakeFastPath(ShopifyHttpCase):
         self.assertEqual(self.env["queue.job"].search_count([("identity_key", "in", keys)]), 2)
 
     def test_webhook_costs_one_statement_more_than_odoo_no_op_route(self):
-        """Through Odoo's HTTP stack, caches warm: what a webhook costs beyond /web/health."""
+        """Through Odoo's HTTP stack, caches warm: what a webhook costs beyond /web/health. Under
+        --db-filter, Odoo lists the databases for /web/health (a connection of its own); a webhook
+        reuses the list (controllers/database_list.py)."""
         self.post()
         shop = self.backend.shop_domain  # read here: the test's own reads are not the request's
-        _response, health = self.request_queries(lambda: self.url_open("/web/health"))
+        _response, health_and_listing = self.request_queries(lambda: self.url_open("/web/health"))
+        health = [query for query in health_and_listing if not query.startswith(LISTING_DATABASES)]
         headers = webhook_headers(self.body, "app/uninstalled", shop=shop)
         response, webhook = self.request_queries(lambda: self.post_webhook(self.body, headers))
         self.assertEqual(response.status_code, 200, response.text)
