@@ -70,6 +70,13 @@ for _ in $(seq 1 60); do
   curl -sf "http://127.0.0.1:$PORT/web/health" >/dev/null 2>&1 && break; sleep 1
 done
 echo "Odoo up on 127.0.0.1:$PORT ($WORKERS workers, $(nproc) cores); $RUNS runs of $N webhooks at concurrency $CONCURRENCY, dedicated intake connection: $DEDICATED"
+if [ "${DB_FILTER:-1}" != 0 ]; then
+  echo "Started with --db-filter: Odoo lists the databases on a new PostgreSQL connection for every request without a" \
+    "session (/web/health too); webhook requests reuse the list for 10 s (controllers/database_list.py)." \
+    "DB_FILTER=0 starts Odoo with --database only: neither route lists them."
+else
+  echo "Started with --database only (DB_FILTER=0): no request lists the databases."
+fi
 expected=0
 : >"$LOG.ratios"
 for run in $(seq 1 "$RUNS"); do
