@@ -20,6 +20,9 @@ from odoo import http, tools
 
 WEBHOOK_PATH = "/shopify/webhook"
 LIST_SECONDS = 10.0
+# Lists kept per process: one per Host header when the filter names the host (%h, %d). The Host
+# header is the sender's to choose, so the count is bounded.
+MAX_KEPT = 32
 
 _odoo_db_list = http.db_list
 _listed = {}  # (host, force, dbfilter, db_name) -> (monotonic time it expires, [database])
@@ -41,6 +44,8 @@ def db_list(force=False, host=None):
         return list(remembered[1])
     databases = _odoo_db_list(force=force, host=host)
     if len(databases) == 1:
+        if len(_listed) >= MAX_KEPT:
+            _listed.clear()
         _listed[key] = (now + LIST_SECONDS, tuple(databases))
     else:
         _listed.pop(key, None)

@@ -26,8 +26,11 @@ class TestIntakeFastPath(ShopifyHttpCase):
         super().setUp()
         self.body = webhook_example_raw("app/uninstalled")
 
+    def signed_headers(self, secret=WEBHOOK_SECRET, shop=None):
+        return webhook_headers(self.body, "app/uninstalled", secret=secret, shop=shop or self.backend.shop_domain)
+
     def post(self, secret=WEBHOOK_SECRET, shop=None):
-        headers = webhook_headers(self.body, "app/uninstalled", secret=secret, shop=shop or self.backend.shop_domain)
+        headers = self.signed_headers(secret=secret, shop=shop)
         self.env.flush_all()  # the request reads the store through its own environment
         return self.post_webhook(self.body, headers)
 
@@ -77,6 +80,19 @@ class TestIntakeFastPath(ShopifyHttpCase):
             answer = None
             self.assertEqual(self.post().status_code, 200)
             self.assertEqual(len(listed), 6)
+
+    def test_database_lists_kept_are_bounded_whatever_the_host_header(self):
+        """The Host header is the sender's: a flood of made-up hosts keeps at most MAX_KEPT lists."""
+        database_list.forget()
+        self.addCleanup(database_list.forget)
+        odoo_db_list = database_list._odoo_db_list
+        hosts = [f"h{n}.example.com" for n in range(database_list.MAX_KEPT * 3)]
+        with patch.object(database_list, "_odoo_db_list", lambda force=False, host=None: [self.env.cr.dbname]):
+            for host in hosts:
+                response = self.post_webhook(self.body, {**self.signed_headers(), "Host": host})
+                self.assertEqual(response.status_code, 200)
+        self.assertLessEqual(len(database_list._listed), database_list.MAX_KEPT)
+        self.assertIs(database_list._odoo_db_list, odoo_db_list)
 
     def test_queue_job_made_in_the_insert_matches_with_delay(self):
         response = self.post()
