@@ -12,6 +12,7 @@ from odoo.tests import tagged
 from ..handlers import order_pull
 from ..handlers.orders import odoo_amount
 from ..handlers.refunds import EDIT_BALANCE_KEY
+from ..lib.queries import PULLED_REFUNDS
 from ..lib.refund_mapping import VERSIONS_KEY, order_version
 from .money_invariant import order_payments
 from .test_order_pull import FakeShopOrders
@@ -149,3 +150,27 @@ class TestBulkPulledMoneyFigures(RefundLifecycleCase):
         paged_sim, paged_sale, paged_refunds = self.walk(7461, "paginated")
         self.assert_figures(paged_sim, paged_sale, paged_refunds)
         self.assertEqual(self.snapshot(bulk_sim, bulk_sale), self.snapshot(paged_sim, paged_sale))
+
+    def test_a_bulk_read_keeps_shopifys_figures_of_an_order_with_more_refunds_than_a_page_reads(self):
+        # ORDER_DETAIL reads the first PULLED_REFUNDS refunds (Shopify's cost limit) and an order with
+        # more without its figures; a bulk read has no such limit: every refund, and the figures.
+        sim, sale = self.paid_order(7462, [(8101, 1), (8102, PULLED_REFUNDS + 2)])
+        for _refund in range(PULLED_REFUNDS + 1):
+            self.play(*sim.refund([(1, 1, "no_restock", 11)]))
+        latest = sim.updated()
+        self.pull("bulk", latest)
+        (pulled,) = self.jobs(topic="orders/updated", workflow="scheduled")
+        order = pulled._payload_json()
+        self.assertEqual(
+            [refund["admin_graphql_api_id"] for refund in order["refunds"]],
+            [refund["admin_graphql_api_id"] for refund in latest[1]["refunds"]],
+        )
+        self.assertEqual(
+            [[tx["admin_graphql_api_id"] for tx in refund["transactions"]] for refund in order["refunds"]],
+            [[tx["admin_graphql_api_id"] for tx in refund["transactions"]] for refund in latest[1]["refunds"]],
+        )
+        self.assertEqual(Decimal(order["total_outstanding"]), Decimal(latest[1]["total_outstanding"]))
+        self.assertIn(order_version(latest[1]), sale.shopify_sync_state[VERSIONS_KEY])
+        self.assertEqual(odoo_amount(sale.amount_total), sim.total(), "refunded units are still sold")
+        self.assertEqual(self.open_receivable(sale), Decimal("0.00"))
+        self.assert_books(sim)
