@@ -10,7 +10,7 @@ Decimal of their shortest text form.
 import json
 from decimal import Decimal
 
-from .bulk_jsonl import group_by_parent
+from .bulk_jsonl import read_objects
 from .gid import numeric_id
 from .queries import PULLED_REFUNDS
 
@@ -174,15 +174,16 @@ def _refund(node, order_gid):
     }
 
 
-def _money_figures(node):
-    """Shopify's money figures of the order version read (lib/queries ORDER_DETAIL): the current
-    total, what is outstanding (store's money, as the webhook's ``total_outstanding``) and the
-    refunds. Nothing when the query did not ask, or when the refunds were too many to read whole:
-    a partial list would misstate what was refunded (lib/refund_mapping.order_version)."""
+def _money_figures(node, refunds_whole=False):
+    """Shopify's money figures of the order version read (lib/queries ORDER_DETAIL, or a bulk
+    result: ``refunds_whole``, never cut short): the current total, what is outstanding (store's
+    money, as the webhook's ``total_outstanding``) and the refunds. Nothing when the query did not
+    ask, or when the refunds were too many to read whole: a partial list would misstate what was
+    refunded (lib/refund_mapping.order_version); the refund handlers then reckon on Odoo's books."""
     if not node.get("totalOutstandingSet") or not isinstance(node.get("refunds"), list):
         return {}
     refunds = node["refunds"]
-    if len(refunds) > PULLED_REFUNDS or any(
+    if (len(refunds) > PULLED_REFUNDS and not refunds_whole) or any(
         ((refund.get(connection) or {}).get("pageInfo") or {}).get("hasNextPage")
         for refund in refunds
         for connection in ("refundLineItems", "transactions")
@@ -207,10 +208,11 @@ def _company(entity):
     }
 
 
-def rest_order(node, line_items=None, shipping_lines=None):
+def rest_order(node, line_items=None, shipping_lines=None, refunds_whole=False):
     """REST-shaped order dict. ``line_items``/``shipping_lines`` (GraphQL nodes) replace the
     node's own connections: a bulk result delivers them as separate lines, and a long order is
-    read in several pages of lines."""
+    read in several pages of lines. ``refunds_whole``: the node lists all the order's refunds
+    (a bulk result), not the first few (ORDER_DETAIL)."""
     if line_items is None:
         line_items = _nodes(node.get("lineItems"))
     if shipping_lines is None:
@@ -269,7 +271,7 @@ def rest_order(node, line_items=None, shipping_lines=None):
         "shipping_lines": [_shipping_line(ship) for ship in shipping_lines],
         "tax_lines": [],
         "source": "graphql",
-        **_money_figures(node),
+        **_money_figures(node, refunds_whole),
     }
 
 
@@ -280,11 +282,31 @@ def dumps(order):
 
 def orders_from_bulk_lines(lines):
     """Reassemble orders from a bulk operation's JSONL: each order, then its line items and
-    shipping lines as separate objects pointing back with ``__parentId``. Yields REST orders in
-    the file's order."""
-    for node, kids in group_by_parent(lines):
+    shipping lines as separate objects pointing back with ``__parentId``; the order's ``refunds``
+    (a list, kept in the order's object) each with its lines and transactions as separate objects
+    pointing back to the refund. Yields REST orders in the file's order, with Shopify's money
+    figures as the paginated read gives them (``_money_figures``)."""
+    orders, children = read_objects(lines)
+    for node in orders:
+        kids = children.get(node["id"], [])
+        if isinstance(node.get("refunds"), list):
+            node = dict(
+                node, refunds=[_bulk_refund(refund, children.get(refund.get("id"), [])) for refund in node["refunds"]]
+            )
         yield rest_order(
             node,
-            line_items=[k for k in kids if k["id"].startswith("gid://shopify/LineItem/")],
-            shipping_lines=[k for k in kids if k["id"].startswith("gid://shopify/ShippingLine/")],
+            line_items=[k for k in kids if k.get("id", "").startswith("gid://shopify/LineItem/")],
+            shipping_lines=[k for k in kids if k.get("id", "").startswith("gid://shopify/ShippingLine/")],
+            refunds_whole=True,
         )
+
+
+def _bulk_refund(refund, kids):
+    """A refund of a bulk result with its refund lines and transactions (objects of their own in the
+    file, pointing to the refund) back as the connections the paginated read has. A bulk result is
+    never cut short, so no ``pageInfo``: the list is whole."""
+    return dict(
+        refund,
+        refundLineItems={"nodes": [k for k in kids if "lineItem" in k]},
+        transactions={"nodes": [k for k in kids if k.get("id", "").startswith("gid://shopify/OrderTransaction/")]},
+    )

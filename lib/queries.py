@@ -72,23 +72,38 @@ _TRANSACTION_FIELDS = (
 # outstanding, the current total, and the refunds with their lines and transactions. A few refunds
 # of a few lines each keep the request under Shopify's cost limit (958 of 1,000 points; 757 without
 # them); an order with more is read without them (lib/order_graphql.py: Odoo's books then decide
-# what its refunds beyond the lines paid back, as for a bulk read, which asks none of them).
+# what its refunds beyond the lines paid back). A bulk read has no cost limit and asks them all.
 PULLED_REFUNDS = 4
 PULLED_REFUND_LINES = 10
 PULLED_REFUND_TRANSACTIONS = 2  # a refund split between a card and a gift card
+_REFUND_LINE_FIELDS = "quantity restockType lineItem { id }"
 _ORDER_MONEY_FIGURES = f"""
     currentTotalPriceSet {{ {_MONEY} }}
     totalOutstandingSet {{ {_MONEY} }}
     refunds(first: {PULLED_REFUNDS + 1}) {{
       id createdAt processedAt
       refundLineItems(first: {PULLED_REFUND_LINES}) {{
-        nodes {{ quantity restockType lineItem {{ id }} }}
+        nodes {{ {_REFUND_LINE_FIELDS} }}
         pageInfo {{ hasNextPage }}
       }}
       transactions(first: {PULLED_REFUND_TRANSACTIONS}) {{
         nodes {{ {_TRANSACTION_FIELDS} }}
         pageInfo {{ hasNextPage }}
       }}
+    }}
+"""
+# The same figures in a bulk query: no cost limit, so every refund with all its lines and
+# transactions. Shopify allows a bulk query five connections nested at most two deep: orders,
+# lineItems, shippingLines and these two (orders > refunds, a list, > refundLineItems is two deep)
+# are the five, so a further connection in the bulk order query needs one of these taken out.
+# Their nodes come as lines of their own pointing to their refund (lib/order_graphql.py).
+_BULK_ORDER_MONEY_FIGURES = f"""
+    currentTotalPriceSet {{ {_MONEY} }}
+    totalOutstandingSet {{ {_MONEY} }}
+    refunds {{
+      id createdAt processedAt
+      refundLineItems {{ edges {{ node {{ {_REFUND_LINE_FIELDS} }} }} }}
+      transactions {{ edges {{ node {{ {_TRANSACTION_FIELDS} }} }} }}
     }}
 """
 
@@ -165,7 +180,11 @@ query OrdersCount($query: String!) {
 """
 
 # Sent as the `query` argument of bulkOperationRunQuery: no `first`, Shopify streams everything.
-BULK_ORDERS_QUERY_TEMPLATE = "{ orders(query: %s, sortKey: UPDATED_AT) { edges { node { " + _order_fields() + " } } } }"
+BULK_ORDERS_QUERY_TEMPLATE = (
+    "{ orders(query: %s, sortKey: UPDATED_AT) { edges { node { "
+    + _order_fields(money_figures=_BULK_ORDER_MONEY_FIGURES)
+    + " } } } }"
+)
 
 BULK_OPERATION_RUN_QUERY = """
 mutation BulkOperationRunQuery($query: String!) {

@@ -34,6 +34,7 @@ from . import test_workflow_guard
 from . import test_hot_products
 from . import test_order_batch
 from . import test_refund_lifecycle
+from . import test_bulk_money_figures
 from . import test_refund_concurrency
 from . import test_refund_taxes
 from . import test_event_corpus

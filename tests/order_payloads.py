@@ -402,8 +402,8 @@ def _gql_money_figures(payload, paid=False):
 
 
 def _gql_refund(refund, currency):
-    def connection(nodes):
-        return {"nodes": nodes, "pageInfo": {"hasNextPage": False}}
+    def connection(nodes):  # read as nodes (ORDER_DETAIL) or edges (the bulk query)
+        return {"nodes": nodes, "edges": [{"node": node} for node in nodes], "pageInfo": {"hasNextPage": False}}
 
     return {
         "id": refund["admin_graphql_api_id"],

@@ -258,7 +258,9 @@ def bulk_query_problems(schema, document):
 
 def bulk_jsonl_objects(data):
     """A query result flattened as Shopify writes a bulk result: every node of a connection is one
-    object; nodes of nested connections follow their parent with ``__parentId``."""
+    object; nodes of nested connections follow with ``__parentId``, the id of the object holding
+    the connection: a connection inside a list field's item (an order's ``refunds``, each with its
+    ``refundLineItems``) points to that item (the refund), which stays inside its own line."""
     out = []
 
     def connection_nodes(value):
@@ -269,20 +271,32 @@ def bulk_jsonl_objects(data):
                 return value["nodes"]
         return None
 
-    def emit(node, parent):
-        row, children = {}, []
-        for key, value in node.items():
-            nodes = connection_nodes(value)
+    def without_connections(value, holder, children):
+        """``value`` with its connections taken out, each put in ``children`` with the id of the
+        object that holds it (the nearest one with an id)."""
+        if isinstance(value, list):
+            return [without_connections(item, holder, children) for item in value]
+        if not isinstance(value, dict):
+            return value
+        holder = value.get("id") or holder
+        row = {}
+        for key, sub in value.items():
+            nodes = connection_nodes(sub)
             if nodes is None:
-                row[key] = value
+                row[key] = without_connections(sub, holder, children)
             else:
-                children.append(nodes)
+                children.append((nodes, holder))
+        return row
+
+    def emit(node, parent):
+        children = []
+        row = without_connections(node, None, children)
         if parent:
             row["__parentId"] = parent
         out.append(row)
-        for nodes in children:
+        for nodes, holder in children:
             for child in nodes:
-                emit(child, node.get("id"))
+                emit(child, holder)
 
     for value in (data or {}).values():
         for node in connection_nodes(value) or []:
