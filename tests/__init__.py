@@ -38,3 +38,4 @@ from . import test_bulk_money_figures
 from . import test_refund_concurrency
 from . import test_refund_taxes
 from . import test_event_corpus
+from . import test_two_worker_lifecycle
