@@ -97,6 +97,16 @@ def _shipped_units(entry):
     return Decimal(entry[0]) if entry[1] in SHIPPED_RESTOCK else ZERO
 
 
+def claim_order(sale):
+    """Update the sale order's row (to the same values), so that two jobs of one order that decide
+    on what the other writes (a fulfilment, and its cancellation arriving at the same time) do not
+    both commit on snapshots that miss each other: Odoo's transactions are repeatable read, so the
+    second to update the row fails with a serialization error and is retried as a database
+    conflict, then sees what the first committed. Locking the row would not do: a lock taken after
+    the snapshot leaves the snapshot as it was."""
+    sale.env.cr.execute("UPDATE sale_order SET write_date = write_date WHERE id = %s", [sale.id])
+
+
 def remember_cancelled_fulfilment(sale, fulfilment_gid, units_back, cancelled_at):
     """``units_back``: {sale line: units} a cancelled fulfilment's return brought back. Those units are
     no longer delivered (line_figures), whatever Odoo's own return moves say."""

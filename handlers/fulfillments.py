@@ -309,6 +309,12 @@ class FulfillmentImporter:
             return None
         gid = payload_gid("Fulfillment", payload)
         name = payload.get("name") or gid
+        order_gid = to_gid("Order", payload.get("order_id")) if payload.get("order_id") else None
+        sale = self.bindings._record_for(backend, order_gid) if order_gid else None
+        if sale:
+            # A fulfilment and its cancellation may run at the same time on two workers: one after
+            # the other, or the cancellation finds nothing delivered while the delivery is made.
+            delivery.claim_order(sale)
         picking = self.bindings._record_for(backend, gid)
         if picking and (payload.get("status") or "").lower() == "cancelled" and picking.state == "done":
             return self._undo_delivery(picking, name, gid)
@@ -322,8 +328,6 @@ class FulfillmentImporter:
         if self._cancellation(gid):  # its cancellation arrived first (webhooks are unordered)
             self.job._mark_done(summary=f"Fulfilment {name} was cancelled in Shopify since: nothing delivered.")
             return None
-        order_gid = to_gid("Order", payload.get("order_id")) if payload.get("order_id") else None
-        sale = self.bindings._record_for(backend, order_gid) if order_gid else None
         if not sale:
             delivery.wait_for_order(self.job, order_gid, f"Fulfilment {name}")
         pending = sale.picking_ids.filtered(

@@ -172,10 +172,8 @@ class TestConcurrentRefundAndOrderUpdate(CommittedCase):
 
         self.check_books(backend_id, sim, edit_credited_once)
 
-    def test_fulfilment_cancellation_and_a_return_of_its_units_at_once(self):
-        # Shopify fulfilled the lamp and the 3 mugs, a refund returned 1 mug, then the fulfilment was
-        # cancelled: the refund, its transaction, the cancellation and both order updates run at once.
-        sim, backend_id = self.paid_order(881003)
+    def import_fulfilments(self, backend_id):
+        """The store delivers in Odoo what Shopify fulfils, from its location 11 (its warehouse)."""
         with self.registry.cursor() as cr:
             env = self.env_for(cr)
             backend = env["shopify.backend"].browse(backend_id)
@@ -191,6 +189,33 @@ class TestConcurrentRefundAndOrderUpdate(CommittedCase):
                     "location_id": backend.warehouse_id.lot_stock_id.id,
                 }
             )
+
+    def test_a_fulfilment_and_its_cancellation_at_once(self):
+        # Shopify fulfilled the lamp and cancelled that fulfilment a moment later: two workers take
+        # both webhooks at the same instant. Before, the cancellation found nothing delivered while
+        # the other worker delivered the lamp, and the lamp stayed out for good.
+        sim, backend_id = self.paid_order(881004)
+        self.import_fulfilments(backend_id)
+        fulfilment = sim.fulfil({0: 1})
+        cancellation = sim.cancel_fulfilment(fulfilment[1]["id"])
+        outcomes = self.run_jobs_at_once(self.start(backend_id, [fulfilment, cancellation]))
+        self.assertFalse([o for o in outcomes if o not in ("done", "retry", "conflict")], outcomes)
+        self.run_queue(backend_id)
+
+        def nothing_left_out(env, sale, _notes):
+            warehouse = env["shopify.backend"].browse(backend_id).warehouse_id
+            lamp = sale.order_line.filtered(lambda line: line.product_id.default_code == "LAMP-1").product_id
+            self.assertEqual(lamp.with_context(warehouse_id=warehouse.id).qty_available, 50)
+            figures = {line.product_id.default_code: f for line, f in delivery.line_figures(sale).items()}
+            self.assertEqual((figures["LAMP-1"]["delivered"], figures["LAMP-1"]["pending"]), (0, 1))
+
+        self.check_books(backend_id, sim, nothing_left_out)
+
+    def test_fulfilment_cancellation_and_a_return_of_its_units_at_once(self):
+        # Shopify fulfilled the lamp and the 3 mugs, a refund returned 1 mug, then the fulfilment was
+        # cancelled: the refund, its transaction, the cancellation and both order updates run at once.
+        sim, backend_id = self.paid_order(881003)
+        self.import_fulfilments(backend_id)
         fulfilment = sim.fulfil({0: 1, 1: 3})
         self.start(backend_id, [fulfilment])
         self.run_queue(backend_id)
