@@ -773,6 +773,93 @@ def split_restock_cases():
         )
 
 
+# -- exchanges (Shopify Returns, Admin API 2023-04 and later) -------------------------------------
+# The customer sends an item back in exchange for another. Shopify records a return; when it is
+# processed, a refund whose "return" names it lists the returned line (restock_type return) and moves
+# only the balance of money (none for an even exchange; Shopify floors the refund at 0 when the new
+# item costs more and the customer pays the difference as a new sale), the exchange item becomes a new
+# line item of the order (orders/updated, total_price with it), and it is fulfilled like any line.
+LAMP_LARGE = {"title": "Event lamp, large", "sku": "EV-LAMP-L", "variant_id": 9_100_031, "product_id": 9_100_000}
+
+
+def exchanged_order(number, price):
+    """A one-lamp order paid and shipped, and what Shopify sends once the lamp is exchanged for the
+    large lamp at ``price``: the order with the exchange item (same line ids), the return's refund,
+    the order's update listing it, and the money each way."""
+    order = lamp_order(number, qty=1)
+    exchanged = lamp_order(number, qty=1, extra_items=[dict(LAMP_LARGE, price=price, qty=1, taxes=CA)])
+    exchange_item = exchanged["line_items"][1]
+    returned, worth = refund_line(order, 0, 1, "return", location_id=11)
+    new_worth = Decimal(exchange_item["price"]) + sum(Decimal(t["price"]) for t in exchange_item["tax_lines"])
+    balance = worth - new_worth  # > 0: owed to the customer; < 0: the customer pays it
+    return_id = order["id"] * 10 + 4
+    money_back = [transaction(order, 5, "refund", balance, parent_id=order["id"] * 10 + 1)] if balance > 0 else []
+    back = dict(
+        refund(order, 1, lines=[returned], transactions=money_back, note="Exchange"),
+        **{"return": {"id": return_id, "admin_graphql_api_id": f"gid://shopify/Return/{return_id}"}},
+    )
+    lamp = dict(exchanged["line_items"][0], current_quantity=0, fulfillable_quantity=0, fulfillment_status="fulfilled")
+    updated = dict(
+        exchanged,
+        line_items=[lamp, exchange_item],
+        refunds=[back],
+        updated_at="2026-11-22T11:00:01-05:00",
+        financial_status="partially_refunded" if balance > 0 else ("paid" if not balance else "partially_paid"),
+    )
+    expect = {
+        "invoiced": str(Decimal(order["total_price"]) + new_worth),
+        "received": str(Decimal(order["total_price"]) - min(balance, Decimal(0))),
+        "paid_back": str(max(balance, Decimal(0))),
+        "credited": [str(worth)],
+        # The lamp shipped once and came back once; the exchange item shipped once.
+        "delivered": {"EV-LAMP": 1, "EV-LAMP-L": 1},
+        "to_deliver": {"EV-LAMP": 0, "EV-LAMP-L": 0},
+        "on_hand": {"EV-LAMP": STOCK, "EV-LAMP-L": STOCK - 1},
+    }
+    return order, exchanged, back, updated, balance, expect
+
+
+def exchange_cases():
+    for number, price, label in (
+        (8901, "49.95", "even"),
+        (8902, "79.95", "customer_pays_the_difference"),
+        (8903, "29.95", "difference_refunded_to_the_customer"),
+    ):
+        order, exchanged, back, updated, balance, expect = exchanged_order(number, price)
+        events = [
+            paid(order),
+            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
+            event("refunds/create", back),
+            event("orders/updated", updated),
+        ]
+        if balance < 0:
+            events.append(paid(order, 2, amount=-balance))
+        events.append(event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])))
+        # The refund comes before the order's update with the exchange items: its credit note waits
+        # for their invoice, and the job says so (no "until the money goes back").
+        expect.update(warning="the items the customer took in exchange", not_warned="until the money goes back")
+        yield f"generated_exchange_{label}", order, events, expect
+
+    # Shopify adds the exchange item to the order when the return is created (ReturnInput
+    # exchangeLineItems, "the new line items to be added to the order"), before it is processed: an
+    # orders/updated with the item and the lamp not refunded yet; then the return processed, its
+    # refund delivered after the order's update that lists it.
+    order, exchanged, back, updated, _balance, expect = exchanged_order(8904, "49.95")
+    created = dict(exchanged, updated_at="2026-11-22T10:00:00-05:00", financial_status="partially_paid")
+    yield (
+        "generated_exchange_return_created_then_processed_refund_last",
+        order,
+        [
+            paid(order),
+            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
+            event("orders/updated", created),
+            event("orders/updated", updated),
+            event("refunds/create", back),
+            event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])),
+        ],
+        dict(expect, not_warned="until the money goes back"),
+    )
+
 # -- the store's other topics: catalog, stock, privacy, uninstall, disputes --------------------
 # A case without "order" plays only its events (tests/test_event_corpus.py, play_store); each starts
 # from the same store: "backend" settings for it, "app_removed" when Shopify refuses the token.
@@ -1278,6 +1365,7 @@ def main():
         *other_cases(),
         *return_cases(),
         *split_restock_cases(),
+        *exchange_cases(),
         *catalog_cases(),
         *stock_cases(),
         *privacy_cases(),
