@@ -59,6 +59,7 @@ class RefundImporter:
         self.bindings = self.env["shopify.binding"]
         self.label = f"Refund {(self.refund.gid or '').rsplit('/', 1)[-1]}"
         self.edit_balance = ZERO  # what this refund pays back of edits already credited
+        self.exchange_note = ""  # what a return's refund paid for the exchange items (summary)
 
     def run(self):
         refund, backend = self.refund, self.backend
@@ -101,6 +102,7 @@ class RefundImporter:
             summary = f"{self.label}: no money refunded; stock only, on {sale.name}."
         if credit_note and self.edit_balance:
             summary += f" {self.edit_balance} of the {refund.total} paid back settles an edit already credited."
+        summary += self.exchange_note
         self.job._mark_done(record, summary=summary)
         return record
 
@@ -532,22 +534,49 @@ class RefundImporter:
         to its transaction GID (the same one ``order_transactions/create`` books), reconciled with
         the credit note."""
         refund = self.refund
-        if not refund.transactions:
+        paid_back = ZERO
+        if refund.transactions:
+            book = PaymentBook(self.job, self.sale)
+            payments = [book.record(tx, context=self.label.lower()) for tx in refund.transactions]
+            # What the payments settle: a cash refund rounded to the coin gives back less or more.
+            paid_back = sum((odoo_amount(settled_amount(p), p.currency_id) for p in payments if p), ZERO)
+        elif not refund.return_gid:
             self.job._add_warning(
                 f"{self.label} has no successful refund transaction: "
                 f"{move.name if move else self.sale.name} is left open until the money goes back."
             )
             return
-        book = PaymentBook(self.job, self.sale)
-        payments = [book.record(tx, context=self.label.lower()) for tx in refund.transactions]
-        # What the payments settle: a cash refund rounded to the coin gives back less or more.
-        paid_back = sum((odoo_amount(settled_amount(p), p.currency_id) for p in payments if p), ZERO)
+        # A return's refund keeps what it does not pay back for the exchange items: matched here with
+        # their invoice when the order's update listing them came first, else by that update's import.
         reconcile_order(self.env, self.sale)
-        if move and paid_back != refund.total:
-            self.job._add_warning(
-                f"Shopify's refund transactions total {paid_back} but the refund is worth {refund.total}: "
-                f"{move.name} keeps the difference open."
+        if not move or paid_back == refund.total:
+            return
+        if refund.return_gid:
+            self._exchange_balance(move, paid_back)
+            return
+        self.job._add_warning(
+            f"Shopify's refund transactions total {paid_back} but the refund is worth {refund.total}: "
+            f"{move.name} keeps the difference open."
+        )
+
+    def _exchange_balance(self, move, paid_back):
+        """What a return's refund did not pay back in money pays for what the customer took in
+        exchange (Shopify adds those items to the order, which Odoo invoices as an edit)."""
+        refund, currency = self.refund, move.currency_id
+        kept = refund.total - paid_back
+        open_amount = odoo_amount(move.amount_residual, currency)
+        if not open_amount:
+            self.exchange_note = (
+                f" {kept} of it pays for the exchange items of Shopify return {refund.return_gid} (matched with "
+                "their invoice)."
             )
+            return
+        self.job._add_warning(
+            f"{self.label} processes Shopify return {refund.return_gid} and pays back {paid_back} of its "
+            f"{refund.total}: the rest normally pays for the items the customer took in exchange. {move.name} "
+            f"stays open for {open_amount} until Odoo invoices them from the order's update listing them "
+            "(it is matched then); if that update brings no new item, the money is still owed to the customer."
+        )
 
     # -- stock -------------------------------------------------------------------------------
 
