@@ -594,6 +594,8 @@ class RefundImporter:
             ],
         )
         for index, line in enumerate(refund.lines):
+            if refund.return_gid and line.restock_type == "no_restock" and line.quantity:
+                self._warn_not_restocked(products[index], line)
             if line.restock_type not in delivery.SHIPPED_RESTOCK or not line.quantity:
                 continue
             for product, quantity in self._goods(products[index], line.quantity):
@@ -606,6 +608,19 @@ class RefundImporter:
                         f"from {sale.name}: nothing came back into stock for it."
                     )
         delivery.sync_pending_delivery(sale)
+
+    def _warn_not_restocked(self, product, line):
+        """A return's line refunded without restock: Shopify may restock it through the return's own
+        disposition (reverse fulfilment order, not in the refund), which Odoo does not follow; Odoo owns
+        the stock, so the warehouse receives the goods in Odoo or they stay out."""
+        if not any(p.is_storable for p, _q in self._goods(product, line.quantity)):
+            return
+        self.job._add_warning(
+            f"{self.label} processes Shopify return {self.refund.return_gid} without restocking "
+            f"{line.quantity.normalize()} x {product.display_name} (no_restock): nothing came back into stock in "
+            "Odoo. If the goods did come back, receive them with Return on the delivery of "
+            f"{self.sale.name}; Odoo's stock is then sent to Shopify as usual."
+        )
 
     def _wait_for_shipment(self, products):
         """Goods returned that Odoo has not delivered yet: with Shopify fulfilments imported, the

@@ -782,14 +782,14 @@ def split_restock_cases():
 LAMP_LARGE = {"title": "Event lamp, large", "sku": "EV-LAMP-L", "variant_id": 9_100_031, "product_id": 9_100_000}
 
 
-def exchanged_order(number, price):
+def exchanged_order(number, price, restock_type="return"):
     """A one-lamp order paid and shipped, and what Shopify sends once the lamp is exchanged for the
     large lamp at ``price``: the order with the exchange item (same line ids), the return's refund,
     the order's update listing it, and the money each way."""
     order = lamp_order(number, qty=1)
     exchanged = lamp_order(number, qty=1, extra_items=[dict(LAMP_LARGE, price=price, qty=1, taxes=CA)])
     exchange_item = exchanged["line_items"][1]
-    returned, worth = refund_line(order, 0, 1, "return", location_id=11)
+    returned, worth = refund_line(order, 0, 1, restock_type, location_id=11)
     new_worth = Decimal(exchange_item["price"]) + sum(Decimal(t["price"]) for t in exchange_item["tax_lines"])
     balance = worth - new_worth  # > 0: owed to the customer; < 0: the customer pays it
     return_id = order["id"] * 10 + 4
@@ -858,6 +858,28 @@ def exchange_cases():
             event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])),
         ],
         dict(expect, not_warned="until the money goes back"),
+    )
+
+    # The returned lamp refunded without restock (no_restock): Shopify may have restocked it through
+    # the return's disposition, which is not in the refund. Odoo's stock stays as it is and the job
+    # says how to receive the goods if they came back.
+    order, exchanged, back, updated, _balance, expect = exchanged_order(8905, "49.95", restock_type="no_restock")
+    yield (
+        "generated_exchange_returned_item_not_restocked",
+        order,
+        [
+            paid(order),
+            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
+            event("orders/updated", updated),
+            event("refunds/create", back),
+            event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])),
+        ],
+        dict(
+            expect,
+            on_hand={"EV-LAMP": STOCK - 1, "EV-LAMP-L": STOCK - 1},
+            warning="without restocking 1 x",
+            not_warned="until the money goes back",
+        ),
     )
 
 # -- the store's other topics: catalog, stock, privacy, uninstall, disputes --------------------
