@@ -860,6 +860,42 @@ def exchange_cases():
         dict(expect, not_warned="until the money goes back"),
     )
 
+    # The exchange item taken off the return before it is processed (removeFromReturn, or the return
+    # cancelled): the order's update has the item with nothing left on it (current_quantity 0, no
+    # refund). Odoo credits what it had invoiced for it and ships nothing; the lamp stays sold.
+    order, exchanged, _back, _updated, _balance, _expect = exchanged_order(8906, "49.95")
+    created = dict(exchanged, updated_at="2026-11-22T10:00:00-05:00", financial_status="partially_paid")
+    withdrawn = dict(
+        exchanged,
+        line_items=[
+            exchanged["line_items"][0],
+            dict(exchanged["line_items"][1], current_quantity=0, fulfillable_quantity=0),
+        ],
+        updated_at="2026-11-22T12:00:00-05:00",
+        # Shopify's totals without the removed item: the order's own.
+        **{key: order[key] for key in order if key.startswith(("subtotal_price", "total_tax", "total_price"))},
+    )
+    exchange_worth = Decimal(created["total_price"]) - Decimal(order["total_price"])
+    yield (
+        "generated_exchange_item_removed_before_the_return_is_processed",
+        order,
+        [
+            paid(order),
+            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
+            event("orders/updated", created),
+            event("orders/updated", withdrawn),
+        ],
+        {
+            "invoiced": str(Decimal(order["total_price"]) + exchange_worth),
+            "received": order["total_price"],
+            "paid_back": "0.00",
+            "credited": [str(exchange_worth)],
+            "delivered": {"EV-LAMP": 1, "EV-LAMP-L": 0},
+            "to_deliver": {"EV-LAMP": 0, "EV-LAMP-L": 0},
+            "on_hand": {"EV-LAMP": STOCK - 1, "EV-LAMP-L": STOCK},
+        },
+    )
+
     # The returned lamp refunded without restock (no_restock): Shopify may have restocked it through
     # the return's disposition, which is not in the refund. Odoo's stock stays as it is and the job
     # says how to receive the goods if they came back.
