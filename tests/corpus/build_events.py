@@ -918,6 +918,7 @@ def exchange_cases():
         ),
     )
 
+
 # -- the store's other topics: catalog, stock, privacy, uninstall, disputes --------------------
 # A case without "order" plays only its events (tests/test_event_corpus.py, play_store); each starts
 # from the same store: "backend" settings for it, "app_removed" when Shopify refuses the token.
