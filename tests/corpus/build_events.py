@@ -782,12 +782,12 @@ def split_restock_cases():
 LAMP_LARGE = {"title": "Event lamp, large", "sku": "EV-LAMP-L", "variant_id": 9_100_031, "product_id": 9_100_000}
 
 
-def exchanged_order(number, price, restock_type="return"):
+def exchanged_order(number, price, restock_type="return", item=LAMP_LARGE):
     """A one-lamp order paid and shipped, and what Shopify sends once the lamp is exchanged for the
     large lamp at ``price``: the order with the exchange item (same line ids), the return's refund,
     the order's update listing it, and the money each way."""
     order = lamp_order(number, qty=1)
-    exchanged = lamp_order(number, qty=1, extra_items=[dict(LAMP_LARGE, price=price, qty=1, taxes=CA)])
+    exchanged = lamp_order(number, qty=1, extra_items=[dict(item, price=price, qty=1, taxes=CA)])
     exchange_item = exchanged["line_items"][1]
     returned, worth = refund_line(order, 0, 1, restock_type, location_id=11)
     new_worth = Decimal(exchange_item["price"]) + sum(Decimal(t["price"]) for t in exchange_item["tax_lines"])
@@ -894,6 +894,22 @@ def exchange_cases():
             "to_deliver": {"EV-LAMP": 0, "EV-LAMP-L": 0},
             "on_hand": {"EV-LAMP": STOCK - 1, "EV-LAMP-L": STOCK},
         },
+    )
+
+    # A faulty lamp replaced by the same lamp: the exchange item is a second line of the same variant.
+    # Each line keeps its own units: the first shipped and came back, the second ships.
+    order, exchanged, back, updated, _balance, expect = exchanged_order(8907, "49.95", item=LAMP)
+    yield (
+        "generated_exchange_for_the_same_item",
+        order,
+        [
+            paid(order),
+            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
+            event("refunds/create", back),
+            event("orders/updated", updated),
+            event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])),
+        ],
+        dict(expect, delivered={"EV-LAMP": 2}, to_deliver={"EV-LAMP": 0}, on_hand={"EV-LAMP": STOCK - 1}),
     )
 
     # The returned lamp refunded without restock (no_restock): Shopify may have restocked it through
