@@ -540,24 +540,26 @@ class RefundImporter:
             payments = [book.record(tx, context=self.label.lower()) for tx in refund.transactions]
             # What the payments settle: a cash refund rounded to the coin gives back less or more.
             paid_back = sum((odoo_amount(settled_amount(p), p.currency_id) for p in payments if p), ZERO)
-        elif not refund.return_gid:
+        elif not refund.return_gid or refund.pending:
             self.job._add_warning(
                 f"{self.label} has no successful refund transaction: "
                 f"{move.name if move else self.sale.name} is left open until the money goes back."
             )
-            return
+            if not refund.return_gid:
+                return
         # A return's refund keeps what it does not pay back for the exchange items: matched here with
         # their invoice when the order's update listing them came first, else by that update's import.
         reconcile_order(self.env, self.sale)
         if not move or paid_back == refund.total:
             return
-        if refund.return_gid:
+        if refund.return_gid and not refund.pending:  # pending: the money is still to go back
             self._exchange_balance(move, paid_back)
             return
-        self.job._add_warning(
-            f"Shopify's refund transactions total {paid_back} but the refund is worth {refund.total}: "
-            f"{move.name} keeps the difference open."
-        )
+        if refund.transactions:
+            self.job._add_warning(
+                f"Shopify's refund transactions total {paid_back} but the refund is worth {refund.total}: "
+                f"{move.name} keeps the difference open."
+            )
 
     def _exchange_balance(self, move, paid_back):
         """What a return's refund did not pay back in money pays for what the customer took in
@@ -567,8 +569,8 @@ class RefundImporter:
         open_amount = odoo_amount(move.amount_residual, currency)
         if not open_amount:
             self.exchange_note = (
-                f" {kept} of it pays for the exchange items of Shopify return {refund.return_gid} (matched with "
-                "their invoice)."
+                f" {kept} of it went back in no money: matched with what the order's invoices still claimed "
+                f"(the exchange items of Shopify return {refund.return_gid})."
             )
             return
         self.job._add_warning(

@@ -782,18 +782,20 @@ def split_restock_cases():
 LAMP_LARGE = {"title": "Event lamp, large", "sku": "EV-LAMP-L", "variant_id": 9_100_031, "product_id": 9_100_000}
 
 
-def exchanged_order(number, price, restock_type="return", item=LAMP_LARGE):
+def exchanged_order(number, price, restock_type="return", item=None, status="success"):
     """A one-lamp order paid and shipped, and what Shopify sends once the lamp is exchanged for the
     large lamp at ``price``: the order with the exchange item (same line ids), the return's refund,
     the order's update listing it, and the money each way."""
     order = lamp_order(number, qty=1)
-    exchanged = lamp_order(number, qty=1, extra_items=[dict(item, price=price, qty=1, taxes=CA)])
+    exchanged = lamp_order(number, qty=1, extra_items=[dict(item or LAMP_LARGE, price=price, qty=1, taxes=CA)])
     exchange_item = exchanged["line_items"][1]
     returned, worth = refund_line(order, 0, 1, restock_type, location_id=11)
     new_worth = Decimal(exchange_item["price"]) + sum(Decimal(t["price"]) for t in exchange_item["tax_lines"])
     balance = worth - new_worth  # > 0: owed to the customer; < 0: the customer pays it
     return_id = order["id"] * 10 + 4
-    money_back = [transaction(order, 5, "refund", balance, parent_id=order["id"] * 10 + 1)] if balance > 0 else []
+    money_back = (
+        [transaction(order, 5, "refund", balance, status=status, parent_id=order["id"] * 10 + 1)] if balance > 0 else []
+    )
     back = dict(
         refund(order, 1, lines=[returned], transactions=money_back, note="Exchange"),
         **{"return": {"id": return_id, "admin_graphql_api_id": f"gid://shopify/Return/{return_id}"}},
@@ -910,6 +912,28 @@ def exchange_cases():
             event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])),
         ],
         dict(expect, delivered={"EV-LAMP": 2}, to_deliver={"EV-LAMP": 0}, on_hand={"EV-LAMP": STOCK - 1}),
+    )
+
+    # The cheaper exchange, its refund of the difference still pending at the gateway: the credit note
+    # waits for that money (no payment booked), not for exchange items.
+    order, exchanged, back, updated, balance, expect = exchanged_order(8908, "29.95", status="pending")
+    yield (
+        "generated_exchange_difference_refund_pending",
+        order,
+        [
+            paid(order),
+            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
+            event("orders/updated", updated),
+            event("refunds/create", back),
+            event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])),
+        ],
+        dict(
+            expect,
+            paid_back="0.00",
+            settled=False,
+            warning=f"Shopify's refund transaction of {balance} USD (shopify_payments) is pending",
+            not_warned="the items the customer took in exchange",
+        ),
     )
 
     # The returned lamp refunded without restock (no_restock): Shopify may have restocked it through
