@@ -779,18 +779,35 @@ def split_restock_cases():
 # only the balance of money (none for an even exchange; Shopify floors the refund at 0 when the new
 # item costs more and the customer pays the difference as a new sale), the exchange item becomes a new
 # line item of the order (orders/updated, total_price with it), and it is fulfilled like any line.
+ZERO_TAX = Decimal(0)
 LAMP_LARGE = {"title": "Event lamp, large", "sku": "EV-LAMP-L", "variant_id": 9_100_031, "product_id": 9_100_000}
 
 
-def exchanged_order(number, price, restock_type="return", item=None, status="success"):
+def exchanged_order(number, price, restock_type="return", item=None, status="success", vat=False):
     """A one-lamp order paid and shipped, and what Shopify sends once the lamp is exchanged for the
     large lamp at ``price``: the order with the exchange item (same line ids), the return's refund,
-    the order's update listing it, and the money each way."""
-    order = lamp_order(number, qty=1)
-    exchanged = lamp_order(number, qty=1, extra_items=[dict(item or LAMP_LARGE, price=price, qty=1, taxes=CA)])
+    the order's update listing it, and the money each way. ``vat``: a store whose prices include
+    20% VAT."""
+    if vat:
+        taxes, options = [("VAT", 20)], {"taxes_included": True}
+        shipping = [{"title": "Post", "price": "4.80", "taxes": taxes}]
+        order = build(number, [dict(LAMP, price="49.95", qty=1, taxes=taxes)], shipping=shipping, **options)
+        exchanged = build(
+            number,
+            [dict(LAMP, price="49.95", qty=1, taxes=taxes), dict(item or LAMP_LARGE, price=price, qty=1, taxes=taxes)],
+            shipping=shipping,
+            **options,
+        )
+    else:
+        order = lamp_order(number, qty=1)
+        exchanged = lamp_order(number, qty=1, extra_items=[dict(item or LAMP_LARGE, price=price, qty=1, taxes=CA)])
     exchange_item = exchanged["line_items"][1]
     returned, worth = refund_line(order, 0, 1, restock_type, location_id=11)
-    new_worth = Decimal(exchange_item["price"]) + sum(Decimal(t["price"]) for t in exchange_item["tax_lines"])
+    new_worth = Decimal(exchange_item["price"]) + (
+        ZERO_TAX if vat else sum(Decimal(t["price"]) for t in exchange_item["tax_lines"])
+    )
+    if vat:
+        worth = Decimal(returned["subtotal_set"]["shop_money"]["amount"])  # the subtotal holds the VAT
     balance = worth - new_worth  # > 0: owed to the customer; < 0: the customer pays it
     return_id = order["id"] * 10 + 4
     money_back = (
@@ -934,6 +951,22 @@ def exchange_cases():
             warning=f"Shopify's refund transaction of {balance} USD (shopify_payments) is pending",
             not_warned="the items the customer took in exchange",
         ),
+    )
+
+    # A store whose prices include 20% VAT (as in the EU): the cheaper exchange, the refund line's subtotal holding
+    # its VAT (Shopify's REST refund in a tax-included store).
+    order, exchanged, back, updated, _balance, expect = exchanged_order(8909, "29.95", vat=True)
+    yield (
+        "generated_exchange_vat_included_difference_refunded",
+        order,
+        [
+            paid(order),
+            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
+            event("refunds/create", back),
+            event("orders/updated", updated),
+            event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])),
+        ],
+        dict(expect, warning="the items the customer took in exchange"),
     )
 
     # The returned lamp refunded without restock (no_restock): Shopify may have restocked it through
