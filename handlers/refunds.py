@@ -59,6 +59,7 @@ class RefundImporter:
         self.bindings = self.env["shopify.binding"]
         self.label = f"Refund {(self.refund.gid or '').rsplit('/', 1)[-1]}"
         self.edit_balance = ZERO  # what this refund pays back of edits already credited
+        self.exchange_note = ""  # what a return's refund paid for the exchange items (summary)
 
     def run(self):
         refund, backend = self.refund, self.backend
@@ -101,6 +102,7 @@ class RefundImporter:
             summary = f"{self.label}: no money refunded; stock only, on {sale.name}."
         if credit_note and self.edit_balance:
             summary += f" {self.edit_balance} of the {refund.total} paid back settles an edit already credited."
+        summary += self.exchange_note
         self.job._mark_done(record, summary=summary)
         return record
 
@@ -532,22 +534,51 @@ class RefundImporter:
         to its transaction GID (the same one ``order_transactions/create`` books), reconciled with
         the credit note."""
         refund = self.refund
-        if not refund.transactions:
+        paid_back = ZERO
+        if refund.transactions:
+            book = PaymentBook(self.job, self.sale)
+            payments = [book.record(tx, context=self.label.lower()) for tx in refund.transactions]
+            # What the payments settle: a cash refund rounded to the coin gives back less or more.
+            paid_back = sum((odoo_amount(settled_amount(p), p.currency_id) for p in payments if p), ZERO)
+        elif not refund.return_gid or refund.pending:
             self.job._add_warning(
                 f"{self.label} has no successful refund transaction: "
                 f"{move.name if move else self.sale.name} is left open until the money goes back."
             )
-            return
-        book = PaymentBook(self.job, self.sale)
-        payments = [book.record(tx, context=self.label.lower()) for tx in refund.transactions]
-        # What the payments settle: a cash refund rounded to the coin gives back less or more.
-        paid_back = sum((odoo_amount(settled_amount(p), p.currency_id) for p in payments if p), ZERO)
+            if not refund.return_gid:
+                return
+        # A return's refund keeps what it does not pay back for the exchange items: matched here with
+        # their invoice when the order's update listing them came first, else by that update's import.
         reconcile_order(self.env, self.sale)
-        if move and paid_back != refund.total:
+        if not move or paid_back == refund.total:
+            return
+        if refund.return_gid and not refund.pending:  # pending: the money is still to go back
+            self._exchange_balance(move, paid_back)
+            return
+        if refund.transactions:
             self.job._add_warning(
                 f"Shopify's refund transactions total {paid_back} but the refund is worth {refund.total}: "
                 f"{move.name} keeps the difference open."
             )
+
+    def _exchange_balance(self, move, paid_back):
+        """What a return's refund did not pay back in money pays for what the customer took in
+        exchange (Shopify adds those items to the order, which Odoo invoices as an edit)."""
+        refund, currency = self.refund, move.currency_id
+        kept = refund.total - paid_back
+        open_amount = odoo_amount(move.amount_residual, currency)
+        if not open_amount:
+            self.exchange_note = (
+                f" {kept} of it went back in no money: matched with what the order's invoices still claimed "
+                f"(the exchange items of Shopify return {refund.return_gid})."
+            )
+            return
+        self.job._add_warning(
+            f"{self.label} processes Shopify return {refund.return_gid} and pays back {paid_back} of its "
+            f"{refund.total}: the rest normally pays for the items the customer took in exchange. {move.name} "
+            f"stays open for {open_amount} until Odoo invoices them from the order's update listing them "
+            "(it is matched then); if that update brings no new item, the money is still owed to the customer."
+        )
 
     # -- stock -------------------------------------------------------------------------------
 
@@ -565,6 +596,8 @@ class RefundImporter:
             ],
         )
         for index, line in enumerate(refund.lines):
+            if refund.return_gid and line.restock_type == "no_restock" and line.quantity:
+                self._warn_not_restocked(products[index], line)
             if line.restock_type not in delivery.SHIPPED_RESTOCK or not line.quantity:
                 continue
             for product, quantity in self._goods(products[index], line.quantity):
@@ -577,6 +610,19 @@ class RefundImporter:
                         f"from {sale.name}: nothing came back into stock for it."
                     )
         delivery.sync_pending_delivery(sale)
+
+    def _warn_not_restocked(self, product, line):
+        """A return's line refunded without restock: Shopify may restock it through the return's own
+        disposition (reverse fulfilment order, not in the refund), which Odoo does not follow; Odoo owns
+        the stock, so the warehouse receives the goods in Odoo or they stay out."""
+        if not any(p.is_storable for p, _q in self._goods(product, line.quantity)):
+            return
+        self.job._add_warning(
+            f"{self.label} processes Shopify return {self.refund.return_gid} without restocking "
+            f"{line.quantity.normalize()} x {product.display_name} (no_restock): nothing came back into stock in "
+            "Odoo. If the goods did come back, receive them with Return on the delivery of "
+            f"{self.sale.name}; Odoo's stock is then sent to Shopify as usual."
+        )
 
     def _wait_for_shipment(self, products):
         """Goods returned that Odoo has not delivered yet: with Shopify fulfilments imported, the

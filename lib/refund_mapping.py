@@ -82,6 +82,9 @@ class Refund:
     # The order's prices include tax (its ``taxes_included``, not in the refund body): a refunded
     # line's subtotal then holds its tax; shipping and adjustments still come without theirs.
     taxes_included: bool = False
+    # The Shopify return this refund processes (``return`` {id, admin_graphql_api_id}, API 2023-04 and
+    # later), or None: what it does not pay back in money usually pays for the exchange items.
+    return_gid: str = None
 
     @property
     def lines_total(self):
@@ -165,6 +168,7 @@ def parse_refund(payload, currency_mode="shop"):
         transactions=[tx for tx in refunds if tx.is_money],
         pending=[tx for tx in refunds if tx.status == "pending"],
         duties=duties,
+        return_gid=payload_gid("Return", payload.get("return")),
     )
 
 

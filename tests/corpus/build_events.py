@@ -773,6 +773,225 @@ def split_restock_cases():
         )
 
 
+# -- exchanges (Shopify Returns, Admin API 2023-04 and later) -------------------------------------
+# The customer sends an item back in exchange for another. Shopify records a return; when it is
+# processed, a refund whose "return" names it lists the returned line (restock_type return) and moves
+# only the balance of money (none for an even exchange; Shopify floors the refund at 0 when the new
+# item costs more and the customer pays the difference as a new sale), the exchange item becomes a new
+# line item of the order (orders/updated, total_price with it), and it is fulfilled like any line.
+ZERO_TAX = Decimal(0)
+LAMP_LARGE = {"title": "Event lamp, large", "sku": "EV-LAMP-L", "variant_id": 9_100_031, "product_id": 9_100_000}
+
+
+def exchanged_order(number, price, restock_type="return", item=None, status="success", vat=False):
+    """A one-lamp order paid and shipped, and what Shopify sends once the lamp is exchanged for the
+    large lamp at ``price``: the order with the exchange item (same line ids), the return's refund,
+    the order's update listing it, and the money each way. ``vat``: a store whose prices include
+    20% VAT."""
+    if vat:
+        taxes, options = [("VAT", 20)], {"taxes_included": True}
+        shipping = [{"title": "Post", "price": "4.80", "taxes": taxes}]
+        order = build(number, [dict(LAMP, price="49.95", qty=1, taxes=taxes)], shipping=shipping, **options)
+        exchanged = build(
+            number,
+            [dict(LAMP, price="49.95", qty=1, taxes=taxes), dict(item or LAMP_LARGE, price=price, qty=1, taxes=taxes)],
+            shipping=shipping,
+            **options,
+        )
+    else:
+        order = lamp_order(number, qty=1)
+        exchanged = lamp_order(number, qty=1, extra_items=[dict(item or LAMP_LARGE, price=price, qty=1, taxes=CA)])
+    exchange_item = exchanged["line_items"][1]
+    returned, worth = refund_line(order, 0, 1, restock_type, location_id=11)
+    new_worth = Decimal(exchange_item["price"]) + (
+        ZERO_TAX if vat else sum(Decimal(t["price"]) for t in exchange_item["tax_lines"])
+    )
+    if vat:
+        worth = Decimal(returned["subtotal_set"]["shop_money"]["amount"])  # the subtotal holds the VAT
+    balance = worth - new_worth  # > 0: owed to the customer; < 0: the customer pays it
+    return_id = order["id"] * 10 + 4
+    money_back = (
+        [transaction(order, 5, "refund", balance, status=status, parent_id=order["id"] * 10 + 1)] if balance > 0 else []
+    )
+    back = dict(
+        refund(order, 1, lines=[returned], transactions=money_back, note="Exchange"),
+        **{"return": {"id": return_id, "admin_graphql_api_id": f"gid://shopify/Return/{return_id}"}},
+    )
+    lamp = dict(exchanged["line_items"][0], current_quantity=0, fulfillable_quantity=0, fulfillment_status="fulfilled")
+    updated = dict(
+        exchanged,
+        line_items=[lamp, exchange_item],
+        refunds=[back],
+        updated_at="2026-11-22T11:00:01-05:00",
+        financial_status="partially_refunded" if balance > 0 else ("paid" if not balance else "partially_paid"),
+    )
+    expect = {
+        "invoiced": str(Decimal(order["total_price"]) + new_worth),
+        "received": str(Decimal(order["total_price"]) - min(balance, Decimal(0))),
+        "paid_back": str(max(balance, Decimal(0))),
+        "credited": [str(worth)],
+        # The lamp shipped once and came back once; the exchange item shipped once.
+        "delivered": {"EV-LAMP": 1, "EV-LAMP-L": 1},
+        "to_deliver": {"EV-LAMP": 0, "EV-LAMP-L": 0},
+        "on_hand": {"EV-LAMP": STOCK, "EV-LAMP-L": STOCK - 1},
+    }
+    return order, exchanged, back, updated, balance, expect
+
+
+def exchange_cases():
+    for number, price, label in (
+        (8901, "49.95", "even"),
+        (8902, "79.95", "customer_pays_the_difference"),
+        (8903, "29.95", "difference_refunded_to_the_customer"),
+    ):
+        order, exchanged, back, updated, balance, expect = exchanged_order(number, price)
+        events = [
+            paid(order),
+            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
+            event("refunds/create", back),
+            event("orders/updated", updated),
+        ]
+        if balance < 0:
+            events.append(paid(order, 2, amount=-balance))
+        events.append(event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])))
+        # The refund comes before the order's update with the exchange items: its credit note waits
+        # for their invoice, and the job says so (no "until the money goes back").
+        expect.update(warning="the items the customer took in exchange", not_warned="until the money goes back")
+        yield f"generated_exchange_{label}", order, events, expect
+
+    # Shopify adds the exchange item to the order when the return is created (ReturnInput
+    # exchangeLineItems, "the new line items to be added to the order"), before it is processed: an
+    # orders/updated with the item and the lamp not refunded yet; then the return processed, its
+    # refund delivered after the order's update that lists it.
+    order, exchanged, back, updated, _balance, expect = exchanged_order(8904, "49.95")
+    created = dict(exchanged, updated_at="2026-11-22T10:00:00-05:00", financial_status="partially_paid")
+    yield (
+        "generated_exchange_return_created_then_processed_refund_last",
+        order,
+        [
+            paid(order),
+            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
+            event("orders/updated", created),
+            event("orders/updated", updated),
+            event("refunds/create", back),
+            event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])),
+        ],
+        dict(expect, not_warned="until the money goes back"),
+    )
+
+    # The exchange item taken off the return before it is processed (removeFromReturn, or the return
+    # cancelled): the order's update has the item with nothing left on it (current_quantity 0, no
+    # refund). Odoo credits what it had invoiced for it and ships nothing; the lamp stays sold.
+    order, exchanged, _back, _updated, _balance, _expect = exchanged_order(8906, "49.95")
+    created = dict(exchanged, updated_at="2026-11-22T10:00:00-05:00", financial_status="partially_paid")
+    withdrawn = dict(
+        exchanged,
+        line_items=[
+            exchanged["line_items"][0],
+            dict(exchanged["line_items"][1], current_quantity=0, fulfillable_quantity=0),
+        ],
+        updated_at="2026-11-22T12:00:00-05:00",
+        # Shopify's totals without the removed item: the order's own.
+        **{key: order[key] for key in order if key.startswith(("subtotal_price", "total_tax", "total_price"))},
+    )
+    exchange_worth = Decimal(created["total_price"]) - Decimal(order["total_price"])
+    yield (
+        "generated_exchange_item_removed_before_the_return_is_processed",
+        order,
+        [
+            paid(order),
+            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
+            event("orders/updated", created),
+            event("orders/updated", withdrawn),
+        ],
+        {
+            "invoiced": str(Decimal(order["total_price"]) + exchange_worth),
+            "received": order["total_price"],
+            "paid_back": "0.00",
+            "credited": [str(exchange_worth)],
+            "delivered": {"EV-LAMP": 1, "EV-LAMP-L": 0},
+            "to_deliver": {"EV-LAMP": 0, "EV-LAMP-L": 0},
+            "on_hand": {"EV-LAMP": STOCK - 1, "EV-LAMP-L": STOCK},
+        },
+    )
+
+    # A faulty lamp replaced by the same lamp: the exchange item is a second line of the same variant.
+    # Each line keeps its own units: the first shipped and came back, the second ships.
+    order, exchanged, back, updated, _balance, expect = exchanged_order(8907, "49.95", item=LAMP)
+    yield (
+        "generated_exchange_for_the_same_item",
+        order,
+        [
+            paid(order),
+            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
+            event("refunds/create", back),
+            event("orders/updated", updated),
+            event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])),
+        ],
+        dict(expect, delivered={"EV-LAMP": 2}, to_deliver={"EV-LAMP": 0}, on_hand={"EV-LAMP": STOCK - 1}),
+    )
+
+    # The cheaper exchange, its refund of the difference still pending at the gateway: the credit note
+    # waits for that money (no payment booked), not for exchange items.
+    order, exchanged, back, updated, balance, expect = exchanged_order(8908, "29.95", status="pending")
+    yield (
+        "generated_exchange_difference_refund_pending",
+        order,
+        [
+            paid(order),
+            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
+            event("orders/updated", updated),
+            event("refunds/create", back),
+            event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])),
+        ],
+        dict(
+            expect,
+            paid_back="0.00",
+            settled=False,
+            warning=f"Shopify's refund transaction of {balance} USD (shopify_payments) is pending",
+            not_warned="the items the customer took in exchange",
+        ),
+    )
+
+    # A store whose prices include 20% VAT (as in the EU): the cheaper exchange, the refund line's subtotal holding
+    # its VAT (Shopify's REST refund in a tax-included store).
+    order, exchanged, back, updated, _balance, expect = exchanged_order(8909, "29.95", vat=True)
+    yield (
+        "generated_exchange_vat_included_difference_refunded",
+        order,
+        [
+            paid(order),
+            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
+            event("refunds/create", back),
+            event("orders/updated", updated),
+            event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])),
+        ],
+        dict(expect, warning="the items the customer took in exchange"),
+    )
+
+    # The returned lamp refunded without restock (no_restock): Shopify may have restocked it through
+    # the return's disposition, which is not in the refund. Odoo's stock stays as it is and the job
+    # says how to receive the goods if they came back.
+    order, exchanged, back, updated, _balance, expect = exchanged_order(8905, "49.95", restock_type="no_restock")
+    yield (
+        "generated_exchange_returned_item_not_restocked",
+        order,
+        [
+            paid(order),
+            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
+            event("orders/updated", updated),
+            event("refunds/create", back),
+            event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])),
+        ],
+        dict(
+            expect,
+            on_hand={"EV-LAMP": STOCK - 1, "EV-LAMP-L": STOCK - 1},
+            warning="without restocking 1 x",
+            not_warned="until the money goes back",
+        ),
+    )
+
+
 # -- the store's other topics: catalog, stock, privacy, uninstall, disputes --------------------
 # A case without "order" plays only its events (tests/test_event_corpus.py, play_store); each starts
 # from the same store: "backend" settings for it, "app_removed" when Shopify refuses the token.
@@ -1278,6 +1497,7 @@ def main():
         *other_cases(),
         *return_cases(),
         *split_restock_cases(),
+        *exchange_cases(),
         *catalog_cases(),
         *stock_cases(),
         *privacy_cases(),
