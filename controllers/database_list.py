@@ -24,7 +24,8 @@ LIST_SECONDS = 10.0
 # header is the sender's to choose, so the count is bounded.
 MAX_KEPT = 32
 
-_odoo_db_list = http.db_list
+# Odoo's own, even if this module were imported twice (never wrap the wrapper).
+_odoo_db_list = getattr(http.db_list, "odoo_db_list", http.db_list)
 _listed = {}  # (host, force, dbfilter, db_name) -> (monotonic time it expires, [database])
 
 
@@ -53,8 +54,9 @@ def db_list(force=False, host=None):
 
 
 def forget():
-    """Drop what was remembered (tests; a database created or dropped by this process)."""
+    """Drop what was remembered (tests)."""
     _listed.clear()
 
 
+db_list.odoo_db_list = _odoo_db_list
 http.db_list = db_list

@@ -93,6 +93,7 @@ class TestIntakeFastPath(ShopifyHttpCase):
                 self.assertEqual(response.status_code, 200)
         self.assertLessEqual(len(database_list._listed), database_list.MAX_KEPT)
         self.assertIs(database_list._odoo_db_list, odoo_db_list)
+        self.assertFalse(hasattr(odoo_db_list, "odoo_db_list"), "Odoo's own list, never a wrapper of it")
 
     def test_queue_job_made_in_the_insert_matches_with_delay(self):
         response = self.post()
