@@ -4,47 +4,29 @@ outstanding, the current total and the refunds with their lines and transactions
 result gives as lines of their own pointing to their refund. A refund beyond its lines after bulk
 pulled versions is then reckoned on them, and the order ends in Odoo as the paginated read leaves it."""
 
-from datetime import datetime
 from decimal import Decimal
 
 from odoo.tests import tagged
 
-from ..handlers import order_pull
 from ..handlers.orders import odoo_amount
 from ..handlers.refunds import EDIT_BALANCE_KEY
 from ..lib.queries import PULLED_REFUNDS
 from ..lib.refund_mapping import VERSIONS_KEY, order_version
 from .money_invariant import order_payments
-from .test_order_pull import FakeShopOrders
-from .test_refund_lifecycle import RefundLifecycleCase
+from .test_refund_lifecycle import PulledOrdersCase
 
 
 @tagged("post_install", "-at_install")
-class TestBulkPulledMoneyFigures(RefundLifecycleCase):
+class TestBulkPulledMoneyFigures(PulledOrdersCase):
     def setUp(self):
         super().setUp()
-        self.backend.state = "connected"
-        self.shop = FakeShopOrders(self.standin)
-        self.addCleanup(self.standin.root.clear)
         self.standin.bulk_running_polls = 0  # the result is ready when first asked
         self.pulled = []  # (mode, order body) of every order version pulled
 
     def pull(self, mode, *events):
-        """Each order version in turn is the one Shopify holds when the catch-up reads it (``mode``
-        "bulk": one bulk operation, its JSONL file; "paginated": ORDER_DETAIL), imported as the
-        catch-up imports (its orders/batch jobs)."""
-        for _topic, body in events:
-            self.shop.nodes.clear()
-            self.shop.add(body)
-            order_pull.start_pull(self.backend, "orders/catch_up", datetime(2026, 11, 1), mode=mode)
-            while True:
-                queued = self.jobs(state="queued").filtered(lambda j: j.topic in ("orders/catch_up", "orders/batch"))
-                if not queued:
-                    break
-                for job in queued:
-                    self.perform(job)
-            self.pulled.append((mode, body))
-        self.assertFalse(self.jobs(state="failed").mapped("error_message"))
+        """The catch-up reads each order version in turn (PulledOrdersCase.catch_up), remembered."""
+        self.catch_up(*events, mode=mode)
+        self.pulled += [(mode, body) for _topic, body in events]
 
     def walk(self, number, mode):
         """A paid order edited down (its balance refunded), then a refund of its shipping with 4.50

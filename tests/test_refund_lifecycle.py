@@ -395,11 +395,8 @@ class TestBalanceRefundReckonedOnShopifysFigures(RefundLifecycleCase):
         self.assertEqual(refund_balance([paid_back, later], two), Decimal("0.00"))
 
 
-@tagged("post_install", "-at_install")
-class TestPulledOrderVersions(RefundLifecycleCase):
-    """Orders read from Shopify by the catch-up (lib/queries ORDER_DETAIL, lib/order_graphql.py) carry
-    Shopify's money figures as webhook bodies do: what is outstanding, the current total, the refunds
-    with their transactions; a refund beyond its lines after them is reckoned on them."""
+class PulledOrdersCase(RefundLifecycleCase):
+    """Orders Shopify holds in the stand-in's store, read by the catch-up. No tests of its own."""
 
     def setUp(self):
         super().setUp()
@@ -407,13 +404,14 @@ class TestPulledOrderVersions(RefundLifecycleCase):
         self.shop = FakeShopOrders(self.standin)
         self.addCleanup(self.standin.root.clear)
 
-    def catch_up(self, *events):
-        """Each order version in turn is the one Shopify holds when the catch-up reads it; it is
-        imported as the catch-up imports (its orders/batch jobs)."""
+    def catch_up(self, *events, mode="paginated"):
+        """Each order version in turn is the one Shopify holds when the catch-up reads it (``mode``
+        "bulk": one bulk operation, its JSONL file; "paginated": ORDER_DETAIL); it is imported as the
+        catch-up imports (its orders/batch jobs)."""
         for _topic, body in events:
             self.shop.nodes.clear()
             self.shop.add(body)
-            order_pull.start_pull(self.backend, "orders/catch_up", datetime(2026, 11, 1))
+            order_pull.start_pull(self.backend, "orders/catch_up", datetime(2026, 11, 1), mode=mode)
             while True:
                 queued = self.jobs(state="queued").filtered(lambda j: j.topic in ("orders/catch_up", "orders/batch"))
                 if not queued:
@@ -421,6 +419,13 @@ class TestPulledOrderVersions(RefundLifecycleCase):
                 for job in queued:
                     self.perform(job)
         self.assertFalse(self.jobs(state="failed").mapped("error_message"))
+
+
+@tagged("post_install", "-at_install")
+class TestPulledOrderVersions(PulledOrdersCase):
+    """Orders read from Shopify by the catch-up (lib/queries ORDER_DETAIL, lib/order_graphql.py) carry
+    Shopify's money figures as webhook bodies do: what is outstanding, the current total, the refunds
+    with their transactions; a refund beyond its lines after them is reckoned on them."""
 
     def test_a_pulled_order_version_carries_what_is_outstanding(self):
         sim, sale = self.paid_order(7440, [(8101, 1), (8102, 3)])

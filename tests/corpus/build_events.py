@@ -838,6 +838,23 @@ def exchanged_order(number, price, restock_type="return", item=None, status="suc
     return order, exchanged, back, updated, balance, expect
 
 
+def exchange_events(order, exchanged, back, updated, refund_first=True, before=(), between=()):
+    """The lamp paid and shipped; ``before`` (order updates); the return's refund and the order's
+    update listing it, in the order given; ``between`` (the customer's payment of a difference);
+    then the exchange item shipped."""
+    middle = [event("refunds/create", back), event("orders/updated", updated)]
+    if not refund_first:
+        middle.reverse()
+    return [
+        paid(order),
+        event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
+        *before,
+        *middle,
+        *between,
+        event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])),
+    ]
+
+
 def exchange_cases():
     for number, price, label in (
         (8901, "49.95", "even"),
@@ -845,15 +862,8 @@ def exchange_cases():
         (8903, "29.95", "difference_refunded_to_the_customer"),
     ):
         order, exchanged, back, updated, balance, expect = exchanged_order(number, price)
-        events = [
-            paid(order),
-            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
-            event("refunds/create", back),
-            event("orders/updated", updated),
-        ]
-        if balance < 0:
-            events.append(paid(order, 2, amount=-balance))
-        events.append(event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])))
+        difference = [paid(order, 2, amount=-balance)] if balance < 0 else []
+        events = exchange_events(order, exchanged, back, updated, between=difference)
         # The refund comes before the order's update with the exchange items: its credit note waits
         # for their invoice, and the job says so (no "until the money goes back").
         expect.update(warning="the items the customer took in exchange", not_warned="until the money goes back")
@@ -868,14 +878,7 @@ def exchange_cases():
     yield (
         "generated_exchange_return_created_then_processed_refund_last",
         order,
-        [
-            paid(order),
-            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
-            event("orders/updated", created),
-            event("orders/updated", updated),
-            event("refunds/create", back),
-            event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])),
-        ],
+        exchange_events(order, exchanged, back, updated, refund_first=False, before=[event("orders/updated", created)]),
         dict(expect, not_warned="until the money goes back"),
     )
 
@@ -921,13 +924,7 @@ def exchange_cases():
     yield (
         "generated_exchange_for_the_same_item",
         order,
-        [
-            paid(order),
-            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
-            event("refunds/create", back),
-            event("orders/updated", updated),
-            event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])),
-        ],
+        exchange_events(order, exchanged, back, updated),
         dict(expect, delivered={"EV-LAMP": 2}, to_deliver={"EV-LAMP": 0}, on_hand={"EV-LAMP": STOCK - 1}),
     )
 
@@ -937,13 +934,7 @@ def exchange_cases():
     yield (
         "generated_exchange_difference_refund_pending",
         order,
-        [
-            paid(order),
-            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
-            event("orders/updated", updated),
-            event("refunds/create", back),
-            event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])),
-        ],
+        exchange_events(order, exchanged, back, updated, refund_first=False),
         dict(
             expect,
             paid_back="0.00",
@@ -959,13 +950,7 @@ def exchange_cases():
     yield (
         "generated_exchange_vat_included_difference_refunded",
         order,
-        [
-            paid(order),
-            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
-            event("refunds/create", back),
-            event("orders/updated", updated),
-            event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])),
-        ],
+        exchange_events(order, exchanged, back, updated),
         dict(expect, warning="the items the customer took in exchange"),
     )
 
@@ -976,13 +961,7 @@ def exchange_cases():
     yield (
         "generated_exchange_returned_item_not_restocked",
         order,
-        [
-            paid(order),
-            event("fulfillments/create", fulfillment(order, 1, [(0, 1)])),
-            event("orders/updated", updated),
-            event("refunds/create", back),
-            event("fulfillments/create", fulfillment(exchanged, 2, [(1, 1)])),
-        ],
+        exchange_events(order, exchanged, back, updated, refund_first=False),
         dict(
             expect,
             on_hand={"EV-LAMP": STOCK - 1, "EV-LAMP-L": STOCK - 1},
